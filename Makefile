@@ -1,0 +1,35 @@
+# worldNET GeoGuessr. `make setup`, `make test`, `make play`, `make bench`.
+# Every target creates .venv and installs requirements first when needed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install: a second `make setup` is a no-op until a
+# requirements file changes.
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup test test-fast play bench clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): requirements.txt requirements-test.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $@
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+play: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+bench: setup
+	$(BIN)/python -m training bench geo
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Programs that train, evaluate, report and benchmark worldNET: ``python -m training COMMAND``."""

@@ -1,0 +1,55 @@
+"""The paper's evaluation: distances, accuracy within radii, continents and points.
+
+>>> m = geolocation_metrics([48.86, 51.51], [2.35, -0.13], [48.86, 48.86], [2.35, 2.35])
+>>> m["median_km"] > 0, m["acc_1km"], m["continent_acc"]
+(True, 0.5, 1.0)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from worldnet_core.geo import WORLD_SCALE_KM, geoguessr_points, haversine_km
+
+#: The radii of ``acc_<r>km``: street, city, region, country, the paper's 1000 km, continent.
+ACCURACY_RADII_KM = (1, 25, 200, 750, 1000, 2500)
+
+METRIC_KEYS = (
+    "mean_km",
+    "median_km",
+    *(f"acc_{radius}km" for radius in ACCURACY_RADII_KM),
+    "continent_acc",
+    "points",
+)
+
+
+def geolocation_metrics(
+    true_lat: ArrayLike,
+    true_lon: ArrayLike,
+    pred_lat: ArrayLike,
+    pred_lon: ArrayLike,
+    *,
+    scale_km: float = WORLD_SCALE_KM,
+) -> dict[str, float]:
+    """Every metric of ``METRIC_KEYS`` for predictions against the truth.
+
+    ``continent_acc`` compares the continent of the nearest country for both points
+    (so points just at sea still count); ``points`` is the mean GeoGuessr score with
+    scale ``scale_km`` (see ``worldnet_core.geo.scale_km``).
+    """
+    from worldnet_core.land import continent_of  # loads the land data on first use
+
+    true_lat, true_lon, pred_lat, pred_lon = (np.asarray(x, dtype=np.float64).reshape(-1) for x in (true_lat, true_lon, pred_lat, pred_lon))
+    if not (len(true_lat) == len(true_lon) == len(pred_lat) == len(pred_lon)):
+        raise ValueError("true and predicted coordinates must have the same length")
+    if len(true_lat) == 0:
+        raise ValueError("no predictions to evaluate")
+    distance = haversine_km(true_lat, true_lon, pred_lat, pred_lon)
+    metrics = {"mean_km": float(distance.mean()), "median_km": float(np.median(distance))}
+    for radius in ACCURACY_RADII_KM:
+        metrics[f"acc_{radius}km"] = float((distance <= radius).mean())
+    same_continent = continent_of(true_lat, true_lon, margin_km=None) == continent_of(pred_lat, pred_lon, margin_km=None)
+    metrics["continent_acc"] = float(np.mean(same_continent))
+    metrics["points"] = float(np.mean(geoguessr_points(distance, scale_km)))
+    return metrics
