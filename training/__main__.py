@@ -10,6 +10,7 @@ import sys
 #: command -> module under training/ holding its parser and main
 COMMANDS = {
     "bench": "training.bench",
+    "demo-world": "training.demo_world",
     "make-land-data": "training.make_land_data",
 }
 

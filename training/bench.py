@@ -2,6 +2,7 @@
 
 ``python -m training bench geo``: haversine pairs/s on NumPy arrays of 10^6 pairs,
 and ``snap_to_land`` points/s on 10^4 points at sea, both on one core.
+``python -m training bench demo-world``: demo-world images drawn and encoded per second.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Benchmarks: print throughput figures.", add_help=add_help)
-    parser.add_argument("target", choices=["geo"], help="what to benchmark")
+    parser.add_argument("target", choices=["geo", "demo-world"], help="what to benchmark")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions; the best is reported (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the inputs (default 0)")
     return parser
@@ -45,6 +46,19 @@ def bench_geo(repeat: int, seed: int) -> dict[str, float]:
     return {"haversine_pairs_per_s": haversine_rate, "snap_points_per_s": snap_rate}
 
 
+def bench_demo_world(repeat: int, seed: int) -> float:
+    """Demo-world images per second: drawing plus JPEG encoding, one process."""
+    import io
+
+    from worldnet_core.demo_world import DEFAULT_PLACES, JPEG_QUALITY, render_image
+
+    def render_all() -> None:
+        for index, place in enumerate(DEFAULT_PLACES * 4):
+            render_image(place, seed=seed, index=index).save(io.BytesIO(), format="JPEG", quality=JPEG_QUALITY)
+
+    return len(DEFAULT_PLACES) * 4 / best_seconds(render_all, repeat)
+
+
 def main(args: argparse.Namespace) -> int:
     # One core, as the targets are stated; set before the numeric libraries start threads.
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -53,4 +67,7 @@ def main(args: argparse.Namespace) -> int:
         figures = bench_geo(args.repeat, args.seed)
         print(f"haversine_km   {figures['haversine_pairs_per_s'] / 1e6:8.1f} million pairs/s  (10^6 pairs, NumPy, 1 core; target >= 20)")
         print(f"snap_to_land   {figures['snap_points_per_s']:8.0f} points/s         (10^4 points at sea, 1 core; target >= 20000)")
+    elif args.target == "demo-world":
+        rate = bench_demo_world(max(1, args.repeat // 2), args.seed)
+        print(f"demo world     {rate:8.0f} images/s         (400x300 JPEG, drawn and encoded, 1 core; target >= 100)")
     return 0
