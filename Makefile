@@ -30,6 +30,7 @@ play: setup
 
 bench: setup
 	$(BIN)/python -m training bench geo
+	$(BIN)/python -m training bench demo-world
 
 clean:
 	rm -rf $(VENV) var
