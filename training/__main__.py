@@ -9,6 +9,9 @@ import sys
 
 #: command -> module under training/ holding its parser and main
 COMMANDS = {
+    "train": "training.train",
+    "evaluate": "training.evaluate",
+    "report": "training.report",
     "bench": "training.bench",
     "demo-world": "training.demo_world",
     "make-land-data": "training.make_land_data",
@@ -28,7 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command])
-    return module.main(args) or 0
+    from worldnet_core.checkpoint import CheckpointError
+    from worldnet_core.manifest import ImageSetError
+
+    try:
+        result = module.main(args)
+    except (ImageSetError, CheckpointError) as error:
+        # Bad input is the user's to fix: say what and where, without a traceback.
+        print(f"python -m training {args.command}: {error}", file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+"""``python -m training report``: every model on the same splits, the paper's two tables side by side.
+
+Trains mean, random, guess, regression, knn and worldnet once on the training
+images of the seen places, then evaluates each on held-out images of seen places
+("seen", the paper's Figure 4a) and on every image of held-out places ("unseen",
+Figure 4b). Writes ``report.json``, ``report.md``, ``map.html`` (folium, Leaflet
+served from ``assets/``) and ``map.png``, plus every model's checkpoint.
+
+Without pretrained weights, knn uses the backbone that worldNET's classifier
+trained (an untrained backbone's features would be noise), and the report says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from worldnet_core.checkpoint import save_checkpoint
+from worldnet_core.geo import haversine_km
+from worldnet_core.metrics import METRIC_KEYS
+from worldnet_core.models.backbones import DEFAULT_SIZES
+from worldnet_core.models.worldnet import InterpolationHead
+from worldnet_core.readers import read_imageset
+from training import train as train_program
+from training.engine import Evaluation, classifier_probs, evaluate, fit_interpolation, load_data
+
+MODELS = ("mean", "random", "guess", "regression", "knn", "worldnet")
+
+#: The paper's mean distances in km (its Figures 4a and 4b), quoted beside ours.
+PAPER = {
+    "seen": {"mean": 9659.5, "guess": 10512.5, "random": 9749.2, "regression": 9175.2, "knn": 5383.5, "worldnet": 3102.5},
+    "unseen": {"mean": 6520.6, "guess": 6851.2, "random": 11406.8, "regression": 6300.4, "worldnet": 5368.1},
+}
+
+
+def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Train every model on the same splits and report seen/unseen metrics side by side.",
+        parents=[train_program.get_args_parser(add_help=False)],
+        add_help=add_help,
+        conflict_handler="resolve",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder for report.json, report.md, map.html, map.png and checkpoints")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models to include (default: all six)")
+    return parser
+
+
+def _fmt_km(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _table(results: dict[str, dict[str, float]]) -> list[str]:
+    header = "| model | mean km | median km | <1 km | <25 km | <200 km | <750 km | <1000 km | <2500 km | continent | points |"
+    lines = [header, "|" + "---|" * 11]
+    for name, m in results.items():
+        cells = [_fmt_km(m["mean_km"]), _fmt_km(m["median_km"]), *(f"{m[f'acc_{r}km']:.3f}" for r in (1, 25, 200, 750, 1000, 2500)), f"{m['continent_acc']:.3f}", f"{m['points']:.0f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def claims(report: dict) -> list[tuple[str, bool, str]]:
+    """The paper's claims that the issue names, each with whether it holds and the numbers."""
+    seen, unseen = report["seen"], report["unseen"]
+    out = []
+    if {"worldnet", "regression"} <= seen.keys():
+        ratio = seen["worldnet"]["mean_km"] / seen["regression"]["mean_km"]
+        out.append(("seen: worldNET mean km ≤ 0.34 × regression's", ratio <= 0.34, f"{seen['worldnet']['mean_km']:,.0f} / {seen['regression']['mean_km']:,.0f} km = {ratio:.2f}"))
+    if "worldnet" in seen:
+        acc = seen["worldnet"]["acc_1000km"]
+        out.append(("seen: worldNET acc_1000km ≥ 0.56", acc >= 0.56, f"{acc:.3f}"))
+    if "worldnet" in unseen:
+        for other in ("mean", "random", "guess", "regression"):
+            if other in unseen:
+                w, o = unseen["worldnet"], unseen[other]
+                ahead = w["mean_km"] < o["mean_km"] and w["acc_2500km"] > o["acc_2500km"]
+                out.append(
+                    (f"unseen: worldNET ahead of {other} on mean km and acc_2500km", ahead, f"{w['mean_km']:,.0f} vs {o['mean_km']:,.0f} km; {w['acc_2500km']:.3f} vs {o['acc_2500km']:.3f}")
+                )
+    return out
+
+
+def write_markdown(report: dict, path: Path) -> None:
+    config = report["config"]
+    lines = [
+        "# worldNET report",
+        "",
+        f"Image set `{config['data']}`: {config['train_images']} training images of {config['seen_places']} places; "
+        f"{config['seen_test_images']} held-out images of those places (seen); {config['unseen_test_images']} images of "
+        f"{len(config['holdout'])} held-out places (unseen): {', '.join(config['holdout']) or 'none'}.",
+        f"Backbone `{config['backbone']}` ({'ImageNet-pretrained' if config['backbone_pretrained'] else 'no pretrained weights: learned models trained their backbone end to end; knn uses the backbone worldNET trained'}), "
+        f"input {config['image_size'][0]}×{config['image_size'][1]}, {config['epochs']} epochs (interpolation head {config['head_epochs']}), seed {config['seed']}, device {config['device']}. "
+        f"Points use D = {config['scale_km']:,.0f} km. All predictions are snapped to land before scoring. Took {config['seconds'] / 60:.1f} min.",
+        "",
+        "## Unseen images of seen places (the paper's Figure 4a)",
+        "",
+        *_table(report["seen"]),
+        "",
+        "## Images of unseen places (Figure 4b)",
+        "",
+        *_table(report["unseen"]),
+        "",
+        "## Interpolation on the sphere against plain lat/lon (same classifier, same splits)",
+        "",
+        "| interpolation | seen mean km | seen acc_1000km | unseen mean km | unseen acc_2500km |",
+        "|---|---|---|---|---|",
+    ]
+    for mode, result in report.get("interpolation", {}).items():
+        lines.append(f"| {mode} | {_fmt_km(result['seen']['mean_km'])} | {result['seen']['acc_1000km']:.3f} | {_fmt_km(result['unseen']['mean_km'])} | {result['unseen']['acc_2500km']:.3f} |")
+    lines += ["", "## The paper's claims on this data", "", "| claim | holds | numbers |", "|---|---|---|"]
+    for text, holds, numbers in claims(report):
+        lines.append(f"| {text} | {'yes' if holds else '**no**'} | {numbers} |")
+    lines += [
+        "",
+        "For reference, the paper's mean distances (km): seen " + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["seen"].items())
+        + "; unseen " + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["unseen"].items()) + ".",
+        "",
+        f"Classifier accuracy of worldNET on seen test images (top-1 place): {report['config'].get('worldnet_top1_accuracy', float('nan')):.3f}.",
+        "",
+        "![predictions against truth](map.png)",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_maps(out: Path, truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> None:
+    """worldNET's predictions against the truth: folium HTML (offline) and a PNG."""
+    import folium
+    import geopandas
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from worldnet_core.land import COUNTRIES_FILE
+    from worldnet_core.maps import copy_leaflet_assets, offline_map
+
+    copy_leaflet_assets(out / "assets")
+    fmap = offline_map(asset_url="assets")
+    colors = {"seen": "#1f77b4", "unseen": "#d62728"}
+    rng = np.random.default_rng(0)
+    for split, t in truth.items():
+        layer = folium.FeatureGroup(name=f"{split}: truth → worldNET").add_to(fmap)
+        for i in rng.permutation(len(t))[:400]:
+            p = predicted[split][i]
+            km = haversine_km(t[i, 0], t[i, 1], p[0], p[1])
+            folium.PolyLine([tuple(t[i]), tuple(p)], color=colors[split], weight=1, opacity=0.5, tooltip=f"{km:,.0f} km").add_to(layer)
+            folium.CircleMarker(tuple(t[i]), radius=2, color="#2ca02c", fill=True).add_to(layer)
+    folium.LayerControl().add_to(fmap)
+    fmap.save(out / "map.html")
+
+    figure, axis = plt.subplots(figsize=(12, 6.2), dpi=110)
+    geopandas.read_file(COUNTRIES_FILE).plot(ax=axis, color="#e8e4d8", edgecolor="#9a9486", linewidth=0.3)
+    for split, t in truth.items():
+        p = predicted[split]
+        for i in rng.permutation(len(t))[:250]:
+            axis.plot([t[i, 1], p[i, 1]], [t[i, 0], p[i, 0]], color=colors[split], linewidth=0.4, alpha=0.35)
+        axis.scatter(p[:, 1], p[:, 0], s=5, color=colors[split], label=f"worldNET, {split}", zorder=3)
+    all_truth = np.concatenate(list(truth.values()))
+    axis.scatter(all_truth[:, 1], all_truth[:, 0], s=5, color="#2ca02c", label="truth", zorder=4)
+    axis.set_xlim(-180, 180)
+    axis.set_ylim(-60, 85)
+    axis.set_facecolor("#bcd7ea")
+    axis.legend(loc="lower left")
+    axis.set_title("worldNET: predictions (after the land snap) against the truth")
+    figure.tight_layout()
+    figure.savefig(out / "map.png")
+    plt.close(figure)
+
+
+def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(m, flush=True)) -> int:
+    started = time.perf_counter()
+    args = train_program.apply_config(args)
+    if args.data is None:
+        raise SystemExit("report: --data is required")
+    settings = train_program.settings_from(args)
+    manifest = read_imageset(args.data)
+    splits = train_program.make_splits(manifest, args)
+    if splits.seen_test is None or splits.unseen_test is None:
+        raise SystemExit("report: needs held-out places (--holdout-places N or --holdout-list FILE) and --test-fraction > 0")
+    size = tuple(args.image_size) if args.image_size else DEFAULT_SIZES[args.backbone]
+    train = load_data(splits.train, size, progress=settings.progress, desc="training images")
+    tests = {"seen": load_data(splits.seen_test, size, progress=settings.progress, desc="seen test images"), "unseen": load_data(splits.unseen_test, size, progress=settings.progress, desc="unseen test images")}
+    log(f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and {len(tests['unseen'])} unseen test images; device {settings.device}")
+
+    out = Path(args.out)
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    report: dict = {"seen": {}, "unseen": {}, "interpolation": {}, "config": {}}
+    evaluations: dict[str, dict[str, Evaluation]] = {}
+    seconds: dict[str, float] = {}
+    trained: dict = {}
+    order = [m for m in ("mean", "random", "guess", "worldnet", "knn", "regression") if m in args.models]
+    for name in order:
+        began = time.perf_counter()
+        log(f"== {name}")
+        model = train_program.train_model(name, train, args, settings, log, trained_worldnet=trained.get("worldnet"))
+        trained[name] = model
+        seconds[name] = time.perf_counter() - began
+        evaluations[name] = {split: evaluate(model, data, settings, scale_km=splits.scale_km) for split, data in tests.items()}
+        for split in tests:
+            report[split][name] = evaluations[name][split].metrics
+        log(f"{name}: seen mean {report['seen'][name]['mean_km']:,.0f} km, unseen mean {report['unseen'][name]['mean_km']:,.0f} km ({seconds[name]:.0f} s)")
+        save_checkpoint(model.cpu(), out / "checkpoints" / f"{name}.pt", metrics={s: report[s][name] for s in tests}, training={"report": str(out), "holdout": splits.holdout})
+        model.to(settings.device)
+    # Keep the models' order stable in the files, whatever order they trained in.
+    for split in tests:
+        report[split] = {m: report[split][m] for m in MODELS if m in report[split]}
+
+    if "worldnet" in trained:
+        worldnet = trained["worldnet"]
+        report["interpolation"][worldnet.interpolation] = {s: report[s]["worldnet"] for s in tests}
+        other = "latlon" if worldnet.interpolation == "sphere" else "sphere"
+        variant = copy.deepcopy(worldnet)
+        variant.interpolation = other
+        variant.config["interpolation"] = other
+        variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"])
+        fit_interpolation(variant, classifier_probs(variant, train.images, settings), train.latlon, settings, log)
+        report["interpolation"][other] = {split: evaluate(variant, data, settings, scale_km=splits.scale_km).metrics for split, data in tests.items()}
+        truth_places = tests["seen"].places
+        top1 = np.array(evaluations["worldnet"]["seen"].top1)
+        report["config"]["worldnet_top1_accuracy"] = float((top1 == truth_places).mean())
+        write_maps(out, {s: tests[s].latlon.double().numpy() for s in tests}, {s: evaluations["worldnet"][s].predicted for s in tests})
+
+    pretrained = bool(trained.get("worldnet", trained.get("regression")) and getattr(trained.get("worldnet") or trained.get("regression"), "config", {}).get("backbone_pretrained"))
+    report["config"].update(
+        {
+            "data": str(args.data), "backbone": args.backbone, "backbone_pretrained": pretrained, "image_size": list(size), "epochs": args.epochs,
+            "head_epochs": args.head_epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "device": str(settings.device),
+            "test_fraction": args.test_fraction, "holdout": splits.holdout, "train_images": len(train), "seen_places": len(set(train.places)),
+            "seen_test_images": len(tests["seen"]), "unseen_test_images": len(tests["unseen"]), "scale_km": splits.scale_km,
+            "metric_keys": list(METRIC_KEYS), "model_seconds": seconds, "seconds": time.perf_counter() - started,
+            "claims": [{"claim": c, "holds": h, "numbers": n} for c, h, n in claims(report)],
+        }
+    )
+    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    write_markdown(report, out / "report.md")
+    log(f"wrote {out / 'report.md'} in {report['config']['seconds'] / 60:.1f} min")
+    for claim in report["config"]["claims"]:
+        log(f"  {'holds' if claim['holds'] else 'DOES NOT HOLD'}: {claim['claim']} ({claim['numbers']})")
+    return 0

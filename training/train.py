@@ -1,0 +1,218 @@
+"""``python -m training train``: train one model on an image set and write its checkpoint.
+
+The same parser and ``main`` serve ``manage.py train_worldnet``. Flags can also come
+from a YAML file (``--config``), whose keys are the flags' names with underscores.
+Runs on one CPU, one GPU (with bfloat16 autocast), or several under
+``torchrun --nproc_per_node=N -m training train ...`` (DistributedDataParallel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import yaml
+
+from worldnet_core.checkpoint import save_checkpoint
+from worldnet_core.device import select_device
+from worldnet_core.geo import scale_km
+from worldnet_core.manifest import Manifest
+from worldnet_core.models import GeoModel, create_model, list_models
+from worldnet_core.models.backbones import BACKBONES, DEFAULT_SIZES
+from worldnet_core.models.baselines import GuessModel, MeanModel, RandomLandModel
+from worldnet_core.models.clustering import make_centroids
+from worldnet_core.readers import read_imageset
+from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
+from training.engine import ImageData, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data
+
+DEFAULT_OUTPUT = Path("var/checkpoints")
+
+
+def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Train one model (worldNET or a baseline) and write its checkpoint.", add_help=add_help)
+    parser.add_argument("--config", type=Path, default=None, help="YAML file of flag values (flags given on the command line win)")
+    parser.add_argument("--data", type=Path, default=None, help="image set: a manifest CSV, or a folder/zip any reader accepts (required)")
+    parser.add_argument("--model", default="worldnet", choices=list_models(), help="model to train (default worldnet)")
+    parser.add_argument("--backbone", default="compact", choices=BACKBONES, help="image backbone (default compact)")
+    parser.add_argument("--weights", type=Path, default=None, help="local ImageNet weights file for the backbone (default: torchvision's cache, if present)")
+    parser.add_argument("--no-pretrained", action="store_true", help="train the backbone from scratch even when weights are at hand")
+    parser.add_argument("--image-size", type=int, nargs=2, default=None, metavar=("H", "W"), help="input size (default: the backbone's; 96 128 for compact)")
+    parser.add_argument("--epochs", type=int, default=25, help="epochs of the classifier / regression (default 25)")
+    parser.add_argument("--head-epochs", type=int, default=40, help="epochs of worldNET's interpolation head (default 40)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size per process (default 64)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, AdamW with a one-cycle schedule (default 0.002)")
+    parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 0.0001)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of splits, initialisation and batches (default 0)")
+    parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N (default: WORLDNET_DEVICE, else auto)")
+    parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0: images are already in memory)")
+    parser.add_argument("--no-amp", action="store_true", help="no mixed precision on GPU")
+    parser.add_argument("--test-fraction", type=float, default=0.3, help="share of each seen place's images held out for testing (default 0.3)")
+    parser.add_argument("--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)")
+    parser.add_argument("--holdout-list", type=Path, default=None, help="file naming the places to hold out, one per line (e.g. a demo world's unseen_places.txt)")
+    parser.add_argument("--max-per-place", type=int, default=None, help="de-bias: keep at most this many training images per place (default: no cap)")
+    parser.add_argument("--interpolation", default="sphere", choices=["sphere", "latlon"], help="how worldNET combines centroids (default sphere)")
+    parser.add_argument("--interp-holdout-places", type=int, default=0, help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier (default 0: off)")
+    parser.add_argument("--knn-k", type=int, default=10, help="neighbours of the kNN baseline (default 10)")
+    parser.add_argument("--knn-bandwidth-km", type=float, default=500.0, help="mean-shift bandwidth of the kNN baseline (default 500)")
+    parser.add_argument("--output", type=Path, default=None, help=f"checkpoint to write (default {DEFAULT_OUTPUT}/<model>.pt)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def apply_config(args: argparse.Namespace) -> argparse.Namespace:
+    """Fills in values from ``args.config`` (YAML) wherever the command line left the default."""
+    if not getattr(args, "config", None):
+        return args
+    values = yaml.safe_load(Path(args.config).read_text()) or {}
+    parser = get_args_parser()
+    actions = {action.dest: action for action in parser._actions}
+    unknown = sorted(set(values) - set(actions) - {"help"})
+    if unknown:
+        raise SystemExit(f"{args.config}: unknown setting(s) {', '.join(unknown)}; settings are the flags' names with underscores")
+    defaults = vars(parser.parse_args([]))
+    for key, value in values.items():
+        convert = actions[key].type
+        if isinstance(value, str) and callable(convert):
+            value = convert(value)
+        if getattr(args, key) == defaults[key]:
+            setattr(args, key, value)
+    return args
+
+
+# --- data ----------------------------------------------------------------------------
+
+
+@dataclass
+class Splits:
+    train: Manifest
+    seen_test: Manifest | None
+    unseen_test: Manifest | None
+    scale_km: float
+    holdout: list[str]
+
+
+def read_holdout_list(path: Path) -> list[str]:
+    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+
+
+def make_splits(manifest: Manifest, args: argparse.Namespace) -> Splits:
+    """Held-out places (unseen) first, then held-out images of the remaining places (seen)."""
+    holdout: list[str] = []
+    unseen = None
+    rest = manifest
+    if args.holdout_list or args.holdout_places:
+        names = read_holdout_list(args.holdout_list) if args.holdout_list else None
+        split = split_by_place(manifest, holdout=names, n_holdout=None if names else args.holdout_places, seed=args.seed)
+        rest, unseen = split.train, split.test
+        holdout = sorted(set(unseen.places().tolist()))
+    seen_test = None
+    train = rest
+    if args.test_fraction > 0:
+        split = split_by_image(rest, test_fraction=args.test_fraction, seed=args.seed)
+        train, seen_test = split.train, split.test
+    if args.max_per_place:
+        train = cap_per_region(train, args.max_per_place, seed=args.seed)
+    return Splits(train, seen_test, unseen, scale_km(manifest.lats(), manifest.lons()), holdout)
+
+
+# --- models --------------------------------------------------------------------------
+
+
+def settings_from(args: argparse.Namespace) -> TrainSettings:
+    return TrainSettings(
+        epochs=args.epochs, head_epochs=args.head_epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        workers=args.workers, seed=args.seed, device=select_device(args.device), amp=not args.no_amp, progress=not args.no_progress,
+    )
+
+
+def backbone_kwargs(args: argparse.Namespace) -> dict:
+    return {
+        "backbone": args.backbone,
+        "pretrained": not args.no_pretrained,
+        "weights_path": str(args.weights) if args.weights else None,
+        "image_size": tuple(args.image_size) if args.image_size else None,
+    }
+
+
+def build_worldnet(train: ImageData, args: argparse.Namespace, *, interpolation: str | None = None, exclude: set[str] = frozenset()) -> tuple[GeoModel, torch.Tensor]:
+    """A worldNET with centroids from ``train`` (minus ``exclude``d places) and its class labels."""
+    keep = ~np.isin(train.places, list(exclude))
+    latlon = train.latlon.double().numpy()[keep]
+    centroids = make_centroids(latlon[:, 0], latlon[:, 1], train.places[keep], seed=args.seed)
+    model = create_model("worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, interpolation=interpolation or args.interpolation, **backbone_kwargs(args))
+    return model, torch.from_numpy(centroids.labels)
+
+
+def train_model(name: str, train: ImageData, args: argparse.Namespace, settings: TrainSettings, log: Callable[[str], None] = print, *, trained_worldnet: GeoModel | None = None) -> GeoModel:
+    """Builds and trains model ``name`` on ``train``."""
+    torch.manual_seed(args.seed)
+    lat, lon = train.latlon.double().numpy().T
+    if name == "mean":
+        return MeanModel.fit(lat, lon)
+    if name == "random":
+        return RandomLandModel.fit(lat, lon, seed=args.seed)
+    if name == "guess":
+        return GuessModel.fit(lat, lon, seed=args.seed)
+    if name == "regression":
+        model = create_model("regression", **backbone_kwargs(args))
+        fit_regression(model, train, settings, log)
+        return model
+    if name == "knn":
+        model = create_model("knn", k=args.knn_k, bandwidth_km=args.knn_bandwidth_km, **backbone_kwargs(args))
+        source = None
+        if not model.config["backbone_pretrained"]:
+            # Untrained features would be noise: use (or train) a worldNET classifier's backbone.
+            if trained_worldnet is None:
+                log("knn: no pretrained backbone; training a worldNET classifier for its features")
+                trained_worldnet = train_model("worldnet", train, args, settings, log)
+            source = trained_worldnet.backbone
+        fit_knn(model, train, settings, trained_backbone=source)
+        return model
+    if name == "worldnet":
+        held = set()
+        if args.interp_holdout_places:
+            places = sorted(set(train.places.tolist()))
+            held = set(np.random.default_rng(args.seed).permutation(places)[: args.interp_holdout_places].tolist())
+            log(f"worldnet: interpolation head also learns from {len(held)} places its classifier never sees: {', '.join(sorted(held))}")
+        model, labels = build_worldnet(train, args, exclude=held)
+        classifier_data = train.subset(~np.isin(train.places, list(held)))
+        fit_worldnet(model, classifier_data, labels, settings, head_data=train if held else None, log=log)
+        return model
+    raise ValueError(f"unknown model {name!r}")
+
+
+def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict:
+    """Trains ``args.model``; returns ``{"checkpoint": path, "metrics": {...}}``."""
+    args = apply_config(args)
+    if args.data is None:
+        raise SystemExit("train: --data is required (a manifest CSV, or a folder/zip of images)")
+    log = log or (lambda message: print(message, flush=True) if is_main_process() else None)
+    settings = settings_from(args)
+    init_distributed(settings.device)
+    started = time.perf_counter()
+    manifest = read_imageset(args.data)
+    splits = make_splits(manifest, args)
+    log(f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and {len(splits.unseen_test or [])} unseen; device {settings.device}")
+    for note in splits.train.notes:
+        log(note)
+    size = tuple(args.image_size) if args.image_size else None
+    size = size or DEFAULT_SIZES[args.backbone]
+    train = load_data(splits.train, size, progress=settings.progress, desc="training images")
+    model = train_model(args.model, train, args, settings, log)
+    metrics = {}
+    for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
+        if part is not None and len(part) and is_main_process():
+            metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images"), settings, scale_km=splits.scale_km).metrics
+            log(f"{label}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics[label].items()))
+    output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
+    if is_main_process():
+        training = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
+        save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
+        log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
+    return {"checkpoint": output, "metrics": metrics, "model": model}
+

@@ -1,0 +1,53 @@
+"""Maps that work offline: folium with locally served Leaflet and the shipped country outlines.
+
+Leaflet's files come from the django-leaflet package (found without importing it,
+so no Django is loaded); ``leaflet_assets()`` lists them for copying next to a
+report, and ``offline_map(asset_url=...)`` points folium at wherever they are served.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Iterable
+
+import folium
+
+from worldnet_core.land import countries_geojson
+
+LEAFLET_FILES = ("leaflet.js", "leaflet.css")
+
+
+def leaflet_dir() -> Path:
+    spec = importlib.util.find_spec("leaflet")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("django-leaflet is not installed: it provides the Leaflet files offline maps use")
+    return Path(list(spec.submodule_search_locations)[0]) / "static" / "leaflet"
+
+
+def copy_leaflet_assets(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in LEAFLET_FILES:
+        (folder / name).write_bytes((leaflet_dir() / name).read_bytes())
+
+
+def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zoom: int = 2) -> folium.Map:
+    """A folium map that loads Leaflet from ``asset_url`` and draws countries, with no tiles."""
+    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, world_copy_jump=True)
+    base = asset_url.rstrip("/")
+    fmap.default_js = [("leaflet", f"{base}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+    folium.GeoJson(
+        json.loads(countries_geojson()),
+        name="countries",
+        style_function=lambda _: {"fillColor": "#e8e4d8", "color": "#9a9486", "weight": 0.6, "fillOpacity": 1.0},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#bcd7ea}</style>"))
+    return fmap
+
+
+def add_points(fmap: folium.Map, points: Iterable[tuple[float, float]], *, color: str, radius: float = 3, tooltip: str | None = None) -> None:
+    for lat, lon in points:
+        folium.CircleMarker((lat, lon), radius=radius, color=color, fill=True, fill_opacity=0.8, weight=1, tooltip=tooltip).add_to(fmap)

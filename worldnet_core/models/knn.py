@@ -1,0 +1,58 @@
+"""The nearest-neighbour baseline: backbone descriptors, then mean-shift over the neighbours' locations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit, unit_to_latlon
+from worldnet_core.models.backbones import create_backbone
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, register
+
+
+@register
+class KNNModel(GeoModel):
+    """For a query: its ``k`` nearest training descriptors (cosine), mean-shift over their
+    locations on the sphere (bandwidth ``bandwidth_km``), the centre of the most populous
+    cluster. Descriptors are pooled backbone features, L2-normalised.
+    """
+
+    name = "knn"
+    learns_from_images = True
+
+    def __init__(self, backbone: str = "compact", image_size: tuple[int, int] | None = None, pretrained: bool = False, weights_path: str | None = None, n_bank: int = 1, k: int = 10, bandwidth_km: float = 500.0, **config: Any):
+        built = create_backbone(backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
+        config["backbone_pretrained"] = built.pretrained or bool(config.get("backbone_pretrained"))
+        super().__init__(backbone=backbone, image_size=list(built.preprocessing.size), n_bank=n_bank, k=k, bandwidth_km=bandwidth_km, **config)
+        self.normalize = Normalize(built.preprocessing)
+        self.backbone = built.module
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.register_buffer("bank", torch.zeros(n_bank, built.channels))
+        self.register_buffer("bank_latlon", torch.zeros(n_bank, 2, dtype=torch.float64))
+
+    def descriptors(self, images: torch.Tensor) -> torch.Tensor:
+        return nn.functional.normalize(self.pool(self.backbone(self.normalize(images))), dim=1)
+
+    def set_bank(self, descriptors: torch.Tensor, latlon: torch.Tensor) -> None:
+        self.bank = descriptors.detach().to(self.bank.dtype).clone()
+        self.bank_latlon = latlon.detach().to(torch.float64).clone()
+        self.config["n_bank"] = len(descriptors)
+
+    def forward(self, images: torch.Tensor) -> GeoOutput:
+        from sklearn.cluster import MeanShift
+
+        similarity = self.descriptors(images) @ self.bank.T
+        k = min(int(self.config["k"]), len(self.bank))
+        neighbours = similarity.topk(k, dim=1).indices.cpu().numpy()
+        locations = self.bank_latlon.cpu().numpy()
+        bandwidth = float(self.config["bandwidth_km"]) / EARTH_RADIUS_KM  # chord ≈ arc at this scale
+        out = np.empty((len(images), 2))
+        for row, idx in enumerate(neighbours):
+            points = latlon_to_unit(locations[idx, 0], locations[idx, 1])
+            shift = MeanShift(bandwidth=bandwidth).fit(points)
+            biggest = np.bincount(shift.labels_).argmax()
+            out[row] = np.array(unit_to_latlon(shift.cluster_centers_[biggest]))
+        return GeoOutput(torch.from_numpy(out).to(images.device))

@@ -1,0 +1,75 @@
+"""Predictions from a checkpoint, with ``worldnet_core`` alone (no training code).
+
+>>> predictor = Predictor.load("worldnet.pt")                      # doctest: +SKIP
+>>> [p.lat for p in predictor.predict([Image.open("street.jpg")])]  # doctest: +SKIP
+
+Each prediction is on land (points at sea snap to the nearest coast) and, for
+worldNET, carries its top 5 centroids with their probabilities. The device is CUDA
+when present unless ``device`` (or ``WORLDNET_DEVICE``) says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from worldnet_core.checkpoint import load_model
+from worldnet_core.device import select_device
+from worldnet_core.images import load_image, to_float
+from worldnet_core.land import snap_to_land
+from worldnet_core.models import GeoModel
+
+TOP_K = 5
+
+
+@dataclass(frozen=True)
+class Prediction:
+    lat: float
+    lon: float
+    #: (centroid name, probability), most likely first; empty for models without centroids.
+    top: list[tuple[str, float]] = field(default_factory=list)
+
+
+class Predictor:
+    def __init__(self, model: GeoModel, *, device: str | torch.device | None = None, checkpoint: dict[str, Any] | None = None):
+        self.device = device if isinstance(device, torch.device) else select_device(device)
+        self.model = model.to(self.device).eval()
+        self.checkpoint = checkpoint or {}
+        self.size = tuple(model.preprocessing.size)
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | None = None) -> "Predictor":
+        model, payload = load_model(Path(path))
+        return cls(model, device=device, checkpoint=payload)
+
+    @property
+    def metrics(self) -> dict:
+        return self.checkpoint.get("metrics", {})
+
+    def prepare(self, images: Sequence[Image.Image | str | Path]) -> torch.Tensor:
+        """uint8 ``(B, 3, h, w)`` at the model's input size."""
+        return torch.from_numpy(np.stack([load_image(image if isinstance(image, Image.Image) else Path(image), self.size) for image in images]))
+
+    @torch.inference_mode()
+    def predict_tensor(self, batch: torch.Tensor) -> list[Prediction]:
+        """Predictions for images already at the model's size (uint8, or floats in [0, 1])."""
+        output = self.model(to_float(batch.to(self.device, non_blocking=True)))
+        latlon = output.latlon.double().cpu().numpy()
+        lat, lon = snap_to_land(latlon[:, 0], latlon[:, 1])
+        tops: list[list[tuple[str, float]]] = [[] for _ in range(len(lat))]
+        if output.probs is not None:
+            probs, index = output.probs.float().topk(min(TOP_K, output.probs.shape[1]), dim=1)
+            names = self.model.centroid_names
+            tops = [[(names[i], float(p)) for p, i in zip(row_p, row_i)] for row_p, row_i in zip(probs.cpu().tolist(), index.cpu().tolist())]
+        return [Prediction(float(a), float(b), t) for a, b, t in zip(lat, lon, tops)]
+
+    def predict(self, images: Sequence[Image.Image | str | Path], batch_size: int = 64) -> list[Prediction]:
+        results: list[Prediction] = []
+        for start in range(0, len(images), batch_size):
+            results += self.predict_tensor(self.prepare(images[start : start + batch_size]))
+        return results
