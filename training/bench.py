@@ -3,6 +3,7 @@
 ``python -m training bench geo``: haversine pairs/s on NumPy arrays of 10^6 pairs,
 and ``snap_to_land`` points/s on 10^4 points at sea, both on one core.
 ``python -m training bench demo-world``: demo-world images drawn and encoded per second.
+``python -m training bench predictor``: the predictor's images/s against its bare backbone's.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import timeit
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -17,7 +19,10 @@ import numpy as np
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Benchmarks: print throughput figures.", add_help=add_help)
-    parser.add_argument("target", choices=["geo", "demo-world"], help="what to benchmark")
+    parser.add_argument("target", choices=["geo", "demo-world", "predictor"], help="what to benchmark")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="predictor: a worldNET checkpoint (default: an untrained compact worldNET with 23 places)")
+    parser.add_argument("--backbone", default="compact", help="predictor without --checkpoint: the backbone (default compact)")
+    parser.add_argument("--device", default=None, help="predictor: auto, cpu, cuda (default: WORLDNET_DEVICE, else auto)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions; the best is reported (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the inputs (default 0)")
     return parser
@@ -59,6 +64,46 @@ def bench_demo_world(repeat: int, seed: int) -> float:
     return len(DEFAULT_PLACES) * 4 / best_seconds(render_all, repeat)
 
 
+def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
+    """Predictor against its bare backbone, on the same uint8 tensors, at several batch sizes."""
+    import torch
+
+    from worldnet_core.checkpoint import load_model
+    from worldnet_core.demo_world import PAPER_CITIES
+    from worldnet_core.device import select_device
+    from worldnet_core.images import to_float
+    from worldnet_core.models import create_model
+    from worldnet_core.predictor import Predictor
+
+    device = select_device(args.device)
+    if args.checkpoint:
+        model, _ = load_model(args.checkpoint)
+    else:
+        centroids = [[p.lat, p.lon] for p in PAPER_CITIES]
+        model = create_model("worldnet", centroids=centroids, centroid_names=[p.name for p in PAPER_CITIES], backbone=args.backbone, pretrained=False)
+    predictor = Predictor(model, device=device)
+    backbone = model.backbone.to(device).eval()
+    normalize = model.normalize.to(device)
+    generator = torch.Generator().manual_seed(args.seed)
+    rows = []
+    for batch_size in (1, 8, 32, 128):
+        images = torch.randint(0, 256, (batch_size, 3, *model.preprocessing.size), dtype=torch.uint8, generator=generator)
+
+        @torch.inference_mode()
+        def bare() -> None:
+            backbone(normalize(to_float(images.to(device))))
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+
+        def full() -> None:
+            predictor.predict_tensor(images)
+
+        repeat = max(5, 200 // batch_size)
+        bare_s, full_s = best_seconds(bare, repeat), best_seconds(full, repeat)
+        rows.append({"batch": batch_size, "backbone_img_s": batch_size / bare_s, "predictor_img_s": batch_size / full_s, "ratio": full_s / bare_s})
+    return rows
+
+
 def main(args: argparse.Namespace) -> int:
     # One core, as the targets are stated; set before the numeric libraries start threads.
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -70,4 +115,13 @@ def main(args: argparse.Namespace) -> int:
     elif args.target == "demo-world":
         rate = bench_demo_world(max(1, args.repeat // 2), args.seed)
         print(f"demo world     {rate:8.0f} images/s         (400x300 JPEG, drawn and encoded, 1 core; target >= 100)")
+    elif args.target == "predictor":
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("WORLDNET_BENCH_THREADS", torch.get_num_threads())))
+        rows = bench_predictor(args)
+        print(f"predictor vs bare backbone ({args.checkpoint or args.backbone}; {torch.get_num_threads()} threads; best of several runs)")
+        print("batch   backbone img/s   predictor img/s   predictor time / backbone time")
+        for row in rows:
+            print(f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x")
     return 0

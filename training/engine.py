@@ -143,7 +143,7 @@ def train_one_epoch(
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        total += float(loss) * len(inputs)
+        total += float(loss.detach()) * len(inputs)
         count += len(inputs)
         bar.set_postfix(loss=f"{total / count:.3f}")
     return total / max(count, 1)

@@ -6,6 +6,8 @@ The file is a ``torch.save`` of plain types and tensors, read with
 
 from __future__ import annotations
 
+import json
+import pickle
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -30,14 +32,15 @@ def save_checkpoint(model: GeoModel, path: Path, *, metrics: dict | None = None,
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": model.name,
-        "config": model.config,
+        # Through JSON: the config must be plain data for weights_only loading to accept it.
+        "config": json.loads(json.dumps(model.config)),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "centroids": model.config.get("centroids", []),
         "centroid_names": model.centroid_names,
         "preprocessing": model.preprocessing.to_dict(),
-        "metrics": metrics or {},
-        "training": training or {},
-        "torch_version": torch.__version__,
+        "metrics": json.loads(json.dumps(metrics or {})),
+        "training": json.loads(json.dumps(training or {}, default=str)),
+        "torch_version": str(torch.__version__),
     }
     partial = path.with_name(path.name + ".partial")
     torch.save(payload, partial)
@@ -54,8 +57,10 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
         raise CheckpointError(f"checkpoint {path} is corrupt or not a torch file ({type(error).__name__}: {str(error).splitlines()[0][:200]})") from None
-    except Exception as error:  # the unpickler's own errors, e.g. a class it refuses to load
-        raise CheckpointError(f"checkpoint {path} holds something other than weights and plain data ({type(error).__name__})") from None
+    except pickle.UnpicklingError as error:
+        if "Unsupported global" in str(error):  # weights_only refused a class: not plain data
+            raise CheckpointError(f"checkpoint {path} holds something other than weights and plain data, and is not loaded") from None
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a torch file (UnpicklingError: {str(error).splitlines()[0][:200]})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a torch file but not a worldNET checkpoint (no '{FORMAT}' marker)")
     version = payload.get("format_version")

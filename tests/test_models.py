@@ -1,0 +1,212 @@
+"""Every registered model on tiny inputs: trains, predicts, round-trips through a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from tests.services import REPO
+from worldnet_core.checkpoint import CheckpointError, load_model, save_checkpoint
+from worldnet_core.demo_world import PAPER_CITIES, generate_world
+from worldnet_core.device import select_device
+from worldnet_core.land import is_land
+from worldnet_core.models import create_model, list_models
+from worldnet_core.models.backbones import TORCHVISION_BACKBONES, create_backbone
+from worldnet_core.models.baselines import MeanModel
+from worldnet_core.models.clustering import centroids_kmeans, make_centroids
+from worldnet_core.models.worldnet import interpolate
+from worldnet_core.predictor import Predictor
+from training import train as train_program
+from training.engine import TrainSettings, load_data
+
+SIZE = (64, 96)
+PLACES = [PAPER_CITIES[i] for i in (7, 17, 3, 15)]  # London, Paris, Brussels, Osaka
+
+
+@pytest.fixture(scope="module")
+def tiny_world(tmp_path_factory):
+    out = tmp_path_factory.mktemp("world")
+    generate_world(out, places=PLACES, per_city=6, seed=0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tiny_world):
+    from worldnet_core.readers import read_imageset
+
+    return load_data(read_imageset(tiny_world), SIZE, progress=False)
+
+
+def tiny_args(**overrides) -> argparse.Namespace:
+    args = train_program.get_args_parser().parse_args(["--epochs", "1", "--head-epochs", "1", "--batch-size", "8", "--image-size", *map(str, SIZE), "--no-progress", "--device", "cpu"])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+def settings() -> TrainSettings:
+    return train_program.settings_from(tiny_args())
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_it_trains_and_predicts_every_registered_model(name, tiny_data):
+    model = train_program.train_model(name, tiny_data, tiny_args(), settings(), log=lambda m: None)
+    predictions = Predictor(model, device="cpu").predict_tensor(tiny_data.images[:5])
+    assert len(predictions) == 5
+    for p in predictions:
+        assert -90 <= p.lat <= 90 and -180 <= p.lon <= 180
+        assert np.isfinite([p.lat, p.lon]).all()
+    assert bool(predictions[0].top) == (name == "worldnet")
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_it_round_trips_a_checkpoint_to_identical_predictions(name, tiny_data, tmp_path):
+    model = train_program.train_model(name, tiny_data, tiny_args(seed=3), settings(), log=lambda m: None)
+    path = save_checkpoint(model, tmp_path / f"{name}.pt", metrics={"seen": {"mean_km": 1.0}})
+    before = Predictor(model, device="cpu").predict_tensor(tiny_data.images[:6])
+    loaded = Predictor.load(path, device="cpu")
+    # The stochastic baselines restart their generator from their seed; so does a fresh copy.
+    if name in ("random", "guess"):
+        model, _ = load_model(path)
+        before = Predictor(model, device="cpu").predict_tensor(tiny_data.images[:6])
+    after = loaded.predict_tensor(tiny_data.images[:6])
+    assert [(p.lat, p.lon, p.top) for p in after] == [(p.lat, p.lon, p.top) for p in before]
+    assert loaded.metrics == {"seen": {"mean_km": 1.0}}
+
+
+def test_it_gives_worldnets_top_five_places_with_probabilities(tiny_data):
+    model = train_program.train_model("worldnet", tiny_data, tiny_args(), settings(), log=lambda m: None)
+    top = Predictor(model, device="cpu").predict_tensor(tiny_data.images[:1])[0].top
+    assert [name for name, _ in top] and {name for name, _ in top} <= {p.name for p in PLACES}
+    probabilities = [p for _, p in top]
+    assert probabilities == sorted(probabilities, reverse=True) and 0.99 < sum(probabilities) <= 1.0001  # 4 places: all of them
+
+
+def test_it_snaps_every_prediction_to_land(tiny_data):
+    at_sea = MeanModel(lat=30.0, lon=-40.0)  # the mid-Atlantic
+    predictions = Predictor(at_sea, device="cpu").predict_tensor(tiny_data.images[:3])
+    assert all(is_land(p.lat, p.lon) for p in predictions)
+
+
+def test_it_gives_finite_gradients_through_worldnet_with_the_haversine_loss():
+    from worldnet_core.geo import haversine_loss
+
+    model = create_model("worldnet", centroids=[[51.5, -0.1], [48.9, 2.3], [-33.9, 151.2]], image_size=SIZE)
+    images = torch.rand(4, 3, *SIZE)
+    target = torch.tensor([[51.5, -0.1], [51.5, -0.1], [48.9, 2.3], [0.0, 0.0]])
+    # Push the weights so hard towards one centroid that some predictions sit on it (0 km).
+    with torch.no_grad():
+        model.classifier[1].bias.copy_(torch.tensor([40.0, 0.0, 0.0]))
+    loss = haversine_loss(model(images).latlon, target)
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+def test_it_interpolates_on_the_sphere_across_the_antimeridian():
+    centroids = torch.tensor([[0.0, 179.0], [0.0, -179.0]])
+    weights = torch.tensor([[0.5, 0.5]])
+    assert abs(float(interpolate(weights, centroids, "sphere")[0, 1])) == pytest.approx(180.0, abs=1e-3)
+    assert float(interpolate(weights, centroids, "latlon")[0, 1]) == pytest.approx(0.0)  # the paper's: Africa
+
+
+def test_it_clusters_by_place_or_by_kmeans():
+    lat = np.array([48.85, 48.86, -33.9, -33.8, 35.6, 35.7])
+    lon = np.array([2.35, 2.36, 151.2, 151.3, 139.7, 139.6])
+    by_place = make_centroids(lat, lon, np.array(["P", "P", "S", "S", "T", "T"]))
+    assert by_place.names == ["P", "S", "T"] and list(by_place.labels) == [0, 0, 1, 1, 2, 2]
+    kmeans = centroids_kmeans(lat, lon, seed=0, max_k=4)
+    assert len(kmeans.names) == 3 and len(set(kmeans.labels[[0, 2, 4]])) == 3
+    assert any("France" in name for name in kmeans.names)
+
+
+def test_it_fails_clearly_on_corrupt_or_foreign_checkpoints(tmp_path, tiny_data):
+    model = MeanModel.fit(np.array([10.0]), np.array([20.0]))
+    good = save_checkpoint(model, tmp_path / "good.pt")
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match="truncated.pt is corrupt or not a torch file"):
+        Predictor.load(truncated)
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(b"\x00not a checkpoint at all" * 10)
+    with pytest.raises(CheckpointError, match="noise.pt is corrupt"):
+        Predictor.load(noise)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(CheckpointError, match="not a worldNET checkpoint"):
+        Predictor.load(foreign)
+    payload = torch.load(good, weights_only=True)
+    payload["format_version"] = 99
+    torch.save(payload, tmp_path / "future.pt")
+    with pytest.raises(CheckpointError, match="format version 99; this worldnet_core reads version 1"):
+        Predictor.load(tmp_path / "future.pt")
+    payload["format_version"] = 1
+    payload["model"] = "worldnet"
+    torch.save(payload, tmp_path / "mismatch.pt")
+    with pytest.raises(CheckpointError, match="does not fit its model 'worldnet'"):
+        Predictor.load(tmp_path / "mismatch.pt")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        Predictor.load(tmp_path / "missing.pt")
+
+
+def test_it_loads_a_checkpoint_with_worldnet_core_alone(tiny_data, tiny_world, tmp_path):
+    model = train_program.train_model("worldnet", tiny_data, tiny_args(), settings(), log=lambda m: None)
+    path = save_checkpoint(model, tmp_path / "w.pt")
+    image = next((tiny_world / "images").rglob("*.jpg"))
+    code = f"""
+import sys
+from worldnet_core.predictor import Predictor
+p = Predictor.load({str(path)!r})
+prediction = p.predict([{str(image)!r}])[0]
+print(round(prediction.lat, 3), len(prediction.top), p.device)
+print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'training', 'django', 'celery', 'geoguess'}}))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first.endswith(" 4 cpu") and second == "[]"
+
+
+def test_it_chooses_the_device_automatically_and_on_request(monkeypatch):
+    assert select_device("cpu").type == "cpu"
+    assert select_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setenv("WORLDNET_DEVICE", "cpu")
+    assert select_device(None).type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            select_device("cuda")
+
+
+def test_it_says_in_one_line_when_pretrained_weights_are_missing(monkeypatch, tmp_path, capfd):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-cache"))
+    backbone = create_backbone("resnet18", pretrained=True)
+    assert backbone.pretrained is False
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no pretrained weights for resnet18" in err[0] and "trains from scratch" in err[0]
+
+
+def test_it_loads_local_pretrained_weights_from_a_file(tmp_path):
+    from torchvision.models import get_model
+
+    reference = get_model("resnet18", weights=None)
+    path = tmp_path / "resnet18.pth"
+    torch.save(reference.state_dict(), path)
+    backbone = create_backbone("resnet18", pretrained=True, weights_path=path)
+    assert backbone.pretrained is True
+    assert torch.equal(backbone.module[0].weight, reference.conv1.weight)
+    regression = create_model("regression", backbone="resnet18", pretrained=True, weights_path=str(path), image_size=(64, 96))
+    assert regression.frozen_backbone and not any(p.requires_grad for p in regression.backbone.parameters())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TORCHVISION_BACKBONES)
+def test_it_builds_every_torchvision_backbone(name):
+    backbone = create_backbone(name, pretrained=False, image_size=(64, 96))
+    with torch.no_grad():
+        features = backbone.module.eval()(torch.rand(1, 3, 64, 96))
+    assert features.shape[1] == backbone.channels
