@@ -31,6 +31,7 @@ play: setup
 bench: setup
 	$(BIN)/python -m training bench geo
 	$(BIN)/python -m training bench demo-world
+	$(BIN)/python -m training bench predictor
 
 clean:
 	rm -rf $(VENV) var

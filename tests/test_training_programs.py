@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.services import REPO
+from tests.services import REPO, free_port
 from worldnet_core.demo_world import PAPER_CITIES, UNSEEN_CITIES, generate_world
 from worldnet_core.metrics import METRIC_KEYS
 
@@ -78,3 +78,17 @@ def test_it_says_what_is_wrong_with_bad_input_without_a_traceback(tmp_path):
     bad.write_bytes(b"garbage")
     result = run_training("evaluate", str(bad), "--data", str(tmp_path))
     assert result.returncode == 2 and "is corrupt or not a torch file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_it_trains_with_distributed_data_parallel_under_torchrun(small_world, tmp_path):
+    checkpoint = tmp_path / "ddp.pt"
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={free_port()}", "-m", "training", "train", "--data", str(small_world / "manifest.csv"), "--output", str(checkpoint), *FAST],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("wrote ") == 1  # only rank 0 writes and reports
+    from worldnet_core.predictor import Predictor
+
+    assert Predictor.load(checkpoint, device="cpu").model.name == "worldnet"

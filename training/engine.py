@@ -187,7 +187,12 @@ def fit_classifier(model: WorldNet, data: ImageData, labels: torch.Tensor, setti
     model.to(settings.device).train()
     dataset = TensorDataset(data.images, labels)
     stage = _Call(model, model.logits)
-    loss = _run(stage, nn.functional.cross_entropy, model.classifier_parameters(), dataset, settings, settings.epochs, "classifier", log)
+    # Not part of this stage: DDP expects every trainable parameter of the module it wraps to get a gradient.
+    model.interpolation_head.requires_grad_(False)
+    try:
+        loss = _run(stage, nn.functional.cross_entropy, model.classifier_parameters(), dataset, settings, settings.epochs, "classifier", log)
+    finally:
+        model.interpolation_head.requires_grad_(True)
     model.eval()
     return loss
 
