@@ -25,8 +25,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
 play: setup
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py play
 
 bench: setup
 	$(BIN)/python -m training bench geo

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from geoguess.env import env_bool, env_int, env_list, env_str
+from worldnet_core.maps import leaflet_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "geoguess.imagesets",
+    "geoguess.game",
+    "geoguess.opponent",
 ]
 
 MIDDLEWARE = [
@@ -83,10 +87,28 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet comes from the django-leaflet package's static files (served as /static/leaflet/),
+# not from a CDN; its Django app is not installed, since it would need GDAL.
+STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", str(leaflet_dir()))]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# The game.
+#: A Leaflet tile URL template for deployments that have a tile server; empty: the
+#: offline basemap of country outlines drawn from the shipped geometry.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+#: Longest side of the images players are served.
+SERVED_IMAGE_MAX_SIDE = env_int("SERVED_IMAGE_MAX_SIDE", 1280)
+#: Seconds of network slack allowed after a round's time limit.
+GUESS_GRACE_SECONDS = env_int("GUESS_GRACE_SECONDS", 3)
+#: Photos per prediction task.
+PREDICTION_BATCH_SIZE = env_int("PREDICTION_BATCH_SIZE", 32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGIN_URL = "admin:login"
 
 # Celery: every CELERY_* setting here is read by geoguess/celery.py.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -97,3 +119,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ROUTES = {"geoguess.opponent.tasks.*": {"queue": "inference"}}
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,8 +1,10 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import include, path
+
+admin.site.site_header = "worldNET GeoGuessr admin"
+admin.site.site_title = "worldNET GeoGuessr"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
+    path("", include("geoguess.game.urls")),
 ]

@@ -10,11 +10,10 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import folium
-
-from worldnet_core.land import countries_geojson
+if TYPE_CHECKING:  # folium loads on first use: settings import leaflet_dir from here
+    import folium
 
 LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 
@@ -32,8 +31,12 @@ def copy_leaflet_assets(folder: Path) -> None:
         (folder / name).write_bytes((leaflet_dir() / name).read_bytes())
 
 
-def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zoom: int = 2) -> folium.Map:
+def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zoom: int = 2) -> "folium.Map":
     """A folium map that loads Leaflet from ``asset_url`` and draws countries, with no tiles."""
+    import folium
+
+    from worldnet_core.land import countries_geojson
+
     fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, world_copy_jump=True)
     base = asset_url.rstrip("/")
     fmap.default_js = [("leaflet", f"{base}/leaflet.js")]
@@ -48,6 +51,8 @@ def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zo
     return fmap
 
 
-def add_points(fmap: folium.Map, points: Iterable[tuple[float, float]], *, color: str, radius: float = 3, tooltip: str | None = None) -> None:
+def add_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, color: str, radius: float = 3, tooltip: str | None = None) -> None:
+    import folium
+
     for lat, lon in points:
         folium.CircleMarker((lat, lon), radius=radius, color=color, fill=True, fill_opacity=0.8, weight=1, tooltip=tooltip).add_to(fmap)

@@ -1,0 +1,58 @@
+"""Games and their rounds. Public ids and image tokens are random: nothing in them points at a photo."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+
+from geoguess.imagesets.models import ImageSet, Photo
+
+ROUNDS_PER_GAME = 5
+TIME_LIMITS = (0, 30, 60, 120)  # seconds; 0: no limit
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Game(models.Model):
+    public_id = models.CharField(max_length=32, unique=True, default=new_token)
+    image_set = models.ForeignKey(ImageSet, on_delete=models.CASCADE, related_name="games")
+    player_name = models.CharField(max_length=40)
+    #: A secret kept in the player's session; guesses for this game must carry it.
+    owner_key = models.CharField(max_length=64)
+    time_limit = models.PositiveSmallIntegerField(default=0)
+    challenge_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="challengers")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total_points = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["image_set", "-total_points"])]
+
+    def __str__(self) -> str:
+        return f"{self.player_name} on {self.image_set} ({self.public_id})"
+
+
+class Round(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="rounds")
+    index = models.PositiveSmallIntegerField()
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    #: The round's image URL token: new for every round of every game.
+    image_token = models.CharField(max_length=32, unique=True, default=new_token)
+    started_at = models.DateTimeField(null=True, blank=True)
+    guessed_at = models.DateTimeField(null=True, blank=True)
+    guess_lat = models.FloatField(null=True, blank=True)
+    guess_lon = models.FloatField(null=True, blank=True)
+    timed_out = models.BooleanField(default=False)
+    distance_km = models.FloatField(null=True, blank=True)
+    points = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["game", "index"], name="one_round_per_index")]
+
+    @property
+    def is_done(self) -> bool:
+        return self.guessed_at is not None

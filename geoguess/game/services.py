@@ -1,0 +1,204 @@
+"""The rules of the game: starting, guessing, scoring, timing, challenges and the leaderboard."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
+from geoguess.imagesets.models import ImageSet
+from geoguess.opponent.services import prediction_for
+from worldnet_core.geo import geoguessr_points, haversine_km
+
+
+class GameError(Exception):
+    """A request the rules refuse; ``status`` is the HTTP status a view should answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
+    """A new game of ``ROUNDS_PER_GAME`` distinct photos drawn at random from ``image_set``."""
+    player_name = _clean_name(player_name)
+    if time_limit not in TIME_LIMITS:
+        raise GameError(f"time limit must be one of {', '.join(map(str, TIME_LIMITS))} seconds")
+    photo_ids = list(image_set.photos.values_list("id", flat=True))
+    if len(photo_ids) < ROUNDS_PER_GAME:
+        raise GameError(f"{image_set.name} has {len(photo_ids)} photos; a game needs {ROUNDS_PER_GAME}")
+    chosen = random.Random(seed).sample(photo_ids, ROUNDS_PER_GAME)
+    return _create(image_set, player_name, owner_key, time_limit, chosen, challenge_of=None)
+
+
+def game_start_challenge(*, original: Game, player_name: str, owner_key: str) -> Game:
+    """The same photos, in the same order and with the same time limit, for someone else."""
+    photo_ids = list(original.rounds.order_by("index").values_list("photo_id", flat=True))
+    return _create(original.image_set, _clean_name(player_name), owner_key, original.time_limit, photo_ids, challenge_of=original)
+
+
+@transaction.atomic
+def _create(image_set: ImageSet, player_name: str, owner_key: str, time_limit: int, photo_ids: list[int], challenge_of: Game | None) -> Game:
+    game = Game.objects.create(image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, challenge_of=challenge_of)
+    Round.objects.bulk_create([Round(game=game, index=i, photo_id=pk) for i, pk in enumerate(photo_ids)])
+    return game
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())[:40]
+    if not name:
+        raise GameError("please give a display name for the leaderboard")
+    return name
+
+
+def game_for_owner(*, public_id: str, owner_key: str) -> Game:
+    game = Game.objects.select_related("image_set").filter(public_id=public_id).first()
+    if game is None:
+        raise GameError("no such game", status=404)
+    if not owner_key or game.owner_key != owner_key:
+        raise GameError("this game belongs to another player", status=403)
+    return game
+
+
+def current_round(game: Game) -> Round | None:
+    return game.rounds.filter(guessed_at__isnull=True).order_by("index").first()
+
+
+def round_open(*, round: Round, now: datetime | None = None) -> Round:
+    """Starts the round's clock the first time its image is shown."""
+    if round.started_at is None:
+        round.started_at = now or timezone.now()
+        Round.objects.filter(pk=round.pk, started_at__isnull=True).update(started_at=round.started_at)
+    return round
+
+
+def seconds_left(round: Round, now: datetime | None = None) -> float | None:
+    if not round.game.time_limit or round.started_at is None:
+        return None
+    elapsed = ((now or timezone.now()) - round.started_at).total_seconds()
+    return max(0.0, round.game.time_limit - elapsed)
+
+
+def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None, now: datetime | None = None) -> Round:
+    """Stores the guess of round ``index`` (``lat``/``lon`` None: time ran out with no pin).
+
+    A round takes one guess; rounds are played in order; a guess later than the time
+    limit (plus ``GUESS_GRACE_SECONDS``) is refused and the round scores 0.
+    """
+    now = now or timezone.now()
+    refused_late = False
+    with transaction.atomic():
+        round = Round.objects.select_for_update().select_related("game", "photo", "game__image_set").filter(game=game, index=index).first()
+        if round is None:
+            raise GameError("no such round", status=404)
+        if round.is_done:
+            raise GameError("this round has been guessed already", status=409)
+        expected = current_round(game)
+        if expected is None or expected.pk != round.pk:
+            raise GameError("rounds are played in order", status=409)
+        if round.started_at is None:
+            raise GameError("this round has not been shown yet", status=409)
+        if (lat is None) != (lon is None):
+            raise GameError("a guess needs both a latitude and a longitude")
+        limit = game.time_limit
+        if lat is None:
+            # Only the countdown may end a round without a pin, and only once it has run out.
+            if not limit or now < round.started_at + timedelta(seconds=limit - 1):
+                raise GameError("a guess needs a place on the map")
+            _time_out(round, game, now)
+            return round
+        lat, lon = _valid_coordinates(lat, lon)
+        if limit and now > round.started_at + timedelta(seconds=limit + settings.GUESS_GRACE_SECONDS):
+            _time_out(round, game, now)
+            refused_late = True
+        else:
+            distance = haversine_km(round.photo.lat, round.photo.lon, lat, lon)
+            round.guess_lat, round.guess_lon, round.guessed_at = lat, lon, now
+            round.distance_km = distance
+            round.points = geoguessr_points(distance, game.image_set.scale_km)
+            round.save(update_fields=["guess_lat", "guess_lon", "guessed_at", "distance_km", "points"])
+            Game.objects.filter(pk=game.pk).update(total_points=F("total_points") + round.points)
+            _finish_if_done(game, now)
+    if refused_late:  # raised after the commit, so the round stays scored 0
+        raise GameError("time is up: this round scores 0", status=409)
+    return round
+
+
+def _time_out(round: Round, game: Game, now: datetime) -> None:
+    round.timed_out, round.points, round.guessed_at = True, 0, now
+    round.save(update_fields=["timed_out", "points", "guessed_at"])
+    _finish_if_done(game, now)
+
+
+def _valid_coordinates(lat: float, lon: float) -> tuple[float, float]:
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise GameError("latitude and longitude must be numbers") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)) or not -90.0 <= lat <= 90.0:
+        raise GameError("latitude must be between -90 and 90")
+    if not -180.0 <= lon <= 180.0:  # a map scrolled round the world gives lon beyond ±180
+        lon = (lon + 180.0) % 360.0 - 180.0
+    return lat, lon
+
+
+def _finish_if_done(game: Game, now: datetime) -> None:
+    if not game.rounds.filter(guessed_at__isnull=True).exists():
+        Game.objects.filter(pk=game.pk, finished_at__isnull=True).update(finished_at=now)
+
+
+# --- what players see after a guess ----------------------------------------------------
+
+
+def round_reveal(*, round: Round) -> dict:
+    """The truth, both guesses, distances, points and worldNET's top 3. Only after the guess."""
+    if not round.is_done:
+        raise GameError("the answer is shown after the guess", status=409)
+    photo = round.photo
+    scale = round.game.image_set.scale_km
+    reveal = {
+        "index": round.index,
+        "truth": {"lat": photo.lat, "lon": photo.lon, "place": photo.place, "country": photo.country},
+        "player": None if round.guess_lat is None else {"lat": round.guess_lat, "lon": round.guess_lon, "distance_km": round.distance_km},
+        "player_points": round.points or 0,
+        "timed_out": round.timed_out,
+        "worldnet": None,
+    }
+    prediction = prediction_for(photo_id=photo.pk)
+    if prediction is not None:
+        distance = haversine_km(photo.lat, photo.lon, prediction.lat, prediction.lon)
+        reveal["worldnet"] = {
+            "lat": prediction.lat, "lon": prediction.lon, "distance_km": distance, "points": geoguessr_points(distance, scale),
+            "top": [{"place": name, "probability": p} for name, p in prediction.top[:3]],
+        }
+    return reveal
+
+
+def game_summary(*, game: Game) -> dict:
+    rounds = [round_reveal(round=r) for r in game.rounds.select_related("photo").order_by("index") if r.is_done]
+    worldnet_total = sum(r["worldnet"]["points"] for r in rounds if r["worldnet"])
+    return {
+        "player": game.player_name,
+        "total": sum(r["player_points"] for r in rounds),
+        "worldnet_total": worldnet_total,
+        "worldnet_complete": all(r["worldnet"] for r in rounds),
+        "rounds": rounds,
+        "finished": game.finished_at is not None,
+    }
+
+
+def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
+    return list(Game.objects.filter(image_set=image_set, finished_at__isnull=False).order_by("-total_points", "finished_at")[:limit])
+
+
+def challenge_results(*, game: Game) -> list[Game]:
+    """Everyone who played these photos: the original game and every finished challenge of it."""
+    root = game.challenge_of or game
+    games = [root, *root.challengers.filter(finished_at__isnull=False)]
+    return sorted((g for g in games if g.finished_at), key=lambda g: -g.total_points)

@@ -1,0 +1,178 @@
+"""The player's pages and the round API. Thin: the rules are in ``services``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from geoguess.game import services
+from geoguess.game.models import TIME_LIMITS, Game, Round
+from geoguess.imagesets.models import ImageSet
+from geoguess.imagesets.services import imageset_coverage_cells, served_image_path
+from worldnet_core.land import COUNTRIES_FILE
+
+PLAYER_KEY = "player_key"
+
+
+def _player_key(request: HttpRequest, *, create: bool = False) -> str:
+    key = request.session.get(PLAYER_KEY, "")
+    if not key and create:
+        key = request.session[PLAYER_KEY] = secrets.token_urlsafe(24)
+    return key
+
+
+def _map_config() -> dict:
+    return {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION, "worldUrl": reverse("game:world")}
+
+
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    image_sets = ImageSet.objects.annotate(photo_count=Count("photos")).filter(photo_count__gt=0)
+    error = ""
+    if request.method == "POST":
+        image_set = image_sets.filter(pk=request.POST.get("image_set")).first()
+        try:
+            if image_set is None:
+                raise services.GameError("choose an image set")
+            time_limit = int(request.POST.get("time_limit") or 0)
+            game = services.game_start(image_set=image_set, player_name=request.POST.get("player_name", ""), owner_key=_player_key(request, create=True), time_limit=time_limit)
+        except (services.GameError, ValueError) as problem:
+            error = str(problem)
+        else:
+            request.session["player_name"] = game.player_name
+            return redirect("game:play", public_id=game.public_id)
+    sets = [{"set": s, "cells": imageset_coverage_cells(image_set=s), "leaders": services.leaderboard(image_set=s, limit=3)} for s in image_sets]
+    return render(
+        request, "game/home.html",
+        {"sets": sets, "time_limits": TIME_LIMITS, "error": error, "player_name": request.session.get("player_name", ""), "map_config": _map_config()},
+        status=400 if error else 200,
+    )
+
+
+def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
+    try:
+        return services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
+    except services.GameError as problem:
+        if problem.status == 404:
+            raise Http404(str(problem)) from None
+        game = Game.objects.get(public_id=public_id)
+        return render(request, "game/not_yours.html", {"game": game}, status=403)
+
+
+@require_GET
+def play(request: HttpRequest, public_id: str) -> HttpResponse:
+    game = _owned_game(request, public_id)
+    if isinstance(game, HttpResponse):
+        return game
+    round = services.current_round(game)
+    if round is None:
+        return redirect("game:summary", public_id=public_id)
+    services.round_open(round=round)
+    config = {
+        **_map_config(),
+        "guessUrl": reverse("game:guess", args=[public_id]),
+        "revealUrl": reverse("game:reveal", args=[public_id, round.index]),
+        "nextUrl": reverse("game:play", args=[public_id]),
+        "summaryUrl": reverse("game:summary", args=[public_id]),
+        "index": round.index,
+        "rounds": game.rounds.count(),
+        "timeLimit": game.time_limit,
+        "secondsLeft": services.seconds_left(round),
+    }
+    return render(request, "game/round.html", {"game": game, "round": round, "image_url": reverse("game:image", args=[round.image_token]), "config": config})
+
+
+@require_GET
+def image(request: HttpRequest, token: str) -> HttpResponse:
+    """A round's image: the served copy (no EXIF), under a token that is new for every round."""
+    round = get_object_or_404(Round.objects.select_related("game", "photo"), image_token=token)
+    if round.game.owner_key != _player_key(request):
+        raise Http404("no such image")
+    response = HttpResponse(served_image_path(round.photo).read_bytes(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _json_error(problem: services.GameError) -> JsonResponse:
+    return JsonResponse({"error": str(problem)}, status=problem.status)
+
+
+@require_POST
+def guess(request: HttpRequest, public_id: str) -> JsonResponse:
+    try:
+        game = services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
+        try:
+            body = json.loads(request.body or b"{}")
+            index = int(body["index"])
+        except (ValueError, KeyError, TypeError):
+            raise services.GameError("send JSON with index, lat and lon") from None
+        round = services.guess_submit(game=game, index=index, lat=body.get("lat"), lon=body.get("lon"))
+        return JsonResponse(services.round_reveal(round=round))
+    except services.GameError as problem:
+        return _json_error(problem)
+
+
+@require_GET
+def reveal(request: HttpRequest, public_id: str, index: int) -> JsonResponse:
+    try:
+        game = services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
+        round = game.rounds.select_related("photo", "game__image_set").filter(index=index).first()
+        if round is None:
+            raise services.GameError("no such round", status=404)
+        return JsonResponse(services.round_reveal(round=round))
+    except services.GameError as problem:
+        return _json_error(problem)
+
+
+@require_GET
+def summary(request: HttpRequest, public_id: str) -> HttpResponse:
+    game = _owned_game(request, public_id)
+    if isinstance(game, HttpResponse):
+        return game
+    if game.finished_at is None:
+        return redirect("game:play", public_id=public_id)
+    data = services.game_summary(game=game)
+    context = {
+        "game": game,
+        "summary": data,
+        "leaders": services.leaderboard(image_set=game.image_set),
+        "challengers": services.challenge_results(game=game),
+        "challenge_url": request.build_absolute_uri(reverse("game:challenge", args=[(game.challenge_of or game).public_id])),
+        "config": {**_map_config(), "rounds": data["rounds"]},
+    }
+    return render(request, "game/summary.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
+    original = get_object_or_404(Game.objects.select_related("image_set"), public_id=public_id, finished_at__isnull=False)
+    error = ""
+    if request.method == "POST":
+        try:
+            game = services.game_start_challenge(original=original, player_name=request.POST.get("player_name", ""), owner_key=_player_key(request, create=True))
+        except services.GameError as problem:
+            error = str(problem)
+        else:
+            request.session["player_name"] = game.player_name
+            return redirect("game:play", public_id=game.public_id)
+    return render(
+        request, "game/challenge.html",
+        {"original": original, "results": services.challenge_results(game=original), "error": error, "player_name": request.session.get("player_name", "")},
+        status=400 if error else 200,
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def world(request: HttpRequest) -> HttpResponse:
+    """Country outlines for the offline basemap (the shipped Natural Earth data)."""
+    return HttpResponse(COUNTRIES_FILE.read_bytes(), content_type="application/geo+json")

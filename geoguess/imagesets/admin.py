@@ -1,0 +1,111 @@
+"""Admin: upload an image set as a zip (all or nothing) and see where its photos lie."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.html import format_html
+
+from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.imagesets.services import imageset_coverage_map_html, imageset_import
+from worldnet_core.manifest import ImageSetError
+from worldnet_core.readers import KINDS
+
+
+class ImageSetUploadForm(forms.ModelForm):
+    archive = forms.FileField(
+        help_text="A zip of images plus a labels CSV (filename, lat, lon), photos with EXIF GPS, or the GSV-Cities layout.",
+    )
+    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS], initial="auto", help_text="how to read it; auto recognises each layout")
+
+    class Meta:
+        model = ImageSet
+        fields = ["name", "description"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        upload = cleaned["archive"]
+        with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+            path = Path(folder) / Path(upload.name).name
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            try:
+                self.imported = imageset_import(name=cleaned["name"], source=path, kind=cleaned["kind"], description=cleaned.get("description", ""))
+            except ImageSetError as error:
+                raise ValidationError([ValidationError(str(problem), code="bad_upload") for problem in error.problems[:50]]) from None
+        return cleaned
+
+
+@admin.register(ImageSet)
+class ImageSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "photo_count", "scale_km_rounded", "created_at"]
+    search_fields = ["name"]
+    readonly_fields = ["slug", "scale_km", "source", "photo_count", "coverage", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_photo_count=Count("photos"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ImageSetUploadForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "description", "archive", "kind"]
+        return ["name", "description", "slug", "photo_count", "scale_km", "source", "created_at", "coverage"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_form(self, request, form, change):
+        # An upload was imported whole while the form was validated.
+        return form.imported if not change else super().save_form(request, form, change)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.display(description="photos", ordering="_photo_count")
+    def photo_count(self, obj: ImageSet) -> int:
+        return getattr(obj, "_photo_count", None) or obj.photos.count()
+
+    @admin.display(description="scale D (km)", ordering="scale_km")
+    def scale_km_rounded(self, obj: ImageSet) -> str:
+        return f"{obj.scale_km:,.0f}"
+
+    @admin.display(description="coverage")
+    def coverage(self, obj: ImageSet) -> str:
+        return format_html('<iframe title="coverage map" srcdoc="{}" style="width:100%;min-width:40rem;height:26rem;border:0"></iframe>', imageset_coverage_map_html(image_set=obj))
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ["id", "image_set", "place", "country", "lat", "lon"]
+    list_filter = ["image_set"]
+    search_fields = ["place", "country"]
+    readonly_fields = ["image_set", "original", "served", "lat", "lon", "place", "country", "group", "preview"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # photos arrive with their image set
+
+    @admin.display(description="served image")
+    def preview(self, obj: Photo) -> str:
+        import base64
+
+        from geoguess.imagesets.services import served_image_path
+
+        data = base64.b64encode(served_image_path(obj).read_bytes()).decode()
+        return format_html('<img src="data:image/jpeg;base64,{}" style="max-width:40rem">', data)

@@ -1,0 +1,41 @@
+"""worldNET model versions and their stored predictions, one per (photo, version)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from geoguess.imagesets.models import Photo
+
+
+class ModelVersion(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    #: Relative to MEDIA_ROOT.
+    checkpoint = models.CharField(max_length=400)
+    model_name = models.CharField(max_length=40, default="worldnet")
+    #: The evaluation: {"seen": {...metrics}, "unseen": {...}} as the report tables hold them.
+    metrics = models.JSONField(default=dict, blank=True)
+    training = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}{' (active)' if self.is_active else ''}"
+
+
+class Prediction(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="predictions")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    #: [[place, probability], ...], most likely first.
+    top = models.JSONField(default=list)
+    latency_ms = models.FloatField(help_text="model time per photo in its batch")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["photo", "model_version"], name="one_prediction_per_photo_and_version")]

@@ -1,0 +1,114 @@
+"""worldNET's side of the game: model versions, queueing and computing predictions."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from geoguess.imagesets.models import Photo
+from geoguess.opponent.models import ModelVersion, Prediction
+
+logger = logging.getLogger(__name__)
+
+
+def model_version_register(*, name: str, checkpoint: Path, metrics: dict | None = None, training: dict | None = None, model_name: str = "worldnet") -> ModelVersion:
+    """Keeps a copy of ``checkpoint`` under MEDIA_ROOT/models and records it (inactive)."""
+    from worldnet_core.checkpoint import read_checkpoint
+
+    payload = read_checkpoint(Path(checkpoint))  # refuses corrupt files before anything is stored
+    relative = f"models/{slugify(name) or 'model'}-{secrets.token_hex(4)}.pt"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(checkpoint, target)
+    return ModelVersion.objects.create(
+        name=name, checkpoint=relative, model_name=payload["model"], metrics=metrics if metrics is not None else payload.get("metrics", {}),
+        training=training if training is not None else payload.get("training", {}),
+    )
+
+
+def model_version_activate(*, version: ModelVersion) -> ModelVersion:
+    """Makes ``version`` the opponent and queues its predictions for every photo (after commit)."""
+    with transaction.atomic():
+        ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+        version.is_active = True
+        version.activated_at = timezone.now()
+        version.save(update_fields=["is_active", "activated_at"])
+        transaction.on_commit(lambda: predictions_queue(version_id=version.pk, photo_ids=list(Photo.objects.values_list("id", flat=True))))
+    return version
+
+
+def active_version() -> ModelVersion | None:
+    return ModelVersion.objects.filter(is_active=True).first()
+
+
+def predictions_queue_for_image_set(*, image_set_id: int) -> int:
+    version = active_version()
+    if version is None:
+        return 0
+    return predictions_queue(version_id=version.pk, photo_ids=list(Photo.objects.filter(image_set_id=image_set_id).values_list("id", flat=True)))
+
+
+def predictions_queue(*, version_id: int, photo_ids: list[int]) -> int:
+    """Sends the photos that still lack a prediction to the ``inference`` queue in batches."""
+    from geoguess.opponent.tasks import predict_batch
+
+    done = set(Prediction.objects.filter(model_version_id=version_id, photo_id__in=photo_ids).values_list("photo_id", flat=True))
+    todo = [pk for pk in photo_ids if pk not in done]
+    size = settings.PREDICTION_BATCH_SIZE
+    for start in range(0, len(todo), size):
+        predict_batch.apply_async(args=(version_id, todo[start : start + size]), queue="inference")
+    return len(todo)
+
+
+# One predictor per worker process, loaded on first use and replaced when another version is asked for.
+_predictor_lock = threading.Lock()
+_predictor: tuple[int, object] | None = None
+
+
+def _predictor_for(version: ModelVersion):
+    global _predictor
+    with _predictor_lock:
+        if _predictor is None or _predictor[0] != version.pk:
+            from worldnet_core.predictor import Predictor
+
+            path = Path(settings.MEDIA_ROOT) / version.checkpoint
+            logger.info("loading worldNET version %s from %s", version.name, path)
+            _predictor = (version.pk, Predictor.load(path))
+        return _predictor[1]
+
+
+def predictions_compute(*, version_id: int, photo_ids: list[int]) -> int:
+    """Predicts the photos in one batch and stores what is not stored yet; returns how many it stored."""
+    version = ModelVersion.objects.get(pk=version_id)
+    photos = list(Photo.objects.filter(pk__in=photo_ids).exclude(predictions__model_version=version))
+    if not photos:
+        return 0
+    predictor = _predictor_for(version)
+    started = time.perf_counter()
+    results = predictor.predict([Path(settings.MEDIA_ROOT) / photo.original for photo in photos])
+    per_photo_ms = (time.perf_counter() - started) * 1000 / len(photos)
+    stored = 0
+    for photo, result in zip(photos, results):
+        try:
+            with transaction.atomic():
+                Prediction.objects.create(
+                    photo=photo, model_version=version, lat=result.lat, lon=result.lon, top=[[name, p] for name, p in result.top], latency_ms=per_photo_ms
+                )
+            stored += 1
+        except IntegrityError:  # a redelivered task raced another worker to it: keep the first
+            pass
+    return stored
+
+
+def prediction_for(*, photo_id: int) -> Prediction | None:
+    """The active version's prediction for a photo, if stored."""
+    return Prediction.objects.filter(photo_id=photo_id, model_version__is_active=True).first()

@@ -1,0 +1,15 @@
+/* Small coverage maps of each image set: coarse cells, never exact photo positions. */
+"use strict";
+
+(function () {
+  const cfg = GeoMaps.config("map-config");
+  for (const node of document.querySelectorAll(".coverage")) {
+    const cells = JSON.parse(document.getElementById(node.dataset.cellsId).textContent);
+    const map = GeoMaps.basemap(node, Object.assign({}, cfg, { zoom: 0, map: { zoomControl: false, dragging: false, scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false, attributionControl: false, minZoom: 0 } }));
+    map.setView([15, 10], 0);
+    const most = Math.max(1, ...cells.map((c) => c.count));
+    for (const c of cells) {
+      L.rectangle([[c.south, c.west], [c.south + c.size, c.west + c.size]], { weight: 0, fillColor: "#c0392b", fillOpacity: 0.25 + 0.6 * (c.count / most), interactive: false }).addTo(map);
+    }
+  }
+})();
