@@ -91,6 +91,10 @@ STATIC_URL = "static/"
 # not from a CDN; its Django app is not installed, since it would need GDAL.
 STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", str(leaflet_dir()))]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+# WhiteNoise serves static files in every mode (no web server needed in front for a local game),
+# also straight from the app folders, so a missed collectstatic cannot break the maps.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 

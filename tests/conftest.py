@@ -45,3 +45,61 @@ def write_jpeg(path: Path, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(jpeg_bytes(**kwargs))
     return path
+
+
+# --- Django: media in a temporary folder; an in-memory broker for unit tests ---------------
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(request, tmp_path_factory):
+    """Every test that touches Django gets its own MEDIA_ROOT; Celery messages stay in memory.
+
+    Unit tests call services directly (no worker): queued tasks just wait in the memory
+    transport. The integration tests start a real Redis and worker of their own.
+    """
+    if "settings" not in request.fixturenames and "db" not in request.fixturenames and "admin_client" not in request.fixturenames:
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    from geoguess.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    yield
+    app.conf.broker_url = previous
+
+
+def small_world(folder: Path, per_city: int = 3) -> Path:
+    from worldnet_core.demo_world import PAPER_CITIES, generate_world
+
+    generate_world(folder, places=[PAPER_CITIES[i] for i in (7, 17, 9, 15)], per_city=per_city, seed=0)  # London, Paris, Madrid, Osaka
+    return folder
+
+
+@pytest.fixture
+def image_set(db, settings, tmp_path):
+    from geoguess.imagesets.services import imageset_import
+
+    return imageset_import(name="Small world", source=small_world(tmp_path / "world"))
+
+
+@pytest.fixture
+def model_version(image_set, tmp_path):
+    """An (untrained) worldNET over the set's places, registered, active, with every prediction stored."""
+    import numpy as np
+
+    from geoguess.opponent.models import ModelVersion
+    from geoguess.opponent.services import model_version_register, predictions_compute
+    from worldnet_core.checkpoint import save_checkpoint
+    from worldnet_core.models import create_model
+    from worldnet_core.models.clustering import make_centroids
+
+    photos = list(image_set.photos.all())
+    centroids = make_centroids(np.array([p.lat for p in photos]), np.array([p.lon for p in photos]), np.array([p.place for p in photos]))
+    model = create_model("worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, image_size=(64, 96))
+    version = model_version_register(name="tiny", checkpoint=save_checkpoint(model, tmp_path / "tiny.pt", metrics={"seen": {"mean_km": 1234.0}}))
+    ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+    predictions_compute(version_id=version.pk, photo_ids=[p.pk for p in photos])
+    version.refresh_from_db()
+    return version

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
@@ -199,6 +199,5 @@ def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
 
 def challenge_results(*, game: Game) -> list[Game]:
     """Everyone who played these photos: the original game and every finished challenge of it."""
-    root = game.challenge_of or game
-    games = [root, *root.challengers.filter(finished_at__isnull=False)]
-    return sorted((g for g in games if g.finished_at), key=lambda g: -g.total_points)
+    root_id = game.challenge_of_id or game.pk
+    return list(Game.objects.filter(Q(pk=root_id) | Q(challenge_of_id=root_id), finished_at__isnull=False).order_by("-total_points", "finished_at"))

@@ -27,6 +27,9 @@ class ImageSetUploadForm(forms.ModelForm):
         model = ImageSet
         fields = ["name", "description"]
 
+    def validate_unique(self) -> None:
+        pass  # the import service checks the name, before anything is written
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:

@@ -1,0 +1,188 @@
+"""The rules of the game, through the services (no HTTP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from geoguess.game import services
+from geoguess.game.models import Game, Round
+from geoguess.game.services import GameError
+from worldnet_core.geo import geoguessr_points, haversine_km
+
+
+def start(image_set, owner="owner-1", **kwargs) -> Game:
+    return services.game_start(image_set=image_set, player_name=kwargs.pop("name", "Ann"), owner_key=owner, **kwargs)
+
+
+def play_round(game: Game, index: int, lat: float, lon: float, now=None) -> Round:
+    round = game.rounds.get(index=index)
+    services.round_open(round=round, now=now)
+    return services.guess_submit(game=game, index=index, lat=lat, lon=lon, now=now)
+
+
+def test_it_starts_a_game_of_five_distinct_photos(image_set):
+    game = start(image_set, seed=1)
+    photos = list(game.rounds.order_by("index").values_list("photo_id", flat=True))
+    assert len(photos) == len(set(photos)) == 5
+    assert len({r.image_token for r in game.rounds.all()}) == 5
+    assert start(image_set, seed=2).public_id != game.public_id
+
+
+@pytest.mark.parametrize("kwargs,message", [({"name": "   "}, "display name"), ({"time_limit": 45}, "time limit must be one of 0, 30, 60, 120")])
+def test_it_refuses_games_it_cannot_start(image_set, kwargs, message):
+    with pytest.raises(GameError, match=message):
+        start(image_set, **kwargs)
+
+
+def test_it_needs_five_photos(image_set):
+    ids = list(image_set.photos.values_list("id", flat=True))
+    image_set.photos.filter(id__in=ids[4:]).delete()
+    with pytest.raises(GameError, match="has 4 photos; a game needs 5"):
+        start(image_set)
+
+
+def test_it_scores_by_great_circle_distance_on_the_sets_scale(image_set):
+    game = start(image_set, seed=0)
+    first = game.rounds.get(index=0)
+    exact = play_round(game, 0, first.photo.lat, first.photo.lon)
+    assert exact.points == 5000 and exact.distance_km == pytest.approx(0.0, abs=1e-6)
+    second = game.rounds.get(index=1)
+    guessed = play_round(game, 1, 0.0, 0.0)
+    distance = haversine_km(second.photo.lat, second.photo.lon, 0.0, 0.0)
+    assert guessed.distance_km == pytest.approx(distance)
+    assert guessed.points == round(5000 * np.exp(-10 * distance / image_set.scale_km)) == geoguessr_points(distance, image_set.scale_km)
+    game.refresh_from_db()
+    assert game.total_points == 5000 + guessed.points
+
+
+def test_it_takes_one_guess_per_round_and_keeps_the_first(image_set):
+    game = start(image_set)
+    first = play_round(game, 0, 10.0, 10.0)
+    with pytest.raises(GameError, match="guessed already") as error:
+        services.guess_submit(game=game, index=0, lat=48.0, lon=2.0)
+    assert error.value.status == 409
+    first.refresh_from_db()
+    assert (first.guess_lat, first.guess_lon) == (10.0, 10.0)
+
+
+def test_it_only_lets_the_owner_play(image_set):
+    game = start(image_set, owner="mine")
+    assert services.game_for_owner(public_id=game.public_id, owner_key="mine") == game
+    for other in ("someone-else", ""):
+        with pytest.raises(GameError, match="another player") as error:
+            services.game_for_owner(public_id=game.public_id, owner_key=other)
+        assert error.value.status == 403
+
+
+@pytest.mark.parametrize("lat,lon,message", [(91.0, 0.0, "between -90 and 90"), (float("nan"), 0.0, "between -90 and 90"), ("north", 0.0, "must be numbers"), (10.0, None, "both")])
+def test_it_validates_coordinates(image_set, lat, lon, message):
+    game = start(image_set)
+    services.round_open(round=game.rounds.get(index=0))
+    with pytest.raises(GameError, match=message):
+        services.guess_submit(game=game, index=0, lat=lat, lon=lon)
+    assert not game.rounds.get(index=0).is_done
+
+
+def test_it_wraps_longitudes_of_a_map_scrolled_round_the_world(image_set):
+    game = start(image_set)
+    assert play_round(game, 0, 10.0, 370.0).guess_lon == pytest.approx(10.0)
+
+
+def test_it_plays_rounds_in_order_and_only_once_shown(image_set):
+    game = start(image_set)
+    with pytest.raises(GameError, match="not been shown"):
+        services.guess_submit(game=game, index=0, lat=1.0, lon=1.0)
+    services.round_open(round=game.rounds.get(index=1))
+    with pytest.raises(GameError, match="in order"):
+        services.guess_submit(game=game, index=1, lat=1.0, lon=1.0)
+
+
+def test_it_enforces_the_time_limit(image_set, settings):
+    settings.GUESS_GRACE_SECONDS = 3
+    game = start(image_set, time_limit=30)
+    start_time = timezone.now() - timedelta(seconds=40)
+    services.round_open(round=game.rounds.get(index=0), now=start_time)
+    with pytest.raises(GameError, match="time is up") as error:
+        services.guess_submit(game=game, index=0, lat=1.0, lon=1.0, now=start_time + timedelta(seconds=40))
+    assert error.value.status == 409
+    late = game.rounds.get(index=0)
+    assert late.timed_out and late.points == 0 and late.guess_lat is None
+    # Within the limit (and the grace), a guess counts.
+    services.round_open(round=game.rounds.get(index=1), now=start_time)
+    assert services.guess_submit(game=game, index=1, lat=1.0, lon=1.0, now=start_time + timedelta(seconds=32)).points > 0
+    # The countdown ran out with no pin: 0 points; before it runs out, no pin is refused.
+    services.round_open(round=game.rounds.get(index=2), now=start_time)
+    with pytest.raises(GameError, match="needs a place"):
+        services.guess_submit(game=game, index=2, lat=None, lon=None, now=start_time + timedelta(seconds=10))
+    timed_out = services.guess_submit(game=game, index=2, lat=None, lon=None, now=start_time + timedelta(seconds=30))
+    assert timed_out.timed_out and timed_out.points == 0
+
+
+def test_it_counts_down_from_the_first_view(image_set):
+    game = start(image_set, time_limit=60)
+    round = game.rounds.get(index=0)
+    assert services.seconds_left(round) is None
+    opened = timezone.now()
+    services.round_open(round=round, now=opened)
+    services.round_open(round=round, now=opened + timedelta(seconds=50))  # a reload does not restart the clock
+    round.refresh_from_db()
+    assert services.seconds_left(round, now=opened + timedelta(seconds=20)) == pytest.approx(40.0)
+
+
+def test_it_finishes_after_five_rounds(image_set):
+    game = start(image_set)
+    for index in range(5):
+        assert game.finished_at is None
+        play_round(game, index, 0.0, 0.0)
+        game.refresh_from_db()
+    assert game.finished_at is not None and services.current_round(game) is None
+    summary = services.game_summary(game=game)
+    assert summary["total"] == game.total_points == sum(r["player_points"] for r in summary["rounds"])
+
+
+def test_it_replays_a_challenge_with_the_same_photos_in_the_same_order(image_set):
+    original = start(image_set, time_limit=60, seed=4)
+    challenge = services.game_start_challenge(original=original, player_name="Bob", owner_key="bob")
+    assert list(challenge.rounds.values_list("photo_id", flat=True)) == list(original.rounds.values_list("photo_id", flat=True))
+    assert challenge.time_limit == 60 and challenge.challenge_of == original
+    assert set(challenge.rounds.values_list("image_token", flat=True)).isdisjoint(original.rounds.values_list("image_token", flat=True))
+    for game in (original, challenge):
+        for index in range(5):
+            play_round(game, index, 0.0, 0.0 if game is original else 1.0)
+    assert {g.player_name for g in services.challenge_results(game=challenge)} == {"Ann", "Bob"}
+
+
+def test_it_ranks_the_ten_best_finished_games(image_set):
+    for i in range(12):
+        game = start(image_set, name=f"p{i}", seed=i)
+        for index in range(5):
+            round = game.rounds.get(index=index)
+            play_round(game, index, round.photo.lat + i * 0.5, round.photo.lon)  # p0 is best
+    unfinished = start(image_set, name="quitter")
+    play_round(unfinished, 0, unfinished.rounds.get(index=0).photo.lat, unfinished.rounds.get(index=0).photo.lon)
+    board = services.leaderboard(image_set=image_set)
+    assert [g.player_name for g in board] == [f"p{i}" for i in range(10)]
+    assert all(a.total_points >= b.total_points for a, b in zip(board, board[1:]))
+
+
+def test_it_reveals_worldnets_guess_and_top_three_only_after_the_guess(image_set, model_version):
+    game = start(image_set)
+    round = game.rounds.get(index=0)
+    with pytest.raises(GameError, match="after the guess"):
+        services.round_reveal(round=round)
+    play_round(game, 0, 0.0, 0.0)
+    reveal = services.round_reveal(round=game.rounds.get(index=0))
+    assert reveal["truth"]["place"] == round.photo.place
+    ai = reveal["worldnet"]
+    assert len(ai["top"]) == 3 and ai["top"][0]["probability"] >= ai["top"][1]["probability"]
+    assert ai["points"] == geoguessr_points(haversine_km(round.photo.lat, round.photo.lon, ai["lat"], ai["lon"]), image_set.scale_km)
+
+
+def test_it_says_worldnet_is_thinking_when_no_prediction_is_stored(image_set):
+    game = start(image_set)
+    play_round(game, 0, 0.0, 0.0)
+    assert services.round_reveal(round=game.rounds.get(index=0))["worldnet"] is None

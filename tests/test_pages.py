@@ -1,0 +1,150 @@
+"""The player's pages and API over HTTP (Django's test client), including that nothing leaks before a guess."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from geoguess.game.models import Game
+from geoguess.opponent.models import Prediction
+
+
+def start_game(client: Client, image_set, name="Ann", time_limit=0) -> Game:
+    response = client.post("/", {"image_set": image_set.pk, "player_name": name, "time_limit": time_limit})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return Game.objects.get(public_id=response["Location"].split("/")[2])
+
+
+def guess(client: Client, game: Game, index: int, lat, lon):
+    return client.post(f"/game/{game.public_id}/guess", json.dumps({"index": index, "lat": lat, "lon": lon}), content_type="application/json")
+
+
+def test_it_lists_image_sets_with_counts_and_coarse_coverage(client, image_set):
+    page = client.get("/").content.decode()
+    assert "Small world" in page and "12 photos" in page
+    cells = json.loads(re.search(r'<script id="cells-small-world" type="application/json">(.*?)</script>', page).group(1))
+    assert sum(c["count"] for c in cells) == 12 and all(c["size"] == 10.0 for c in cells)
+
+
+def test_it_asks_for_a_name(client, image_set):
+    response = client.post("/", {"image_set": image_set.pk, "player_name": " ", "time_limit": 0})
+    assert response.status_code == 400 and "display name" in response.content.decode()
+
+
+def test_it_plays_a_whole_game_over_http(client, image_set, model_version):
+    game = start_game(client, image_set)
+    total = 0
+    for index in range(5):
+        page = client.get(f"/game/{game.public_id}/")
+        assert page.status_code == 200 and f"Round <strong>{index + 1}</strong>" in page.content.decode()
+        response = guess(client, game, index, 10.0, 20.0)
+        assert response.status_code == 200
+        reveal = response.json()
+        assert reveal["worldnet"] is not None and len(reveal["worldnet"]["top"]) == 3
+        total += reveal["player_points"]
+    assert client.get(f"/game/{game.public_id}/")["Location"] == f"/game/{game.public_id}/summary"
+    summary = client.get(f"/game/{game.public_id}/summary").content.decode()
+    assert f'<p class="big" id="total">{total}</p>' in summary
+    assert f"/challenge/{game.public_id}/" in summary and "Leaderboard" in summary
+
+
+def test_it_refuses_a_second_guess_and_other_players(client, image_set):
+    game = start_game(client, image_set)
+    client.get(f"/game/{game.public_id}/")
+    assert guess(client, game, 0, 1.0, 1.0).status_code == 200
+    second = guess(client, game, 0, 50.0, 50.0)
+    assert second.status_code == 409 and second.json() == {"error": "this round has been guessed already"}
+    assert game.rounds.get(index=0).guess_lat == 1.0
+    stranger = Client()
+    client.get(f"/game/{game.public_id}/")
+    assert stranger.get(f"/game/{game.public_id}/").status_code == 403
+    assert guess(stranger, game, 1, 1.0, 1.0).status_code == 403
+    token = game.rounds.get(index=1).image_token
+    assert stranger.get(f"/round-image/{token}").status_code == 404
+    assert guess(client, game, 1, 95.0, 0.0).status_code == 400
+
+
+def test_it_requires_csrf_on_guesses(image_set):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/")
+    token = page.cookies["csrftoken"].value
+    response = client.post("/", {"image_set": image_set.pk, "player_name": "Ann", "time_limit": 0, "csrfmiddlewaretoken": token})
+    game = Game.objects.get(public_id=response["Location"].split("/")[2])
+    client.get(f"/game/{game.public_id}/")
+    body = json.dumps({"index": 0, "lat": 1.0, "lon": 1.0})
+    assert client.post(f"/game/{game.public_id}/guess", body, content_type="application/json").status_code == 403
+    assert client.post(f"/game/{game.public_id}/guess", body, content_type="application/json", HTTP_X_CSRFTOKEN=token).status_code == 200
+
+
+def test_nothing_the_round_exposes_before_the_guess_reveals_the_answer(client, image_set, model_version):
+    game = start_game(client, image_set)
+    round = game.rounds.get(index=0)
+    photo = round.photo
+    prediction = Prediction.objects.get(photo=photo)
+    page = client.get(f"/game/{game.public_id}/")
+    html = page.content.decode()
+    image_url = re.search(r'<img id="street" src="([^"]+)"', html).group(1)
+    image = client.get(image_url)
+    reveal = client.get(f"/game/{game.public_id}/round/0")
+    exposed = {
+        "page": html + str(dict(page.items())),
+        "image url": image_url,
+        "image headers": str(dict(image.items())),
+        "image bytes": image.content.decode("latin-1"),
+        "reveal before the guess": reveal.content.decode() + str(dict(reveal.items())),
+    }
+    secrets = {photo.place, photo.country, photo.original, photo.served}
+    for value in (photo.lat, photo.lon, prediction.lat, prediction.lon):
+        secrets |= {f"{value:.1f}", f"{value:.2f}", f"{value:.4f}", repr(value)}
+    secrets |= {name for name, _ in prediction.top[:3]}
+    for where, text in exposed.items():
+        for secret in secrets:
+            if where == "image bytes" and len(secret) < 5:
+                continue  # short strings turn up by chance in compressed pixels
+            assert secret not in text, f"{secret!r} is in the {where}"
+    assert reveal.status_code == 409
+    assert image_url == f"/round-image/{round.image_token}" and str(photo.pk) not in round.image_token
+    with Image.open(io.BytesIO(image.content)) as served:
+        assert not served.getexif() and "exif" not in served.info and not served.info.get("comment")
+    assert b"Exif" not in image.content[:4096] and image["Cache-Control"] == "private, no-store"
+
+
+def test_the_same_photo_has_a_different_url_in_another_game(client, image_set):
+    game = start_game(client, image_set)
+    for index in range(5):
+        client.get(f"/game/{game.public_id}/")
+        guess(client, game, index, 0.0, 0.0)
+    other = Client()
+    response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
+    challenge = Game.objects.get(public_id=response["Location"].split("/")[2])
+    assert challenge.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
+    assert challenge.rounds.get(index=0).image_token != game.rounds.get(index=0).image_token
+    assert other.get(f"/game/{challenge.public_id}/").status_code == 200
+
+
+def test_the_challenge_page_shows_the_score_but_no_answers(client, image_set):
+    game = start_game(client, image_set)
+    for index in range(5):
+        client.get(f"/game/{game.public_id}/")
+        guess(client, game, index, 0.0, 0.0)
+    page = Client().get(f"/challenge/{game.public_id}/").content.decode()
+    game.refresh_from_db()
+    assert "Ann challenges you" in page and str(game.total_points) in page
+    for round in game.rounds.all():
+        assert round.photo.place not in page
+    assert Client().get(f"/game/{game.public_id}/summary").status_code == 403  # the answers are the owner's
+
+
+def test_it_serves_the_offline_basemap():
+    response = Client().get("/world.geojson")
+    assert response.status_code == 200 and json.loads(response.content)["type"] == "FeatureCollection"
+
+
+@pytest.mark.parametrize("path", ["/static/leaflet/leaflet.js", "/static/js/round.js", "/static/css/site.css"])
+def test_it_serves_its_front_end_locally(client, path):
+    assert client.get(path).status_code == 200
