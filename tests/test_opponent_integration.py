@@ -1,0 +1,106 @@
+"""worldNET on a real Redis and real Celery worker processes, against a real database file.
+
+Everything runs as it would in production: ``manage.py`` commands in their own
+processes, a worker consuming the ``inference`` queue, Redis in between.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import small_world
+from tests.services import REPO, redis_server, start_worker, stop
+
+REGISTER = """
+import numpy as np
+from geoguess.imagesets.models import Photo
+from geoguess.opponent.services import model_version_register, model_version_activate
+from worldnet_core.checkpoint import save_checkpoint
+from worldnet_core.models import create_model
+from worldnet_core.models.clustering import make_centroids
+photos = list(Photo.objects.all())
+c = make_centroids(np.array([p.lat for p in photos]), np.array([p.lon for p in photos]), np.array([p.place for p in photos]))
+model = create_model("worldnet", centroids=c.latlon.tolist(), centroid_names=c.names, image_size=(64, 96))
+version = model_version_register(name="tiny", checkpoint=save_checkpoint(model, __import__("pathlib").Path("{tmp}/tiny.pt")))
+model_version_activate(version=version)
+print("activated", version.pk)
+"""
+
+COUNT = "from geoguess.opponent.models import Prediction; from geoguess.imagesets.models import Photo; print(Prediction.objects.count(), Photo.objects.count())"
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def counts(env: dict) -> tuple[int, int]:
+    stored, photos = manage(env, "shell", "-v", "0", "-c", COUNT).split()
+    return int(stored), int(photos)
+
+
+def wait_for(condition, timeout: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}" + (f"\n--- worker log ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""))
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A site with its own database and media, seeded with a small image set, and a Redis."""
+    with redis_server(tmp_path) as url:
+        env = {**os.environ, "GEOGUESS_VAR_DIR": str(tmp_path / "var"), "CELERY_BROKER_URL": url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", "PREDICTION_BATCH_SIZE": "8", "CELERY_VISIBILITY_TIMEOUT": "4"}
+        manage(env, "migrate", "-v", "0")
+        manage(env, "import_imageset", str(small_world(tmp_path / "world", per_city=6)), "--name", "Small world")
+        yield env, url
+
+
+@pytest.mark.slow
+def test_it_stores_a_prediction_for_every_photo_once_a_version_is_activated(site, tmp_path):
+    env, url = site
+    log = tmp_path / "worker.log"
+    worker = start_worker(url, queues="inference", env=env, log=log)
+    try:
+        assert "activated" in manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp_path)))
+        wait_for(lambda: counts(env)[0] == counts(env)[1] == 24, 180, "24 stored predictions", log)
+    finally:
+        stop(worker)
+    assert "predict_batch" in log.read_text()
+    latency = manage(env, "shell", "-v", "0", "-c", "from geoguess.opponent.models import Prediction as P; print(min(p.latency_ms for p in P.objects.all()) > 0)")
+    assert latency.strip() == "True"
+
+
+@pytest.mark.slow
+def test_a_restarted_worker_completes_the_batch_of_one_killed_midway(site, tmp_path):
+    env, url = site
+    env = {**env, "PREDICTION_BATCH_SIZE": "24"}  # one batch: the whole set
+    first_log = tmp_path / "first.log"
+    worker = start_worker(url, queues="inference", env=env, log=first_log)
+    try:
+        manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp_path)))
+        wait_for(lambda: first_log.exists() and "Task geoguess.opponent.tasks.predict_batch" in first_log.read_text(), 120, "the worker to take the batch", first_log)
+        os.kill(worker.pid, signal.SIGKILL)  # no clean shutdown: the message is left unacknowledged
+        worker.wait(timeout=10)
+    finally:
+        stop(worker)
+    stored, photos = counts(env)
+    assert stored < photos == 24, "the worker finished before it was killed; the test proves nothing"
+    time.sleep(5)  # past the visibility timeout, so the broker hands the batch out again
+    second_log = tmp_path / "second.log"
+    restarted = start_worker(url, queues="inference", env=env, log=second_log)
+    try:
+        wait_for(lambda: counts(env)[0] == 24, 180, "the restarted worker to store all 24 predictions", second_log)
+    finally:
+        stop(restarted)
