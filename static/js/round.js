@@ -91,6 +91,7 @@
     document.getElementById("truth-place").textContent = [data.truth.place, data.truth.country].filter(Boolean).join(", ") || (truth.lat.toFixed(2) + ", " + truth.lng.toFixed(2));
     const score = document.getElementById("score");
     score.textContent = String(Number(score.textContent) + data.player_points);
+    map.invalidateSize(); // the reveal panel took room from the map
     showWorldnet(data, truth, shown);
     map.fitBounds(L.latLngBounds(shown).pad(0.3), { maxZoom: 8 });
     const next = document.getElementById("next");
@@ -121,7 +122,7 @@
     }
     for (const candidate of data.worldnet.top) {
       const row = document.createElement("div");
-      row.className = "bar";
+      row.className = "candidate";
       const label = document.createElement("span");
       label.textContent = candidate.place;
       const fill = document.createElement("span");

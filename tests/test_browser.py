@@ -1,0 +1,129 @@
+"""A whole game in a real browser: Playwright driving Debian's chromium against a real server process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import small_world
+from tests.services import REPO, free_port, require_binary, stop
+from tests.test_opponent_integration import REGISTER, manage
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "var" / "screenshots"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The site in its own process, seeded with a small image set and an active worldNET."""
+    tmp = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "GEOGUESS_VAR_DIR": str(tmp / "var"), "CELERY_TASK_ALWAYS_EAGER": "1", "DJANGO_SETTINGS_MODULE": "geoguess.settings"}
+    manage(env, "migrate", "-v", "0")
+    manage(env, "import_imageset", str(small_world(tmp / "world", per_city=3)), "--name", "Small world")
+    manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp)))  # eager: predictions are stored right away
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield url
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = require_binary("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.slow
+def test_it_plays_a_whole_game_by_clicking_on_the_map(server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server + "/")
+    page.fill("input[name=player_name]", "Ada")
+    page.click("button[type=submit]")
+    total = 0
+    for index in range(5):
+        page.wait_for_selector("#map .leaflet-overlay-pane path")  # the basemap has drawn
+        assert page.locator("#guess").is_disabled()
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * (0.3 + 0.1 * index), box["y"] + box["height"] * 0.4)
+        assert page.locator("#guess").is_enabled()
+        if index == 0:
+            page.screenshot(path=str(SCREENSHOTS / "round.png"))
+        if index % 2:
+            page.keyboard.press("Enter")  # the keyboard guesses too
+        else:
+            page.click("#guess")
+        page.wait_for_selector("#reveal:not([hidden])")
+        page.wait_for_selector("path.pin-worldnet")
+        assert page.locator("path.pin-truth").count() == 1 and page.locator("path.pin-player").count() == 1
+        points = int(page.locator("#you-points").inner_text())
+        total += points
+        assert int(page.locator("#score").inner_text()) == total
+        assert page.locator("#ai-top .candidate").count() == 3
+        if index == 0:
+            page.screenshot(path=str(SCREENSHOTS / "reveal.png"))
+        page.click("#next")
+    page.wait_for_selector("#total")
+    assert int(page.locator("#total").inner_text()) == total
+    assert page.locator("table.rounds tbody tr").count() == 5
+    ai_points = sum(int(cell.split("·")[-1]) for cell in page.locator("table.rounds tbody td:nth-child(4)").all_inner_texts())
+    assert int(page.locator("#ai-total").inner_text()) == ai_points
+    page.wait_for_selector("#map path.pin-truth")
+    page.screenshot(path=str(SCREENSHOTS / "summary.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.slow
+def test_it_works_on_a_phone_without_the_map_covering_the_guess_button(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(server + "/")
+    page.fill("input[name=player_name]", "Pho")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    assert page.locator("#street").is_visible()
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    button = page.locator("#guess")
+    button.scroll_into_view_if_needed()
+    b = button.bounding_box()
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).id", [b["x"] + b["width"] / 2, b["y"] + b["height"] / 2])
+    assert on_top == "guess"
+    button.click()
+    page.wait_for_selector("#reveal:not([hidden])")
+    page.screenshot(path=str(SCREENSHOTS / "phone-reveal.png"))
+    context.close()
+
+
+@pytest.mark.slow
+def test_the_map_takes_a_pin_and_a_guess_from_the_keyboard_alone(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.fill("input[name=player_name]", "Kay")
+    page.keyboard.press("Enter")  # submits the start form
+    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    page.focus("#map")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press(" ")  # a pin at the map's centre
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#reveal:not([hidden])")
+    assert page.locator("path.pin-player").count() == 1
+    page.close()
