@@ -14,7 +14,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from geoguess.game import services
-from geoguess.game.models import TIME_LIMITS, Game, Round
+from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.services import imageset_coverage_cells, served_image_path
 from worldnet_core.land import COUNTRIES_FILE
@@ -83,7 +83,7 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
         "nextUrl": reverse("game:play", args=[public_id]),
         "summaryUrl": reverse("game:summary", args=[public_id]),
         "index": round.index,
-        "rounds": game.rounds.count(),
+        "rounds": ROUNDS_PER_GAME,
         "timeLimit": game.time_limit,
         "secondsLeft": services.seconds_left(round),
     }
