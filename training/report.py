@@ -226,7 +226,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         report["config"]["worldnet_top1_accuracy"] = float((top1 == truth_places).mean())
         write_maps(out, {s: tests[s].latlon.double().numpy() for s in tests}, {s: evaluations["worldnet"][s].predicted for s in tests})
 
-    pretrained = bool(trained.get("worldnet", trained.get("regression")) and getattr(trained.get("worldnet") or trained.get("regression"), "config", {}).get("backbone_pretrained"))
+    learned = [m for m in trained.values() if m.learns_from_images]
+    pretrained = any(m.config.get("backbone_pretrained") for m in learned)
     report["config"].update(
         {
             "data": str(args.data), "backbone": args.backbone, "backbone_pretrained": pretrained, "image_size": list(size), "epochs": args.epochs,
