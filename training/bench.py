@@ -105,9 +105,8 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
 
 
 def main(args: argparse.Namespace) -> int:
-    # One core, as the targets are stated; set before the numeric libraries start threads.
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
+    # geo and demo-world run on one core as they are: NumPy's element-wise maths, cKDTree's
+    # query (workers=1) and the drawing are single-threaded. The predictor uses torch's threads.
     if args.target == "geo":
         figures = bench_geo(args.repeat, args.seed)
         print(f"haversine_km   {figures['haversine_pairs_per_s'] / 1e6:8.1f} million pairs/s  (10^6 pairs, NumPy, 1 core; target >= 20)")
