@@ -112,8 +112,10 @@ def test_it_enforces_the_time_limit(image_set, settings):
     late = game.rounds.get(index=0)
     assert late.timed_out and late.points == 0 and late.guess_lat is None
     # Within the limit (and the grace), a guess counts.
-    services.round_open(round=game.rounds.get(index=1), now=start_time)
-    assert services.guess_submit(game=game, index=1, lat=1.0, lon=1.0, now=start_time + timedelta(seconds=32)).points > 0
+    second = game.rounds.get(index=1)
+    services.round_open(round=second, now=start_time)
+    in_time = services.guess_submit(game=game, index=1, lat=second.photo.lat, lon=second.photo.lon, now=start_time + timedelta(seconds=32))
+    assert not in_time.timed_out and in_time.points == 5000
     # The countdown ran out with no pin: 0 points; before it runs out, no pin is refused.
     services.round_open(round=game.rounds.get(index=2), now=start_time)
     with pytest.raises(GameError, match="needs a place"):
