@@ -182,11 +182,6 @@ def continent_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAU
     return continents[0] if scalar else continents
 
 
-def land_geometry() -> shapely.Geometry:
-    """The union of all land, as shapely ``(lon, lat)`` geometry (for maps)."""
-    return _world().land
-
-
 def countries_geojson() -> str:
     """The shipped countries as GeoJSON text (for maps drawn in the browser)."""
     return COUNTRIES_FILE.read_text()
@@ -199,6 +194,5 @@ __all__ = [
     "country_of",
     "iso_a3_of",
     "continent_of",
-    "land_geometry",
     "countries_geojson",
 ]

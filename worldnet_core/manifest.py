@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -94,8 +94,6 @@ class Manifest:
     def subset(self, indices: Iterable[int]) -> "Manifest":
         return Manifest(self.root, [self.records[i] for i in indices], list(self.notes))
 
-    def with_records(self, records: list[ImageRecord]) -> "Manifest":
-        return replace(self, records=records, notes=list(self.notes))
 
 
 def parse_coordinate(text: str, kind: str) -> float:

@@ -8,12 +8,12 @@ config its checkpoint stores (timm's pattern).
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
 
-from worldnet_core.models.backbones import Preprocessing
+from worldnet_core.models.backbones import Backbone, Preprocessing, create_backbone
 
 
 class GeoOutput(NamedTuple):
@@ -40,6 +40,14 @@ class GeoModel(nn.Module):
 
     def forward(self, images: torch.Tensor) -> GeoOutput:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def build_backbone(config: dict[str, Any], name: str, *, pretrained: bool, weights_path: str | None, image_size: tuple[int, int] | None) -> Backbone:
+    """The backbone of a learned model; records in ``config`` whether its weights were ever ImageNet's
+    (a model rebuilt from a checkpoint asks for no weights, but keeps the fact)."""
+    built = create_backbone(name, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
+    config["backbone_pretrained"] = built.pretrained or bool(config.get("backbone_pretrained"))
+    return built
 
 
 MODELS: dict[str, type[GeoModel]] = {}
@@ -78,5 +86,3 @@ class Normalize(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return (images - self.mean) / self.std
 
-
-ProgressFn = Callable[[Any], Any]

@@ -9,8 +9,7 @@ import torch
 from torch import nn
 
 from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit, unit_to_latlon
-from worldnet_core.models.backbones import create_backbone
-from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, register
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
 
 
 @register
@@ -24,8 +23,7 @@ class KNNModel(GeoModel):
     learns_from_images = True
 
     def __init__(self, backbone: str = "compact", image_size: tuple[int, int] | None = None, pretrained: bool = False, weights_path: str | None = None, n_bank: int = 1, k: int = 10, bandwidth_km: float = 500.0, **config: Any):
-        built = create_backbone(backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
-        config["backbone_pretrained"] = built.pretrained or bool(config.get("backbone_pretrained"))
+        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
         super().__init__(backbone=backbone, image_size=list(built.preprocessing.size), n_bank=n_bank, k=k, bandwidth_km=bandwidth_km, **config)
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module

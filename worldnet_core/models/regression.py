@@ -7,8 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from worldnet_core.models.backbones import create_backbone
-from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, register
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
 
 
 @register
@@ -23,8 +22,7 @@ class RegressionModel(GeoModel):
     learns_from_images = True
 
     def __init__(self, backbone: str = "compact", image_size: tuple[int, int] | None = None, pretrained: bool = False, weights_path: str | None = None, hidden: int = 512, **config: Any):
-        built = create_backbone(backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
-        config["backbone_pretrained"] = built.pretrained or bool(config.get("backbone_pretrained"))
+        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
         super().__init__(backbone=backbone, image_size=list(built.preprocessing.size), hidden=hidden, **config)
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module

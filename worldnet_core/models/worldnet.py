@@ -20,8 +20,7 @@ import torch
 from torch import nn
 
 from worldnet_core.geo import latlon_to_unit_torch, unit_to_latlon_torch
-from worldnet_core.models.backbones import create_backbone
-from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, register
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
 
 INTERPOLATIONS = ("sphere", "latlon")
 
@@ -67,8 +66,7 @@ class WorldNet(GeoModel):
         centroids = centroids if centroids is not None else [[0.0, 0.0], [0.0, 90.0]]
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
-        built = create_backbone(backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
-        config["backbone_pretrained"] = built.pretrained or bool(config.get("backbone_pretrained"))
+        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
         names = list(centroid_names or [f"centroid {i + 1}" for i in range(len(centroids))])
         super().__init__(
             centroids=[list(map(float, c)) for c in centroids], centroid_names=names, backbone=backbone, image_size=list(built.preprocessing.size),

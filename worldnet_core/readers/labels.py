@@ -41,22 +41,22 @@ def match_columns(fieldnames: list[str]) -> dict[str, str]:
     return matched
 
 
-def has_label_columns(csv_path: Path) -> bool:
-    """Whether a CSV's header names an image, a latitude and a longitude column."""
+def _header(csv_path: Path) -> list[str]:
+    """A CSV's column names, stripped; empty when it cannot be read as text."""
     try:
         with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError):
-        return False
-    return {"path", "lat", "lon"} <= match_columns(header).keys()
+            return [h.strip() for h in next(csv.reader(handle), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def has_label_columns(csv_path: Path) -> bool:
+    """Whether a CSV's header names an image, a latitude and a longitude column."""
+    return {"path", "lat", "lon"} <= match_columns(_header(csv_path)).keys()
 
 
 def is_im2gps_csv(csv_path: Path) -> bool:
-    try:
-        with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-            header = [h.strip() for h in next(csv.reader(handle), [])]
-    except (OSError, UnicodeDecodeError):
-        return False
+    header = _header(csv_path)
     return all(column in header for column in IM2GPS_COLUMNS)
 
 
