@@ -11,7 +11,31 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
+
+_WHITE = (255, 255, 255)
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
+    """The picture as a person sees it: EXIF orientation applied, 8-bit RGB, transparency on white.
+
+    Pillow's plain ``convert("RGB")`` clips 16-bit grey to white and turns transparent
+    pixels black; photos come in all these modes (CMYK, 16-bit and palette PNG, GIF).
+    """
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit or 32-bit grey: scale to 8 bits by the range actually used.
+        values = np.asarray(image, dtype=np.float64)
+        top = max(float(values.max()), 1.0)
+        scale = 255.0 / (65535.0 if top > 255 and image.mode.startswith("I;16") else max(top, 255.0))
+        image = Image.fromarray(np.clip(values * scale, 0, 255).astype(np.uint8), mode="L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGB", image.size, _WHITE)
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB")
 
 
 def load_image(source: Path | Image.Image, size: tuple[int, int]) -> np.ndarray:
@@ -21,7 +45,7 @@ def load_image(source: Path | Image.Image, size: tuple[int, int]) -> np.ndarray:
         height, width = size
         if image.format == "JPEG":
             image.draft("RGB", (width, height))  # decode at a reduced scale: 2-4x faster
-        pixels = np.asarray(image.convert("RGB").resize((width, height), Image.Resampling.BILINEAR))
+        pixels = np.asarray(upright_rgb(image).resize((width, height), Image.Resampling.BILINEAR))
     finally:
         if not isinstance(source, Image.Image):
             image.close()

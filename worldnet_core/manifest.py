@@ -16,10 +16,13 @@ import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from worldnet_core.readers.records import Limits
 
 MANIFEST_COLUMNS = ("path", "lat", "lon", "place", "country", "group")
 REQUIRED_COLUMNS = ("path", "lat", "lon")
@@ -96,16 +99,27 @@ class Manifest:
 
 
 
-def parse_coordinate(text: str, kind: str) -> float:
-    """A latitude or longitude from text, checked for range; raises ``ValueError`` saying why."""
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        raise ValueError(f"{kind} {text!r} is not a number") from None
+def parse_coordinate(value: str | float | None, kind: str) -> float:
+    """A latitude or longitude from a cell or a number; ``ValueError`` says why not.
+
+    Booleans are refused although Python counts them as numbers: ``True`` is no latitude.
+    """
     limit = 90.0 if kind == "latitude" else 180.0
-    if not math.isfinite(value) or not -limit <= value <= limit:
-        raise ValueError(f"{kind} {value:g} is outside [-{limit:g}, {limit:g}]")
-    return value
+    if value is None or isinstance(value, bool):
+        raise ValueError(f"{kind} is missing" if value is None else f"{kind} {value!r} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value) if not isinstance(value, int) or abs(value) < 10**300 else math.inf
+    else:
+        text = str(value).strip()
+        if not text:
+            raise ValueError(f"{kind} is missing")
+        try:
+            number = float(text.replace("\u2212", "-"))  # a typographic minus, as spreadsheets may write
+        except ValueError:
+            raise ValueError(f"{kind} {repr(text[:40])} is not a number") from None
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        raise ValueError(f"{kind} {number:g} is outside [-{limit:g}, {limit:g}]")
+    return number
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:
@@ -118,52 +132,23 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
             writer.writerow([r.path, f"{r.lat:.7f}", f"{r.lon:.7f}", r.place, r.country, r.group])
 
 
-def read_manifest(path: Path, *, check_files: bool = True) -> Manifest:
-    """Reads a manifest CSV, checking every row (and, by default, that its images exist).
+def read_manifest(path: Path, *, limits: "Limits | None" = None) -> Manifest:
+    """Reads a manifest CSV through the readers' one row check (images decoded included).
 
     Raises ``ImageSetError`` listing every bad row.
     """
+    from worldnet_core.readers.csvfile import read_table
+    from worldnet_core.readers.records import Candidate, validate
+
     path = Path(path)
-    problems: list[Problem] = []
-    records: list[ImageRecord] = []
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise ImageSetError([Problem(str(path), f"cannot be read: {error.strerror}")]) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ImageSetError([Problem(path.name, f"missing column(s) {', '.join(missing)}; a manifest has {','.join(MANIFEST_COLUMNS)}", row=1)])
-        for row_number, row in enumerate(reader, start=2):
-            try:
-                record = ImageRecord(
-                    path=_safe_relative_path(row["path"]),
-                    lat=parse_coordinate(row["lat"], "latitude"),
-                    lon=parse_coordinate(row["lon"], "longitude"),
-                    place=(row.get("place") or "").strip(),
-                    country=(row.get("country") or "").strip(),
-                    group=(row.get("group") or "").strip(),
-                )
-            except ValueError as error:
-                problems.append(Problem(path.name, str(error), row=row_number))
-                continue
-            if check_files and not (path.parent / record.path).is_file():
-                problems.append(Problem(path.name, f"image {record.path!r} is listed but missing", row=row_number))
-                continue
-            records.append(record)
-    if problems:
-        raise ImageSetError(problems)
-    if not records:
-        raise ImageSetError([Problem(path.name, "lists no images")])
-    return Manifest(path.parent, records)
-
-
-def _safe_relative_path(text: str) -> str:
-    """A manifest path must stay inside the manifest's folder."""
-    relative = Path(str(text).strip())
-    if not str(text).strip():
-        raise ValueError("empty path")
-    if relative.is_absolute() or ".." in relative.parts:
-        raise ValueError(f"path {text!r} leaves the image set's folder")
-    return relative.as_posix()
+    table = read_table(path)
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.fieldnames]
+    if missing:
+        raise ImageSetError([Problem(table.name, f"missing column(s) {', '.join(missing)}; a manifest has {','.join(MANIFEST_COLUMNS)}", row=1)])
+    if not table.rows:
+        raise ImageSetError([Problem(table.name, "lists no images")])
+    candidates = (
+        Candidate(table.name, number, row["path"], row["lat"], row["lon"], row.get("place", ""), row.get("country", ""), row.get("group", ""))
+        for number, row in table.rows
+    )
+    return validate(path.parent, candidates, limits=limits, notes=table.notes)

@@ -12,6 +12,8 @@ class ImageSet(models.Model):
     #: GeoGuessr's D for this set (great-circle diagonal of its bounding box), in km.
     scale_km = models.FloatField()
     source = models.CharField(max_length=300, blank=True, help_text="what it was imported from")
+    #: This set's own folder of originals under MEDIA_ROOT (``originals/<random>``): removed with the set.
+    storage = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

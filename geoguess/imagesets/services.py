@@ -1,23 +1,31 @@
-"""Importing image sets (all or nothing) and what the site shows of them."""
+"""Importing image sets (all or nothing, each import in a folder of its own) and what the site shows of them."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
-from PIL import Image, ImageOps
+from PIL import Image
 
 from geoguess.imagesets.models import ImageSet, Photo
 from worldnet_core.geo import scale_km
-from worldnet_core.manifest import ImageSetError, Problem
-from worldnet_core.readers import read_imageset
+from worldnet_core.images import upright_rgb
+from worldnet_core.manifest import ImageSetError, Manifest, Problem
+from worldnet_core.readers import ArchiveLimits, Limits, read_imageset
+from worldnet_core.readers.records import text_field
+
+logger = logging.getLogger(__name__)
 
 SERVED_JPEG_QUALITY = 85
+#: Called as ``progress(stage, done, total)`` while an import stores its photos.
+Progress = Callable[[str, int, int], None]
 
 
 def _media(relative: str) -> Path:
@@ -27,7 +35,9 @@ def _media(relative: str) -> Path:
 def encode_served_image(original: Path, target: Path, max_side: int) -> None:
     """A JPEG re-encoded from pixels alone: upright, at most ``max_side``, no EXIF or other metadata."""
     with Image.open(original) as image:
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+        if image.format == "JPEG":
+            image.draft("RGB", (max_side, max_side))  # decode at the scale we keep: a 12 MP photo 4x faster
+        upright = upright_rgb(image)
     upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     target.parent.mkdir(parents=True, exist_ok=True)
     clean = Image.new("RGB", upright.size)  # a fresh image carries no info dict from the original
@@ -35,46 +45,121 @@ def encode_served_image(original: Path, target: Path, max_side: int) -> None:
     clean.save(target, format="JPEG", quality=SERVED_JPEG_QUALITY, optimize=True)
 
 
-def imageset_import(*, name: str, source: Path, kind: str = "auto", description: str = "") -> ImageSet:
-    """Reads ``source`` (folder or zip) with the readers, keeps originals, writes served copies, saves.
+def import_limits(storage: str) -> Limits:
+    """The row limits: the pixel cap from settings, text lengths from the database's own fields."""
+    field = Photo._meta.get_field
+    return Limits(
+        max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS,
+        max_path_chars=field("original").max_length - len(storage) - 1,
+        max_place_chars=field("place").max_length,
+        max_country_chars=field("country").max_length,
+        max_group_chars=field("group").max_length,
+    )
 
-    Raises ``ImageSetError`` with every problem found; then nothing is saved and no
-    file is left behind. Queues worldNET's predictions after commit when a model is active.
-    """
-    name = name.strip()
+
+def import_archive_limits() -> ArchiveLimits:
+    return ArchiveLimits(
+        max_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+        max_entry_ratio=settings.IMPORT_MAX_ENTRY_RATIO,
+        max_total_ratio=settings.IMPORT_MAX_TOTAL_RATIO,
+    )
+
+
+def imageset_name_check(name: str) -> str:
+    """The name, tidied; ``ImageSetError`` when it is empty, too long, or taken."""
+    try:
+        name = text_field(name, "the name", ImageSet._meta.get_field("name").max_length)
+    except ValueError as error:
+        raise ImageSetError([Problem("name", str(error))]) from None
     if not name:
         raise ImageSetError([Problem("name", "an image set needs a name")])
     if ImageSet.objects.filter(name=name).exists():
         raise ImageSetError([Problem("name", f"an image set called {name!r} exists already")])
-    slug = _unique_slug(name)
-    written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="imageset-") as unpack:
-        manifest = read_imageset(Path(source), dest=Path(unpack) / "unpacked", kind=kind)
-        try:
+    return name
+
+
+def imageset_import(*, name: str, source: Path, kind: str = "auto", description: str = "", progress: Progress | None = None) -> ImageSet:
+    """Reads ``source`` (folder, zip or CSV), keeps the originals, writes served copies, saves.
+
+    All or nothing: on any failure it raises ``ImageSetError`` (and no other exception)
+    with every problem found, and removes exactly what this import wrote: each import
+    writes under ``originals/<its own random folder>/``, so two imports never share a file.
+    The name is checked before any work and again, atomically, by the database.
+    Queues worldNET's predictions after commit when a model is active.
+    """
+    from geoguess.game.models import ROUNDS_PER_GAME  # the game app builds on this one: imported late
+
+    name = imageset_name_check(name)
+    if "\0" in description:
+        raise ImageSetError([Problem("description", "holds a NUL character")])
+    source = Path(source)
+    storage = f"originals/{secrets.token_hex(8)}"
+    served_written: list[Path] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="imageset-") as unpack:
+            manifest = read_imageset(source, dest=Path(unpack) / "unpacked", kind=kind, limits=import_limits(storage), archive_limits=import_archive_limits())
+            if len(manifest) < ROUNDS_PER_GAME:
+                raise ImageSetError([Problem(source.name, f"holds {len(manifest)} photo{'s' * (len(manifest) != 1)}; a game needs at least {ROUNDS_PER_GAME}")])
             photos = []
-            for record in manifest:
-                original = f"originals/{slug}/{record.path}"
+            for done, record in enumerate(manifest, start=1):
+                original = f"{storage}/{record.path}"
                 served = f"served/{secrets.token_hex(16)}.jpg"
                 _media(original).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(manifest.absolute_path(record), _media(original))
-                written.append(_media(original))
+                served_written.append(_media(served))
                 encode_served_image(_media(original), _media(served), settings.SERVED_IMAGE_MAX_SIDE)
-                written.append(_media(served))
                 photos.append(Photo(original=original, served=served, lat=record.lat, lon=record.lon, place=record.place, country=record.country, group=record.group))
+                if progress:
+                    progress("storing", done, len(manifest))
+        image_set = _save(name, description, source, storage, manifest, photos)
+    except ImageSetError:
+        _remove(storage, served_written)
+        raise
+    except Exception as error:  # noqa: BLE001 - the promise is "an ImageSetError or success", whatever broke
+        _remove(storage, served_written)
+        logger.exception("import of %r from %s failed unexpectedly", name, source.name)
+        raise ImageSetError([Problem(source.name, f"could not be imported: an unexpected {type(error).__name__} (the server log has the details)")]) from None
+    except BaseException:  # interrupted (Ctrl-C, a worker's shutdown): still leave nothing behind
+        _remove(storage, served_written)
+        raise
+    return image_set
+
+
+def _save(name: str, description: str, source: Path, storage: str, manifest: Manifest, photos: list[Photo]) -> ImageSet:
+    """Creates the set and its photos in one transaction; a name taken meanwhile fails the unique index."""
+    for attempt in range(3):
+        slug = _unique_slug(name) if attempt == 0 else f"{_unique_slug(name)[:120]}-{secrets.token_hex(3)}"
+        try:
             with transaction.atomic():
                 image_set = ImageSet.objects.create(
-                    name=name, slug=slug, description=description, source=Path(source).name, scale_km=scale_km(manifest.lats(), manifest.lons())
+                    name=name, slug=slug, description=description, source=source.name[:300], storage=storage, scale_km=scale_km(manifest.lats(), manifest.lons())
                 )
                 for photo in photos:
                     photo.image_set = image_set
                 Photo.objects.bulk_create(photos, batch_size=500)
                 transaction.on_commit(lambda: _queue_predictions(image_set.pk))
-        except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
-            shutil.rmtree(_media(f"originals/{slug}"), ignore_errors=True)
-            raise
-    return image_set
+            return image_set
+        except IntegrityError:
+            if ImageSet.objects.filter(name=name).exists():
+                raise ImageSetError([Problem("name", f"an image set called {name!r} exists already (it was saved while this one was being imported)")]) from None
+            # Otherwise another import took the slug: try a fresh one.
+    raise ImageSetError([Problem("name", "no free slug for this name; choose another name")])
+
+
+def _remove(storage: str, served: list[Path]) -> None:
+    """Removes what one import wrote: its own originals folder and its served copies, nothing else."""
+    shutil.rmtree(_media(storage), ignore_errors=True)
+    for path in served:
+        path.unlink(missing_ok=True)
+
+
+def imageset_files_remove(*, storage: str, paths: list[str]) -> None:
+    """Deletes a removed image set's or photo's files (after its deletion commits)."""
+    for relative in paths:
+        if relative:
+            _media(relative).unlink(missing_ok=True)
+    if storage:
+        shutil.rmtree(_media(storage), ignore_errors=True)
 
 
 def _queue_predictions(image_set_id: int) -> None:

@@ -22,13 +22,16 @@ from worldnet_core.manifest import ImageSetError, Manifest, Problem, read_manife
 from worldnet_core.readers.exif import read_exif_folder
 from worldnet_core.readers.gsv_cities import is_gsv_cities, read_gsv_cities
 from worldnet_core.readers.labels import has_label_columns, is_im2gps_csv, read_im2gps_csv, read_labels_csv
-from worldnet_core.readers.sources import dataset_root, unpack_zip
+from worldnet_core.readers.records import Limits
+from worldnet_core.readers.sources import ArchiveLimits, dataset_root, unpack_zip
 
 KINDS = ("auto", "gsv-cities", "manifest", "im2gps", "labels", "exif")
 
 
-def read_imageset(source: Path, *, dest: Path | None = None, kind: str = "auto") -> Manifest:
-    """Reads a folder or zip as an image set.
+def read_imageset(
+    source: Path, *, dest: Path | None = None, kind: str = "auto", limits: Limits | None = None, archive_limits: ArchiveLimits | None = None
+) -> Manifest:
+    """Reads a folder or zip as an image set; every row passes ``records.validate``.
 
     A zip is unpacked into ``dest`` (a new temporary folder when None), after every
     entry was checked; the manifest's paths are relative to where the images lie.
@@ -37,54 +40,56 @@ def read_imageset(source: Path, *, dest: Path | None = None, kind: str = "auto")
     if kind not in KINDS:
         raise ValueError(f"unknown image set kind {kind!r}; one of {', '.join(KINDS)}")
     if not source.exists():
-        raise ImageSetError([Problem(str(source), "does not exist")])
+        raise ImageSetError([Problem(source.name, "does not exist")])
     if source.is_file() and zipfile.is_zipfile(source):
-        root = unpack_zip(source, Path(dest) if dest else Path(tempfile.mkdtemp(prefix="imageset-")))
+        root = unpack_zip(source, Path(dest) if dest else Path(tempfile.mkdtemp(prefix="imageset-")), limits=archive_limits)
     elif source.is_dir():
         root = dataset_root(source)
     elif source.suffix.lower() == ".csv":
-        return _read_csv(source, kind)
+        return _read_csv(source, kind, limits)
     else:
         raise ImageSetError([Problem(source.name, "is neither a folder, a zip file nor a CSV")])
-    return _read_folder(root, kind)
+    return _read_folder(root, kind, limits)
 
 
-def _read_csv(path: Path, kind: str) -> Manifest:
+def _read_csv(path: Path, kind: str, limits: Limits | None) -> Manifest:
     if kind == "manifest" or (kind == "auto" and path.name == "manifest.csv"):
-        return read_manifest(path)
+        return read_manifest(path, limits=limits)
     if kind == "im2gps" or (kind == "auto" and is_im2gps_csv(path)):
-        return read_im2gps_csv(path)
-    return read_labels_csv(path)
+        return read_im2gps_csv(path, limits=limits)
+    return read_labels_csv(path, limits=limits)
 
 
-def _read_folder(root: Path, kind: str) -> Manifest:
+def _read_folder(root: Path, kind: str, limits: Limits | None) -> Manifest:
     if kind == "gsv-cities" or (kind == "auto" and is_gsv_cities(root)):
-        return read_gsv_cities(root)
+        return read_gsv_cities(root, limits=limits)
     if kind == "exif":
-        return read_exif_folder(root)
+        return read_exif_folder(root, limits=limits)
     csvs = sorted(p for p in root.glob("*.csv") if not p.name.startswith("."))
     if kind in ("manifest", "im2gps", "labels"):
         if not csvs:
             raise ImageSetError([Problem(root.name, f"holds no CSV file for the {kind} reader")])
         preferred = [p for p in csvs if p.name in ("manifest.csv", "labels.csv")]
-        return _read_csv((preferred or csvs)[0], kind)
+        return _read_csv((preferred or csvs)[0], kind, limits)
     if (root / "manifest.csv").is_file():
-        return read_manifest(root / "manifest.csv")
+        return read_manifest(root / "manifest.csv", limits=limits)
     labelled = [p for p in csvs if is_im2gps_csv(p) or has_label_columns(p)]
     if len(labelled) > 1:
         names = ", ".join(p.name for p in labelled)
         raise ImageSetError([Problem(root.name, f"holds several labels CSVs ({names}); keep one")])
     if labelled:
-        return _read_csv(labelled[0], "auto")
+        return _read_csv(labelled[0], "auto", limits)
     if csvs:
         # A CSV that is there but names no coordinates is most likely a labels file
         # with the wrong columns: say so rather than fall back to EXIF silently.
-        return read_labels_csv(csvs[0])
-    return read_exif_folder(root)
+        return read_labels_csv(csvs[0], limits=limits)
+    return read_exif_folder(root, limits=limits)
 
 
 __all__ = [
     "KINDS",
+    "ArchiveLimits",
+    "Limits",
     "read_imageset",
     "read_labels_csv",
     "read_im2gps_csv",
