@@ -8,7 +8,12 @@ BIN := $(VENV)/bin
 # requirements file changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup test test-fast play bench clean
+# The database tests run twice: the whole suite on SQLite (the embedded default), then the
+# tests that use the database again on a throwaway PostgreSQL server (tests/postgres.py).
+# Both passes run even when the first fails; the target fails if either did.
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: setup test test-fast test-postgres play bench clean
 
 setup: $(INSTALLED)
 
@@ -19,10 +24,13 @@ $(INSTALLED): requirements.txt requirements-test.txt
 	touch $@
 
 test: setup
-	$(BIN)/python -m pytest
+	status=0; $(PYTEST) || status=$$?; $(PYTEST) -p tests.postgres || status=$$?; exit $$status
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow"
+	status=0; $(PYTEST) -m "not slow" || status=$$?; $(PYTEST) -p tests.postgres -m "not slow" || status=$$?; exit $$status
+
+test-postgres: setup
+	$(PYTEST) -p tests.postgres
 
 play: setup
 	$(BIN)/python manage.py play
