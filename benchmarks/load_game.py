@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -116,6 +117,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="load-") as folder:
         redis_port, web_port = free_port(), free_port()
         env = {**os.environ, "GEOGUESS_VAR_DIR": folder, "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0", "DJANGO_SETTINGS_MODULE": "geoguess.settings"}
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # production settings refuse to start without one
         log = open(Path(folder) / "services.log", "wb")
         try:
             children.append(subprocess.Popen([redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", folder], stdout=log, stderr=log))

@@ -7,18 +7,20 @@ checkout (the embedded default). ``DATABASE_URL`` (e.g. PostgreSQL) and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from geoguess.env import env_bool, env_int, env_list, env_str
+from geoguess.security import DEV_SECRET_KEY, local_secret_key, running_play_command
 from worldnet_core.maps import leaflet_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-# The development key is only for a local checkout; deployments set SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-for-any-deployment")
+# SECRET_KEY is set below, once VAR_DIR is known.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "geoguess.security.SecurityHeadersMiddleware",  # Content-Security-Policy, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +69,20 @@ TEMPLATES = [
 # Run-time files of the embedded default (SQLite database, media, collected static).
 VAR_DIR = Path(env_str("GEOGUESS_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# The key that signs sessions (the player's key is in a signed cookie) and CSRF tokens:
+# 1. SECRET_KEY from the environment: deployments, and the tests (tests/settings.py);
+# 2. else the random key `manage.py play` generated once for this VAR_DIR, so the game it
+#    runs, its worker and later commands (createsuperuser...) share it;
+# 3. else, with DEBUG on, a development key. With DEBUG off, start-up stops: a key
+#    anyone can read in this repository would let them forge sessions.
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = env_str("SECRET_KEY", "") or local_secret_key(SECRET_KEY_FILE, create=running_play_command()) or DEV_SECRET_KEY
+if SECRET_KEY == DEV_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set it for a deployment (e.g. SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')), "
+        f"run `manage.py play` once to keep a random key in {SECRET_KEY_FILE}, or set DEBUG=true for development."
+    )
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -120,6 +137,36 @@ LOGIN_URL = "admin:login"
 # Players' sessions hold one random key: a signed cookie carries it with no database read per request.
 SESSION_ENGINE = env_str("SESSION_ENGINE", "django.contrib.sessions.backends.signed_cookies")
 SESSION_COOKIE_HTTPONLY = True
+
+# HTTPS. The embedded default is plain HTTP on loopback; a deployment behind TLS turns these on
+# (README, "Security"), and `manage.py check --deploy` then reports no warnings.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+
+def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto), as Django wants it.
+
+    Only set it when the proxy always sets (or strips) that header: otherwise a client
+    could claim HTTPS by sending it.
+    """
+    if not name:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER={name!r} is not a header name (e.g. X-Forwarded-Proto)")
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env_str("SECURE_PROXY_SSL_HEADER", ""))
+# Django's defaults, stated because the README and tests rely on them: no MIME sniffing, no
+# cross-origin Referer, no framing by other sites (CSP frame-ancestors says the same).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Celery: every CELERY_* setting here is read by geoguess/celery.py.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

@@ -7,6 +7,7 @@ report, and ``offline_map(asset_url=...)`` points folium at wherever they are se
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 from pathlib import Path
@@ -51,8 +52,23 @@ def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zo
     return fmap
 
 
+def map_text(value: str) -> str:
+    """``value`` as inert text for a folium tooltip or popup.
+
+    Folium pastes tooltip text raw into a JavaScript template literal that Leaflet then
+    renders as HTML, so a place name could end the script (``</script>``), break out of
+    the literal (a backtick, ``${``) or add markup. Entities for all of them leave text.
+
+    >>> map_text('<img src=x onerror="go()">`${x}`')
+    '&lt;img src=x onerror=&quot;go()&quot;&gt;&#96;&#36;{x}&#96;'
+    """
+    escaped = html.escape(str(value), quote=True)
+    return escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
 def add_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, color: str, radius: float = 3, tooltip: str | None = None) -> None:
     import folium
 
+    text = None if tooltip is None else map_text(tooltip)
     for lat, lon in points:
-        folium.CircleMarker((lat, lon), radius=radius, color=color, fill=True, fill_opacity=0.8, weight=1, tooltip=tooltip).add_to(fmap)
+        folium.CircleMarker((lat, lon), radius=radius, color=color, fill=True, fill_opacity=0.8, weight=1, tooltip=text).add_to(fmap)

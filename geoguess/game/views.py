@@ -33,7 +33,7 @@ def _map_config() -> dict:
     return {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION, "worldUrl": reverse("game:world")}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
 def home(request: HttpRequest) -> HttpResponse:
     image_sets = ImageSet.objects.annotate(photo_count=Count("photos")).filter(photo_count__gt=0)
     error = ""

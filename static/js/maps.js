@@ -13,6 +13,7 @@ window.GeoMaps = (function () {
     const map = L.map(element, Object.assign({ worldCopyJump: true, minZoom: 1, maxZoom: 12, zoomSnap: 0.5 }, options.map || {}));
     map.setView([20, 0], options.zoom || 1.5);
     if (options.tileUrl) {
+      // The attribution is the operator's own HTML (MAP_TILE_ATTRIBUTION), never data from uploads.
       L.tileLayer(options.tileUrl, { attribution: options.tileAttribution || "" }).addTo(map);
     } else {
       // No tile server: draw the shipped country outlines; the sea is the container's background.
@@ -25,9 +26,21 @@ window.GeoMaps = (function () {
     return map;
   }
 
+  /* Leaflet puts a string tooltip or popup in with innerHTML: labels hold place names from
+     uploaded data, so they go in as a text node inside an element, never as markup. */
+  function textNode(text) {
+    const node = document.createElement("span");
+    node.textContent = text;
+    return node;
+  }
+
+  function textTooltip(layer, text) {
+    return layer.bindTooltip(textNode(text));
+  }
+
   function pin(latlng, kind, label) {
     const marker = L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillColor: COLORS[kind], fillOpacity: 1, className: "pin-" + kind });
-    if (label) marker.bindTooltip(label);
+    if (label) textTooltip(marker, label);
     return marker;
   }
 
@@ -48,5 +61,5 @@ window.GeoMaps = (function () {
     return L.latLng(latlng.lat, lng);
   }
 
-  return { config, basemap, pin, line, km, near, COLORS };
+  return { config, basemap, pin, line, km, near, textNode, textTooltip, COLORS };
 })();

@@ -114,7 +114,7 @@
     document.getElementById("ai-km").textContent = GeoMaps.km(data.worldnet.distance_km);
     document.getElementById("ai-points").textContent = data.worldnet.points + " points";
     const bars = document.getElementById("ai-top");
-    bars.innerHTML = "";
+    bars.replaceChildren(); // every label below is set as text: place names come from uploaded data
     if (data.worldnet.top.length) {
       const title = document.createElement("p");
       title.textContent = "worldNET was torn between:";

@@ -4,6 +4,10 @@ Migrates, seeds the demo world when there is no image set, starts Redis when it 
 installed and none is running, a Celery worker for the ``inference`` queue, and
 the web server. Without Redis, worldNET's tasks run inside the web process, and it
 says so.
+
+Its secret key: with no ``SECRET_KEY`` set, settings recognise this command and keep a
+random key in ``VAR_DIR/secret_key`` (made on the first run), which its worker and
+later commands on the checkout read too (see ``geoguess/settings.py``).
 """
 
 from __future__ import annotations
