@@ -126,6 +126,15 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 #: Longest side of the images players are served.
 SERVED_IMAGE_MAX_SIDE = env_int("SERVED_IMAGE_MAX_SIDE", 1280)
+# Image set imports: what an upload may hold. An honest zip of photos is near 1:1
+# compressed; a zip bomb is hundreds to a thousand times.
+#: Largest image accepted, in pixels (50 MP: any camera's photo; a 30000×30000 bomb is refused).
+IMPORT_MAX_IMAGE_PIXELS = env_int("IMPORT_MAX_IMAGE_PIXELS", 50_000_000)
+#: Most an archive may unpack to, in bytes.
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 20 * 1024**3)
+#: Most one zip entry (over 16 MiB) may expand, and the whole archive, as uncompressed / compressed.
+IMPORT_MAX_ENTRY_RATIO = env_int("IMPORT_MAX_ENTRY_RATIO", 200)
+IMPORT_MAX_TOTAL_RATIO = env_int("IMPORT_MAX_TOTAL_RATIO", 50)
 #: Seconds of network slack allowed after a round's time limit.
 GUESS_GRACE_SECONDS = env_int("GUESS_GRACE_SECONDS", 3)
 #: Photos per prediction task.
