@@ -188,3 +188,50 @@ def test_it_says_worldnet_is_thinking_when_no_prediction_is_stored(image_set):
     game = start(image_set)
     play_round(game, 0, 0.0, 0.0)
     assert services.round_reveal(round=game.rounds.get(index=0))["worldnet"] is None
+
+
+def test_it_keeps_replayed_challenges_off_the_leaderboard(image_set):
+    """A challenge replays photos whose answers its taker may have seen: it ranks with the challenge only."""
+    original = start(image_set, name="Honest", owner="honest", seed=3)
+    for index in range(5):
+        play_round(original, index, 0.0, 0.0)
+    replay = services.game_start_challenge(original=original, player_name="Cheater", owner_key="fresh-session")
+    for index in range(5):
+        photo = replay.rounds.get(index=index).photo
+        play_round(replay, index, photo.lat, photo.lon)  # exactly at the truths, read from the original's reveals
+    replay.refresh_from_db()
+    assert replay.total_points == 25000
+    assert [g.player_name for g in services.leaderboard(image_set=image_set)] == ["Honest"]
+    assert [g.player_name for g in services.challenge_results(game=original)] == ["Cheater", "Honest"]
+
+
+def test_a_challenge_of_a_challenge_replays_the_original(image_set):
+    original = start(image_set, name="Ann", seed=5)
+    for index in range(5):
+        play_round(original, index, 0.0, 0.0)
+    first = services.game_start_challenge(original=original, player_name="Bob", owner_key="bob")
+    for index in range(5):
+        play_round(first, index, 1.0, 1.0)
+    second = services.game_start_challenge(original=first, player_name="Cy", owner_key="cy")
+    assert second.challenge_of == original
+    for index in range(5):
+        play_round(second, index, 2.0, 2.0)
+    assert {g.player_name for g in services.challenge_results(game=second)} == {"Ann", "Bob", "Cy"}
+
+
+@pytest.mark.parametrize("lat,lon", [(True, 0.0), (1.0, False), ("10", "20"), (10**400, 0.0)])
+def test_it_refuses_coordinates_that_are_not_numbers(image_set, lat, lon):
+    """Booleans were scored as (1, 0), digit strings as numbers; an integer beyond a float was a crash."""
+    game = start(image_set)
+    services.round_open(round=game.rounds.get(index=0))
+    with pytest.raises(GameError, match="latitude and longitude must be numbers") as error:
+        services.guess_submit(game=game, index=0, lat=lat, lon=lon)
+    assert error.value.status == 400 and not game.rounds.get(index=0).is_done
+
+
+@pytest.mark.parametrize("index", [-1, 5, 2**63, 10**30, True])
+def test_it_refuses_round_indexes_outside_the_game(image_set, index):
+    game = start(image_set)
+    services.round_open(round=game.rounds.get(index=0))
+    with pytest.raises(GameError, match="index must be a round number from 0 to 4"):
+        services.guess_submit(game=game, index=index, lat=1.0, lon=1.0)

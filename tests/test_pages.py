@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -11,6 +12,7 @@ from django.test import Client
 from PIL import Image
 
 from geoguess.game.models import Game
+from geoguess.imagesets.services import served_image_path
 from geoguess.opponent.models import Prediction
 
 
@@ -148,3 +150,68 @@ def test_it_serves_the_offline_basemap():
 @pytest.mark.parametrize("path", ["/static/leaflet/leaflet.js", "/static/js/round.js", "/static/css/site.css"])
 def test_it_serves_its_front_end_locally(client, path):
     assert client.get(path).status_code == 200
+
+
+def play_through(client: Client, game: Game, answers=None) -> None:
+    """Plays every round of ``game``: at ``answers[index]`` (lat, lon), or at (0, 0)."""
+    for index in range(5):
+        assert client.get(f"/game/{game.public_id}/").status_code == 200
+        lat, lon = answers[index] if answers else (0.0, 0.0)
+        assert guess(client, game, index, lat, lon).status_code == 200
+
+
+def section(html: str, css_class: str) -> str:
+    found = re.search(rf'<section class="{css_class}">(.*?)</section>', html, re.S)
+    assert found, f"no {css_class} section"
+    return found.group(1)
+
+
+def test_a_replayed_challenge_answered_from_the_reveals_does_not_top_the_leaderboard(client, image_set):
+    """The cheat: play a game, accept your own challenge in a fresh session, answer from the reveals."""
+    game = start_game(client, image_set, name="Honest")
+    play_through(client, game)
+    truths = [(r["truth"]["lat"], r["truth"]["lon"]) for r in (client.get(f"/game/{game.public_id}/round/{i}").json() for i in range(5))]
+    cheat = Client()
+    response = cheat.post(f"/challenge/{game.public_id}/", {"player_name": "Cheater"})
+    replay = Game.objects.get(public_id=response["Location"].split("/")[2])
+    play_through(cheat, replay, truths)
+    replay.refresh_from_db()
+    assert replay.total_points == 25000 and replay.finished_at is not None
+    # Not on the image set's leaderboard: neither the home page's "Best" nor the summary's top 10 ...
+    home = Client().get("/").content.decode()
+    assert "Cheater" not in home and "Honest" in home
+    summary = cheat.get(f"/game/{replay.public_id}/summary").content.decode()
+    assert "Cheater" not in section(summary, "leaderboard") and "Honest" in section(summary, "leaderboard")
+    # ... but ranked, at the top, among everyone who played these five photos.
+    assert re.search(r"<li>Cheater: 25000</li>\s*<li>Honest: \d+</li>", section(summary, "challenge"))
+    assert "ranked among the challenge" in section(summary, "leaderboard")  # the page says why
+    assert re.search(r"<li>Cheater: 25000</li>", Client().get(f"/challenge/{game.public_id}/").content.decode())
+    assert "Cheater" not in section(client.get(f"/game/{game.public_id}/summary").content.decode(), "leaderboard")
+
+
+def image_of(client: Client, game: Game, index: int) -> bytes:
+    response = client.get(f"/round-image/{game.rounds.get(index=index).image_token}")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    return response.content
+
+
+def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_reload(client, image_set):
+    game = start_game(client, image_set)
+    play_through(client, game)
+    other = Client()
+    response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
+    challenge = Game.objects.get(public_id=response["Location"].split("/")[2])
+    other.get(f"/game/{challenge.public_id}/")
+    mine, theirs = image_of(client, game, 0), image_of(other, challenge, 0)
+    assert challenge.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
+    assert hashlib.sha256(mine).digest() != hashlib.sha256(theirs).digest()
+    stored = game.rounds.get(index=0).photo
+    assert served_image_path(stored).read_bytes() not in (mine, theirs)  # the stored copy is never served as is
+    assert image_of(client, game, 0) == mine  # a reload gets the same bytes
+    for data in (mine, theirs):
+        with Image.open(io.BytesIO(data)) as served:
+            assert served.format == "JPEG" and not served.getexif() and "exif" not in served.info and not served.info.get("comment")
+            assert max(served.size) <= 1280
+    # Every round of every game: no two images alike.
+    everything = [image_of(client, game, i) for i in range(5)] + [image_of(other, challenge, 0)]
+    assert len({hashlib.sha256(b).hexdigest() for b in everything}) == 6

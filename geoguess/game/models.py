@@ -10,6 +10,7 @@ from geoguess.imagesets.models import ImageSet, Photo
 
 ROUNDS_PER_GAME = 5
 TIME_LIMITS = (0, 30, 60, 120)  # seconds; 0: no limit
+PLAYER_NAME_MAX_LENGTH = 40
 
 
 def new_token() -> str:
@@ -19,7 +20,7 @@ def new_token() -> str:
 class Game(models.Model):
     public_id = models.CharField(max_length=32, unique=True, default=new_token)
     image_set = models.ForeignKey(ImageSet, on_delete=models.CASCADE, related_name="games")
-    player_name = models.CharField(max_length=40)
+    player_name = models.CharField(max_length=PLAYER_NAME_MAX_LENGTH)
     #: A secret kept in the player's session; guesses for this game must carry it.
     owner_key = models.CharField(max_length=64)
     time_limit = models.PositiveSmallIntegerField(default=0)
@@ -27,6 +28,11 @@ class Game(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     total_points = models.IntegerField(default=0)
+    #: Whether the game may be on its image set's leaderboard. A replayed challenge may not: its
+    #: taker can have seen every answer (in the original's reveals, or the friend's), so it is
+    #: ranked only among the challenge's results. A field, not ``challenge_of IS NULL``, so that
+    #: deleting an original (SET_NULL) does not promote its replays onto the leaderboard.
+    ranked = models.BooleanField(default=True)
 
     class Meta:
         indexes = [models.Index(fields=["image_set", "-total_points"])]

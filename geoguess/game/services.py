@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import math
 import random
+import unicodedata
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from PIL import Image
 
-from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
+from geoguess.game.models import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
 from geoguess.imagesets.models import ImageSet
+from geoguess.imagesets.services import SERVED_JPEG_QUALITY, served_image_path
 from geoguess.opponent.services import prediction_for
 from worldnet_core.geo import geoguessr_points, haversine_km
 
@@ -27,8 +34,8 @@ class GameError(Exception):
 
 def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
     """A new game of ``ROUNDS_PER_GAME`` distinct photos drawn at random from ``image_set``."""
-    player_name = _clean_name(player_name)
-    if time_limit not in TIME_LIMITS:
+    player_name = clean_player_name(player_name)
+    if isinstance(time_limit, bool) or time_limit not in TIME_LIMITS:
         raise GameError(f"time limit must be one of {', '.join(map(str, TIME_LIMITS))} seconds")
     photo_ids = list(image_set.photos.values_list("id", flat=True))
     if len(photo_ids) < ROUNDS_PER_GAME:
@@ -38,22 +45,38 @@ def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_li
 
 
 def game_start_challenge(*, original: Game, player_name: str, owner_key: str) -> Game:
-    """The same photos, in the same order and with the same time limit, for someone else."""
-    photo_ids = list(original.rounds.order_by("index").values_list("photo_id", flat=True))
-    return _create(original.image_set, _clean_name(player_name), owner_key, original.time_limit, photo_ids, challenge_of=original)
+    """The same photos, in the same order and with the same time limit, for someone else.
+
+    A challenge of a challenge replays the first game, so everyone lands in one results list.
+    The replay is not ranked on the image set's leaderboard (see ``Game.ranked``).
+    """
+    root = original.challenge_of or original
+    photo_ids = list(root.rounds.order_by("index").values_list("photo_id", flat=True))
+    return _create(root.image_set, clean_player_name(player_name), owner_key, root.time_limit, photo_ids, challenge_of=root)
 
 
 @transaction.atomic
 def _create(image_set: ImageSet, player_name: str, owner_key: str, time_limit: int, photo_ids: list[int], challenge_of: Game | None) -> Game:
-    game = Game.objects.create(image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, challenge_of=challenge_of)
+    game = Game.objects.create(
+        image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, challenge_of=challenge_of, ranked=challenge_of is None
+    )
     Round.objects.bulk_create([Round(game=game, index=i, photo_id=pk) for i, pk in enumerate(photo_ids)])
     return game
 
 
-def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())[:40]
+def clean_player_name(name: str) -> str:
+    """A display name: runs of spaces collapsed, 1 to ``PLAYER_NAME_MAX_LENGTH`` printable characters.
+
+    Control and format characters (NUL, the right-to-left override, zero-width spaces) are
+    refused: names are shown to other players, who should see the name that was typed.
+    """
+    name = " ".join((name or "").split())
     if not name:
         raise GameError("please give a display name for the leaderboard")
+    if len(name) > PLAYER_NAME_MAX_LENGTH:
+        raise GameError(f"a display name is at most {PLAYER_NAME_MAX_LENGTH} characters")
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        raise GameError("a display name can only use letters, digits, spaces and punctuation")
     return name
 
 
@@ -92,6 +115,10 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
     limit (plus ``GUESS_GRACE_SECONDS``) is refused and the round scores 0.
     """
     now = now or timezone.now()
+    # Checked before the database sees it: bool is an int (True would be round 1), and an index
+    # beyond the column's range is an overflow error on some databases, not an empty result.
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < ROUNDS_PER_GAME:
+        raise GameError(f"index must be a round number from 0 to {ROUNDS_PER_GAME - 1}")
     refused_late = False
     with transaction.atomic():
         round = Round.objects.select_for_update().select_related("game", "photo", "game__image_set").filter(game=game, index=index).first()
@@ -137,9 +164,13 @@ def _time_out(round: Round, game: Game, now: datetime) -> None:
 
 
 def _valid_coordinates(lat: float, lon: float) -> tuple[float, float]:
+    # Numbers only: float() would take True as 1.0 and "10" as 10.0, and raise OverflowError
+    # on an integer beyond a float's range.
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in (lat, lon)):
+        raise GameError("latitude and longitude must be numbers")
     try:
         lat, lon = float(lat), float(lon)
-    except (TypeError, ValueError):
+    except OverflowError:
         raise GameError("latitude and longitude must be numbers") from None
     if not (math.isfinite(lat) and math.isfinite(lon)) or not -90.0 <= lat <= 90.0:
         raise GameError("latitude must be between -90 and 90")
@@ -194,10 +225,58 @@ def game_summary(*, game: Game) -> dict:
 
 
 def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
-    return list(Game.objects.filter(image_set=image_set, finished_at__isnull=False).order_by("-total_points", "finished_at")[:limit])
+    """The best finished games of first plays: replayed challenges rank in ``challenge_results`` only.
+
+    Whoever replays a challenge can know every answer (play a game, accept your own challenge in a
+    fresh session, answer from the first game's reveals: 25,000 points), so a replay is no
+    achievement to rank against games whose photos were drawn at random for their player.
+    """
+    games = Game.objects.filter(image_set=image_set, ranked=True, finished_at__isnull=False)
+    return list(games.order_by("-total_points", "finished_at")[:limit])
 
 
 def challenge_results(*, game: Game) -> list[Game]:
     """Everyone who played these photos: the original game and every finished challenge of it."""
     root_id = game.challenge_of_id or game.pk
     return list(Game.objects.filter(Q(pk=root_id) | Q(challenge_of_id=root_id), finished_at__isnull=False).order_by("-total_points", "finished_at"))
+
+
+# --- the round's image ---------------------------------------------------------------------
+
+#: Pixels cropped from each edge, at most; intensity noise, at most (of 255); JPEG qualities.
+ROUND_IMAGE_MAX_CROP = 4
+ROUND_IMAGE_NOISE = 2
+ROUND_IMAGE_QUALITIES = (SERVED_JPEG_QUALITY - 5, SERVED_JPEG_QUALITY + 5)
+
+
+def round_image_bytes(*, round: Round) -> bytes:
+    """The round's JPEG: the photo's served copy, varied for this round alone.
+
+    The stored served copy is the same file in every game, so serving it as is would let a
+    player recognise a photo by its hash (or size) and look up its answer from an earlier game.
+    Each round gets its own tiny crop (0 to 4 px an edge), noise (at most ±2 of 255 a channel)
+    and JPEG quality (80 to 90): invisible, yet no two rounds share bytes, size or dimensions.
+    The variation is drawn from a keyed hash of the round's token, so a reload gets the same
+    bytes, and the token (which the player sees in the URL) does not tell the variation without
+    the secret key. Re-encoded from pixels into a fresh image: no EXIF or other metadata.
+    (A perceptual hash can still match two variants of one photo: this stops exact matching.)
+    """
+    seed = salted_hmac("geoguess.game.round_image", round.image_token, algorithm="sha256").digest()
+    return jpeg_variant(served_image_path(round.photo), seed=seed)
+
+
+def jpeg_variant(source: Path, *, seed: bytes) -> bytes:
+    """``source`` as a JPEG varied by ``seed`` (crop, noise, quality; see ``round_image_bytes``)."""
+    rng = np.random.default_rng(np.frombuffer(seed, dtype=np.uint32))
+    with Image.open(source) as image:
+        pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    height, width = pixels.shape[:2]
+    if min(height, width) > 8 * ROUND_IMAGE_MAX_CROP:  # never crop a thumbnail away
+        top, bottom, left, right = rng.integers(0, ROUND_IMAGE_MAX_CROP + 1, size=4)
+        pixels = pixels[top:height - bottom, left:width - right]
+    pixels += rng.integers(-ROUND_IMAGE_NOISE, ROUND_IMAGE_NOISE + 1, size=pixels.shape, dtype=np.int16)
+    quality = int(rng.integers(ROUND_IMAGE_QUALITIES[0], ROUND_IMAGE_QUALITIES[1] + 1))
+    buffer = io.BytesIO()
+    # A fresh image from the pixel array: no info dict, EXIF, ICC profile or comment comes along.
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import logging
 import secrets
 
 from django.conf import settings
-from django.db.models import Count
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,12 +14,22 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from geoguess.game import services
+from geoguess.game.forms import (
+    GUESS_MAX_BYTES,
+    ChallengeAcceptForm,
+    GameStartForm,
+    GuessRejected,
+    first_error,
+    guess_from_json,
+    is_token,
+    playable_image_sets,
+)
 from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
-from geoguess.imagesets.models import ImageSet
-from geoguess.imagesets.services import imageset_coverage_cells, served_image_path
+from geoguess.imagesets.services import imageset_coverage_cells
 from worldnet_core.land import COUNTRIES_FILE
 
 PLAYER_KEY = "player_key"
+logger = logging.getLogger(__name__)
 
 
 def _player_key(request: HttpRequest, *, create: bool = False) -> str:
@@ -35,20 +45,23 @@ def _map_config() -> dict:
 
 @require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
 def home(request: HttpRequest) -> HttpResponse:
-    image_sets = ImageSet.objects.annotate(photo_count=Count("photos")).filter(photo_count__gt=0)
+    image_sets = playable_image_sets()
     error = ""
     if request.method == "POST":
-        image_set = image_sets.filter(pk=request.POST.get("image_set")).first()
-        try:
-            if image_set is None:
-                raise services.GameError("choose an image set")
-            time_limit = int(request.POST.get("time_limit") or 0)
-            game = services.game_start(image_set=image_set, player_name=request.POST.get("player_name", ""), owner_key=_player_key(request, create=True), time_limit=time_limit)
-        except (services.GameError, ValueError) as problem:
-            error = str(problem)
+        form = GameStartForm(request.POST, image_sets=image_sets)
+        if not form.is_valid():
+            error = first_error(form)
         else:
-            request.session["player_name"] = game.player_name
-            return redirect("game:play", public_id=game.public_id)
+            data = form.cleaned_data
+            try:
+                game = services.game_start(
+                    image_set=data["image_set"], player_name=data["player_name"], owner_key=_player_key(request, create=True), time_limit=data["time_limit"]
+                )
+            except services.GameError as problem:  # e.g. a set with fewer photos than a game needs
+                error = str(problem)
+            else:
+                request.session["player_name"] = game.player_name
+                return redirect("game:play", public_id=game.public_id)
     sets = [{"set": s, "cells": imageset_coverage_cells(image_set=s), "leaders": services.leaderboard(image_set=s, limit=3)} for s in image_sets]
     return render(
         request, "game/home.html",
@@ -58,6 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
+    if not is_token(public_id):
+        raise Http404("no such game")
     try:
         return services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
     except services.GameError as problem:
@@ -92,39 +107,65 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 def image(request: HttpRequest, token: str) -> HttpResponse:
-    """A round's image: the served copy (no EXIF), under a token that is new for every round."""
+    """A round's image: re-encoded for this round alone (no EXIF), under a token that is new for every round."""
+    if not is_token(token):
+        raise Http404("no such image")
     round = get_object_or_404(Round.objects.select_related("game", "photo"), image_token=token)
     if round.game.owner_key != _player_key(request):
         raise Http404("no such image")
-    response = HttpResponse(served_image_path(round.photo).read_bytes(), content_type="image/jpeg")
+    try:
+        data = services.round_image_bytes(round=round)
+    except FileNotFoundError:  # the served copy is gone from the media folder: the operator's problem, logged
+        logger.error("the served image of photo %s is missing", round.photo_id)
+        raise Http404("this image is missing") from None
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-def _json_error(problem: services.GameError) -> JsonResponse:
+def _json_error(problem: services.GameError | GuessRejected) -> JsonResponse:
     return JsonResponse({"error": str(problem)}, status=problem.status)
+
+
+def _api_game(request: HttpRequest, public_id: str) -> Game:
+    """The requester's game, or a GameError (404 for ids that cannot be a game, 403 for others' games)."""
+    if not is_token(public_id):
+        raise services.GameError("no such game", status=404)
+    return services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
+
+
+def _guess_body(request: HttpRequest) -> bytes:
+    """The request body, refused unread when it announces more than a guess can be."""
+    try:
+        announced = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        announced = 0  # a garbled header: the length of what is read decides below
+    if announced > GUESS_MAX_BYTES:
+        raise GuessRejected(f"a guess is at most {GUESS_MAX_BYTES} bytes", status=413)
+    try:
+        return request.body
+    except RequestDataTooBig:  # no length announced, and more than DATA_UPLOAD_MAX_MEMORY_SIZE sent
+        raise GuessRejected(f"a guess is at most {GUESS_MAX_BYTES} bytes", status=413) from None
 
 
 @require_POST
 def guess(request: HttpRequest, public_id: str) -> JsonResponse:
     try:
-        game = services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
-        try:
-            body = json.loads(request.body or b"{}")
-            index = int(body["index"])
-        except (ValueError, KeyError, TypeError):
-            raise services.GameError("send JSON with index, lat and lon") from None
-        round = services.guess_submit(game=game, index=index, lat=body.get("lat"), lon=body.get("lon"))
+        game = _api_game(request, public_id)  # first: strangers learn nothing from how a body is judged
+        sent = guess_from_json(body=_guess_body(request), content_type=request.content_type or "")
+        round = services.guess_submit(game=game, index=sent.index, lat=sent.lat, lon=sent.lon)
         return JsonResponse(services.round_reveal(round=round))
-    except services.GameError as problem:
+    except (services.GameError, GuessRejected) as problem:
         return _json_error(problem)
 
 
 @require_GET
 def reveal(request: HttpRequest, public_id: str, index: int) -> JsonResponse:
     try:
-        game = services.game_for_owner(public_id=public_id, owner_key=_player_key(request))
+        game = _api_game(request, public_id)
+        if not 0 <= index < ROUNDS_PER_GAME:  # before the query: a huge index overflows some databases' integers
+            raise services.GameError("no such round", status=404)
         round = game.rounds.select_related("photo", "game__image_set").filter(index=index).first()
         if round is None:
             raise services.GameError("no such round", status=404)
@@ -145,7 +186,7 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
         "game": game,
         "summary": data,
         "leaders": services.leaderboard(image_set=game.image_set),
-        "challengers": services.challenge_results(game=game),
+        "challengers": services.challenge_results(game=game),  # where a replayed challenge is ranked
         "challenge_url": request.build_absolute_uri(reverse("game:challenge", args=[(game.challenge_of or game).public_id])),
         "config": {**_map_config(), "rounds": data["rounds"]},
     }
@@ -154,16 +195,22 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not is_token(public_id):
+        raise Http404("no such challenge")
     original = get_object_or_404(Game.objects.select_related("image_set"), public_id=public_id, finished_at__isnull=False)
     error = ""
     if request.method == "POST":
-        try:
-            game = services.game_start_challenge(original=original, player_name=request.POST.get("player_name", ""), owner_key=_player_key(request, create=True))
-        except services.GameError as problem:
-            error = str(problem)
+        form = ChallengeAcceptForm(request.POST)
+        if not form.is_valid():
+            error = first_error(form)
         else:
-            request.session["player_name"] = game.player_name
-            return redirect("game:play", public_id=game.public_id)
+            try:
+                game = services.game_start_challenge(original=original, player_name=form.cleaned_data["player_name"], owner_key=_player_key(request, create=True))
+            except services.GameError as problem:
+                error = str(problem)
+            else:
+                request.session["player_name"] = game.player_name
+                return redirect("game:play", public_id=game.public_id)
     return render(
         request, "game/challenge.html",
         {"original": original, "results": services.challenge_results(game=original), "error": error, "player_name": request.session.get("player_name", "")},
