@@ -69,8 +69,11 @@ class ChallengeAcceptForm(_PlayerNameForm):
 
 
 def playable_image_sets() -> QuerySet[ImageSet]:
-    """Image sets with at least one photo, with their ``photo_count``."""
-    return ImageSet.objects.annotate(photo_count=Count("photos")).filter(photo_count__gt=0)
+    """Image sets with enough photos for a game, with their ``photo_count``.
+
+    Imports refuse smaller sets; this keeps one that shrank (photos deleted) from being offered.
+    """
+    return ImageSet.objects.annotate(photo_count=Count("photos")).filter(photo_count__gte=ROUNDS_PER_GAME)
 
 
 def first_error(form: forms.Form) -> str:
