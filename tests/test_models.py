@@ -182,12 +182,73 @@ def test_it_chooses_the_device_automatically_and_on_request(monkeypatch):
             select_device("cuda")
 
 
-def test_it_says_in_one_line_when_pretrained_weights_are_missing(monkeypatch, tmp_path, capfd):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-cache"))
+@pytest.fixture
+def weights_server(tmp_path):
+    """A loopback HTTP server holding a (randomly initialised) resnet18 state dict under torchvision's file name."""
+    import functools
+    import http.server
+    import threading
+
+    from torchvision.models import get_model
+
+    from worldnet_core.models.backbones import cached_weights_path
+
+    served = tmp_path / "mirror"
+    served.mkdir()
+    reference = get_model("resnet18", weights=None)
+    torch.save(reference.state_dict(), served / cached_weights_path("resnet18").name)
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            requests.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", reference, requests
+    server.shutdown()
+
+
+def test_it_downloads_pretrained_weights_into_torch_home_with_progress(weights_server, monkeypatch, tmp_path, capfd):
+    url, reference, requests = weights_server
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", url)
     backbone = create_backbone("resnet18", pretrained=True)
-    assert backbone.pretrained is False
-    err = capfd.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no pretrained weights for resnet18" in err[0] and "trains from scratch" in err[0]
+    assert backbone.pretrained and torch.equal(backbone.module[0].weight, reference.conv1.weight)
+    assert "ImageNet" in backbone.weights
+    cached = list((tmp_path / "torch-home" / "hub" / "checkpoints").iterdir())
+    assert [p.name for p in cached] == [requests[0].lstrip("/")]  # kept under TORCH_HOME, by torchvision's name
+    shown = capfd.readouterr()
+    assert "Downloading" in shown.out and "100%" in shown.err  # torch.hub's line and progress bar
+    again = create_backbone("resnet18", pretrained=True)  # the cache serves the second time
+    assert again.pretrained and len(requests) == 1
+
+
+def test_it_says_in_one_line_when_pretrained_weights_cannot_be_had(monkeypatch, tmp_path):
+    from tests.services import free_port
+    from worldnet_core.models.backbones import PretrainedWeightsMissing
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", f"http://127.0.0.1:{free_port()}/")  # nothing listens: offline
+    with pytest.raises(PretrainedWeightsMissing) as error:
+        create_backbone("resnet18", pretrained=True)
+    message = str(error.value)
+    assert "\n" not in message and "resnet18" in message and "--no-pretrained" in message and "--weights FILE" in message
+    assert create_backbone("resnet18", pretrained=False).pretrained is False  # from scratch, when asked
+
+
+def test_the_training_program_stops_with_that_line_offline(monkeypatch, tmp_path, capsys):
+    from tests.conftest import small_world
+    from tests.services import free_port
+    from training.__main__ import main
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", f"http://127.0.0.1:{free_port()}/")
+    world = small_world(tmp_path / "world", per_city=2)
+    code = main(["train", "--data", str(world / "manifest.csv"), "--backbone", "resnet18", "--epochs", "1", "--head-epochs", "1", "--test-fraction", "0", "--no-progress", "--output", str(tmp_path / "m.pt")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "could not be downloaded" in err[0] and not (tmp_path / "m.pt").exists()
 
 
 def test_it_loads_local_pretrained_weights_from_a_file(tmp_path):

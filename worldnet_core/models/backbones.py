@@ -2,15 +2,21 @@
 
 ``create_backbone(name)`` returns a ``Backbone``: a module mapping a batch of
 normalised images to a feature map ``(B, C, h, w)``, with its channel count and the
-preprocessing it expects. Pretrained weights are looked for in torchvision's cache
-(``$TORCH_HOME/hub/checkpoints``) or a file given with ``weights_path``; nothing is
-ever downloaded. Their absence is one line on stderr, and the backbone trains from
-scratch.
+preprocessing it expects.
+
+Pretrained weights, when asked for, come from a file given with ``weights_path``, or
+from torchvision's cache (``$TORCH_HOME/hub/checkpoints``), or else are downloaded
+there through torchvision's own weights API, with a progress bar. A site without
+internet can point ``WORLDNET_WEIGHTS_URL`` at a mirror of torchvision's weights
+folder. When they can be had from none of these, ``PretrainedWeightsMissing`` says
+so in one line, with how to provide them: nothing trains silently from scratch
+unless that was asked for (``pretrained=False``, the programs' ``--no-pretrained``).
 """
 
 from __future__ import annotations
 
-import sys
+import os
+import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,6 +74,16 @@ class Backbone:
     channels: int
     preprocessing: Preprocessing
     pretrained: bool
+    #: Which weights it started from, in words, for logs and model versions.
+    weights: str = "none: trained from scratch"
+
+
+class PretrainedWeightsMissing(RuntimeError):
+    """Pretrained weights were asked for and cannot be had; the message is one line saying how to provide them."""
+
+
+#: Seconds to wait on the weights server before calling the machine offline.
+DOWNLOAD_TIMEOUT_S = 30
 
 
 def _feature_extractor(name: str, model: nn.Module | None = None) -> tuple[nn.Module, int]:
@@ -94,24 +110,68 @@ def cached_weights_path(name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / filename
 
 
-def load_pretrained(name: str, module: nn.Module, weights_path: Path | None) -> bool:
-    """Loads ImageNet weights into ``module`` when a file is at hand; says so on stderr when not."""
-    path = Path(weights_path) if weights_path else cached_weights_path(name)
-    if not path.is_file():
-        print(f"worldnet: no pretrained weights for {name} at {path}; its backbone trains from scratch", file=sys.stderr)
-        return False
+def fetch_weights(name: str, *, progress: bool = True) -> Path:
+    """``name``'s default ImageNet weights in torchvision's cache, downloaded there first if needed.
+
+    The download goes through torchvision's weights API (its URL, its file-name hash
+    check), or, with ``WORLDNET_WEIGHTS_URL`` set, through ``torch.hub`` from that
+    mirror, which the operator vouches for. Raises ``PretrainedWeightsMissing``.
+    """
+    from torchvision.models import get_model_weights
+
+    weights = get_model_weights(name).DEFAULT
+    target = cached_weights_path(name)
+    if target.is_file():
+        return target
+    mirror = os.environ.get("WORLDNET_WEIGHTS_URL", "").strip()
+    source = f"{mirror.rstrip('/')}/{target.name}" if mirror else weights.url
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        if mirror:
+            torch.hub.load_state_dict_from_url(source, progress=progress, check_hash=False, map_location="cpu", weights_only=True)
+        else:
+            weights.get_state_dict(progress=progress, check_hash=True)
+    except (OSError, RuntimeError, ValueError) as error:  # URLError and timeouts are OSErrors; a bad hash is a RuntimeError
+        reason = getattr(error, "reason", None) or error
+        raise PretrainedWeightsMissing(
+            f"ImageNet weights for {name} are not in {target.parent} and could not be downloaded from {source} ({reason}): "
+            f"copy {target.name} there, pass --weights FILE, set WORLDNET_WEIGHTS_URL to a mirror, or use --no-pretrained to train from scratch"
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    return target
+
+
+def load_pretrained(name: str, module: nn.Module, weights_path: Path | None, *, progress: bool = True) -> str:
+    """Loads ImageNet weights into ``module`` (from ``weights_path``, the cache, or a download); says which."""
     from torchvision.models import get_model
 
+    if weights_path:
+        path = Path(weights_path)
+        if not path.is_file():
+            raise PretrainedWeightsMissing(f"weights file {path} does not exist")
+        described = f"the file {path.name}"
+    else:
+        path = fetch_weights(name, progress=progress)
+        from torchvision.models import get_model_weights
+
+        described = f"ImageNet ({get_model_weights(name).DEFAULT}, {path.name})"
     full = get_model(name, weights=None)
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    full.load_state_dict(state)
+    try:
+        full.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    except Exception as error:  # noqa: BLE001 - a corrupt or foreign file, whatever torch raises for it
+        raise PretrainedWeightsMissing(f"{path} is not a {name} state dict ({type(error).__name__}: {str(error).splitlines()[0][:200]})") from None
     trunk, _ = _feature_extractor(name, full)
     module.load_state_dict(trunk.state_dict())
-    return True
+    return described
 
 
 def create_backbone(name: str, *, pretrained: bool = True, weights_path: Path | None = None, image_size: tuple[int, int] | None = None) -> Backbone:
-    """A backbone by name; ``pretrained`` looks for local ImageNet weights (never downloads)."""
+    """A backbone by name; ``pretrained`` loads ImageNet weights (see the module) or raises ``PretrainedWeightsMissing``.
+
+    The compact CNN has no pretrained weights: it always starts from scratch.
+    """
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; one of {', '.join(BACKBONES)}")
     preprocessing = Preprocessing(size=tuple(image_size or DEFAULT_SIZES[name]))
@@ -119,5 +179,7 @@ def create_backbone(name: str, *, pretrained: bool = True, weights_path: Path | 
         module = CompactCNN()
         return Backbone(name, module, module.out_channels, preprocessing, pretrained=False)
     module, channels = _feature_extractor(name)
-    loaded = load_pretrained(name, module, weights_path) if pretrained else False
-    return Backbone(name, module, channels, preprocessing, pretrained=loaded)
+    if not pretrained:
+        return Backbone(name, module, channels, preprocessing, pretrained=False)
+    described = load_pretrained(name, module, weights_path)
+    return Backbone(name, module, channels, preprocessing, pretrained=True, weights=described)

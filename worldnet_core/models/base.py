@@ -47,6 +47,8 @@ def build_backbone(config: dict[str, Any], name: str, *, pretrained: bool, weigh
     (a model rebuilt from a checkpoint asks for no weights, but keeps the fact)."""
     built = create_backbone(name, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
     config["backbone_pretrained"] = built.pretrained or bool(config.get("backbone_pretrained"))
+    if built.pretrained or "backbone_weights" not in config:  # a model rebuilt from a checkpoint keeps what it started from
+        config["backbone_weights"] = built.weights
     return built
 
 
