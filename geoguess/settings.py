@@ -124,8 +124,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 #: offline basemap of country outlines drawn from the shipped geometry.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
-#: Longest side of the images players are served.
-SERVED_IMAGE_MAX_SIDE = env_int("SERVED_IMAGE_MAX_SIDE", 1280)
+#: Longest side of the images players are served (a round shows the image about 800 px wide, more on large screens).
+SERVED_IMAGE_MAX_SIDE = env_int("SERVED_IMAGE_MAX_SIDE", 1600)
 # Image set imports: what an upload may hold. An honest zip of photos is near 1:1
 # compressed; a zip bomb is hundreds to a thousand times.
 #: Largest image accepted, in pixels (50 MP: any camera's photo; a 30000×30000 bomb is refused).

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.services import REPO
-from worldnet_core.demo_world import DEFAULT_PLACES, PAPER_CITIES, UNSEEN_CITIES, Place, generate_world, read_places, render_image
+from worldnet_core.demo_world import DEFAULT_PLACES, HEIGHT, PAPER_CITIES, UNSEEN_CITIES, WIDTH, Place, generate_world, read_places, render_image
 from worldnet_core.demo_world.styles import style_for
 from worldnet_core.land import continent_of
 from worldnet_core.manifest import ImageSetError
@@ -58,7 +58,7 @@ def test_it_grows_vegetation_by_climate():
 
 
 def _share_of(image, color, tolerance=40) -> float:
-    pixels = np.asarray(image, dtype=np.int16)[150:]  # below the horizon: the road
+    pixels = np.asarray(image, dtype=np.int16)[HEIGHT // 2 :]  # below the horizon: the road
     return float((np.abs(pixels - np.array(color)).max(axis=-1) < tolerance).mean())
 
 
@@ -78,7 +78,7 @@ def test_it_covers_the_ground_in_snow_when_the_climate_brings_it():
     oslo = style_for(PLACES["Oslo"])
 
     def ground_brightness(style, index):  # the bottom rows: verges, pavements, road
-        return np.asarray(render_scene(style, _rng(0, PLACES["Oslo"], index, 0)), dtype=np.float32)[-60:].mean()
+        return np.asarray(render_scene(style, _rng(0, PLACES["Oslo"], index, 0)), dtype=np.float32)[-HEIGHT // 5 :].mean()
 
     # Snow falls only in the local winter, so about half of these draw it.
     always, never = replace(oslo, snow=1.0), replace(oslo, snow=0.0)
@@ -86,10 +86,15 @@ def test_it_covers_the_ground_in_snow_when_the_climate_brings_it():
 
 
 def test_it_draws_the_same_bytes_for_the_same_seed_and_others_for_another(tmp_path):
+    from PIL import Image
+
+    assert (WIDTH, HEIGHT) == (800, 600)  # sharp enough to be shown large in a round
     first = generate_world(tmp_path / "a", places=PAPER_CITIES[:2], per_city=3, seed=5)
     again = generate_world(tmp_path / "b", places=PAPER_CITIES[:2], per_city=3, seed=5, workers=2)
     other = generate_world(tmp_path / "c", places=PAPER_CITIES[:2], per_city=3, seed=6)
     for a, b, c in zip(first, again, other):
+        with Image.open(tmp_path / "a/images" / a.path) as image:
+            assert image.size == (800, 600)
         assert (tmp_path / "a/images" / a.path).read_bytes() == (tmp_path / "b/images" / b.path).read_bytes()
         assert (tmp_path / "a/images" / a.path).read_bytes() != (tmp_path / "c/images" / c.path).read_bytes()
     assert (tmp_path / "a/manifest.csv").read_bytes() == (tmp_path / "b/manifest.csv").read_bytes()
@@ -143,4 +148,4 @@ def test_it_runs_from_the_command_line_with_a_contact_sheet(tmp_path):
     with Image.open(out / "contact_sheet.png") as sheet:
         assert sheet.height >= 2 * 120
     with Image.open(out / rows[0]["path"]) as image:
-        assert (image.size, image.format) == ((400, 300), "JPEG")
+        assert (image.size, image.format) == ((800, 600), "JPEG")

@@ -113,7 +113,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"snap_to_land   {figures['snap_points_per_s']:8.0f} points/s         (10^4 points at sea, 1 core; target >= 20000)")
     elif args.target == "demo-world":
         rate = bench_demo_world(max(1, args.repeat // 2), args.seed)
-        print(f"demo world     {rate:8.0f} images/s         (400x300 JPEG, drawn and encoded, 1 core; target >= 100)")
+        from worldnet_core.demo_world import HEIGHT, WIDTH
+
+        print(f"demo world     {rate:8.0f} images/s         ({WIDTH}x{HEIGHT} JPEG, drawn and encoded, 1 core; target >= 50)")
     elif args.target == "predictor":
         import torch
 

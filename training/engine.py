@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import os
+import sys
+import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, TextIO, TypeVar
 
 import numpy as np
 import torch
@@ -60,9 +62,78 @@ class TrainSettings:
     progress: bool = True
 
 
-def load_data(manifest: Manifest, size: tuple[int, int], *, progress: bool = True, desc: str = "images") -> ImageData:
+# --- progress ------------------------------------------------------------------------
+
+T = TypeVar("T")
+#: In a log (a pipe, a file), a plain line at most this often, besides every tenth of the way and the end.
+PLAIN_EVERY_S = 10.0
+
+
+def bars_wanted(settings_progress: bool) -> bool:
+    """Bars only where a person watches: progress on, the main process, stderr (tqdm's) a terminal.
+
+    Anywhere else a bar's carriage returns turn a log into one endless line; callers
+    write plain lines instead.
+    """
+    return settings_progress and is_main_process() and sys.stderr.isatty()
+
+
+class Progress:
+    """Progress of one loop: a tqdm bar on a terminal, or plain lines through ``log``.
+
+    Plain lines come every tenth of the way (``tenths``; at most one a second), every
+    ``PLAIN_EVERY_S`` seconds when steps are slow, and at the end: a log file shows a
+    training run advancing without a line per batch. ``unit`` is plural ("images").
+    """
+
+    def __init__(
+        self, *, total: int, desc: str, unit: str, bars: bool, log: Callable[[str], None] | None, leave: bool = True, tenths: bool = True, file: TextIO | None = None,
+    ):
+        self.total, self.desc, self.unit, self.log, self.tenths = total, desc, unit, log, tenths
+        self.done = 0
+        self.started = self.last_line = time.perf_counter()
+        self.postfix = ""
+        self.bar = tqdm(total=total, desc=desc, unit=unit, leave=leave, dynamic_ncols=True, file=file) if bars else None
+
+    def update(self, steps: int = 1, **postfix: float) -> None:
+        self.done += steps
+        if postfix:
+            self.postfix = ", ".join(f"{k} {v:.4f}" for k, v in postfix.items())
+        if self.bar is not None:
+            self.bar.update(steps)
+            if postfix:
+                self.bar.set_postfix({k: f"{v:.4f}" for k, v in postfix.items()}, refresh=False)
+            return
+        if self.log is None:
+            return
+        now = time.perf_counter()
+        tenth = max(1, self.total // 10)
+        crossed_tenth = self.tenths and self.done // tenth != (self.done - steps) // tenth
+        if self.done >= self.total or (crossed_tenth and now - self.last_line >= 1.0) or now - self.last_line >= PLAIN_EVERY_S:
+            self.last_line = now
+            self.log(f"{self.desc}: {self.done}/{self.total} {self.unit}{', ' + self.postfix if self.postfix else ''} ({now - self.started:.1f} s)")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def wrap(self, items: Iterable[T]) -> Iterator[T]:
+        """``items``, counting each one as it is taken."""
+        try:
+            for item in items:
+                yield item
+                self.update()
+        finally:
+            self.close()
+
+
+def load_data(manifest: Manifest, size: tuple[int, int], *, progress: bool = True, desc: str = "images", log: Callable[[str], None] | None = None) -> ImageData:
+    """Every image of ``manifest`` at ``size``; a bar on a terminal, else plain lines through ``log`` (if any)."""
     paths = [manifest.absolute_path(r) for r in manifest]
-    wrap = (lambda items: tqdm(items, desc=f"loading {desc}", unit="img", disable=not progress or None, leave=False)) if progress else None
+    bars = bars_wanted(progress)
+    wrap = None
+    if bars or log is not None:
+        wrap = Progress(total=len(paths), desc=f"loading {desc}", unit="images", bars=bars, log=log, leave=False).wrap
     images = load_images(paths, size, progress=wrap)
     latlon = torch.tensor(np.stack([manifest.lats(), manifest.lons()], axis=1), dtype=torch.float32)
     return ImageData(images, latlon, manifest.places())
@@ -121,6 +192,8 @@ def train_one_epoch(
     epoch: int,
     desc: str,
     augment_images: bool = True,
+    log: Callable[[str], None] | None = None,
+    slow_epoch_lines: bool = False,
 ) -> float:
     """One pass over ``loader``; returns the mean loss. ``stage(inputs)`` gives what ``loss_fn`` scores."""
     if isinstance(loader.sampler, DistributedSampler):
@@ -129,8 +202,12 @@ def train_one_epoch(
     generator = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
     use_amp = settings.amp and device.type == "cuda"
     total, count = 0.0, 0
-    bar = tqdm(loader, desc=f"{desc} epoch {epoch + 1}", unit="batch", leave=False, disable=not (settings.progress and is_main_process()) or None)
-    for inputs, targets in bar:
+    # The batch bar sits under the stage's epoch bar and vanishes when the epoch ends; in a
+    # log, batches are too many to list (the epoch lines say enough) unless an epoch is slow.
+    batches = Progress(
+        total=len(loader), desc=f"{desc} epoch {epoch + 1}", unit="batches", bars=bars_wanted(settings.progress), log=log if slow_epoch_lines else None, leave=False, tenths=False,
+    )
+    for inputs, targets in loader:
         inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
         if inputs.dtype == torch.uint8:
             inputs = to_float(inputs)
@@ -145,7 +222,8 @@ def train_one_epoch(
             scheduler.step()
         total += float(loss.detach()) * len(inputs)
         count += len(inputs)
-        bar.set_postfix(loss=f"{total / count:.3f}")
+        batches.update(loss=total / count)
+    batches.close()
     return total / max(count, 1)
 
 
@@ -160,10 +238,20 @@ def _run(stage: nn.Module, loss_fn, parameters, dataset: TensorDataset, settings
     optimizer, scheduler = _optimizer(parameters, settings, epochs * len(loader))
     parallel = _parallel(stage, settings.device)
     loss = math.nan
+    # One bar for the stage, its postfix the last epoch's loss; in a log, the same as plain lines.
+    stage_progress = Progress(total=epochs, desc=desc, unit="epochs", bars=bars_wanted(settings.progress), log=log if is_main_process() else None)
+    started = time.perf_counter()
     for epoch in range(epochs):
-        loss = train_one_epoch(parallel, loss_fn, optimizer, scheduler, loader, settings, epoch=epoch, desc=desc, augment_images=augment_images)
-        if epoch == epochs - 1 or (epoch + 1) % max(1, epochs // 5) == 0:
-            log(f"{desc}: epoch {epoch + 1}/{epochs} loss {loss:.4f}")
+        # Batch lines only when epochs are long enough for a log to look stuck between epoch lines.
+        slow = epoch > 0 and (time.perf_counter() - started) / epoch > PLAIN_EVERY_S
+        loss = train_one_epoch(
+            parallel, loss_fn, optimizer, scheduler, loader, settings, epoch=epoch, desc=desc, augment_images=augment_images,
+            log=log if is_main_process() else None, slow_epoch_lines=slow,
+        )
+        stage_progress.update(loss=loss)
+    stage_progress.close()
+    if stage_progress.bar is not None:  # the bar is gone from a log's view; say where the stage ended
+        log(f"{desc}: {epochs} epochs, loss {loss:.4f} ({time.perf_counter() - started:.1f} s)")
     return loss
 
 
@@ -206,11 +294,9 @@ def classifier_probs(model: WorldNet, images: torch.Tensor, settings: TrainSetti
 
 def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print) -> float:
     """worldNET step 3: the interpolation head on the frozen classifier's distributions, Haversine loss."""
-    from worldnet_core.models.worldnet import interpolate
-
     model.to(settings.device).eval()
     head = model.interpolation_head.train()
-    stage = _Call(head, lambda p: interpolate(head(p), model.centroids, model.interpolation))
+    stage = _Call(head, lambda p: model.interpolate(head(p), p))
     dataset = TensorDataset(probs, latlon)
     loss = _run(stage, haversine_loss, head.parameters(), dataset, settings, settings.head_epochs, f"interpolation ({model.interpolation})", log, augment_images=False)
     model.eval()
@@ -262,5 +348,15 @@ def evaluate(model: GeoModel, data: ImageData, settings: TrainSettings, *, scale
         predictions += predictor.predict_tensor(batch)
     predicted = np.array([[p.lat, p.lon] for p in predictions])
     truth = data.latlon.double().numpy()
-    metrics = geolocation_metrics(truth[:, 0], truth[:, 1], predicted[:, 0], predicted[:, 1], scale_km=scale_km)
+    metrics = geolocation_metrics(truth[:, 0], truth[:, 1], predicted[:, 0], predicted[:, 1], scale_km=scale_km, candidates=shown_candidates(model, predictions))
     return Evaluation(metrics, predicted, [p.top[0][0] if p.top else "" for p in predictions])
+
+
+def shown_candidates(model: GeoModel, predictions: list) -> list[list[tuple[float, float, float]]] | None:
+    """Each prediction's candidates as ``(lat, lon, probability)``, as the game's bars show them (top 5);
+    None for models that show none (the baselines): their coherence is not defined."""
+    centroids = getattr(model, "centroids", None)
+    if centroids is None or not any(p.top for p in predictions):
+        return None
+    where = dict(zip(model.centroid_names, centroids.double().cpu().tolist()))
+    return [[(*where[name], probability) for name, probability in p.top] for p in predictions]

@@ -84,6 +84,29 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def stored_args(args: argparse.Namespace) -> dict[str, object]:
+    """The training flags as the checkpoint keeps them: this parser's flags only, as JSON values.
+
+    Callers may hand in a namespace with more in it (``manage.py train_worldnet`` gets
+    Django's ``stdout``...); anything that is not a flag, or not plain data, would end up
+    in the checkpoint and on the admin's page as ``<... object at 0x...>``.
+    """
+    flags = {action.dest for action in get_args_parser(add_help=False)._actions}
+    stored: dict[str, object] = {}
+    for key, value in sorted(vars(args).items()):
+        if key not in flags:
+            continue
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        if value is None or isinstance(value, (bool, int, float, str)) or (isinstance(value, list) and all(isinstance(v, (bool, int, float, str)) for v in value)):
+            stored[key] = value
+        else:
+            stored[key] = str(value)
+    return stored
+
+
 # --- data ----------------------------------------------------------------------------
 
 
@@ -202,16 +225,16 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> 
         log(note)
     size = tuple(args.image_size) if args.image_size else None
     size = size or DEFAULT_SIZES[args.backbone]
-    train = load_data(splits.train, size, progress=settings.progress, desc="training images")
+    train = load_data(splits.train, size, progress=settings.progress, desc="training images", log=log)
     model = train_model(args.model, train, args, settings, log)
     metrics = {}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
         if part is not None and len(part) and is_main_process():
-            metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images"), settings, scale_km=splits.scale_km).metrics
-            log(f"{label}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics[label].items()))
+            metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log), settings, scale_km=splits.scale_km).metrics
+            log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     if is_main_process():
-        training = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
+        training = {"args": stored_args(args), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
         save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
         log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
     return {"checkpoint": output, "metrics": metrics, "model": model}

@@ -11,7 +11,7 @@ import html
 import importlib.util
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:  # folium loads on first use: settings import leaflet_dir from here
     import folium
@@ -72,3 +72,39 @@ def add_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, col
     text = None if tooltip is None else map_text(tooltip)
     for lat, lon in points:
         folium.CircleMarker((lat, lon), radius=radius, color=color, fill=True, fill_opacity=0.8, weight=1, tooltip=text).add_to(fmap)
+
+
+#: Degrees of margin around fitted points, so none sits on the map's edge.
+FIT_MARGIN_DEG = 2.0
+
+
+def points_bounds(points: Sequence[tuple[float, float]], *, margin_deg: float = FIT_MARGIN_DEG) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """``((south, west), (north, east))`` that holds every point, for ``fitBounds``; None for no points.
+
+    The antimeridian: longitudes are never wrapped past ±180°. A view across it (Fiji to
+    Samoa) would be narrower, but the shipped country outlines and the markers are drawn
+    at -180..180 only, so the points east of the line would sit in blank sea off the
+    view. ``min..max`` of the longitudes always holds every point where it is drawn: at
+    worst (points on both sides of the line) it is the whole width of the world.
+
+    >>> points_bounds([(35.7, 139.7), (51.5, -0.1), (-33.9, 151.2), (40.7, -74.0)], margin_deg=0)
+    ((-33.9, -74.0), (51.5, 151.2))
+    >>> points_bounds([(-18.1, 178.4), (-13.8, -171.8)])  # across the antimeridian: the whole width
+    ((-20.1, -173.8), (-11.8, 180.0))
+    >>> points_bounds([]) is None
+    True
+    """
+    if not points:
+        return None
+    lats = [float(lat) for lat, _ in points]
+    lons = [float(lon) for _, lon in points]
+    south, north = max(-85.0, min(lats) - margin_deg), min(85.0, max(lats) + margin_deg)
+    west, east = max(-180.0, min(lons) - margin_deg), min(180.0, max(lons) + margin_deg)
+    return (south, west), (north, east)
+
+
+def fit_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, max_zoom: int = 6) -> None:
+    """Opens ``fmap`` on all of ``points`` (a single point or a city: no closer than ``max_zoom``)."""
+    bounds = points_bounds(list(points))
+    if bounds is not None:
+        fmap.fit_bounds([list(bounds[0]), list(bounds[1])], max_zoom=max_zoom)

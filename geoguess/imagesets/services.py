@@ -193,10 +193,12 @@ def imageset_coverage_map_html(*, image_set: ImageSet) -> str:
     """An admin's folium map of every photo, with Leaflet served from this site's static files."""
     from django.templatetags.static import static
 
-    from worldnet_core.maps import add_points, offline_map
+    from worldnet_core.maps import add_points, fit_points, offline_map
 
+    points = list(image_set.photos.values_list("lat", "lon"))
     fmap = offline_map(asset_url=static("leaflet"))
-    add_points(fmap, image_set.photos.values_list("lat", "lon"), color="#c0392b", radius=3)
+    add_points(fmap, points, color="#c0392b", radius=3)
+    fit_points(fmap, points)  # open on every photo, not on a fixed view that cuts off Asia and Oceania
     return fmap.get_root().render()
 
 

@@ -2,19 +2,63 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from geoguess.opponent.models import ModelVersion, Prediction
 from geoguess.opponent.services import model_version_activate
 from worldnet_core.metrics import METRIC_KEYS
 
 
+SPLIT_LABELS = {"seen": "seen places (held-out images)", "unseen": "unseen places"}
+METRIC_MEANINGS = {
+    "mean_km": "mean error, km",
+    "median_km": "median error, km",
+    "continent_acc": "share on the right continent",
+    "points": "mean GeoGuessr points (of 5000)",
+    "coherence": "share of guesses near a candidate shown",
+    **{key: f"share within {key[4:-2]} km" for key in METRIC_KEYS if key.startswith("acc_") and key.endswith("km")},
+}
+# Versions registered before train_worldnet kept only its own flags stored Django's stdout
+# and stderr as "<django.core.management.base.OutputWrapper object at 0x...>": not arguments.
+_OBJECT_REPR = re.compile(r"^<.* object at 0x[0-9a-fA-F]+>$")
+
+
+def _is_object_repr(key: str, value: object) -> bool:
+    return key in ("stdout", "stderr") or (isinstance(value, str) and bool(_OBJECT_REPR.match(value)))
+
+
+def _number(value: object) -> str:
+    return f"{value:,.3f}" if isinstance(value, (int, float)) else "–"
+
+
+def _argument(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " ".join(map(str, value)) or "–"
+    return str(value)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _table(rows: list[tuple[str, str]]) -> SafeString:
+    """Two columns of text (escaped), as the admin shows read-only facts."""
+    return format_html("<table><tbody>{}</tbody></table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "model_name", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
-    readonly_fields = ["model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "training"]
-    fields = ["name", "model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "training"]
+    readonly_fields = ["model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "training_run", "training_arguments"]
+    fields = ["name", "model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "training_run", "training_arguments"]
     actions = ["activate"]
 
     def has_add_permission(self, request) -> bool:
@@ -46,15 +90,40 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="evaluation")
     def evaluation(self, obj: ModelVersion) -> str:
-        splits = [s for s in ("seen", "unseen") if obj.metrics.get(s)]
+        splits = [s for s in ("seen", "unseen") if isinstance(obj.metrics.get(s), dict) and obj.metrics[s]]
         if not splits:
             return "no evaluation stored"
-        header = format_html_join("", "<th>{}</th>", ((s,) for s in splits))
+        header = format_html_join("", "<th>{}</th>", ((SPLIT_LABELS[s],) for s in splits))
         rows = format_html_join(
-            "", "<tr><th>{}</th>{}</tr>",
-            ((key, format_html_join("", "<td>{}</td>", ((f"{obj.metrics[s].get(key, float('nan')):,.3f}",) for s in splits))) for key in METRIC_KEYS),
+            "", "<tr><th>{}</th><td>{}</td>{}</tr>",
+            ((key, METRIC_MEANINGS.get(key, ""), format_html_join("", "<td>{}</td>", ((_number(obj.metrics[s].get(key)),) for s in splits))) for key in METRIC_KEYS),
         )
-        return format_html("<table><tr><th>metric</th>{}</tr>{}</table>", header, rows)
+        return format_html('<table class="metrics"><thead><tr><th>metric</th><th>meaning</th>{}</tr></thead><tbody>{}</tbody></table>', header, rows)
+
+    @admin.display(description="training run")
+    def training_run(self, obj: ModelVersion) -> str:
+        training = obj.training if isinstance(obj.training, dict) else {}
+        facts = []
+        if "train_images" in training:
+            facts.append(("training images", f"{training['train_images']:,}"))
+        if "seconds" in training:
+            facts.append(("training time", _duration(float(training["seconds"]))))
+        if "scale_km" in training:
+            facts.append(("scale D of the image set", f"{float(training['scale_km']):,.0f} km"))
+        if training.get("holdout"):
+            facts.append(("places held out (unseen)", ", ".join(map(str, training["holdout"]))))
+        if not facts:
+            return "no training record stored"
+        return _table(facts)
+
+    @admin.display(description="training arguments")
+    def training_arguments(self, obj: ModelVersion) -> str:
+        training = obj.training if isinstance(obj.training, dict) else {}
+        arguments = training.get("args")
+        if not isinstance(arguments, dict) or not arguments:
+            return "none stored"
+        rows = [(f"--{key.replace('_', '-')}", _argument(value)) for key, value in sorted(arguments.items()) if not _is_object_repr(key, value)]
+        return _table(rows)
 
 
 @admin.register(Prediction)

@@ -3,7 +3,7 @@
 >>> from worldnet_core.demo_world import DEFAULT_PLACES, render_image
 >>> image = render_image(DEFAULT_PLACES[0], seed=0, index=0)
 >>> image.size
-(400, 300)
+(800, 600)
 
 ``generate_world(out, per_city=100)`` writes ``out/images/<place>/<n>.jpg``,
 ``out/manifest.csv`` (``path,lat,lon,place,country``) and ``out/unseen_places.txt``
@@ -156,7 +156,7 @@ def contact_sheet(places: Sequence[Place], *, seed: int = 0, per_row: int = 6, t
         draw.text((6, y + th / 2 - 16), f"{place.name}{tag}", fill=(20, 20, 20), font=font)
         draw.text((6, y + th / 2 + 2), f"{place.country} {style.climate.zone}", fill=(90, 90, 90), font=font)
         for column in range(per_row):
-            image = render_image(place, seed=seed, index=column).resize(thumb, Image.Resampling.BILINEAR)
+            image = render_image(place, seed=seed, index=column).resize(thumb, Image.Resampling.BOX)  # BOX: a true average when shrinking 5x
             sheet.paste(image, (label_width + column * (tw + 4), y + 2))
     return sheet
 

@@ -5,6 +5,11 @@ installed and none is running, a Celery worker for the ``inference`` queue, and
 the web server. Without Redis, worldNET's tasks run inside the web process, and it
 says so.
 
+With no model version yet, the demo worldNET trains in the background (``manage.py
+seed_demo`` in a child process, niced, its output in ``VAR_DIR/demo-worldnet.log``)
+while the game is already playable: rounds show "worldNET is thinking" until the model
+is activated and its predictions land, and the console says when it joins.
+
 Its secret key: with no ``SECRET_KEY`` set, settings recognise this command and keep a
 random key in ``VAR_DIR/secret_key`` (made on the first run), which its worker and
 later commands on the checkout read too (see ``geoguess/settings.py``).
@@ -13,12 +18,15 @@ later commands on the checkout read too (see ``geoguess/settings.py``).
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -27,6 +35,11 @@ from django.core.management.base import BaseCommand
 
 from geoguess.celery import app as celery_app
 from geoguess.imagesets.models import ImageSet
+from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS
+from geoguess.opponent.models import ModelVersion
+
+#: How much the background training yields the CPU to the game (nice(1) increment).
+TRAINING_NICENESS = 10
 
 
 def _listening(host: str, port: int) -> bool:
@@ -37,12 +50,20 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
+def _lower_priority() -> None:  # runs in the child between fork and exec
+    os.nice(TRAINING_NICENESS)
+
+
 class Command(BaseCommand):
-    help = "Set up and run the game locally: database, demo data, Redis, a Celery worker and the web server."
+    help = "Set up and run the game locally: database, demo data, Redis, a Celery worker and the web server (worldNET trains in the background)."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server (default 127.0.0.1:8000)")
         parser.add_argument("--no-worker", action="store_true", help="do not start a Celery worker (use your own)")
+        parser.add_argument("--demo-per-city", type=int, default=20, help="images per city of the demo world, made when there is no image set (default 20)")
+        parser.add_argument("--demo-epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs of the demo worldNET, trained when there is no model (default {DEFAULT_EPOCHS})")
+        parser.add_argument("--demo-head-epochs", type=int, default=DEFAULT_HEAD_EPOCHS, help=f"epochs of its interpolation head (default {DEFAULT_HEAD_EPOCHS})")
+        parser.add_argument("--no-training", action="store_true", help="do not train a demo worldNET when there is no model")
 
     def handle(self, *args, **options):
         children: list[subprocess.Popen] = []
@@ -87,10 +108,48 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         if not ImageSet.objects.exists():
-            call_command("seed_demo", stdout=self.stdout)
+            call_command("seed_demo", per_city=options["demo_per_city"], no_training=True, stdout=self.stdout)
+        if not options["no_training"] and not ModelVersion.objects.exists():
+            children.append(self._train_in_background(epochs=options["demo_epochs"], head_epochs=options["demo_head_epochs"], eager=not queue_ok))
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(
             f"\n  worldNET GeoGuessr is at http://{options['addr']}/\n"
             "  admin: create an account with `.venv/bin/python manage.py createsuperuser`, then open /admin/\n"
         ))
         call_command("runserver", options["addr"], use_reloader=False)
+
+    def _train_in_background(self, *, epochs: int, head_epochs: int, eager: bool) -> subprocess.Popen:
+        """Starts the demo worldNET's training in a child process; a thread reports when it joins.
+
+        A child rather than a Celery task: it runs the same way with or without Redis
+        (without, its activation computes the predictions in the child, never in the web
+        process), and it is niced, so pages stay quick on a small machine while it trains.
+        """
+        log_path = Path(settings.VAR_DIR) / "demo-worldnet.log"
+        log = open(log_path, "w", encoding="utf-8")
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if eager:
+            environment["CELERY_TASK_ALWAYS_EAGER"] = "true"
+        child = subprocess.Popen(
+            [sys.executable, "manage.py", "seed_demo", "--epochs", str(epochs), "--head-epochs", str(head_epochs)],
+            cwd=settings.BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_lower_priority,
+        )
+        log.close()  # the child has its own handle
+        started = time.monotonic()
+        self.stdout.write(
+            f"worldNET is training in the background (log: {log_path}); the game is playable now, "
+            "and rounds show that worldNET is thinking until it joins"
+        )
+
+        def report() -> None:
+            code = child.wait()
+            minutes = (time.monotonic() - started) / 60
+            if code == 0:
+                version = ModelVersion.objects.filter(is_active=True).first()
+                name = version.name if version else "the demo worldNET"
+                self.stdout.write(self.style.SUCCESS(f"worldNET ({name}) is trained, after {minutes:.1f} min, and joins the game: its guesses land as the worker computes them"))
+            elif code > 0:  # negative: stopped by us at exit
+                self.stdout.write(self.style.ERROR(f"worldNET's training failed (exit status {code}; see {log_path}); the game goes on without it"))
+
+        threading.Thread(target=report, name="demo-worldnet-training", daemon=True).start()
+        return child

@@ -45,7 +45,10 @@ class Command(BaseCommand):
         if photos.count() < 10:
             raise CommandError(f"{photos.count()} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
         media = Path(settings.MEDIA_ROOT)
-        train_args = argparse.Namespace(**{k: v for k, v in options.items() if k not in ("imageset", "name", "activate", "verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color", "skip_checks")})
+        # The training program's flags alone: Django's own options (stdout, stderr, verbosity...)
+        # are no training arguments, and would be stored in the checkpoint.
+        flags = {action.dest for action in train_program.get_args_parser(add_help=False)._actions} - {"help"}
+        train_args = argparse.Namespace(**{k: v for k, v in options.items() if k in flags})
         name = options["name"] or f"{train_args.model}-{timezone.now():%Y%m%d-%H%M%S}"
         # The manifest lives beside the originals, so its paths stay inside its folder.
         manifest_path = media / f".train-{secrets.token_hex(6)}.csv"
