@@ -15,6 +15,7 @@ COMMANDS = {
     "bench": "training.bench",
     "demo-world": "training.demo_world",
     "make-land-data": "training.make_land_data",
+    "make-basemap-data": "training.basemap_data",
 }
 
 

@@ -26,6 +26,7 @@ from scipy.spatial import cKDTree
 from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit
 
 COUNTRIES_FILE = Path(__file__).parent / "data" / "ne_110m_countries.geojson"
+COUNTRY_LABELS_FILE = Path(__file__).parent / "data" / "basemap" / "country-labels.json"
 CONTINENTS = ("Africa", "Antarctica", "Asia", "Europe", "North America", "Oceania", "South America")
 
 COAST_SPACING_KM = 5.0
@@ -182,6 +183,43 @@ def continent_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAU
     return continents[0] if scalar else continents
 
 
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Upper-cased ISO alpha-2 and alpha-3 codes and map names -> full English name.
+
+    Full names are GeoNames' (``data/basemap/country-labels.json``); the map names are
+    Natural Earth's, both the 1:50m labels' and this module's 1:110m countries' (joined by
+    ISO alpha-3), so whatever ``country_of`` answers has its full name too.
+    """
+    import json  # read as plain JSON: no geopandas needed for names
+
+    names: dict[str, str] = {}
+    columns_rows = json.loads(COUNTRY_LABELS_FILE.read_text(encoding="utf-8"))
+    column = {name: i for i, name in enumerate(columns_rows["columns"])}
+    for row in columns_rows["rows"]:
+        full = row[column["full_name"]]
+        for key in (row[column["iso_a2"]], row[column["iso_a3"]], row[column["name"]], full):
+            if key:
+                names.setdefault(key.upper(), full)
+    for feature in json.loads(COUNTRIES_FILE.read_text(encoding="utf-8"))["features"]:
+        properties = feature["properties"]
+        if properties["iso_a3"].upper() in names:
+            names.setdefault(properties["name"].upper(), names[properties["iso_a3"].upper()])
+    return names
+
+
+def country_name(code: str) -> str:
+    """The full English name of a country from its ISO 3166-1 alpha-2 or alpha-3 code or a
+    map name (any case); anything else comes back as given.
+
+    >>> country_name("DE"), country_name("usa"), country_name("Dem. Rep. Congo")
+    ('Germany', 'United States', 'Democratic Republic of the Congo')
+    >>> country_name("Bosnia and Herz."), country_name("XKX"), country_name("Atlantis")
+    ('Bosnia and Herzegovina', 'Kosovo', 'Atlantis')
+    """
+    return _country_names().get(code.strip().upper(), code)
+
+
 def countries_geojson() -> str:
     """The shipped countries as GeoJSON text (for maps drawn in the browser)."""
     return COUNTRIES_FILE.read_text()
@@ -194,5 +232,6 @@ __all__ = [
     "country_of",
     "iso_a3_of",
     "continent_of",
+    "country_name",
     "countries_geojson",
 ]

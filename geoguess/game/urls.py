@@ -13,4 +13,6 @@ urlpatterns = [
     path("challenge/<str:public_id>/", views.challenge, name="challenge"),
     path("round-image/<str:token>", views.image, name="image"),
     path("world.geojson", views.world, name="world"),
+    path("basemap.json", views.basemap_index, name="basemap_index"),
+    path("basemap/<str:name>", views.basemap_layer, name="basemap"),
 ]

@@ -26,7 +26,7 @@ from geoguess.game.forms import (
 )
 from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
 from geoguess.imagesets.services import imageset_coverage_cells
-from worldnet_core.land import COUNTRIES_FILE
+from worldnet_core import basemap
 
 PLAYER_KEY = "player_key"
 logger = logging.getLogger(__name__)
@@ -40,7 +40,10 @@ def _player_key(request: HttpRequest, *, create: bool = False) -> str:
 
 
 def _map_config() -> dict:
-    return {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION, "worldUrl": reverse("game:world")}
+    # The basemap's layer list is a file of its own, not in the page: its many numbers
+    # (bboxes, zooms) would be noise in pages that must not hold the answer's coordinates.
+    basemap_url = f'{reverse("game:basemap_index")}?v={basemap.index_version()}'
+    return {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION, "worldUrl": reverse("game:world"), "basemapUrl": basemap_url}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
@@ -222,4 +225,37 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
 @cache_control(public=True, max_age=86400)
 def world(request: HttpRequest) -> HttpResponse:
     """Country outlines for the offline basemap (the shipped Natural Earth data)."""
-    return HttpResponse(COUNTRIES_FILE.read_bytes(), content_type="application/geo+json")
+    return _basemap_response(request, "countries-110m")
+
+
+@require_GET
+@cache_control(public=True, max_age=31536000, immutable=True)  # URLs carry the file's digest (?v=)
+def basemap_layer(request: HttpRequest, name: str) -> HttpResponse:
+    """One shipped basemap layer, gzip-compressed for clients that take it."""
+    if name not in basemap.LAYERS:
+        raise Http404("no such map layer")
+    return _basemap_response(request, name)
+
+
+@require_GET
+@cache_control(public=True, max_age=31536000, immutable=True)  # its URL carries the layers' digest (?v=)
+def basemap_index(request: HttpRequest) -> JsonResponse:
+    """What basemap.js needs to fetch each layer when it comes into view (see worldnet_core.basemap)."""
+    layers = [
+        {"url": f'{reverse("game:basemap", args=[name])}?v={basemap.layer_version(name)}', "kind": layer.kind, "minZoom": layer.min_zoom, "bbox": layer.bbox}
+        for name, layer in basemap.LAYERS.items()
+    ]
+    return JsonResponse({"layers": layers})
+
+
+def _basemap_response(request: HttpRequest, name: str) -> HttpResponse:
+    # Compressed here, once per process: the site has no GZipMiddleware, and the 1:50m parts
+    # are three times smaller gzipped.
+    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+    body = basemap.layer_gzip(name) if gzip_ok else basemap.layer_bytes(name)
+    response = HttpResponse(body, content_type=basemap.LAYERS[name].content_type)
+    if gzip_ok:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response["ETag"] = f'"{basemap.layer_version(name)}"'
+    return response

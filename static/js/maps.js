@@ -1,8 +1,21 @@
-/* Shared map helpers: an offline basemap of country outlines (or a configured tile layer). */
+/* Shared map helpers: the offline basemap (basemap.js; or a configured tile layer), pins and lines. */
 "use strict";
 
 window.GeoMaps = (function () {
   const COLORS = { truth: "#1e8449", player: "#2e86c1", worldnet: "#8e44ad" };
+
+  /* Every map gets a pane for the basemap's labels and one above it for pins and their lines,
+     so labels sit over the land but never over a pin (both let clicks through to the map). */
+  const PIN_PANE = "geomaps-pins";
+  L.Map.addInitHook(function () {
+    for (const [name, zIndex] of [["geomaps-labels", 450], [PIN_PANE, 460]]) {
+      const pane = this.createPane(name);
+      pane.style.zIndex = String(zIndex);
+      if (name !== PIN_PANE) pane.style.pointerEvents = "none";
+    }
+  });
+
+  const maps = []; // every map made here, in order (tests and the console reach them through GeoMaps.maps)
 
   function config(id) {
     const node = document.getElementById(id);
@@ -12,11 +25,15 @@ window.GeoMaps = (function () {
   function basemap(element, options) {
     const map = L.map(element, Object.assign({ worldCopyJump: true, minZoom: 1, maxZoom: 12, zoomSnap: 0.5 }, options.map || {}));
     map.setView([20, 0], options.zoom || 1.5);
+    maps.push(map);
     if (options.tileUrl) {
       // The attribution is the operator's own HTML (MAP_TILE_ATTRIBUTION), never data from uploads.
       L.tileLayer(options.tileUrl, { attribution: options.tileAttribution || "" }).addTo(map);
+    } else if (options.basemapUrl && window.GeoBasemap) {
+      // No tile server: the shipped vector layers (outlines by zoom, labels, cities, states).
+      GeoBasemap.draw(map, options.basemapUrl);
     } else {
-      // No tile server: draw the shipped country outlines; the sea is the container's background.
+      // No layer list: the shipped country outlines alone; the sea is the container's background.
       fetch(options.worldUrl)
         .then((response) => response.json())
         .then((world) => {
@@ -39,13 +56,13 @@ window.GeoMaps = (function () {
   }
 
   function pin(latlng, kind, label) {
-    const marker = L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillColor: COLORS[kind], fillOpacity: 1, className: "pin-" + kind });
+    const marker = L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillColor: COLORS[kind], fillOpacity: 1, className: "pin-" + kind, pane: PIN_PANE });
     if (label) textTooltip(marker, label);
     return marker;
   }
 
   function line(from, to, kind) {
-    return L.polyline([from, to], { color: COLORS[kind], weight: 2, dashArray: "6 6" });
+    return L.polyline([from, to], { color: COLORS[kind], weight: 2, dashArray: "6 6", pane: PIN_PANE });
   }
 
   function km(value) {
@@ -61,5 +78,5 @@ window.GeoMaps = (function () {
     return L.latLng(latlng.lat, lng);
   }
 
-  return { config, basemap, pin, line, km, near, textNode, textTooltip, COLORS };
+  return { config, basemap, pin, line, km, near, textNode, textTooltip, COLORS, maps };
 })();
