@@ -34,10 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[args.command])
     from worldnet_core.checkpoint import CheckpointError
     from worldnet_core.manifest import ImageSetError
+    from worldnet_core.models.backbones import PretrainedWeightsMissing
 
     try:
         result = module.main(args)
-    except (ImageSetError, CheckpointError) as error:
+    except (ImageSetError, CheckpointError, PretrainedWeightsMissing) as error:
         # Bad input is the user's to fix: say what and where, without a traceback.
         print(f"python -m training {args.command}: {error}", file=sys.stderr)
         return 2
