@@ -38,8 +38,9 @@ from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS
 from geoguess.opponent.models import ModelVersion
 
-#: How much the background training yields the CPU to the game (nice(1) increment).
-TRAINING_NICENESS = 10
+#: How much the background training yields the CPU to the game (nice(1) increment): enough for
+#: pages to stay quick beside it, not so much that a machine busy with other work starves it.
+TRAINING_NICENESS = 5
 
 
 def _listening(host: str, port: int) -> bool:
@@ -94,12 +95,7 @@ class Command(BaseCommand):
                     queue_ok = True
                     break
                 time.sleep(0.1)
-        if queue_ok and not options["no_worker"]:
-            self.stdout.write("starting a Celery worker for the inference queue")
-            children.append(
-                subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference,celery", "--pool", "solo", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
-            )
-        elif not queue_ok:
+        if not queue_ok:
             celery_app.conf.task_always_eager = True
             self.stdout.write(self.style.WARNING(
                 f"No Redis at {host}:{port} and redis-server is not installed: worldNET's predictions run inside this process "
@@ -109,6 +105,14 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not ImageSet.objects.exists():
             call_command("seed_demo", per_city=options["demo_per_city"], no_training=True, stdout=self.stdout)
+        # The worker starts after the demo world: on a small machine its start-up would slow
+        # the drawing and importing that the first page waits for, and it has nothing to do
+        # before a model is active.
+        if queue_ok and not options["no_worker"]:
+            self.stdout.write("starting a Celery worker for the inference queue")
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference,celery", "--pool", "solo", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
+            )
         if not options["no_training"] and not ModelVersion.objects.exists():
             children.append(self._train_in_background(epochs=options["demo_epochs"], head_epochs=options["demo_head_epochs"], eager=not queue_ok))
         call_command("collectstatic", interactive=False, verbosity=0)
