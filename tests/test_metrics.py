@@ -8,8 +8,9 @@ from worldnet_core.metrics import METRIC_KEYS, geolocation_metrics
 def test_it_returns_every_named_metric():
     metrics = geolocation_metrics([0.0], [0.0], [0.0], [0.0])
     assert tuple(metrics) == METRIC_KEYS == (
-        "mean_km", "median_km", "acc_1km", "acc_25km", "acc_200km", "acc_750km", "acc_1000km", "acc_2500km", "continent_acc", "points",
+        "mean_km", "median_km", "acc_1km", "acc_25km", "acc_200km", "acc_750km", "acc_1000km", "acc_2500km", "continent_acc", "points", "coherence",
     )
+    assert metrics["coherence"] is None  # no candidates shown, nothing to contradict
 
 
 def test_it_computes_distances_shares_continents_and_points():
@@ -40,3 +41,18 @@ def test_it_rejects_mismatched_or_empty_inputs():
         geolocation_metrics([0.0, 1.0], [0.0], [0.0], [0.0])
     with pytest.raises(ValueError):
         geolocation_metrics([], [], [], [])
+
+
+def test_coherence_counts_guesses_far_from_every_shown_candidate():
+    london, sydney, melbourne = (51.5, -0.13, 0.40), (-33.87, 151.21, 0.24), (-37.81, 144.96, 0.22)
+    tiny_far = (35.7, 139.7, 0.05)  # Tokyo at 5%: not a candidate the coherence counts
+    guesses = [(55.75, 37.62), (51.0, 0.5), (-35.0, 149.0), (35.7, 139.7)]  # Moscow, Kent, Canberra, Tokyo
+    shown = [[london, sydney, melbourne]] * 3 + [[london, sydney, tiny_far]]
+    metrics = geolocation_metrics([0.0] * 4, [0.0] * 4, [g[0] for g in guesses], [g[1] for g in guesses], candidates=shown)
+    assert metrics["coherence"] == 0.5  # Moscow and Tokyo contradict the bars; Kent and Canberra sit by a candidate
+
+
+def test_coherence_falls_back_to_the_top_candidate_when_none_holds_ten_percent():
+    flat = [[(48.85, 2.35, 0.08), (40.4, -3.7, 0.07)]]
+    assert geolocation_metrics([0.0], [0.0], [48.0], [3.0], candidates=flat)["coherence"] == 0.0
+    assert geolocation_metrics([0.0], [0.0], [55.75], [37.62], candidates=flat)["coherence"] == 1.0  # Moscow: 2,500 km from Paris, the top one

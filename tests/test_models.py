@@ -271,3 +271,35 @@ def test_it_builds_every_torchvision_backbone(name):
     with torch.no_grad():
         features = backbone.module.eval()(torch.rand(1, 3, 64, 96))
     assert features.shape[1] == backbone.channels
+
+
+def test_activation_maps_are_exact_for_the_top_candidate_and_cost_no_change_of_guess():
+    model = create_model("worldnet", centroids=[[48.85, 2.35], [51.5, -0.12], [-33.9, 151.2]], centroid_names=["Paris", "London", "Sydney"], image_size=(64, 96)).eval()
+    images = torch.rand(3, 3, 64, 96)
+    with torch.no_grad():
+        output, maps = model.forward_with_maps(images)
+        plain = model(images)
+        features = model.backbone(model.normalize(images))
+        top = output.probs.argmax(dim=1)
+        logits = model.logits(images)
+        raw = model.class_activation(features, top)
+    assert torch.allclose(output.latlon, plain.latlon) and torch.allclose(output.probs, plain.probs)
+    # The map decomposes the top logit by position: its mean plus the bias is the logit.
+    assert torch.allclose(raw.mean(dim=(1, 2)) + model.classifier[1].bias[top], logits.gather(1, top[:, None])[:, 0], atol=1e-5)
+    assert maps.shape == features.shape[:1] + features.shape[2:] and float(maps.min()) >= 0.0 and float(maps.max()) <= 1.0
+
+
+def test_the_predictor_stores_each_map_as_a_small_png():
+    from worldnet_core.predictor import Predictor, decode_heatmap
+
+    model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96))
+    torch.nn.init.constant_(model.classifier[1].weight, 0.01)  # every position counts: a map with content
+    predictor = Predictor(model, device="cpu")
+    images = torch.randint(0, 256, (2, 3, 64, 96), dtype=torch.uint8)
+    explained = predictor.predict_tensor(images, with_maps=True)
+    assert [(p.lat, p.lon) for p in explained] == [(p.lat, p.lon) for p in predictor.predict_tensor(images)]
+    for prediction in explained:
+        assert prediction.heatmap.startswith(b"\x89PNG") and len(prediction.heatmap) < 1024
+        grid = decode_heatmap(prediction.heatmap)
+        assert grid.shape == (2, 3) and grid.max() == pytest.approx(1.0)
+    assert all(p.heatmap is None for p in predictor.predict_tensor(images))

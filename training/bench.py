@@ -98,9 +98,14 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
         def full() -> None:
             predictor.predict_tensor(images)
 
+        def explained() -> None:
+            predictor.predict_tensor(images, with_maps=True)
+
         repeat = max(5, 200 // batch_size)
-        bare_s, full_s = best_seconds(bare, repeat), best_seconds(full, repeat)
-        rows.append({"batch": batch_size, "backbone_img_s": batch_size / bare_s, "predictor_img_s": batch_size / full_s, "ratio": full_s / bare_s})
+        bare_s, full_s, maps_s = best_seconds(bare, repeat), best_seconds(full, repeat), best_seconds(explained, repeat)
+        rows.append(
+            {"batch": batch_size, "backbone_img_s": batch_size / bare_s, "predictor_img_s": batch_size / full_s, "ratio": full_s / bare_s, "maps_ratio": maps_s / full_s}
+        )
     return rows
 
 
@@ -122,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
         torch.set_num_threads(int(os.environ.get("WORLDNET_BENCH_THREADS", torch.get_num_threads())))
         rows = bench_predictor(args)
         print(f"predictor vs bare backbone ({args.checkpoint or args.backbone}; {torch.get_num_threads()} threads; best of several runs)")
-        print("batch   backbone img/s   predictor img/s   predictor time / backbone time")
+        print("batch   backbone img/s   predictor img/s   predictor time / backbone time   with activation maps / without (target <= 1.5)")
         for row in rows:
-            print(f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x")
+            print(f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x")
     return 0

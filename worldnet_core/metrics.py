@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from worldnet_core.geo import WORLD_SCALE_KM, geoguessr_points, haversine_km
 
@@ -21,7 +23,10 @@ METRIC_KEYS = (
     *(f"acc_{radius}km" for radius in ACCURACY_RADII_KM),
     "continent_acc",
     "points",
+    "coherence",
 )
+#: A guess farther than this from every candidate the player is shown contradicts them.
+COHERENCE_KM = 1500.0
 
 
 def geolocation_metrics(
@@ -31,12 +36,15 @@ def geolocation_metrics(
     pred_lon: ArrayLike,
     *,
     scale_km: float = WORLD_SCALE_KM,
-) -> dict[str, float]:
+    candidates: "Sequence[Sequence[tuple[float, float, float]]] | None" = None,
+) -> dict[str, float | None]:
     """Every metric of ``METRIC_KEYS`` for predictions against the truth.
 
     ``continent_acc`` compares the continent of the nearest country for both points
     (so points just at sea still count); ``points`` is the mean GeoGuessr score with
-    scale ``scale_km`` (see ``worldnet_core.geo.scale_km``).
+    scale ``scale_km`` (see ``worldnet_core.geo.scale_km``). ``coherence`` is the share
+    of *incoherent* guesses (lower is better; see ``incoherent``), None for models that
+    show no candidates: ``candidates`` gives each prediction's ``(lat, lon, probability)``.
     """
     from worldnet_core.land import continent_of  # loads the land data on first use
 
@@ -52,4 +60,24 @@ def geolocation_metrics(
     same_continent = continent_of(true_lat, true_lon, margin_km=None) == continent_of(pred_lat, pred_lon, margin_km=None)
     metrics["continent_acc"] = float(np.mean(same_continent))
     metrics["points"] = float(np.mean(geoguessr_points(distance, scale_km)))
+    metrics["coherence"] = None if candidates is None else float(np.mean(incoherent(pred_lat, pred_lon, candidates)))
     return metrics
+
+
+def incoherent(pred_lat: ArrayLike, pred_lon: ArrayLike, candidates: "Sequence[Sequence[tuple[float, float, float]]]", *, min_prob: float = 0.1) -> NDArray[np.bool_]:
+    """Whether each guess lies more than ``COHERENCE_KM`` from every candidate holding at least
+    ``min_prob`` of the probability (the most probable one when none does): a pin that
+    contradicts the bars shown beside it.
+
+    >>> bool(incoherent([55.8], [37.6], [[(51.5, -0.1, 0.4), (-33.9, 151.2, 0.24), (-37.8, 145.0, 0.22)]])[0])
+    True
+    """
+    flags = []
+    for lat, lon, shown in zip(np.asarray(pred_lat, dtype=np.float64).reshape(-1), np.asarray(pred_lon, dtype=np.float64).reshape(-1), candidates):
+        held = [c for c in shown if c[2] >= min_prob] or sorted(shown, key=lambda c: -c[2])[:1]
+        if not held:
+            flags.append(False)  # nothing shown, nothing contradicted
+            continue
+        near = haversine_km(lat, lon, np.array([c[0] for c in held]), np.array([c[1] for c in held]))
+        flags.append(bool(np.min(near) > COHERENCE_KM))
+    return np.array(flags, dtype=bool)

@@ -10,6 +10,7 @@ when present unless ``device`` (or ``WORLDNET_DEVICE``) says otherwise.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -33,6 +34,8 @@ class Prediction:
     lon: float
     #: (centroid name, probability), most likely first; empty for models without centroids.
     top: list[tuple[str, float]] = field(default_factory=list)
+    #: Where the model saw its top candidate: a small grey PNG (the feature map's grid, 0-255), when asked for.
+    heatmap: bytes | None = None
 
 
 class Predictor:
@@ -55,10 +58,23 @@ class Predictor:
         """uint8 ``(B, 3, h, w)`` at the model's input size."""
         return torch.from_numpy(np.stack([load_image(image if isinstance(image, Image.Image) else Path(image), self.size) for image in images]))
 
+    @property
+    def can_explain(self) -> bool:
+        """Whether the model gives activation maps (worldNET does; the baselines do not)."""
+        return hasattr(self.model, "forward_with_maps")
+
     @torch.inference_mode()
-    def predict_tensor(self, batch: torch.Tensor) -> list[Prediction]:
-        """Predictions for images already at the model's size (uint8, or floats in [0, 1])."""
-        output = self.model(to_float(batch.to(self.device, non_blocking=True)))
+    def predict_tensor(self, batch: torch.Tensor, *, with_maps: bool = False) -> list[Prediction]:
+        """Predictions for images already at the model's size (uint8, or floats in [0, 1]).
+
+        ``with_maps``: each prediction also carries its activation map (``heatmap``), when the model has them.
+        """
+        images = to_float(batch.to(self.device, non_blocking=True))
+        maps = None
+        if with_maps and self.can_explain:
+            output, maps = self.model.forward_with_maps(images)
+        else:
+            output = self.model(images)
         latlon = output.latlon.double().cpu().numpy()
         lat, lon = snap_to_land(latlon[:, 0], latlon[:, 1])
         tops: list[list[tuple[str, float]]] = [[] for _ in range(len(lat))]
@@ -66,10 +82,24 @@ class Predictor:
             probs, index = output.probs.float().topk(min(TOP_K, output.probs.shape[1]), dim=1)
             names = self.model.centroid_names
             tops = [[(names[i], float(p)) for p, i in zip(row_p, row_i)] for row_p, row_i in zip(probs.cpu().tolist(), index.cpu().tolist())]
-        return [Prediction(float(a), float(b), t) for a, b, t in zip(lat, lon, tops)]
+        heatmaps: list[bytes | None] = [encode_heatmap(m) for m in maps.float().cpu().numpy()] if maps is not None else [None] * len(lat)
+        return [Prediction(float(a), float(b), t, h) for a, b, t, h in zip(lat, lon, tops, heatmaps)]
 
-    def predict(self, images: Sequence[Image.Image | str | Path], batch_size: int = 64) -> list[Prediction]:
+    def predict(self, images: Sequence[Image.Image | str | Path], batch_size: int = 64, *, with_maps: bool = False) -> list[Prediction]:
         results: list[Prediction] = []
         for start in range(0, len(images), batch_size):
-            results += self.predict_tensor(self.prepare(images[start : start + batch_size]))
+            results += self.predict_tensor(self.prepare(images[start : start + batch_size]), with_maps=with_maps)
         return results
+
+
+def encode_heatmap(values: np.ndarray) -> bytes:
+    """A map in [0, 1] as an 8-bit grey PNG: a few hundred bytes for a 6×8 grid."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8), mode="L").save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def decode_heatmap(data: bytes) -> np.ndarray:
+    """The map back as floats in [0, 1], ``(h, w)``."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255.0

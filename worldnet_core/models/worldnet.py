@@ -7,8 +7,15 @@
    ``p`` to weights ``w`` over the centroids, is trained with the Haversine loss.
    It adds its output to ``log p`` before the softmax, so it starts from the
    classifier's own belief and learns how to move away from it.
-4. The prediction is the ``w``-weighted combination of the centroids, on the sphere
-   (unit vectors, renormalised) by default, or in plain lat/lon as the paper did.
+4. The prediction combines the centroids by ``w``. The paper's global interpolation
+   (``sphere``: unit vectors, renormalised; ``latlon``: plain degrees) averages every
+   centroid, so a belief split between London and Sydney lands near Moscow, where
+   none of its candidates is. The default, ``mode``, first picks the region: each
+   candidate holding at least ``CANDIDATE_MIN_PROB`` of the classifier's probability
+   (or the top one) is scored by the weight within ``mode_bandwidth_km`` of it, the
+   heaviest wins, and the interpolation runs on the sphere over the centroids within
+   ``mode_radius_km`` of it only, weighted by a Gaussian of their distance. The guess
+   therefore always lies within ``mode_radius_km`` of a candidate the player sees.
 5. Predictions at sea are snapped to land by the predictor, before any metric.
 """
 
@@ -19,10 +26,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from worldnet_core.geo import latlon_to_unit_torch, unit_to_latlon_torch
+from worldnet_core.geo import haversine_km_torch, latlon_to_unit_torch, unit_to_latlon_torch
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
 
-INTERPOLATIONS = ("sphere", "latlon")
+INTERPOLATIONS = ("mode", "sphere", "latlon")
+#: A candidate the player is shown: the probability from which it counts in coherence and in the mode.
+CANDIDATE_MIN_PROB = 0.1
 
 
 class InterpolationHead(nn.Module):
@@ -36,8 +45,41 @@ class InterpolationHead(nn.Module):
         return torch.softmax(torch.log(probs.clamp_min(1e-8)) + self.mlp(probs), dim=-1)
 
 
-def interpolate(weights: torch.Tensor, centroids: torch.Tensor, mode: str) -> torch.Tensor:
-    """``(B, 2)`` degrees: the ``weights``-combination of ``centroids`` ``(k, 2)``."""
+def candidates(probs: torch.Tensor, min_prob: float = CANDIDATE_MIN_PROB) -> torch.Tensor:
+    """``(B, k)`` bool: the centroids holding at least ``min_prob``, or the most probable one when none does."""
+    chosen = probs >= min_prob
+    top = probs.argmax(dim=1)
+    chosen[torch.arange(len(probs), device=probs.device), top] = True
+    return chosen
+
+
+def mode_weights(weights: torch.Tensor, probs: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """``weights`` restricted to the heaviest candidate's region (see the module's step 4).
+
+    ``kernel`` ``(k, k)``: closeness of centroid pairs, zero beyond the mode radius.
+    """
+    mass = weights @ kernel  # the weight of each centroid's region
+    anchor = torch.where(candidates(probs), mass, torch.full_like(mass, -1.0)).argmax(dim=1)
+    local = weights * kernel[anchor]
+    return local / local.sum(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def mode_kernel(centroids: torch.Tensor, bandwidth_km: float, radius_km: float) -> torch.Tensor:
+    """``(k, k)``: a Gaussian of the distance between centroids, cut off at ``radius_km``."""
+    k = len(centroids)
+    distance = haversine_km_torch(centroids[:, None, :].expand(k, k, 2), centroids[None, :, :].expand(k, k, 2))
+    return torch.exp(-((distance / bandwidth_km) ** 2)) * (distance <= radius_km)
+
+
+def interpolate(weights: torch.Tensor, centroids: torch.Tensor, mode: str, *, probs: torch.Tensor | None = None, kernel: torch.Tensor | None = None) -> torch.Tensor:
+    """``(B, 2)`` degrees: the ``weights``-combination of ``centroids`` ``(k, 2)``.
+
+    ``mode`` needs the classifier's ``probs`` (which candidates the player sees) and the ``kernel``.
+    """
+    if mode == "mode":
+        if probs is None or kernel is None:
+            raise ValueError("mode interpolation needs the classifier's probabilities and the centroid kernel")
+        return unit_to_latlon_torch(mode_weights(weights, probs, kernel) @ latlon_to_unit_torch(centroids))
     if mode == "sphere":
         return unit_to_latlon_torch(weights @ latlon_to_unit_torch(centroids))
     if mode == "latlon":
@@ -58,7 +100,9 @@ class WorldNet(GeoModel):
         image_size: tuple[int, int] | None = None,
         pretrained: bool = False,
         weights_path: str | None = None,
-        interpolation: str = "sphere",
+        interpolation: str = "mode",
+        mode_bandwidth_km: float = 300.0,
+        mode_radius_km: float = 1200.0,
         head_hidden: int = 256,
         dropout: float = 0.2,
         **config: Any,
@@ -70,7 +114,7 @@ class WorldNet(GeoModel):
         names = list(centroid_names or [f"centroid {i + 1}" for i in range(len(centroids))])
         super().__init__(
             centroids=[list(map(float, c)) for c in centroids], centroid_names=names, backbone=backbone, image_size=list(built.preprocessing.size),
-            interpolation=interpolation, head_hidden=head_hidden, dropout=dropout, **config,
+            interpolation=interpolation, mode_bandwidth_km=mode_bandwidth_km, mode_radius_km=mode_radius_km, head_hidden=head_hidden, dropout=dropout, **config,
         )
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module
@@ -78,6 +122,8 @@ class WorldNet(GeoModel):
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(built.channels, len(centroids)))
         self.interpolation_head = InterpolationHead(len(centroids), head_hidden)
         self.register_buffer("centroids", torch.tensor(centroids, dtype=torch.float32))
+        # Derived from the centroids, so not saved: checkpoints from before the mode stay loadable.
+        self.register_buffer("mode_kernel", mode_kernel(self.centroids, mode_bandwidth_km, mode_radius_km), persistent=False)
         self.interpolation = interpolation
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
@@ -88,9 +134,42 @@ class WorldNet(GeoModel):
         return self.classifier(self.features(images))
 
     def forward(self, images: torch.Tensor) -> GeoOutput:
-        probs = torch.softmax(self.logits(images), dim=-1)
-        weights = self.interpolation_head(probs)
-        return GeoOutput(interpolate(weights, self.centroids, self.interpolation), probs)
+        return self.from_probs(torch.softmax(self.logits(images), dim=-1))
+
+    def forward_with_maps(self, images: torch.Tensor) -> tuple[GeoOutput, torch.Tensor]:
+        """The guess and, for each image, where it saw its top candidate: ``(B, h, w)`` in [0, 1].
+
+        A class-activation map (Zhou et al., 2016), exact for this head: the classifier is a
+        linear layer on globally pooled features, so the top class's logit is the mean over
+        positions of ``w_c · f(x, y)``, and that map says which positions raised it. One
+        matrix product on features the guess computes anyway: no second pass, no gradients.
+        """
+        feature_map = self.backbone(self.normalize(images))
+        probs = torch.softmax(self.classifier(self.pool(feature_map)), dim=-1)
+        maps = torch.relu(self.class_activation(feature_map, probs.argmax(dim=1)))
+        peak = maps.flatten(1).amax(dim=1).clamp_min(1e-12)[:, None, None]
+        return self.from_probs(probs), maps / peak
+
+    def class_activation(self, feature_map: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+        """``(B, h, w)``: each position's contribution to the logit of ``classes`` (its mean plus the bias is that logit)."""
+        weights = self.classifier[1].weight[classes]  # (B, C)
+        return torch.einsum("bc,bchw->bhw", weights.to(feature_map.dtype), feature_map)
+
+    def from_probs(self, probs: torch.Tensor) -> GeoOutput:
+        """The guess for the classifier's distribution ``probs``: interpolation head, then interpolation."""
+        return GeoOutput(self.interpolate(self.interpolation_head(probs), probs), probs)
+
+    def interpolate(self, weights: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+        return interpolate(weights, self.centroids, self.interpolation, probs=probs, kernel=self.mode_kernel)
+
+    def set_interpolation(self, mode: str, *, bandwidth_km: float | None = None, radius_km: float | None = None) -> None:
+        """Switches how centroids combine (the report compares them on one classifier)."""
+        if mode not in INTERPOLATIONS:
+            raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {mode!r}")
+        self.interpolation = self.config["interpolation"] = mode
+        self.config["mode_bandwidth_km"] = bandwidth_km or self.config["mode_bandwidth_km"]
+        self.config["mode_radius_km"] = radius_km or self.config["mode_radius_km"]
+        self.mode_kernel = mode_kernel(self.centroids, self.config["mode_bandwidth_km"], self.config["mode_radius_km"])
 
     def classifier_parameters(self) -> list[nn.Parameter]:
         return [*self.backbone.parameters(), *self.classifier.parameters()]

@@ -40,7 +40,7 @@ def read_imageset(
     if kind not in KINDS:
         raise ValueError(f"unknown image set kind {kind!r}; one of {', '.join(KINDS)}")
     if not source.exists():
-        raise ImageSetError([Problem(source.name, "does not exist")])
+        raise ImageSetError([Problem(str(source), "does not exist")])  # the path as the user gave it
     if source.is_file() and zipfile.is_zipfile(source):
         root = unpack_zip(source, Path(dest) if dest else Path(tempfile.mkdtemp(prefix="imageset-")), limits=archive_limits)
     elif source.is_dir():
