@@ -74,18 +74,18 @@ def test_it_plays_a_whole_game_by_clicking_on_the_map(server, browser):
         page.wait_for_selector("#reveal:not([hidden])")
         page.wait_for_selector("path.pin-worldnet")
         assert page.locator("path.pin-truth").count() == 1 and page.locator("path.pin-player").count() == 1
-        points = int(page.locator("#you-points").inner_text())
+        points = int(page.locator("#you-points").inner_text().replace(",", ""))
         total += points
-        assert int(page.locator("#score").inner_text()) == total
+        assert int(page.locator("#score").inner_text().replace(",", "")) == total
         assert page.locator("#ai-top .candidate").count() == 3
         if index == 0:
             page.screenshot(path=str(SCREENSHOTS / "reveal.png"))
         page.click("#next")
     page.wait_for_selector("#total")
-    assert int(page.locator("#total").inner_text()) == total
+    assert int(page.locator("#total").inner_text().replace(",", "")) == total
     assert page.locator("table.rounds tbody tr").count() == 5
-    ai_points = sum(int(cell.split("·")[-1]) for cell in page.locator("table.rounds tbody td:nth-child(4)").all_inner_texts())
-    assert int(page.locator("#ai-total").inner_text()) == ai_points
+    ai_points = sum(int(cell.split("·")[-1].replace(",", "")) for cell in page.locator("table.rounds tbody td:nth-child(4)").all_inner_texts())
+    assert int(page.locator("#ai-total").inner_text().replace(",", "")) == ai_points
     page.wait_for_selector("#map path.pin-truth")
     page.screenshot(path=str(SCREENSHOTS / "summary.png"), full_page=True)
     page.close()

@@ -2,8 +2,9 @@
 
 A whole game in Debian's chromium (Playwright) against a real server process, on an
 image set imported with ``manage.py import_imageset`` whose places and countries are
-script injections. Every pin and every worldNET bar is hovered (tooltips are where
-Leaflet would insert markup); nothing may run, the names must show literally, and the
+script injections. Every pin, every worldNET bar and every candidate circle is hovered
+(tooltips are where Leaflet would insert markup), and the legend and worldNET's
+explanation are read; nothing may run, the names must show literally, and the
 Content-Security-Policy must not have to block anything (a blocked inline script or
 style would be a console error, and a broken page).
 """
@@ -161,9 +162,24 @@ def test_hostile_names_stay_text_through_a_whole_game(hostile_server, browser):
         assert labels == {"the answer", "you", "worldNET"}
         bars = page.locator("#ai-top .candidate")
         assert bars.count() == 3
+        candidates = []
         for i in range(3):
             bars.nth(i).hover()
-            assert bars.nth(i).locator("span").first.inner_text() in HOSTILE_PLACES  # worldNET's places, as text
+            candidates.append(bars.nth(i).locator(".label").inner_text())
+            assert candidates[-1] in HOSTILE_PLACES  # worldNET's places, as text
+            assert bars.nth(i).locator(".label").get_attribute("title") == candidates[-1]
+        # worldNET's candidate circles: their tooltips name the places, as text.
+        circles = page.locator("path.candidate-circle")
+        assert circles.count() == 3
+        circle_labels = [hover_tooltip(page, circles.nth(i)) for i in range(3)]
+        assert sorted(label.rsplit(": ", 1)[0] for label in circle_labels) == sorted(candidates)
+        # The explanation quotes a hostile place literally, and holds no element at all.
+        explain = page.locator("#ai-explain")
+        assert explain.evaluate("(node) => node.children.length") == 0
+        assert f"sure of {candidates[0]}." in explain.inner_text()
+        legend = page.locator("#map .legend")
+        assert legend.inner_text().split("\n") == ["the answer", "you", "worldNET", "worldNET's candidates, sized by how sure"]
+        assert legend.locator("img, script, svg, iframe, b, a, style").count() == 0
         assert_untouched(page, problems)
         page.click("#next")
 
@@ -176,8 +192,9 @@ def test_hostile_names_stay_text_through_a_whole_game(hostile_server, browser):
     assert pins.count() == 15
     tooltips = {hover_tooltip(page, pins.nth(i)) for i in range(pins.count())}
     expected = {f"round {i + 1}: {place}" for i, place in enumerate(seen)}
-    expected |= {f"{who}, round {i + 1}" for who in ("you", "worldNET") for i in range(5)}
-    assert tooltips == expected
+    guesses = {label for label in tooltips if label not in expected}
+    assert tooltips >= expected and len(guesses) == 10
+    assert {label.split(": ")[0] for label in guesses} == {f"{who}, round {i + 1}" for who in ("you", "worldNET") for i in range(5)}
     assert_untouched(page, problems)
     page.context.close()
 

@@ -20,8 +20,10 @@ from PIL import Image
 from geoguess.game.models import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.services import SERVED_JPEG_QUALITY, served_image_path
+from geoguess.opponent.models import Prediction
 from geoguess.opponent.services import prediction_for
 from worldnet_core.geo import geoguessr_points, haversine_km
+from worldnet_core.land import country_name, country_of
 
 
 class GameError(Exception):
@@ -187,15 +189,28 @@ def _finish_if_done(game: Game, now: datetime) -> None:
 # --- what players see after a guess ----------------------------------------------------
 
 
+#: worldNET's candidates shown on the reveal (bars and circles).
+REVEAL_CANDIDATES = 3
+#: Within this distance of one of its candidates, worldNET's pin is described as "near" it.
+NEAR_CANDIDATE_KM = 300.0
+
+
 def round_reveal(*, round: Round) -> dict:
-    """The truth, both guesses, distances, points and worldNET's top 3. Only after the guess."""
+    """The truth, both guesses, distances, points and worldNET's top 3. Only after the guess.
+
+    Countries are given twice: ``country`` as stored (a code on most image sets) and
+    ``country_name``, the full English name players read. worldNET's side says where its
+    pin fell (the country, and the candidate it lies near, if any) and where each of its
+    candidates is, so the page can show what it believed next to what it guessed: its pin is
+    a blend of its candidates, and can fall between them.
+    """
     if not round.is_done:
         raise GameError("the answer is shown after the guess", status=409)
     photo = round.photo
     scale = round.game.image_set.scale_km
     reveal = {
         "index": round.index,
-        "truth": {"lat": photo.lat, "lon": photo.lon, "place": photo.place, "country": photo.country},
+        "truth": {"lat": photo.lat, "lon": photo.lon, "place": photo.place, "country": photo.country, "country_name": country_name(photo.country) if photo.country else ""},
         "player": None if round.guess_lat is None else {"lat": round.guess_lat, "lon": round.guess_lon, "distance_km": round.distance_km},
         "player_points": round.points or 0,
         "timed_out": round.timed_out,
@@ -203,16 +218,33 @@ def round_reveal(*, round: Round) -> dict:
     }
     prediction = prediction_for(photo_id=photo.pk)
     if prediction is not None:
-        distance = haversine_km(photo.lat, photo.lon, prediction.lat, prediction.lon)
-        reveal["worldnet"] = {
-            "lat": prediction.lat, "lon": prediction.lon, "distance_km": distance, "points": geoguessr_points(distance, scale),
-            "top": [{"place": name, "probability": p} for name, p in prediction.top[:3]],
-        }
+        reveal["worldnet"] = _worldnet_reveal(prediction, photo.lat, photo.lon, scale)
     return reveal
 
 
+def _worldnet_reveal(prediction: Prediction, truth_lat: float, truth_lon: float, scale_km: float) -> dict:
+    distance = haversine_km(truth_lat, truth_lon, prediction.lat, prediction.lon)
+    positions = prediction.model_version.centroid_positions()
+    top = []
+    for name, probability in prediction.top[:REVEAL_CANDIDATES]:
+        candidate: dict = {"place": name, "probability": probability, "lat": None, "lon": None, "km_from_guess": None}
+        if name in positions:  # a version registered without centroids: bars only, no circles
+            lat, lon = positions[name]
+            candidate.update(lat=lat, lon=lon, km_from_guess=haversine_km(prediction.lat, prediction.lon, lat, lon))
+        top.append(candidate)
+    placed = [c for c in top if c["km_from_guess"] is not None]
+    nearest = min(placed, key=lambda c: c["km_from_guess"], default=None)
+    guessed_in = country_of(prediction.lat, prediction.lon)  # predictions are snapped to land: None only far out at sea
+    return {
+        "lat": prediction.lat, "lon": prediction.lon, "distance_km": distance, "points": geoguessr_points(distance, scale_km),
+        "country_name": country_name(str(guessed_in)) if guessed_in else "",
+        "near": nearest["place"] if nearest is not None and nearest["km_from_guess"] <= NEAR_CANDIDATE_KM else None,
+        "top": top,
+    }
+
+
 def game_summary(*, game: Game) -> dict:
-    rounds = [round_reveal(round=r) for r in game.rounds.select_related("photo").order_by("index") if r.is_done]
+    rounds = [round_reveal(round=r) for r in game.rounds.select_related("photo", "game__image_set").order_by("index") if r.is_done]
     worldnet_total = sum(r["worldnet"]["points"] for r in rounds if r["worldnet"])
     return {
         "player": game.player_name,

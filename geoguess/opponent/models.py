@@ -15,6 +15,9 @@ class ModelVersion(models.Model):
     #: The evaluation: {"seen": {...metrics}, "unseen": {...}} as the report tables hold them.
     metrics = models.JSONField(default=dict, blank=True)
     training = models.JSONField(default=dict, blank=True)
+    #: [[name, lat, lon], ...]: the checkpoint's centroids, copied at registration so the reveal can
+    #: put worldNET's candidates on the map without loading the checkpoint in the web process.
+    centroids = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -25,6 +28,13 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}{' (active)' if self.is_active else ''}"
+
+    def centroid_positions(self) -> dict[str, tuple[float, float]]:
+        """Centroid name -> (lat, lon); centroid names are unique within a model (the first wins if not)."""
+        positions: dict[str, tuple[float, float]] = {}
+        for name, lat, lon in self.centroids:
+            positions.setdefault(name, (float(lat), float(lon)))
+        return positions
 
 
 class Prediction(models.Model):

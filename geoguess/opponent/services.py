@@ -31,8 +31,14 @@ def model_version_register(*, name: str, checkpoint: Path, metrics: dict | None 
     shutil.copyfile(checkpoint, target)
     return ModelVersion.objects.create(
         name=name, checkpoint=relative, model_name=payload["model"], metrics=metrics if metrics is not None else payload.get("metrics", {}),
-        training=training if training is not None else payload.get("training", {}),
+        training=training if training is not None else payload.get("training", {}), centroids=checkpoint_centroids(payload),
     )
+
+
+def checkpoint_centroids(payload: dict) -> list[list]:
+    """``[[name, lat, lon], ...]`` of a checkpoint's centroids (empty for models without them)."""
+    names, latlon = payload.get("centroid_names") or [], payload.get("centroids") or []
+    return [[str(name), float(lat), float(lon)] for name, (lat, lon) in zip(names, latlon)]
 
 
 def model_version_activate(*, version: ModelVersion) -> ModelVersion:
@@ -111,4 +117,5 @@ def predictions_compute(*, version_id: int, photo_ids: list[int]) -> int:
 
 def prediction_for(*, photo_id: int) -> Prediction | None:
     """The active version's prediction for a photo, if stored."""
-    return Prediction.objects.filter(photo_id=photo_id, model_version__is_active=True).first()
+    # With its version: the reveal places the candidates from the version's centroids.
+    return Prediction.objects.select_related("model_version").filter(photo_id=photo_id, model_version__is_active=True).first()

@@ -1,16 +1,53 @@
-/* One round: place a pin, guess (button or Enter), then the reveal beside worldNET's guess. */
+/* One round: study the image, place a pin, guess (button or Enter), then the reveal beside worldNET's guess.
+
+   The map is fitted again after every change of its size (a ResizeObserver on its element: the
+   reveal's layout, worldNET's guess arriving late, a phone's toolbar, full screen), so Leaflet's
+   idea of the map's size is never stale and the reveal's pins are never off screen. */
 "use strict";
 
 (function () {
   const cfg = GeoMaps.config("round-config");
-  const map = GeoMaps.basemap("map", cfg);
+  const mapEl = document.getElementById("map");
+  // Fractional zoom: the whole inhabited world fits any width, a phone's included.
+  const map = GeoMaps.basemap("map", Object.assign({}, cfg, { map: { minZoom: 0, zoomSnap: 0.1, zoomDelta: 0.5, wheelPxPerZoomLevel: 120 } }));
+  const WORLD = L.latLngBounds([[-50, -170], [72, 180]]);
+  const roundEl = document.getElementById("round");
   const guessButton = document.getElementById("guess");
   const hint = document.getElementById("hint");
   const errorBox = document.getElementById("error");
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const viewer = GeoViewer.create(document.getElementById("viewer"));
+  const street = document.getElementById("street");
+  const shape = () => roundEl.classList.toggle("wide-photo", street.naturalWidth > 1.6 * street.naturalHeight);
+  if (street.complete && street.naturalWidth) shape();
+  else street.addEventListener("load", shape);
   let marker = null;
   let done = false;
+  let userMoved = false; // once the player pans or zooms, a resize no longer re-fits the world
+  let revealBounds = null; // what the reveal must show; set from the reveal on
+  let legend = null;
 
+  function fitWorld() {
+    map.fitBounds(WORLD, { animate: false });
+  }
+
+  /* The reveal's points inside the map, clear of its edges, its zoom buttons and its legend. */
+  function fitReveal() {
+    const size = map.getSize();
+    const pad = Math.max(16, Math.min(48, Math.round(Math.min(size.x, size.y) / 7)));
+    const legendHeight = legend ? legend.getContainer().offsetHeight + 10 : 0;
+    map.fitBounds(revealBounds, { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + legendHeight], maxZoom: 7, animate: false });
+  }
+
+  function refit() {
+    map.invalidateSize({ animate: false, pan: false });
+    if (revealBounds) fitReveal();
+    else if (!userMoved) fitWorld();
+  }
+  new ResizeObserver(refit).observe(mapEl);
+  for (const type of ["wheel", "pointerdown", "touchstart"]) mapEl.addEventListener(type, () => { userMoved = true; }, { passive: true });
+
+  /* --- placing the pin: a click, or the keyboard's crosshair and Space --- */
   function place(latlng) {
     if (done) return;
     if (marker) marker.setLatLng(latlng);
@@ -19,12 +56,31 @@
     hint.textContent = "Move the pin as often as you like. Enter or the button to guess.";
   }
 
+  const crosshair = document.createElement("div");
+  crosshair.className = "crosshair";
+  crosshair.setAttribute("aria-hidden", "true");
+  mapEl.appendChild(crosshair);
+  function keyboardMode(on) { mapEl.classList.toggle("keyboard", on && !done); }
+
   map.on("click", (event) => place(event.latlng));
-  document.getElementById("map").addEventListener("keydown", (event) => {
-    if (event.key === " ") { event.preventDefault(); place(map.getCenter()); }
+  mapEl.addEventListener("keydown", (event) => {
+    if (event.key.startsWith("Arrow") || event.key === "+" || event.key === "-" || event.key === "=") { keyboardMode(true); userMoved = true; }
+    if (event.key === " ") {
+      event.preventDefault();
+      keyboardMode(true);
+      map.stop(); // an arrow key's pan may still be moving the map: the pin goes where the crosshair is now
+      place(map.getCenter());
+    }
   });
+  mapEl.addEventListener("focus", () => { if (mapEl.matches(":focus-visible")) keyboardMode(true); });
+  mapEl.addEventListener("pointerdown", () => keyboardMode(false));
+  mapEl.addEventListener("blur", () => keyboardMode(false));
+
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !done && marker && event.target.tagName !== "BUTTON") { event.preventDefault(); submit(); }
+    const tag = event.target.tagName;
+    if (event.key === "Enter" && !done && marker && tag !== "BUTTON") { event.preventDefault(); submit(); return; }
+    // Nothing focused: the keys study the image (+ and - zoom it, F shows it full screen).
+    if (event.target === document.body && !done) viewer.onKey(event);
   });
   guessButton.addEventListener("click", () => submit());
 
@@ -36,6 +92,7 @@
   function submit(timedOut) {
     if (done || (!marker && !timedOut)) return;
     done = true;
+    keyboardMode(false);
     guessButton.disabled = true;
     const latlng = marker ? marker.getLatLng().wrap() : null;
     fetch(cfg.guessUrl, {
@@ -72,69 +129,160 @@
   /* --- the reveal --- */
   const layers = L.layerGroup().addTo(map);
 
+  /* Panes fix the reveal's z-order whatever the order things arrive in: lines and worldNET's
+     candidate circles at the bottom (the overlay pane), the guesses above them, and the answer,
+     a ring, above everything, so a guess right on it leaves it visible. */
+  map.createPane("guesses").style.zIndex = 470; // above maps.js's label (450) and pin (460) panes
+  map.createPane("answer").style.zIndex = 480;
+
+  function revealPin(latlng, kind, label) {
+    const pin = L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillColor: GeoMaps.COLORS[kind], fillOpacity: 1, className: "pin-" + kind, pane: "guesses" });
+    GeoMaps.textTooltip(pin, label);
+    return pin;
+  }
+
+  function answerPin(latlng) {
+    const ring = L.circleMarker(latlng, { radius: 11, color: GeoMaps.COLORS.truth, weight: 4, fillColor: "#fff", fillOpacity: 0.35, className: "pin-truth", pane: "answer" });
+    GeoMaps.textTooltip(ring, "the answer");
+    return ring;
+  }
+
+  function legendItem(kind, text) {
+    const item = document.createElement("span");
+    item.className = "legend-item legend-" + kind;
+    const swatch = document.createElement("i");
+    const label = document.createElement("span");
+    label.textContent = text;
+    item.append(swatch, label);
+    return item;
+  }
+
+  function addLegend() {
+    legend = L.control({ position: "bottomleft" });
+    legend.onAdd = () => {
+      const box = L.DomUtil.create("div", "legend");
+      box.append(legendItem("truth", "the answer"), legendItem("player", "you"), legendItem("worldnet", "worldNET"), legendItem("candidate", "worldNET's candidates, sized by how sure"));
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    legend.addTo(map);
+  }
+
   function reveal(data) {
+    roundEl.classList.add("revealed");
     document.getElementById("reveal").hidden = false;
     document.querySelector(".actions").hidden = true;
     const truth = L.latLng(data.truth.lat, data.truth.lon);
     layers.clearLayers();
     if (marker) map.removeLayer(marker);
     const shown = [truth];
-    GeoMaps.pin(truth, "truth", "the answer").addTo(layers);
     if (data.player) {
       const you = GeoMaps.near(truth, L.latLng(data.player.lat, data.player.lon));
-      GeoMaps.pin(you, "player", "you").addTo(layers);
       GeoMaps.line(you, truth, "player").addTo(layers);
+      revealPin(you, "player", "you").addTo(layers);
       shown.push(you);
     }
-    document.getElementById("you-km").textContent = data.timed_out ? "time ran out" : GeoMaps.km(data.player && data.player.distance_km);
-    document.getElementById("you-points").textContent = data.player_points;
-    document.getElementById("truth-place").textContent = [data.truth.place, data.truth.country].filter(Boolean).join(", ") || (truth.lat.toFixed(2) + ", " + truth.lng.toFixed(2));
+    answerPin(truth).addTo(layers);
+    document.getElementById("you-km").textContent = data.timed_out ? "time ran out" : GeoFormat.km(data.player && data.player.distance_km);
+    document.getElementById("you-points").textContent = GeoFormat.number(data.player_points);
+    const where = [data.truth.place, data.truth.country_name || data.truth.country].filter(Boolean).join(", ");
+    document.getElementById("truth-place").textContent = where || (truth.lat.toFixed(2) + ", " + truth.lng.toFixed(2));
     const score = document.getElementById("score");
-    score.textContent = String(Number(score.textContent) + data.player_points);
-    map.invalidateSize(); // the reveal panel took room from the map
-    showWorldnet(data, truth, shown);
-    map.fitBounds(L.latLngBounds(shown).pad(0.3), { maxZoom: 8 });
+    score.dataset.total = String(Number(score.dataset.total) + data.player_points);
+    score.textContent = GeoFormat.number(score.dataset.total);
+    addLegend();
+    revealBounds = L.latLngBounds(shown);
+    showWorldnet(data, truth);
+    refit(); // the reveal panel and the legend took room: Leaflet must learn the map's new size
     const next = document.getElementById("next");
-    next.focus();
+    next.focus({ preventScroll: true });
     next.onclick = () => { window.location.href = cfg.index + 1 >= cfg.rounds ? cfg.summaryUrl : cfg.nextUrl; };
+    if (window.matchMedia("(max-width: 800px)").matches) mapEl.scrollIntoView({ block: "start" }); // a phone: the map and the scores, not the photo
   }
 
-  function showWorldnet(data, truth, shown) {
+  /* worldNET's guess, or "thinking" and a poll (with back-off, and a visible error) until it is stored. */
+  function showWorldnet(data, truth, attempt) {
     const thinking = document.getElementById("thinking");
+    attempt = attempt || 0;
     if (!data.worldnet) {
       thinking.hidden = false;
       document.getElementById("ai-km").textContent = "thinking…";
-      setTimeout(() => fetch(cfg.revealUrl).then((r) => r.json()).then((fresh) => showWorldnet(fresh, truth, shown)), 1500);
+      const delay = Math.min(8000, 1000 * Math.pow(1.4, attempt));
+      setTimeout(() => {
+        fetch(cfg.revealUrl)
+          .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+          .then((fresh) => { thinking.textContent = "worldNET is thinking… its guess appears here as soon as it is ready."; showWorldnet(fresh, truth, attempt + 1); })
+          .catch(() => { thinking.textContent = "The server could not be reached; trying again…"; showWorldnet(data, truth, attempt + 1); });
+      }, delay);
       return;
     }
     thinking.hidden = true;
-    const ai = GeoMaps.near(truth, L.latLng(data.worldnet.lat, data.worldnet.lon));
-    GeoMaps.pin(ai, "worldnet", "worldNET").addTo(layers);
-    GeoMaps.line(ai, truth, "worldnet").addTo(layers);
-    document.getElementById("ai-km").textContent = GeoMaps.km(data.worldnet.distance_km);
-    document.getElementById("ai-points").textContent = data.worldnet.points + " points";
+    const ai = data.worldnet;
+    const aiAt = GeoMaps.near(truth, L.latLng(ai.lat, ai.lon));
+    const shown = [aiAt];
+    // What it believed: a circle per candidate place, its area in proportion to the probability.
+    for (const candidate of ai.top) {
+      if (candidate.lat === null || candidate.lat === undefined) continue;
+      const at = GeoMaps.near(truth, L.latLng(candidate.lat, candidate.lon));
+      const circle = L.circleMarker(at, {
+        radius: 5 + 26 * Math.sqrt(candidate.probability), color: GeoMaps.COLORS.worldnet, weight: 1.5, dashArray: "3 3",
+        fillColor: GeoMaps.COLORS.worldnet, fillOpacity: 0.18, className: "candidate-circle",
+      });
+      GeoMaps.textTooltip(circle, candidate.place + ": " + GeoFormat.percent(candidate.probability));
+      circle.addTo(layers);
+      shown.push(at);
+    }
+    GeoMaps.line(aiAt, truth, "worldnet").addTo(layers);
+    revealPin(aiAt, "worldnet", "worldNET").addTo(layers);
+    document.getElementById("ai-km").textContent = GeoFormat.km(ai.distance_km);
+    document.getElementById("ai-points").textContent = GeoFormat.points(ai.points);
+    document.getElementById("ai-explain").textContent = explain(ai);
+    showBars(ai.top);
+    revealBounds = L.latLngBounds(revealBounds.getSouthWest(), revealBounds.getNorthEast());
+    for (const at of shown) revealBounds.extend(at);
+    refit();
+  }
+
+  /* "worldNET's pin: France, near Paris. It was 62% sure of Paris." Its pin is a blend of its
+     candidates, weighted by its interpolation head, so it can fall between them: say so then. */
+  function explain(ai) {
+    const best = ai.top[0];
+    const where = [ai.country_name, ai.near ? "near " + ai.near : ""].filter(Boolean).join(", ") || ai.lat.toFixed(1) + "°, " + ai.lon.toFixed(1) + "°";
+    let text = "worldNET's pin: " + where + ".";
+    if (best) text += " It was " + GeoFormat.percent(best.probability) + " sure of " + best.place + ".";
+    if (best && ai.near !== best.place) text += " Its pin blends all its candidates by how sure it was of each, so it can land between them.";
+    return text;
+  }
+
+  function showBars(top) {
     const bars = document.getElementById("ai-top");
     bars.replaceChildren(); // every label below is set as text: place names come from uploaded data
-    if (data.worldnet.top.length) {
+    if (top.length) {
       const title = document.createElement("p");
+      title.className = "bars-title";
       title.textContent = "worldNET was torn between:";
       bars.appendChild(title);
     }
-    for (const candidate of data.worldnet.top) {
+    for (const candidate of top) {
       const row = document.createElement("div");
       row.className = "candidate";
       const label = document.createElement("span");
+      label.className = "label";
       label.textContent = candidate.place;
+      label.title = candidate.place;
+      const track = document.createElement("span");
+      track.className = "track";
       const fill = document.createElement("span");
       fill.className = "fill";
       fill.style.width = Math.max(2, Math.round(candidate.probability * 100)) + "%";
+      track.appendChild(fill);
       const value = document.createElement("span");
       value.className = "value";
-      value.textContent = Math.round(candidate.probability * 100) + "%";
-      row.append(label, fill, value);
+      value.textContent = GeoFormat.percent(candidate.probability);
+      row.append(label, track, value);
       bars.appendChild(row);
     }
-    shown.push(ai);
-    map.fitBounds(L.latLngBounds(shown).pad(0.3), { maxZoom: 8 });
   }
+
+  window.GeoRound = { map, viewer }; // for the browser tests: Leaflet's own idea of the map's size
 })();
