@@ -189,6 +189,7 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
             ("get", f"/game/{finished.public_id}/summary"), ("get", f"/game/{game.public_id}/summary"), ("get", f"/game/{finished.public_id}/"),
             ("post", f"/game/{game.public_id}/"), ("post", f"/game/{game.public_id}/round/0"), ("post", f"/game/{finished.public_id}/summary"),
             ("post", f"/round-image/{round_token}"), ("get", f"/round-image/{round_token}"), ("put", f"/game/{game.public_id}/guess"),
+            ("get", f"/game/{game.public_id}/round/0/attention.jpg"), ("post", f"/game/{game.public_id}/round/0/attention.jpg"),
             ("get", "/world.geojson"), ("post", "/world.geojson"), ("get", "/world.geojson?x=%00"),
             ("get", "/admin/login/"), ("get", "/admin/"), ("get", "/admin/game/game/"), ("get", "/admin/game/game/%00/change/"),
         ]:
@@ -200,6 +201,7 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
                 ("get", f"/game/{bad}/", False),
                 ("get", f"/game/{bad}/summary", False),
                 ("get", f"/game/{bad}/round/0", True),
+                ("get", f"/game/{bad}/round/0/attention.jpg", True),
                 ("post", f"/game/{bad}/guess", True),
                 ("get", f"/challenge/{bad}/", False),
                 ("post", f"/challenge/{bad}/", False),
@@ -217,10 +219,11 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
                     failures.append(f"{who} {method.upper()} {short(path)}: {response.status_code}, expected a 4xx")
         for bad in HOSTILE_INDEXES:
             for public_id in (game.public_id, finished.public_id):
-                response = client.get(f"/game/{public_id}/round/{bad}")
-                check(failures, f"{who} reveal round {short(bad)}", response, api=True)
-                if response.status_code not in (403, 404):
-                    failures.append(f"{who} reveal round {short(bad)}: {response.status_code}, expected 403 or 404")
+                for suffix in ("", "/attention.jpg"):
+                    response = client.get(f"/game/{public_id}/round/{bad}{suffix}")
+                    check(failures, f"{who} reveal round {short(bad)}{suffix}", response, api=True)
+                    if response.status_code not in (403, 404):
+                        failures.append(f"{who} reveal round {short(bad)}{suffix}: {response.status_code}, expected 403 or 404")
     assert not failures, "\n".join(failures)
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 from django.test import Client
 from PIL import Image
@@ -93,7 +94,9 @@ def test_nothing_the_round_exposes_before_the_guess_reveals_the_answer(client, i
     image_url = re.search(r'<img id="street" src="([^"]+)"', html).group(1)
     image = client.get(image_url)
     reveal = client.get(f"/game/{game.public_id}/round/0")
+    attention = client.get(f"/game/{game.public_id}/round/0/attention.jpg")  # what worldNET saw: after the guess only
     exposed = {
+        "what worldNET saw, before the guess": attention.content.decode("latin-1") + str(dict(attention.items())),
         "page": html + str(dict(page.items())),
         "image url": image_url,
         "image headers": str(dict(image.items())),
@@ -109,7 +112,8 @@ def test_nothing_the_round_exposes_before_the_guess_reveals_the_answer(client, i
             if where == "image bytes" and len(secret) < 5:
                 continue  # short strings turn up by chance in compressed pixels
             assert secret not in text, f"{secret!r} is in the {where}"
-    assert reveal.status_code == 409
+    assert reveal.status_code == 409 and attention.status_code == 409 and attention["Content-Type"] == "application/json"
+    assert prediction.heatmap is not None  # the worker stored one: there was something to leak
     assert image_url == f"/round-image/{round.image_token}"  # a random token; another game gets another (tested below)
     with Image.open(io.BytesIO(image.content)) as served:
         assert not served.getexif() and "exif" not in served.info and not served.info.get("comment")
@@ -215,3 +219,20 @@ def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_relo
     # Every round of every game: no two images alike.
     everything = [image_of(client, game, i) for i in range(5)] + [image_of(other, challenge, 0)]
     assert len({hashlib.sha256(b).hexdigest() for b in everything}) == 6
+
+
+def test_after_the_guess_the_reveal_shows_what_worldnet_looked_at(client, image_set, model_version):
+    game = start_game(client, image_set)
+    client.get(f"/game/{game.public_id}/")
+    guessed = client.post(f"/game/{game.public_id}/guess", {"index": 0, "lat": 10.0, "lon": 10.0}, content_type="application/json").json()
+    assert guessed["worldnet"]["saw"] is True
+    round = game.rounds.get(index=0)
+    plain = client.get(f"/round-image/{round.image_token}").content
+    looked = client.get(f"/game/{game.public_id}/round/0/attention.jpg")
+    assert looked.status_code == 200 and looked["Content-Type"] == "image/jpeg" and looked["Cache-Control"] == "private, no-store"
+    with Image.open(io.BytesIO(looked.content)) as overlay, Image.open(io.BytesIO(plain)) as photo:
+        assert overlay.size == photo.size and not overlay.getexif()
+        difference = np.abs(np.asarray(overlay, dtype=np.int16) - np.asarray(photo, dtype=np.int16)).mean()
+    assert difference > 10  # the map is laid over the photo, not the photo again
+    other = Client()
+    assert other.get(f"/game/{game.public_id}/round/0/attention.jpg").status_code == 403  # not another player's

@@ -21,7 +21,7 @@ from geoguess.game.models import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_L
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.services import SERVED_JPEG_QUALITY, served_image_path
 from geoguess.opponent.models import Prediction
-from geoguess.opponent.services import prediction_for
+from geoguess.opponent.services import attention_jpeg, prediction_for
 from worldnet_core.geo import geoguessr_points, haversine_km
 from worldnet_core.land import country_name, country_of
 
@@ -240,6 +240,7 @@ def _worldnet_reveal(prediction: Prediction, truth_lat: float, truth_lon: float,
         "country_name": country_name(str(guessed_in)) if guessed_in else "",
         "near": nearest["place"] if nearest is not None and nearest["km_from_guess"] <= NEAR_CANDIDATE_KM else None,
         "top": top,
+        "saw": prediction.heatmap is not None,  # the page may then ask for round_attention_bytes
     }
 
 
@@ -295,6 +296,16 @@ def round_image_bytes(*, round: Round) -> bytes:
     """
     seed = salted_hmac("geoguess.game.round_image", round.image_token, algorithm="sha256").digest()
     return jpeg_variant(served_image_path(round.photo), seed=seed)
+
+
+def round_attention_bytes(*, round: Round) -> bytes:
+    """The round's image with where worldNET looked laid over it. Only after the guess, like the answer."""
+    if not round.is_done:
+        raise GameError("what worldNET saw is shown after the guess", status=409)
+    prediction = prediction_for(photo_id=round.photo_id)
+    if prediction is None or prediction.heatmap is None:
+        raise GameError("worldNET has no map of what it saw for this photo", status=404)
+    return attention_jpeg(round_image_bytes(round=round), bytes(prediction.heatmap))
 
 
 def jpeg_variant(source: Path, *, seed: bytes) -> bytes:

@@ -178,6 +178,26 @@ def reveal(request: HttpRequest, public_id: str, index: int) -> JsonResponse:
 
 
 @require_GET
+def attention(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
+    """The round's image with worldNET's activation map over it, after the guess only (409 before)."""
+    try:
+        game = _api_game(request, public_id)
+        if not 0 <= index < ROUNDS_PER_GAME:
+            raise services.GameError("no such round", status=404)
+        round = game.rounds.select_related("photo").filter(index=index).first()
+        if round is None:
+            raise services.GameError("no such round", status=404)
+        data = services.round_attention_bytes(round=round)
+    except services.GameError as problem:
+        return _json_error(problem)
+    except FileNotFoundError:
+        raise Http404("this image is missing") from None
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
 def summary(request: HttpRequest, public_id: str) -> HttpResponse:
     game = _owned_game(request, public_id)
     if isinstance(game, HttpResponse):

@@ -45,6 +45,8 @@ class Prediction(models.Model):
     #: [[place, probability], ...], most likely first.
     top = models.JSONField(default=list)
     latency_ms = models.FloatField(help_text="model time per photo in its batch")
+    #: Where worldNET saw its top candidate (a class-activation map): a small grey PNG, shown only after the guess.
+    heatmap = models.BinaryField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

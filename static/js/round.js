@@ -238,6 +238,7 @@
     document.getElementById("ai-points").textContent = GeoFormat.points(ai.points);
     document.getElementById("ai-explain").textContent = explain(ai);
     showBars(ai.top);
+    if (ai.saw) offerAttention();
     revealBounds = L.latLngBounds(revealBounds.getSouthWest(), revealBounds.getNorthEast());
     for (const at of shown) revealBounds.extend(at);
     refit();
@@ -252,6 +253,23 @@
     if (best) text += " It was " + GeoFormat.percent(best.probability) + " sure of " + best.place + ".";
     if (best && ai.near !== best.place) text += " Its pin blends all its candidates by how sure it was of each, so it can land between them.";
     return text;
+  }
+
+  /* "What worldNET looked at": the photo with its activation map laid over it, served only now
+     that the guess is stored; the same viewer shows it, so zoom and full screen still work. */
+  function offerAttention() {
+    const toggle = document.getElementById("ai-saw");
+    if (!toggle.hidden) return; // a late guess can arrive twice: one button
+    const street = document.getElementById("street");
+    const plain = street.src;
+    const looked = cfg.revealUrl + "/attention.jpg";
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const showing = toggle.getAttribute("aria-pressed") === "true";
+      street.src = showing ? plain : looked;
+      toggle.setAttribute("aria-pressed", String(!showing));
+      toggle.textContent = showing ? "Show what worldNET looked at" : "Show the photo alone";
+    });
   }
 
   function showBars(top) {
