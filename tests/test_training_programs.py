@@ -35,11 +35,14 @@ def test_it_trains_from_a_yaml_config_and_evaluates_the_checkpoint(small_world, 
     result = run_training("train", "--config", str(config), "--output", str(checkpoint), *FAST)
     assert result.returncode == 0, result.stderr
     assert "training on 24" in result.stdout and f"wrote {checkpoint}" in result.stdout
-    evaluated = run_training("evaluate", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--places", "Nairobi", "Helsinki", "--device", "cpu", "--no-progress")
+    evaluated = run_training("evaluate", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--places", "Nairobi", "Helsinki", "--device", "cpu", "--no-progress", "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     metrics = json.loads(evaluated.stdout)
     assert metrics["model"] == "worldnet" and metrics["images"] == 16
-    assert set(METRIC_KEYS) <= metrics.keys()
+    assert set(METRIC_KEYS) <= metrics.keys() and 0.0 <= metrics["coherence"] <= 1.0
+    table = run_training("evaluate", "--checkpoint", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--device", "cpu", "--no-progress")
+    assert table.returncode == 0, table.stderr
+    assert "| model | mean km |" in table.stdout and "incoherent |" in table.stdout and "| worldnet |" in table.stdout
     import torch
 
     stored = torch.load(checkpoint, weights_only=True)
@@ -58,12 +61,18 @@ def test_it_reports_every_model_on_seen_and_unseen_places(small_world, tmp_path)
     for split in ("seen", "unseen"):
         assert list(report[split]) == models
         assert all(list(metrics) == list(METRIC_KEYS) for metrics in report[split].values())
-    assert set(report["interpolation"]) == {"sphere", "latlon"}
+    assert set(report["interpolation"]) == {"mode", "sphere", "latlon"}
+    for split in ("seen", "unseen"):  # only worldNET shows candidates, so only it can contradict them
+        assert 0.0 <= report[split]["worldnet"]["coherence"] <= 1.0
+        assert all(report[split][m]["coherence"] is None for m in models if m != "worldnet")
+    assert list(report["ablation"])[0] == "the paper's (one-hot, sphere)" and len(report["ablation"]) == 6
+    assert all("coherence" in row[s] for row in report["ablation"].values() for s in ("seen", "unseen"))
     assert report["config"]["holdout"] == ["Helsinki", "Nairobi"] and report["config"]["unseen_test_images"] == 16
     assert report["config"]["backbone_pretrained"] is False
     markdown = (out / "report.md").read_text()
     assert "## Unseen images of seen places" in markdown and "## Images of unseen places" in markdown and "| worldnet |" in markdown
     assert "The paper's claims on this data" in markdown and "no pretrained weights" in markdown
+    assert "## What each change does" in markdown and "## Is worldNET the best of the six?" in markdown and "incoherent" in markdown
     html = (out / "map.html").read_text()
     assert "assets/leaflet.js" in html and "cdn." not in html and "https://" not in html.split("<body")[0]
     assert (out / "assets" / "leaflet.js").is_file() and (out / "map.png").stat().st_size > 10_000

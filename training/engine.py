@@ -60,6 +60,8 @@ class TrainSettings:
     device: torch.device = torch.device("cpu")
     amp: bool = True  # mixed precision where the device has it (CUDA)
     progress: bool = True
+    #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
+    label_smoothing_km: float = 0.0
 
 
 # --- progress ------------------------------------------------------------------------
@@ -273,7 +275,8 @@ class _Call(nn.Module):
 def fit_classifier(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print) -> float:
     """worldNET step 2: the backbone and classifier over centroids, with cross-entropy."""
     model.to(settings.device).train()
-    dataset = TensorDataset(data.images, labels)
+    targets = smoothed_targets(data.latlon, model.centroids.cpu(), settings.label_smoothing_km) if settings.label_smoothing_km > 0 else labels
+    dataset = TensorDataset(data.images, targets)
     stage = _Call(model, model.logits)
     # Not part of this stage: DDP expects every trainable parameter of the module it wraps to get a gradient.
     model.interpolation_head.requires_grad_(False)
@@ -285,10 +288,24 @@ def fit_classifier(model: WorldNet, data: ImageData, labels: torch.Tensor, setti
     return loss
 
 
+def smoothed_targets(latlon: torch.Tensor, centroids: torch.Tensor, scale_km: float) -> torch.Tensor:
+    """Haversine-smoothed labels (PIGEON, Haas et al. 2024): each centroid gets
+    ``exp(-(d_j - d_min) / scale_km)``, normalised, where ``d_j`` is the image's distance to it.
+
+    A photo of Lyon then teaches "mostly Paris, some Madrid, no Sydney": the classifier learns
+    that near places look alike, which is what an unseen place needs.
+    """
+    from worldnet_core.geo import haversine_km_torch
+
+    n, k = len(latlon), len(centroids)
+    distance = haversine_km_torch(latlon.double()[:, None, :].expand(n, k, 2), centroids.double()[None, :, :].expand(n, k, 2))
+    return torch.softmax(-(distance - distance.min(dim=1, keepdim=True).values) / scale_km, dim=1).float()
+
+
 @torch.inference_mode()
 def classifier_probs(model: WorldNet, images: torch.Tensor, settings: TrainSettings) -> torch.Tensor:
     model.to(settings.device).eval()
-    out = [torch.softmax(model.logits(to_float(batch.to(settings.device))), dim=-1).float().cpu() for batch in images.split(256)]
+    out = [model.probs(to_float(batch.to(settings.device))).float().cpu() for batch in images.split(256)]  # as at inference (TTA too)
     return torch.cat(out)
 
 

@@ -25,7 +25,7 @@ from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS
 from worldnet_core.models.backbones import DEFAULT_SIZES
-from worldnet_core.models.worldnet import InterpolationHead
+from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
 from training import train as train_program
 from training.engine import Evaluation, classifier_probs, evaluate, fit_interpolation, load_data
@@ -48,6 +48,7 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for report.json, report.md, map.html, map.png and checkpoints")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models to include (default: all six)")
+    parser.add_argument("--no-ablation", dest="ablation", action="store_false", help="skip the table of each change's effect (trains two more classifiers)")
     return parser
 
 
@@ -56,12 +57,46 @@ def _fmt_km(value: float) -> str:
 
 
 def _table(results: dict[str, dict[str, float]]) -> list[str]:
-    header = "| model | mean km | median km | <1 km | <25 km | <200 km | <750 km | <1000 km | <2500 km | continent | points |"
-    lines = [header, "|" + "---|" * 11]
+    header = "| model | mean km | median km | <1 km | <25 km | <200 km | <750 km | <1000 km | <2500 km | continent | points | incoherent |"
+    lines = [header, "|" + "---|" * 12]
     for name, m in results.items():
-        cells = [_fmt_km(m["mean_km"]), _fmt_km(m["median_km"]), *(f"{m[f'acc_{r}km']:.3f}" for r in (1, 25, 200, 750, 1000, 2500)), f"{m['continent_acc']:.3f}", f"{m['points']:.0f}"]
+        cells = [_fmt_km(m["mean_km"]), _fmt_km(m["median_km"]), *(f"{m[f'acc_{r}km']:.3f}" for r in (1, 25, 200, 750, 1000, 2500)), f"{m['continent_acc']:.3f}", f"{m['points']:,.0f}", _fmt_share(m.get("coherence"))]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _fmt_share(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _compact_rows(rows: dict[str, dict[str, dict]], label: str) -> list[str]:
+    """One line per variant: seen and unseen mean km, points and incoherent share."""
+    lines = [f"| {label} | seen mean km | seen points | seen incoherent | unseen mean km | unseen points | unseen incoherent |", "|---|---|---|---|---|---|---|"]
+    for name, result in rows.items():
+        seen, unseen = result["seen"], result["unseen"]
+        lines.append(
+            f"| {name} | {_fmt_km(seen['mean_km'])} | {seen['points']:,.0f} | {_fmt_share(seen.get('coherence'))} | "
+            f"{_fmt_km(unseen['mean_km'])} | {unseen['points']:,.0f} | {_fmt_share(unseen.get('coherence'))} |"
+        )
+    return lines
+
+
+def best_of_all(report: dict) -> list[tuple[str, bool, str]]:
+    """Whether worldNET has the lowest mean km and the highest points of every model, per table."""
+    out = []
+    for split in ("seen", "unseen"):
+        table = report[split]
+        if "worldnet" not in table or len(table) < 2:
+            continue
+        others = {name: m for name, m in table.items() if name != "worldnet"}
+        closest_km = min(others, key=lambda n: others[n]["mean_km"])
+        closest_points = max(others, key=lambda n: others[n]["points"])
+        w = table["worldnet"]
+        out.append((f"{split}: worldNET has the lowest mean km", w["mean_km"] < others[closest_km]["mean_km"], f"{w['mean_km']:,.0f} vs {closest_km} {others[closest_km]['mean_km']:,.0f} km"))
+        out.append((f"{split}: worldNET has the most points", w["points"] > others[closest_points]["points"], f"{w['points']:,.0f} vs {closest_points} {others[closest_points]['points']:,.0f}"))
+        coherent = w.get("coherence") is not None and w["coherence"] <= 0.03
+        out.append((f"{split}: worldNET's guesses agree with its candidates (≤ 3% incoherent)", coherent, _fmt_share(w.get("coherence"))))
+    return out
 
 
 def claims(report: dict) -> list[tuple[str, bool, str]]:
@@ -105,13 +140,31 @@ def write_markdown(report: dict, path: Path) -> None:
         "",
         *_table(report["unseen"]),
         "",
-        "## Interpolation on the sphere against plain lat/lon (same classifier, same splits)",
+        "*incoherent*: the share of guesses more than 1,500 km from every candidate the player is shown "
+        "(those holding at least 10% of worldNET's probability, or its top one): a pin that contradicts its bars. "
+        "Only worldNET shows candidates.",
         "",
-        "| interpolation | seen mean km | seen acc_1000km | unseen mean km | unseen acc_2500km |",
-        "|---|---|---|---|---|",
+        "## How worldNET combines its candidates (same classifier, same splits)",
+        "",
+        "*mode* (the default) interpolates within the region of the heaviest shown candidate; *sphere* and *latlon* "
+        "are the paper's global interpolation, on unit vectors or in plain degrees.",
+        "",
+        *_compact_rows(report.get("interpolation", {}), "interpolation"),
+        "",
     ]
-    for mode, result in report.get("interpolation", {}).items():
-        lines.append(f"| {mode} | {_fmt_km(result['seen']['mean_km'])} | {result['seen']['acc_1000km']:.3f} | {_fmt_km(result['unseen']['mean_km'])} | {result['unseen']['acc_2500km']:.3f} |")
+    if report.get("ablation"):
+        lines += [
+            "## What each change does (each one alone, added to the paper's worldNET)",
+            "",
+            "The paper's worldNET: one-hot labels, global interpolation on the sphere, its head trained on the classifier's own "
+            "training images, one view per image. Each row adds one change; the last is the default, what the tables above use.",
+            "",
+            *_compact_rows(report["ablation"], "worldNET"),
+            "",
+        ]
+    lines += ["## Is worldNET the best of the six?", "", "| check | holds | numbers |", "|---|---|---|"]
+    for text, holds, numbers in best_of_all(report):
+        lines.append(f"| {text} | {'yes' if holds else '**no**'} | {numbers} |")
     lines += ["", "## The paper's claims on this data", "", "| claim | holds | numbers |", "|---|---|---|"]
     for text, holds, numbers in claims(report):
         lines.append(f"| {text} | {'yes' if holds else '**no**'} | {numbers} |")
@@ -173,6 +226,57 @@ def write_maps(out: Path, truth: dict[str, np.ndarray], predicted: dict[str, np.
     plt.close(figure)
 
 
+def with_interpolation(worldnet: WorldNet, mode: str, train_probs, train_latlon, settings, log: Callable[[str], None]) -> WorldNet:
+    """A copy of ``worldnet`` combining its centroids by ``mode``, its head retrained for it (the classifier is shared)."""
+    variant = copy.deepcopy(worldnet)
+    variant.set_interpolation(mode)
+    variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"])
+    fit_interpolation(variant, train_probs, train_latlon, settings, log)
+    return variant
+
+
+def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, settings, scale_km: float, log: Callable[[str], None]) -> dict[str, dict]:
+    """The paper's worldNET, then each change alone on top of it, on the same splits.
+
+    Changes that alter the classifier (smoothed labels, a head trained on held-out places)
+    train one of their own; the others reuse the default worldNET's classifier.
+    """
+    def scores(model: WorldNet) -> dict:
+        return {split: evaluate(model, data, settings, scale_km=scale_km).metrics for split, data in tests.items()}
+
+    paper_args = argparse.Namespace(**{**vars(args), "label_smoothing_km": 0.0, "interp_holdout_places": 0, "tta": False, "interpolation": "sphere"})
+    rows: dict[str, dict] = {}
+    same_classifier = args.label_smoothing_km == 0 and not args.interp_holdout_places
+    if same_classifier:  # the default's classifier is the paper's: swap the rest back
+        base = copy.deepcopy(worldnet)
+        base.config["tta"] = False
+        paper = with_interpolation(base, "sphere", classifier_probs(base, train.images, settings), train.latlon, settings, log)
+    else:
+        log("== ablation: the paper's worldNET")
+        paper = train_program.train_model("worldnet", train, paper_args, train_program.settings_from(paper_args), log)
+    rows["the paper's (one-hot, sphere)"] = scores(paper)
+    paper_probs = classifier_probs(paper, train.images, settings)
+    rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(with_interpolation(paper, "mode", paper_probs, train.latlon, settings, log))
+    smoothing = args.label_smoothing_km or ABLATION_SMOOTHING_KM
+    log(f"== ablation: haversine-smoothed labels ({smoothing:,.0f} km)")  # alone: the paper's interpolation
+    smoothed_args = argparse.Namespace(**{**vars(paper_args), "label_smoothing_km": smoothing})
+    rows[f"+ haversine-smoothed labels ({smoothing:,.0f} km)"] = scores(train_program.train_model("worldnet", train, smoothed_args, train_program.settings_from(smoothed_args), log))
+    places = len(set(train.places.tolist()))
+    held = args.interp_holdout_places or max(1, min(ABLATION_HOLDOUT_PLACES, places // 4))  # the classifier keeps most places
+    log(f"== ablation: interpolation head on {held} held-out places")
+    held_args = argparse.Namespace(**{**vars(paper_args), "interp_holdout_places": held})
+    rows[f"+ head trained on {held} held-out places"] = scores(train_program.train_model("worldnet", train, held_args, train_program.settings_from(held_args), log))
+    tta = copy.deepcopy(paper)
+    tta.config["tta"] = True
+    rows["+ test-time augmentation (3 shifted copies)"] = scores(with_interpolation(tta, "sphere", classifier_probs(tta, train.images, settings), train.latlon, settings, log))
+    return rows
+
+
+#: What the ablation tries where the defaults leave a change off.
+ABLATION_SMOOTHING_KM = 1000.0
+ABLATION_HOLDOUT_PLACES = 5
+
+
 def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(m, flush=True)) -> int:
     started = time.perf_counter()
     args = train_program.apply_config(args)
@@ -213,14 +317,17 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
 
     if "worldnet" in trained:
         worldnet = trained["worldnet"]
-        report["interpolation"][worldnet.interpolation] = {s: report[s]["worldnet"] for s in tests}
-        other = "latlon" if worldnet.interpolation == "sphere" else "sphere"
-        variant = copy.deepcopy(worldnet)
-        variant.interpolation = other
-        variant.config["interpolation"] = other
-        variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"])
-        fit_interpolation(variant, classifier_probs(variant, train.images, settings), train.latlon, settings, log)
-        report["interpolation"][other] = {split: evaluate(variant, data, settings, scale_km=splits.scale_km).metrics for split, data in tests.items()}
+        ours = {s: report[s]["worldnet"] for s in tests}
+        train_probs = classifier_probs(worldnet, train.images, settings)
+        for mode in INTERPOLATIONS:
+            if mode == worldnet.interpolation:
+                report["interpolation"][mode] = ours
+            else:
+                variant = with_interpolation(worldnet, mode, train_probs, train.latlon, settings, log)
+                report["interpolation"][mode] = {split: evaluate(variant, data, settings, scale_km=splits.scale_km).metrics for split, data in tests.items()}
+        if args.ablation:
+            report["ablation"] = ablation(worldnet, train, tests, args, settings, splits.scale_km, log)
+            report["ablation"]["default (the tables above)"] = ours
         truth_places = tests["seen"].places
         top1 = np.array(evaluations["worldnet"]["seen"].top1)
         report["config"]["worldnet_top1_accuracy"] = float((top1 == truth_places).mean())
@@ -236,6 +343,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
             "seen_test_images": len(tests["seen"]), "unseen_test_images": len(tests["unseen"]), "scale_km": splits.scale_km,
             "metric_keys": list(METRIC_KEYS), "model_seconds": seconds, "seconds": time.perf_counter() - started,
             "claims": [{"claim": c, "holds": h, "numbers": n} for c, h, n in claims(report)],
+            "best_of_all": [{"check": c, "holds": h, "numbers": n} for c, h, n in best_of_all(report)],
         }
     )
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -243,4 +351,6 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     log(f"wrote {out / 'report.md'} in {report['config']['seconds'] / 60:.1f} min")
     for claim in report["config"]["claims"]:
         log(f"  {'holds' if claim['holds'] else 'DOES NOT HOLD'}: {claim['claim']} ({claim['numbers']})")
+    for check in report["config"]["best_of_all"]:
+        log(f"  {'holds' if check['holds'] else 'DOES NOT HOLD'}: {check['check']} ({check['numbers']})")
     return 0

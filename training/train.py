@@ -26,6 +26,7 @@ from worldnet_core.models import GeoModel, create_model, list_models
 from worldnet_core.models.backbones import BACKBONES, DEFAULT_SIZES
 from worldnet_core.models.baselines import GuessModel, MeanModel, RandomLandModel
 from worldnet_core.models.clustering import make_centroids
+from worldnet_core.models.worldnet import INTERPOLATIONS
 from worldnet_core.readers import read_imageset
 from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
 from training.engine import ImageData, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data
@@ -55,7 +56,14 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)")
     parser.add_argument("--holdout-list", type=Path, default=None, help="file naming the places to hold out, one per line (e.g. a demo world's unseen_places.txt)")
     parser.add_argument("--max-per-place", type=int, default=None, help="de-bias: keep at most this many training images per place (default: no cap)")
-    parser.add_argument("--interpolation", default="sphere", choices=["sphere", "latlon"], help="how worldNET combines centroids (default sphere)")
+    parser.add_argument(
+        "--interpolation", default="mode", choices=list(INTERPOLATIONS),
+        help="how worldNET combines centroids: mode (the heaviest shown candidate's region; default), or the paper's global sphere / latlon",
+    )
+    parser.add_argument("--mode-bandwidth-km", type=float, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
+    parser.add_argument("--mode-radius-km", type=float, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
+    parser.add_argument("--label-smoothing-km", type=float, default=0.0, help="haversine-smoothed classifier labels at this scale, e.g. 1000 (default 0: one-hot, as the paper)")
+    parser.add_argument("--tta", action="store_true", help="worldNET averages its classifier over the image and three shifted copies (no mirror flips)")
     parser.add_argument("--interp-holdout-places", type=int, default=0, help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier (default 0: off)")
     parser.add_argument("--knn-k", type=int, default=10, help="neighbours of the kNN baseline (default 10)")
     parser.add_argument("--knn-bandwidth-km", type=float, default=500.0, help="mean-shift bandwidth of the kNN baseline (default 500)")
@@ -150,6 +158,7 @@ def settings_from(args: argparse.Namespace) -> TrainSettings:
     return TrainSettings(
         epochs=args.epochs, head_epochs=args.head_epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         workers=args.workers, seed=args.seed, device=select_device(args.device), amp=not args.no_amp, progress=not args.no_progress,
+        label_smoothing_km=args.label_smoothing_km,
     )
 
 
@@ -167,7 +176,10 @@ def build_worldnet(train: ImageData, args: argparse.Namespace, *, interpolation:
     keep = ~np.isin(train.places, list(exclude))
     latlon = train.latlon.double().numpy()[keep]
     centroids = make_centroids(latlon[:, 0], latlon[:, 1], train.places[keep], seed=args.seed)
-    model = create_model("worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, interpolation=interpolation or args.interpolation, **backbone_kwargs(args))
+    model = create_model(
+        "worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, interpolation=interpolation or args.interpolation,
+        mode_bandwidth_km=args.mode_bandwidth_km, mode_radius_km=args.mode_radius_km, tta=args.tta, **backbone_kwargs(args),
+    )
     return model, torch.from_numpy(centroids.labels)
 
 

@@ -105,6 +105,7 @@ class WorldNet(GeoModel):
         mode_radius_km: float = 1200.0,
         head_hidden: int = 256,
         dropout: float = 0.2,
+        tta: bool = False,
         **config: Any,
     ):
         centroids = centroids if centroids is not None else [[0.0, 0.0], [0.0, 90.0]]
@@ -114,7 +115,7 @@ class WorldNet(GeoModel):
         names = list(centroid_names or [f"centroid {i + 1}" for i in range(len(centroids))])
         super().__init__(
             centroids=[list(map(float, c)) for c in centroids], centroid_names=names, backbone=backbone, image_size=list(built.preprocessing.size),
-            interpolation=interpolation, mode_bandwidth_km=mode_bandwidth_km, mode_radius_km=mode_radius_km, head_hidden=head_hidden, dropout=dropout, **config,
+            interpolation=interpolation, mode_bandwidth_km=mode_bandwidth_km, mode_radius_km=mode_radius_km, head_hidden=head_hidden, dropout=dropout, tta=tta, **config,
         )
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module
@@ -134,7 +135,18 @@ class WorldNet(GeoModel):
         return self.classifier(self.features(images))
 
     def forward(self, images: torch.Tensor) -> GeoOutput:
-        return self.from_probs(torch.softmax(self.logits(images), dim=-1))
+        return self.from_probs(self.probs(images))
+
+    def probs(self, images: torch.Tensor) -> torch.Tensor:
+        """The classifier's distribution; with ``tta``, averaged over the image and three copies
+        shifted by a sixteenth (never mirrored: a mirror image swaps the driving side)."""
+        probs = torch.softmax(self.logits(images), dim=-1)
+        if not self.config.get("tta") or self.training:
+            return probs
+        height, width = images.shape[2:]
+        for dy, dx in ((0, width // 16), (0, -(width // 16)), (height // 16, 0)):
+            probs = probs + torch.softmax(self.logits(torch.roll(images, shifts=(dy, dx), dims=(2, 3))), dim=-1)
+        return probs / 4
 
     def forward_with_maps(self, images: torch.Tensor) -> tuple[GeoOutput, torch.Tensor]:
         """The guess and, for each image, where it saw its top candidate: ``(B, h, w)`` in [0, 1].
