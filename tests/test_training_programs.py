@@ -35,6 +35,7 @@ def test_it_trains_from_a_yaml_config_and_evaluates_the_checkpoint(small_world, 
     result = run_training("train", "--config", str(config), "--output", str(checkpoint), *FAST)
     assert result.returncode == 0, result.stderr
     assert "training on 24" in result.stdout and f"wrote {checkpoint}" in result.stdout
+    assert "the compact backbone started from none: trained from scratch" in result.stdout
     evaluated = run_training("evaluate", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--places", "Nairobi", "Helsinki", "--device", "cpu", "--no-progress", "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     metrics = json.loads(evaluated.stdout)
@@ -48,6 +49,7 @@ def test_it_trains_from_a_yaml_config_and_evaluates_the_checkpoint(small_world, 
     stored = torch.load(checkpoint, weights_only=True)
     assert stored["config"]["interpolation"] == "latlon"
     assert stored["training"]["holdout"] == ["Helsinki", "Nairobi"]
+    assert stored["training"]["backbone_weights"] == "none: trained from scratch"
     assert set(stored["metrics"]) == {"seen", "unseen"}
 
 

@@ -273,7 +273,7 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
 
 
 #: What the ablation tries where the defaults leave a change off.
-ABLATION_SMOOTHING_KM = 1000.0
+ABLATION_SMOOTHING_KM = 500.0
 ABLATION_HOLDOUT_PLACES = 5
 
 

@@ -239,6 +239,9 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> 
     size = size or DEFAULT_SIZES[args.backbone]
     train = load_data(splits.train, size, progress=settings.progress, desc="training images", log=log)
     model = train_model(args.model, train, args, settings, log)
+    started_from = model.config.get("backbone_weights")
+    if started_from:
+        log(f"{args.model}: the {args.backbone} backbone started from {started_from}")
     metrics = {}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
         if part is not None and len(part) and is_main_process():
@@ -246,7 +249,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> 
             log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     if is_main_process():
-        training = {"args": stored_args(args), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
+        training = {"args": stored_args(args), "backbone_weights": started_from, "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
         save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
         log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
     return {"checkpoint": output, "metrics": metrics, "model": model}
