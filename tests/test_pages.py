@@ -199,7 +199,7 @@ def image_of(client: Client, game: Game, index: int) -> bytes:
     return response.content
 
 
-def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_reload(client, image_set):
+def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_reload(client, image_set, settings):
     game = start_game(client, image_set)
     play_through(client, game)
     other = Client()
@@ -215,7 +215,7 @@ def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_relo
     for data in (mine, theirs):
         with Image.open(io.BytesIO(data)) as served:
             assert served.format == "JPEG" and not served.getexif() and "exif" not in served.info and not served.info.get("comment")
-            assert max(served.size) <= 1280
+            assert max(served.size) <= settings.SERVED_IMAGE_MAX_SIDE
     # Every round of every game: no two images alike.
     everything = [image_of(client, game, i) for i in range(5)] + [image_of(other, challenge, 0)]
     assert len({hashlib.sha256(b).hexdigest() for b in everything}) == 6
