@@ -199,6 +199,13 @@ def local_secret_key(path: Path, *, create: bool) -> str | None:
             os.link(temporary, path)
         except FileExistsError:
             pass  # another process won the race; read its key below
+        except OSError:  # a file system without hard links: exclusive creation is atomic too
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(Path(temporary).read_text())
+            except FileExistsError:
+                pass
         finally:
             os.unlink(temporary)
     if path.is_file():

@@ -110,3 +110,11 @@ def _errors(page: str) -> str:
     """The admin page's error list, for a readable failure."""
     start = page.find("errorlist")
     return page[start - 200: start + 2000] if start != -1 else page[:2000]
+
+
+def test_an_upload_whose_own_name_no_file_system_holds_still_imports(admin_client, settings, private_tmp):
+    from tests.import_corpus import labelled_zip
+
+    name = "é" * 200 + ".zip"  # 200 characters Django lets through, 404 bytes no file system takes
+    response = admin_client.post(ADD_URL, {"name": "Long name", "description": "", "kind": "auto", "archive": SimpleUploadedFile(name, labelled_zip(), content_type="application/zip")})
+    assert response.status_code == 302 and ImageSet.objects.get(name="Long name").photos.count() == 5

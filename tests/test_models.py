@@ -303,3 +303,52 @@ def test_the_predictor_stores_each_map_as_a_small_png():
         grid = decode_heatmap(prediction.heatmap)
         assert grid.shape == (2, 3) and grid.max() == pytest.approx(1.0)
     assert all(p.heatmap is None for p in predictor.predict_tensor(images))
+
+
+def test_mode_interpolation_stays_with_the_heaviest_shown_region():
+    from worldnet_core.geo import haversine_km
+    from worldnet_core.models.worldnet import interpolate, mode_kernel
+
+    # London 40%, Sydney 24%, Melbourne 22%, Paris 14%: Australia holds 46%, Europe 54%.
+    centroids = torch.tensor([[51.5, -0.13], [-33.87, 151.21], [-37.81, 144.96], [48.85, 2.35]])
+    probs = torch.tensor([[0.40, 0.24, 0.22, 0.14]])
+    kernel = mode_kernel(centroids, 300.0, 1200.0)
+    globally = interpolate(probs, centroids, "sphere")[0]
+    moded = interpolate(probs, centroids, "mode", probs=probs, kernel=kernel)[0]
+    assert min(haversine_km(float(globally[0]), float(globally[1]), float(c[0]), float(c[1])) for c in centroids) > 1500  # the paper's: nowhere near
+    assert haversine_km(float(moded[0]), float(moded[1]), 51.5, -0.13) < 400  # by London, leaning to Paris
+    # With a kernel wide enough to join Sydney and Melbourne (713 km apart), together they outweigh
+    # London once Paris is gone: the region, not the top bar, wins.
+    probs = torch.tensor([[0.40, 0.31, 0.29, 0.0]])
+    moded = interpolate(probs, centroids, "mode", probs=probs, kernel=mode_kernel(centroids, 1000.0, 1200.0))[0]
+    assert haversine_km(float(moded[0]), float(moded[1]), -35.8, 148.0) < 600
+
+
+def test_only_the_shown_candidates_can_anchor_the_guess():
+    from worldnet_core.models.worldnet import candidates
+
+    probs = torch.tensor([[0.30, 0.25, 0.20, 0.15, 0.10], [0.05, 0.04, 0.03, 0.02, 0.01]])
+    chosen = candidates(probs)
+    assert chosen[0].tolist() == [True, True, True, False, False]  # the 4th holds 15% but is not on the bars
+    assert chosen[1].tolist() == [True, False, False, False, False]  # none holds 10%: the top one
+
+
+def test_haversine_smoothed_labels_favour_near_places():
+    from training.engine import smoothed_targets
+
+    centroids = torch.tensor([[48.85, 2.35], [50.85, 4.35], [-33.87, 151.21]])  # Paris, Brussels, Sydney
+    targets = smoothed_targets(torch.tensor([[45.76, 4.84]]), centroids, 500.0)[0]  # a photo in Lyon
+    assert torch.isclose(targets.sum(), torch.tensor(1.0)) and targets[0] > targets[1] > targets[2] and float(targets[2]) < 1e-6
+
+
+def test_test_time_augmentation_averages_shifted_views_and_the_game_uses_it():
+    model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96), tta=True).eval()
+    torch.nn.init.normal_(model.classifier[1].weight, std=5.0)  # an untrained head barely tells images apart
+    images = torch.zeros(2, 3, 64, 96)
+    images[0, :, :, :40] = 1.0  # a bright edge that the shifted copies move
+    images[1, :, :20] = 1.0
+    with torch.no_grad():
+        single = torch.softmax(model.logits(images), dim=-1)
+        averaged = model.probs(images)
+        output, _ = model.forward_with_maps(images)
+    assert not torch.allclose(single, averaged) and torch.allclose(output.probs, averaged)  # the worker's guess is the evaluated one

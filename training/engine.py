@@ -370,10 +370,12 @@ def evaluate(model: GeoModel, data: ImageData, settings: TrainSettings, *, scale
 
 
 def shown_candidates(model: GeoModel, predictions: list) -> list[list[tuple[float, float, float]]] | None:
-    """Each prediction's candidates as ``(lat, lon, probability)``, as the game's bars show them (top 5);
-    None for models that show none (the baselines): their coherence is not defined."""
+    """Each prediction's candidates as ``(lat, lon, probability)``, as the game's bars show them (the top
+    ``SHOWN_CANDIDATES``); None for models that show none (the baselines): their coherence is not defined."""
+    from worldnet_core.metrics import SHOWN_CANDIDATES
+
     centroids = getattr(model, "centroids", None)
     if centroids is None or not any(p.top for p in predictions):
         return None
     where = dict(zip(model.centroid_names, centroids.double().cpu().tolist()))
-    return [[(*where[name], probability) for name, probability in p.top] for p in predictions]
+    return [[(*where[name], probability) for name, probability in p.top[:SHOWN_CANDIDATES]] for p in predictions]

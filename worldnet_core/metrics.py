@@ -27,6 +27,10 @@ METRIC_KEYS = (
 )
 #: A guess farther than this from every candidate the player is shown contradicts them.
 COHERENCE_KM = 1500.0
+#: The candidates a player is shown: the top ``SHOWN_CANDIDATES`` (the game's bars) holding at least
+#: ``CANDIDATE_MIN_PROB``, the top one always. worldNET anchors its guess on them; coherence counts them.
+SHOWN_CANDIDATES = 3
+CANDIDATE_MIN_PROB = 0.1
 
 
 def geolocation_metrics(
@@ -64,7 +68,7 @@ def geolocation_metrics(
     return metrics
 
 
-def incoherent(pred_lat: ArrayLike, pred_lon: ArrayLike, candidates: "Sequence[Sequence[tuple[float, float, float]]]", *, min_prob: float = 0.1) -> NDArray[np.bool_]:
+def incoherent(pred_lat: ArrayLike, pred_lon: ArrayLike, candidates: "Sequence[Sequence[tuple[float, float, float]]]", *, min_prob: float = CANDIDATE_MIN_PROB) -> NDArray[np.bool_]:
     """Whether each guess lies more than ``COHERENCE_KM`` from every candidate holding at least
     ``min_prob`` of the probability (the most probable one when none does): a pin that
     contradicts the bars shown beside it.

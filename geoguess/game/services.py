@@ -22,6 +22,7 @@ from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.services import SERVED_JPEG_QUALITY, served_image_path
 from geoguess.opponent.models import Prediction
 from geoguess.opponent.services import attention_jpeg, prediction_for
+from worldnet_core.metrics import SHOWN_CANDIDATES
 from worldnet_core.geo import geoguessr_points, haversine_km
 from worldnet_core.land import country_name, country_of
 
@@ -189,8 +190,8 @@ def _finish_if_done(game: Game, now: datetime) -> None:
 # --- what players see after a guess ----------------------------------------------------
 
 
-#: worldNET's candidates shown on the reveal (bars and circles).
-REVEAL_CANDIDATES = 3
+#: The candidates the reveal shows: the same the model anchors its guess on and coherence counts.
+REVEAL_CANDIDATES = SHOWN_CANDIDATES
 #: Within this distance of one of its candidates, worldNET's pin is described as "near" it.
 NEAR_CANDIDATE_KM = 300.0
 

@@ -39,7 +39,7 @@ class ImageSetUploadForm(forms.ModelForm):
             return cleaned
         upload = cleaned["archive"]
         with tempfile.TemporaryDirectory(prefix="upload-") as folder:
-            path = Path(folder) / Path(upload.name).name
+            path = Path(folder) / upload_file_name(upload.name)
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
@@ -48,6 +48,17 @@ class ImageSetUploadForm(forms.ModelForm):
             except ImageSetError as error:
                 raise ValidationError([ValidationError(str(problem), code="bad_upload") for problem in error.problems[:50]]) from None
         return cleaned
+
+
+def upload_file_name(name: str, max_bytes: int = 200) -> str:
+    """The upload's own name (messages quote it), made safe to write: no folders or control
+    characters, and short enough for any file system even in a multi-byte script."""
+    name = "".join(ch if ch.isprintable() and ch not in "/\\" else "_" for ch in Path(name or "upload").name) or "upload"
+    suffix = Path(name).suffix if len(Path(name).suffix.encode()) <= 16 else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    while len((stem + suffix).encode("utf-8")) > max_bytes:
+        stem = stem[:-1]
+    return (stem or "upload") + suffix
 
 
 @admin.register(ImageSet)

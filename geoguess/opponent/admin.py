@@ -19,7 +19,7 @@ METRIC_MEANINGS = {
     "median_km": "median error, km",
     "continent_acc": "share on the right continent",
     "points": "mean GeoGuessr points (of 5000)",
-    "coherence": "share of guesses near a candidate shown",
+    "coherence": "share of guesses more than 1,500 km from every candidate shown (lower is better)",
     **{key: f"share within {key[4:-2]} km" for key in METRIC_KEYS if key.startswith("acc_") and key.endswith("km")},
 }
 # Versions registered before train_worldnet kept only its own flags stored Django's stdout

@@ -65,11 +65,6 @@ window.GeoMaps = (function () {
     return L.polyline([from, to], { color: COLORS[kind], weight: 2, dashArray: "6 6", pane: PIN_PANE });
   }
 
-  function km(value) {
-    if (value === null || value === undefined) return "–";
-    return value < 10 ? value.toFixed(1) + " km" : Math.round(value).toLocaleString() + " km";
-  }
-
   /* Longitude of `lng` moved by whole turns to lie nearest `ref`, so lines take the short way. */
   function near(ref, latlng) {
     let lng = latlng.lng;
@@ -78,5 +73,5 @@ window.GeoMaps = (function () {
     return L.latLng(latlng.lat, lng);
   }
 
-  return { config, basemap, pin, line, km, near, textNode, textTooltip, COLORS, maps };
+  return { config, basemap, pin, line, near, textNode, textTooltip, COLORS, maps };
 })();

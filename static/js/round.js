@@ -244,14 +244,14 @@
     refit();
   }
 
-  /* "worldNET's pin: France, near Paris. It was 62% sure of Paris." Its pin is a blend of its
-     candidates, weighted by its interpolation head, so it can fall between them: say so then. */
+  /* "worldNET's pin: France, near Paris. It was 62% sure of Paris." Its pin lies in the region of
+     the candidate it believed most (mode interpolation), between the candidates there: say so then. */
   function explain(ai) {
     const best = ai.top[0];
     const where = [ai.country_name, ai.near ? "near " + ai.near : ""].filter(Boolean).join(", ") || ai.lat.toFixed(1) + "°, " + ai.lon.toFixed(1) + "°";
     let text = "worldNET's pin: " + where + ".";
     if (best) text += " It was " + GeoFormat.percent(best.probability) + " sure of " + best.place + ".";
-    if (best && ai.near !== best.place) text += " Its pin blends all its candidates by how sure it was of each, so it can land between them.";
+    if (best && ai.near !== best.place) text += " It placed its pin in the region it believed most, between the candidates there.";
     return text;
   }
 
@@ -264,6 +264,11 @@
     const plain = street.src;
     const looked = cfg.revealUrl + "/attention.jpg";
     toggle.hidden = false;
+    street.addEventListener("error", () => {
+      if (street.src !== looked) return;
+      street.src = plain; // the map could not be had: back to the photo, and no button that fails
+      toggle.hidden = true;
+    });
     toggle.addEventListener("click", () => {
       const showing = toggle.getAttribute("aria-pressed") === "true";
       street.src = showing ? plain : looked;

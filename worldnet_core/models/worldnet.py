@@ -27,11 +27,11 @@ import torch
 from torch import nn
 
 from worldnet_core.geo import haversine_km_torch, latlon_to_unit_torch, unit_to_latlon_torch
+from worldnet_core.metrics import CANDIDATE_MIN_PROB, SHOWN_CANDIDATES
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
 
 INTERPOLATIONS = ("mode", "sphere", "latlon")
-#: A candidate the player is shown: the probability from which it counts in coherence and in the mode.
-CANDIDATE_MIN_PROB = 0.1
+# Only the candidates a player is shown can anchor the mode (see worldnet_core.metrics).
 
 
 class InterpolationHead(nn.Module):
@@ -45,11 +45,11 @@ class InterpolationHead(nn.Module):
         return torch.softmax(torch.log(probs.clamp_min(1e-8)) + self.mlp(probs), dim=-1)
 
 
-def candidates(probs: torch.Tensor, min_prob: float = CANDIDATE_MIN_PROB) -> torch.Tensor:
-    """``(B, k)`` bool: the centroids holding at least ``min_prob``, or the most probable one when none does."""
-    chosen = probs >= min_prob
-    top = probs.argmax(dim=1)
-    chosen[torch.arange(len(probs), device=probs.device), top] = True
+def candidates(probs: torch.Tensor, min_prob: float = CANDIDATE_MIN_PROB, shown: int = SHOWN_CANDIDATES) -> torch.Tensor:
+    """``(B, k)`` bool: the shown centroids (top ``shown``) holding at least ``min_prob``; the top one always."""
+    top = probs.topk(min(shown, probs.shape[1]), dim=1).indices
+    chosen = torch.zeros_like(probs, dtype=torch.bool).scatter_(1, top, True) & (probs >= min_prob)
+    chosen[torch.arange(len(probs), device=probs.device), top[:, 0]] = True
     return chosen
 
 
@@ -158,6 +158,8 @@ class WorldNet(GeoModel):
         """
         feature_map = self.backbone(self.normalize(images))
         probs = torch.softmax(self.classifier(self.pool(feature_map)), dim=-1)
+        if self.config.get("tta"):
+            probs = self.probs(images)  # the guess as evaluated; the map stays the plain view's
         maps = torch.relu(self.class_activation(feature_map, probs.argmax(dim=1)))
         peak = maps.flatten(1).amax(dim=1).clamp_min(1e-12)[:, None, None]
         return self.from_probs(probs), maps / peak

@@ -41,7 +41,7 @@ class Limits:
     """What a row may hold. The importer fills the text lengths from its database fields."""
 
     max_pixels: int = 50_000_000
-    max_path_chars: int = 300
+    max_path_chars: int = 400  # the game's column for an original's path (the importer passes what is left of it)
     max_place_chars: int = 200
     max_country_chars: int = 100
     max_group_chars: int = 200

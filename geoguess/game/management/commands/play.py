@@ -113,6 +113,12 @@ class Command(BaseCommand):
             children.append(
                 subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference,celery", "--pool", "solo", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
             )
+        if not ModelVersion.objects.filter(is_active=True).exists() and ModelVersion.objects.exists():
+            # A run stopped between registering and activating its model: activate the newest.
+            from geoguess.opponent.services import model_version_activate
+
+            model_version_activate(version=ModelVersion.objects.order_by("-created_at").first())
+            self.stdout.write("activated the newest model version, which an earlier run registered but did not activate")
         if not options["no_training"] and not ModelVersion.objects.exists():
             children.append(self._train_in_background(epochs=options["demo_epochs"], head_epochs=options["demo_head_epochs"], eager=not queue_ok))
         call_command("collectstatic", interactive=False, verbosity=0)

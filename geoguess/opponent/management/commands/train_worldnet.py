@@ -18,7 +18,8 @@ from django.utils import timezone
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.services import model_version_activate, model_version_register
 from training import train as train_program
-from worldnet_core.manifest import ImageRecord, Manifest, write_manifest
+from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, write_manifest
+from worldnet_core.models.backbones import PretrainedWeightsMissing
 
 
 class Command(BaseCommand):
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                 train_args.output = Path(folder) / "model.pt"
                 result = train_program.main(train_args, log=lambda message: self.stdout.write(message))
                 version = model_version_register(name=name, checkpoint=result["checkpoint"])
+        except (PretrainedWeightsMissing, ImageSetError) as error:  # the user's to fix: one line, no traceback
+            raise CommandError(str(error)) from None
         finally:
             manifest_path.unlink(missing_ok=True)
         self.stdout.write(self.style.SUCCESS(f"registered model version {version.name!r}"))
