@@ -99,7 +99,7 @@ def test_it_works_on_a_phone_without_the_map_covering_the_guess_button(server, b
     page.fill("input[name=player_name]", "Pho")
     page.click("button[type=submit]")
     page.wait_for_selector("#map .leaflet-overlay-pane path")
-    assert page.locator("#street").is_visible()
+    page.wait_for_selector("#street", state="visible")  # laid out once it has loaded: slower on a busy machine
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     button = page.locator("#guess")
