@@ -352,3 +352,27 @@ def test_test_time_augmentation_averages_shifted_views_and_the_game_uses_it():
         averaged = model.probs(images)
         output, _ = model.forward_with_maps(images)
     assert not torch.allclose(single, averaged) and torch.allclose(output.probs, averaged)  # the worker's guess is the evaluated one
+
+
+def test_retrieval_mixes_the_nearest_training_places_into_the_belief_and_survives_a_checkpoint(tmp_path):
+    from worldnet_core.checkpoint import load_model, save_checkpoint
+
+    model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96), retrieval_k=2, retrieval_weight=0.5).eval()
+    torch.nn.init.zeros_(model.classifier[1].weight)
+    torch.nn.init.zeros_(model.classifier[1].bias)  # the classifier alone says 50/50
+    features = torch.eye(192)[:4]  # four training images, orthogonal features
+    model.set_bank(features, torch.tensor([0, 0, 1, 1]))
+    near_sydney = features[2:3] * 3 + features[3:4]  # most like the Sydney images
+    belief = model.belief(near_sydney)
+    assert belief[0, 1] > 0.74 and torch.isclose(belief.sum(), torch.tensor(1.0))  # half classifier (0.5) + half votes (~1.0)
+    alone = model.belief(features[2:3], bank_rows=torch.tensor([2]))  # a bank image, left out of its own neighbours
+    assert alone[0, 1] < model.belief(features[2:3])[0, 1]
+    images = torch.rand(3, 3, 64, 96)
+    with torch.no_grad():
+        before = model(images)
+    path = save_checkpoint(model, tmp_path / "w.pt")
+    restored, _ = load_model(path)
+    with torch.no_grad():
+        after = restored.eval()(images)
+    assert restored.config["n_bank"] == 4 and torch.equal(restored.bank_labels, model.bank_labels)
+    assert torch.allclose(before.latlon, after.latlon) and torch.allclose(before.probs, after.probs)

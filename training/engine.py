@@ -303,10 +303,24 @@ def smoothed_targets(latlon: torch.Tensor, centroids: torch.Tensor, scale_km: fl
 
 
 @torch.inference_mode()
-def classifier_probs(model: WorldNet, images: torch.Tensor, settings: TrainSettings) -> torch.Tensor:
+def classifier_probs(model: WorldNet, images: torch.Tensor, settings: TrainSettings, *, in_bank: bool = False) -> torch.Tensor:
+    """worldNET's distributions for ``images``, as at inference (retrieval, TTA). ``in_bank``: the
+    images are the bank's own, in order: each is left out of its own neighbours, as a new photo would be."""
     model.to(settings.device).eval()
-    out = [model.probs(to_float(batch.to(settings.device))).float().cpu() for batch in images.split(256)]  # as at inference (TTA too)
+    out = []
+    for start in range(0, len(images), 256):
+        batch = to_float(images[start : start + 256].to(settings.device))
+        rows = torch.arange(start, start + len(batch), device=settings.device) if in_bank else None
+        out.append(model.probs(batch, bank_rows=rows).float().cpu())
     return torch.cat(out)
+
+
+@torch.inference_mode()
+def fit_bank(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings) -> None:
+    """worldNET's retrieval bank: the pooled features of its classifier's training images and their places."""
+    model.to(settings.device).eval()
+    features = torch.cat([model.features(to_float(batch.to(settings.device))).float() for batch in data.images.split(256)])
+    model.set_bank(features, labels.to(settings.device))
 
 
 def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print) -> float:
@@ -323,8 +337,11 @@ def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor
 def fit_worldnet(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings, *, head_data: ImageData | None = None, log: Callable[[str], None] = print) -> None:
     """Steps 2 and 3. ``head_data``: images for the interpolation head (default: the classifier's)."""
     fit_classifier(model, data, labels, settings, log)
+    if float(model.config.get("retrieval_weight", 0.0)) > 0:
+        fit_bank(model, data, labels, settings)
+    probs = classifier_probs(model, head_data.images, settings) if head_data is not None else classifier_probs(model, data.images, settings, in_bank=True)
     head_data = head_data or data
-    fit_interpolation(model, classifier_probs(model, head_data.images, settings), head_data.latlon, settings, log)
+    fit_interpolation(model, probs, head_data.latlon, settings, log)
 
 
 def fit_regression(model: RegressionModel, data: ImageData, settings: TrainSettings, log: Callable[[str], None] = print) -> float:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import torch
 
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
@@ -28,7 +29,7 @@ from worldnet_core.models.backbones import DEFAULT_SIZES
 from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
 from training import train as train_program
-from training.engine import Evaluation, classifier_probs, evaluate, fit_interpolation, load_data
+from training.engine import Evaluation, classifier_probs, evaluate, fit_bank, fit_interpolation, load_data
 
 MODELS = ("mean", "random", "guess", "regression", "knn", "worldnet")
 
@@ -156,7 +157,7 @@ def write_markdown(report: dict, path: Path) -> None:
         lines += [
             "## What each change does (each one alone, added to the paper's worldNET)",
             "",
-            "The paper's worldNET: one-hot labels, global interpolation on the sphere, its head trained on the classifier's own "
+            "The paper's worldNET: one-hot labels, the classifier alone (no retrieval), global interpolation on the sphere, its head trained on the classifier's own "
             "training images, one view per image. Each row adds one change; the last is the default, what the tables above use.",
             "",
             *_compact_rows(report["ablation"], "worldNET"),
@@ -244,12 +245,13 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
     def scores(model: WorldNet) -> dict:
         return {split: evaluate(model, data, settings, scale_km=scale_km).metrics for split, data in tests.items()}
 
-    paper_args = argparse.Namespace(**{**vars(args), "label_smoothing_km": 0.0, "interp_holdout_places": 0, "tta": False, "interpolation": "sphere"})
+    paper_args = argparse.Namespace(**{**vars(args), "label_smoothing_km": 0.0, "interp_holdout_places": 0, "tta": False, "interpolation": "sphere", "retrieval_weight": 0.0})
     rows: dict[str, dict] = {}
     same_classifier = args.label_smoothing_km == 0 and not args.interp_holdout_places
     if same_classifier:  # the default's classifier is the paper's: swap the rest back
         base = copy.deepcopy(worldnet)
         base.config["tta"] = False
+        base.config["retrieval_weight"] = 0.0
         paper = with_interpolation(base, "sphere", classifier_probs(base, train.images, settings), train.latlon, settings, log)
     else:
         log("== ablation: the paper's worldNET")
@@ -257,6 +259,13 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
     rows["the paper's (one-hot, sphere)"] = scores(paper)
     paper_probs = classifier_probs(paper, train.images, settings)
     rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(with_interpolation(paper, "mode", paper_probs, train.latlon, settings, log))
+    weight = args.retrieval_weight or ABLATION_RETRIEVAL_WEIGHT
+    retrieving = copy.deepcopy(paper)
+    retrieving.config.update(retrieval_weight=weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature)
+    fit_bank(retrieving, train, torch.from_numpy(np.array([retrieving.centroid_names.index(p) for p in train.places])), settings)
+    rows[f"+ retrieval ({weight:.0%} from the {args.retrieval_k} nearest training images)"] = scores(
+        with_interpolation(retrieving, "sphere", classifier_probs(retrieving, train.images, settings, in_bank=True), train.latlon, settings, log)
+    )
     smoothing = args.label_smoothing_km or ABLATION_SMOOTHING_KM
     log(f"== ablation: haversine-smoothed labels ({smoothing:,.0f} km)")  # alone: the paper's interpolation
     smoothed_args = argparse.Namespace(**{**vars(paper_args), "label_smoothing_km": smoothing})
@@ -274,6 +283,7 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
 
 #: What the ablation tries where the defaults leave a change off.
 ABLATION_SMOOTHING_KM = 500.0
+ABLATION_RETRIEVAL_WEIGHT = 0.5
 ABLATION_HOLDOUT_PLACES = 5
 
 
@@ -318,7 +328,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     if "worldnet" in trained:
         worldnet = trained["worldnet"]
         ours = {s: report[s]["worldnet"] for s in tests}
-        train_probs = classifier_probs(worldnet, train.images, settings)
+        # Its own training images, each left out of its retrieval, as a new photo would be.
+        train_probs = classifier_probs(worldnet, train.images, settings, in_bank=bool(worldnet.config.get("n_bank")) and not args.interp_holdout_places)
         for mode in INTERPOLATIONS:
             if mode == worldnet.interpolation:
                 report["interpolation"][mode] = ours

@@ -63,6 +63,9 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--mode-bandwidth-km", type=float, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
     parser.add_argument("--mode-radius-km", type=float, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
     parser.add_argument("--label-smoothing-km", type=float, default=0.0, help="haversine-smoothed classifier labels at this scale, e.g. 1000 (default 0: one-hot, as the paper)")
+    parser.add_argument("--retrieval-weight", type=float, default=0.5, help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)")
+    parser.add_argument("--retrieval-k", type=int, default=25, help="nearest training images worldNET's retrieval looks at (default 25)")
+    parser.add_argument("--retrieval-temperature", type=float, default=0.1, help="softmax temperature of the retrieval's cosine similarities (default 0.1)")
     parser.add_argument("--tta", action="store_true", help="worldNET averages its classifier over the image and three shifted copies (no mirror flips)")
     parser.add_argument("--interp-holdout-places", type=int, default=0, help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier (default 0: off)")
     parser.add_argument("--knn-k", type=int, default=10, help="neighbours of the kNN baseline (default 10)")
@@ -178,7 +181,8 @@ def build_worldnet(train: ImageData, args: argparse.Namespace, *, interpolation:
     centroids = make_centroids(latlon[:, 0], latlon[:, 1], train.places[keep], seed=args.seed)
     model = create_model(
         "worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, interpolation=interpolation or args.interpolation,
-        mode_bandwidth_km=args.mode_bandwidth_km, mode_radius_km=args.mode_radius_km, tta=args.tta, **backbone_kwargs(args),
+        mode_bandwidth_km=args.mode_bandwidth_km, mode_radius_km=args.mode_radius_km, tta=args.tta,
+        retrieval_weight=args.retrieval_weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature, **backbone_kwargs(args),
     )
     return model, torch.from_numpy(centroids.labels)
 

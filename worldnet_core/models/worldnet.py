@@ -17,6 +17,14 @@
    ``mode_radius_km`` of it only, weighted by a Gaussian of their distance. The guess
    therefore always lies within ``mode_radius_km`` of a candidate the player sees.
 5. Predictions at sea are snapped to land by the predictor, before any metric.
+
+Beyond the paper, worldNET's belief is retrieval-augmented (as PIGEON refines its
+geocells by retrieval): it keeps the pooled features of its training images, and its
+distribution over places is the classifier's averaged with the places of the
+``retrieval_k`` most similar training images (cosine similarity, softmax-weighted at
+``retrieval_temperature``), by ``retrieval_weight``. Two views of the same features
+disagree in different ways: together they are surer where both agree, and spread
+where they do not, which is what an unseen place needs.
 """
 
 from __future__ import annotations
@@ -106,6 +114,10 @@ class WorldNet(GeoModel):
         head_hidden: int = 256,
         dropout: float = 0.2,
         tta: bool = False,
+        retrieval_k: int = 25,
+        retrieval_temperature: float = 0.1,
+        retrieval_weight: float = 0.5,
+        n_bank: int = 0,
         **config: Any,
     ):
         centroids = centroids if centroids is not None else [[0.0, 0.0], [0.0, 90.0]]
@@ -115,7 +127,8 @@ class WorldNet(GeoModel):
         names = list(centroid_names or [f"centroid {i + 1}" for i in range(len(centroids))])
         super().__init__(
             centroids=[list(map(float, c)) for c in centroids], centroid_names=names, backbone=backbone, image_size=list(built.preprocessing.size),
-            interpolation=interpolation, mode_bandwidth_km=mode_bandwidth_km, mode_radius_km=mode_radius_km, head_hidden=head_hidden, dropout=dropout, tta=tta, **config,
+            interpolation=interpolation, mode_bandwidth_km=mode_bandwidth_km, mode_radius_km=mode_radius_km, head_hidden=head_hidden, dropout=dropout, tta=tta,
+            retrieval_k=retrieval_k, retrieval_temperature=retrieval_temperature, retrieval_weight=retrieval_weight, n_bank=n_bank, **config,
         )
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module
@@ -126,6 +139,9 @@ class WorldNet(GeoModel):
         # Derived from the centroids, so not saved: checkpoints from before the mode stay loadable.
         self.register_buffer("mode_kernel", mode_kernel(self.centroids, mode_bandwidth_km, mode_radius_km), persistent=False)
         self.interpolation = interpolation
+        if n_bank:  # only models that have one: checkpoints from before retrieval load as they were
+            self.register_buffer("bank", torch.zeros(n_bank, built.channels))
+            self.register_buffer("bank_labels", torch.zeros(n_bank, dtype=torch.long))
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """Pooled backbone features (the kNN baseline can reuse a trained worldNET's)."""
@@ -137,16 +153,39 @@ class WorldNet(GeoModel):
     def forward(self, images: torch.Tensor) -> GeoOutput:
         return self.from_probs(self.probs(images))
 
-    def probs(self, images: torch.Tensor) -> torch.Tensor:
-        """The classifier's distribution; with ``tta``, averaged over the image and three copies
-        shifted by a sixteenth (never mirrored: a mirror image swaps the driving side)."""
-        probs = torch.softmax(self.logits(images), dim=-1)
+    def probs(self, images: torch.Tensor, *, bank_rows: torch.Tensor | None = None) -> torch.Tensor:
+        """worldNET's distribution over places: the classifier's, retrieval-augmented (see the module);
+        with ``tta``, averaged over the image and three copies shifted by a sixteenth (never
+        mirrored: a mirror image swaps the driving side). ``bank_rows``: each image's own row in
+        the bank (training images), left out of its neighbours; -1 for none."""
+        probs = self.belief(self.features(images), bank_rows=bank_rows)
         if not self.config.get("tta") or self.training:
             return probs
         height, width = images.shape[2:]
         for dy, dx in ((0, width // 16), (0, -(width // 16)), (height // 16, 0)):
-            probs = probs + torch.softmax(self.logits(torch.roll(images, shifts=(dy, dx), dims=(2, 3))), dim=-1)
+            probs = probs + self.belief(self.features(torch.roll(images, shifts=(dy, dx), dims=(2, 3))), bank_rows=bank_rows)
         return probs / 4
+
+    def belief(self, features: torch.Tensor, *, bank_rows: torch.Tensor | None = None) -> torch.Tensor:
+        """The distribution from pooled ``features``: the classifier's, averaged with the retrieved places'."""
+        probs = torch.softmax(self.classifier(features), dim=-1)
+        weight = float(self.config.get("retrieval_weight", 0.0))
+        if weight <= 0 or not hasattr(self, "bank") or self.training:
+            return probs
+        similarity = nn.functional.normalize(features, dim=1) @ self.bank.T.to(features.dtype)
+        if bank_rows is not None:  # a training image is not its own neighbour
+            own = bank_rows >= 0
+            similarity[own.nonzero()[:, 0], bank_rows[own]] = -2.0
+        top, index = similarity.topk(min(int(self.config["retrieval_k"]), len(self.bank)), dim=1)
+        votes = torch.zeros_like(probs).scatter_add_(1, self.bank_labels[index], torch.softmax(top / float(self.config["retrieval_temperature"]), dim=1).to(probs.dtype))
+        return (1.0 - weight) * probs + weight * votes
+
+    def set_bank(self, features: torch.Tensor, labels: torch.Tensor) -> None:
+        """Keeps the training images' pooled features (normalised) and places for retrieval."""
+        device = self.centroids.device
+        self.register_buffer("bank", nn.functional.normalize(features.detach().float(), dim=1).to(device).clone())
+        self.register_buffer("bank_labels", labels.detach().long().to(device).clone())
+        self.config["n_bank"] = len(features)
 
     def forward_with_maps(self, images: torch.Tensor) -> tuple[GeoOutput, torch.Tensor]:
         """The guess and, for each image, where it saw its top candidate: ``(B, h, w)`` in [0, 1].
@@ -157,9 +196,7 @@ class WorldNet(GeoModel):
         matrix product on features the guess computes anyway: no second pass, no gradients.
         """
         feature_map = self.backbone(self.normalize(images))
-        probs = torch.softmax(self.classifier(self.pool(feature_map)), dim=-1)
-        if self.config.get("tta"):
-            probs = self.probs(images)  # the guess as evaluated; the map stays the plain view's
+        probs = self.probs(images) if self.config.get("tta") else self.belief(self.pool(feature_map))  # the guess as evaluated
         maps = torch.relu(self.class_activation(feature_map, probs.argmax(dim=1)))
         peak = maps.flatten(1).amax(dim=1).clamp_min(1e-12)[:, None, None]
         return self.from_probs(probs), maps / peak
