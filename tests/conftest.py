@@ -103,3 +103,12 @@ def model_version(image_set, tmp_path):
     predictions_compute(version_id=version.pk, photo_ids=[p.pk for p in photos])
     version.refresh_from_db()
     return version
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module (see tests/services.py)."""
+    from tests.services import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -75,6 +75,40 @@ def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str]
     )
 
 
+#: Debian's chromium, headless, reaching nothing but the site under test (DEVELOPERS.md's flags).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@contextmanager
+def chromium() -> Iterator["object"]:
+    """Playwright driving /usr/bin/chromium (never a downloaded browser)."""
+    executable = require_binary("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def start_site(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``manage.py runserver`` on a free loopback port with ``env``; returns once it answers."""
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return process, url
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()

@@ -190,7 +190,7 @@ def test_the_first_load_fits_its_byte_budget(client):
 
 # --- in a browser -------------------------------------------------------------------------------
 
-from tests.test_browser import SCREENSHOTS, browser, server  # noqa: E402,F401  (fixtures: a seeded site, Chromium)
+from tests.test_browser import SCREENSHOTS, server  # noqa: E402,F401  (a seeded site; Chromium is conftest's `browser`)
 
 
 def _resources(page) -> list[dict]:

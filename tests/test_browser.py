@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import small_world
-from tests.services import REPO, free_port, require_binary, stop
+from tests.services import REPO, start_site, stop
 from tests.test_opponent_integration import REGISTER, manage
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "var" / "screenshots"))
 
 
@@ -27,28 +22,9 @@ def server(tmp_path_factory):
     manage(env, "migrate", "-v", "0")
     manage(env, "import_imageset", str(small_world(tmp / "world", per_city=3)), "--name", "Small world")
     manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp)))  # eager: predictions are stored right away
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    process, url = start_site(env)
     yield url
     stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_binary("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.slow

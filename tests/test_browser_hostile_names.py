@@ -13,19 +13,14 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_jpeg
-from tests.services import REPO, free_port, require_binary, stop
+from tests.services import start_site, stop
 from tests.test_opponent_integration import REGISTER, manage
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 # Each would set window.__pwned if a page ever put it in as HTML (or broke out of a script with it).
 HOSTILE_PLACES = [
@@ -80,28 +75,9 @@ def hostile_server(tmp_path_factory):
     manage(env, "import_imageset", str(hostile_manifest(tmp / "hostile")), "--name", SET_NAME)
     manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp)))  # worldNET's places are the hostile names too
     manage(env, "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.org")
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    process, url = start_site(env)
     yield url
     stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_binary("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def watched_page(browser):

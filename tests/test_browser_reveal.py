@@ -25,8 +25,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +32,9 @@ import pytest
 from PIL import Image
 
 from tests.conftest import small_world, write_jpeg
-from tests.services import REPO, free_port, require_binary, stop
+from tests.services import REPO, start_site, stop
 from tests.test_opponent_integration import REGISTER, manage
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "var" / "screenshots"))
 README_SHOTS = REPO / "static" / "img" / "screenshots"
 SEEDED_SITE = os.environ.get("GEOGUESS_SCREENSHOT_SITE", "")
@@ -118,31 +115,12 @@ def site(tmp_path_factory):
     manage(env, "import_imageset", str(wide_photos(tmp / "wide")), "--name", WIDE_SET)
     if not SEEDED_SITE:
         manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp)))  # eager: every prediction is stored
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    server, url = start_site(env)
     helper = Helper(env)
     yield Site(url, set_name, helper)
     helper.process.stdin.close()
     stop(helper.process)
     stop(server)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_binary("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, width: int, height: int):
