@@ -118,3 +118,18 @@ def test_an_upload_whose_own_name_no_file_system_holds_still_imports(admin_clien
     name = "é" * 200 + ".zip"  # 200 characters Django lets through, 404 bytes no file system takes
     response = admin_client.post(ADD_URL, {"name": "Long name", "description": "", "kind": "auto", "archive": SimpleUploadedFile(name, labelled_zip(), content_type="application/zip")})
     assert response.status_code == 302 and ImageSet.objects.get(name="Long name").photos.count() == 5
+
+
+@pytest.mark.parametrize("length", [70_000, 200_000], ids=["over-our-limit", "over-pythons-limit"])
+def test_a_cell_too_long_is_refused_on_its_row_without_touching_pythons_csv_limit(tmp_path, length):
+    import csv
+
+    from worldnet_core.manifest import ImageSetError
+    from worldnet_core.readers.csvfile import read_table
+
+    path = tmp_path / "labels.csv"
+    path.write_text("filename,lat,lon,city\na.jpg,1,1,A\nb.jpg,2,2," + "x" * length + "\n", encoding="utf-8")
+    before = csv.field_size_limit()
+    with pytest.raises(ImageSetError, match="labels.csv, row 3: has a cell longer than 65,536 characters"):
+        read_table(path)
+    assert csv.field_size_limit() == before

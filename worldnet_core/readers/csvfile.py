@@ -90,32 +90,32 @@ def read_table(path: Path, *, label: str | None = None) -> CsvTable:
     rows: list[tuple[int, dict[str, str]]] = []
     problems: list[Problem] = []
     row_number = 1
-    old_limit = csv.field_size_limit()
+    # Python's own cell limit (128 KiB) stays as it is: it is process-wide, and imports may run
+    # side by side. Cells between our limit and it are refused below, longer ones by the reader.
     try:
-        csv.field_size_limit(MAX_CELL_CHARS)
+        header = [cell.strip() for cell in next(reader, [])]
+    except csv.Error as error:
+        raise ImageSetError([Problem(name, f"has a header that is not CSV ({error})", row=1)]) from None
+    while True:
+        row_number += 1
         try:
-            header = [cell.strip() for cell in next(reader, [])]
+            cells = next(reader)
+        except StopIteration:
+            break
         except csv.Error as error:
-            raise ImageSetError([Problem(name, f"has a header that is not CSV ({error})", row=1)]) from None
-        while True:
-            row_number += 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                problems.append(Problem(name, _csv_error(error), row=row_number))
-                break  # the reader cannot find the next row reliably after this
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, as spreadsheets leave at the end
-            if len(cells) > len(header):
-                extra = [c for c in cells[len(header):] if c.strip()]
-                if extra:
-                    problems.append(Problem(name, f"has {len(cells)} cells but the header names {len(header)} columns", row=row_number))
-                    continue
-            rows.append((row_number, {column: (cells[i] if i < len(cells) else "") for i, column in enumerate(header)}))
-    finally:
-        csv.field_size_limit(old_limit)
+            problems.append(Problem(name, _csv_error(error), row=row_number))
+            break  # the reader cannot find the next row reliably after this
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            problems.append(Problem(name, _csv_error(csv.Error("field larger than field limit")), row=row_number))
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, as spreadsheets leave at the end
+        if len(cells) > len(header):
+            extra = [c for c in cells[len(header):] if c.strip()]
+            if extra:
+                problems.append(Problem(name, f"has {len(cells)} cells but the header names {len(header)} columns", row=row_number))
+                continue
+        rows.append((row_number, {column: (cells[i] if i < len(cells) else "") for i, column in enumerate(header)}))
     if problems:
         raise ImageSetError(problems)
     return CsvTable(name, header, rows, notes)
