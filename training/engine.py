@@ -62,11 +62,17 @@ class TrainSettings:
     progress: bool = True
     #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
     label_smoothing_km: float = 0.0
+    #: Told of every step of every loop (see ``ProgressHook``): a live view, a cancel check.
+    hook: ProgressHook | None = None
 
 
 # --- progress ------------------------------------------------------------------------
 
 T = TypeVar("T")
+#: Called with a loop's ``Progress`` when it starts and after every step (batch, epoch, image),
+#: in the training process: the admin's training runs record their stage and loss through it, and
+#: stop a cancelled run by raising from it (between two batches, so nothing is left half-updated).
+ProgressHook = Callable[["Progress"], None]
 #: In a log (a pipe, a file), a plain line at most this often, besides every tenth of the way and the end.
 PLAIN_EVERY_S = 10.0
 
@@ -90,17 +96,24 @@ class Progress:
 
     def __init__(
         self, *, total: int, desc: str, unit: str, bars: bool, log: Callable[[str], None] | None, leave: bool = True, tenths: bool = True, file: TextIO | None = None,
+        hook: ProgressHook | None = None,
     ):
-        self.total, self.desc, self.unit, self.log, self.tenths = total, desc, unit, log, tenths
+        self.total, self.desc, self.unit, self.log, self.tenths, self.hook = total, desc, unit, log, tenths, hook
         self.done = 0
         self.started = self.last_line = time.perf_counter()
         self.postfix = ""
+        self.values: dict[str, float] = {}  # the last postfix, as numbers (the hook's loss)
         self.bar = tqdm(total=total, desc=desc, unit=unit, leave=leave, dynamic_ncols=True, file=file) if bars else None
+        if hook is not None:
+            hook(self)
 
     def update(self, steps: int = 1, **postfix: float) -> None:
         self.done += steps
         if postfix:
+            self.values = dict(postfix)
             self.postfix = ", ".join(f"{k} {v:.4f}" for k, v in postfix.items())
+        if self.hook is not None:
+            self.hook(self)
         if self.bar is not None:
             self.bar.update(steps)
             if postfix:
@@ -129,13 +142,15 @@ class Progress:
             self.close()
 
 
-def load_data(manifest: Manifest, size: tuple[int, int], *, progress: bool = True, desc: str = "images", log: Callable[[str], None] | None = None) -> ImageData:
+def load_data(
+    manifest: Manifest, size: tuple[int, int], *, progress: bool = True, desc: str = "images", log: Callable[[str], None] | None = None, hook: ProgressHook | None = None,
+) -> ImageData:
     """Every image of ``manifest`` at ``size``; a bar on a terminal, else plain lines through ``log`` (if any)."""
     paths = [manifest.absolute_path(r) for r in manifest]
     bars = bars_wanted(progress)
     wrap = None
-    if bars or log is not None:
-        wrap = Progress(total=len(paths), desc=f"loading {desc}", unit="images", bars=bars, log=log, leave=False).wrap
+    if bars or log is not None or hook is not None:
+        wrap = Progress(total=len(paths), desc=f"loading {desc}", unit="images", bars=bars, log=log, leave=False, hook=hook).wrap
     images = load_images(paths, size, progress=wrap)
     latlon = torch.tensor(np.stack([manifest.lats(), manifest.lons()], axis=1), dtype=torch.float32)
     return ImageData(images, latlon, manifest.places())
@@ -208,6 +223,7 @@ def train_one_epoch(
     # log, batches are too many to list (the epoch lines say enough) unless an epoch is slow.
     batches = Progress(
         total=len(loader), desc=f"{desc} epoch {epoch + 1}", unit="batches", bars=bars_wanted(settings.progress), log=log if slow_epoch_lines else None, leave=False, tenths=False,
+        hook=settings.hook,
     )
     for inputs, targets in loader:
         inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
@@ -241,7 +257,7 @@ def _run(stage: nn.Module, loss_fn, parameters, dataset: TensorDataset, settings
     parallel = _parallel(stage, settings.device)
     loss = math.nan
     # One bar for the stage, its postfix the last epoch's loss; in a log, the same as plain lines.
-    stage_progress = Progress(total=epochs, desc=desc, unit="epochs", bars=bars_wanted(settings.progress), log=log if is_main_process() else None)
+    stage_progress = Progress(total=epochs, desc=desc, unit="epochs", bars=bars_wanted(settings.progress), log=log if is_main_process() else None, hook=settings.hook)
     started = time.perf_counter()
     for epoch in range(epochs):
         # Batch lines only when epochs are long enough for a log to look stuck between epoch lines.

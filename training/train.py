@@ -29,7 +29,7 @@ from worldnet_core.models.clustering import make_centroids
 from worldnet_core.models.worldnet import INTERPOLATIONS
 from worldnet_core.readers import read_imageset
 from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
-from training.engine import ImageData, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data
+from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
 
@@ -225,13 +225,14 @@ def train_model(name: str, train: ImageData, args: argparse.Namespace, settings:
     raise ValueError(f"unknown model {name!r}")
 
 
-def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> dict:
-    """Trains ``args.model``; returns ``{"checkpoint": path, "metrics": {...}}``."""
+def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hook: ProgressHook | None = None) -> dict:
+    """Trains ``args.model``; returns ``{"checkpoint": path, "metrics": {...}}``. ``hook``: see ``training.engine.ProgressHook``."""
     args = apply_config(args)
     if args.data is None:
         raise SystemExit("train: --data is required (a manifest CSV, or a folder/zip of images)")
     log = log or (lambda message: print(message, flush=True) if is_main_process() else None)
     settings = settings_from(args)
+    settings.hook = hook
     init_distributed(settings.device)
     started = time.perf_counter()
     manifest = read_imageset(args.data)
@@ -241,7 +242,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> 
         log(note)
     size = tuple(args.image_size) if args.image_size else None
     size = size or DEFAULT_SIZES[args.backbone]
-    train = load_data(splits.train, size, progress=settings.progress, desc="training images", log=log)
+    train = load_data(splits.train, size, progress=settings.progress, desc="training images", log=log, hook=hook)
     model = train_model(args.model, train, args, settings, log)
     started_from = model.config.get("backbone_weights")
     if started_from:
@@ -249,7 +250,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None) -> 
     metrics = {}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
         if part is not None and len(part) and is_main_process():
-            metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log), settings, scale_km=splits.scale_km).metrics
+            metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log, hook=hook), settings, scale_km=splits.scale_km).metrics
             log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     if is_main_process():
