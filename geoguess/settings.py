@@ -186,9 +186,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_ROUTES = {"geoguess.opponent.tasks.*": {"queue": "inference"}}
+# Exact names win over patterns: training runs go to the `training` queue (GPU workers), the
+# opponent's other tasks to `inference`.
+CELERY_TASK_ROUTES = {"geoguess.opponent.tasks.train_run": {"queue": "training"}, "geoguess.opponent.tasks.*": {"queue": "inference"}}
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged goes back to the queue after this many seconds
 # (Redis transport). Longer than any batch takes; tests shorten it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# A running training run whose worker has not written its heartbeat (every few seconds) for this
+# long is marked failed: its worker died (training acknowledges its message at the start, so the
+# broker never hands a run out again; see geoguess/opponent/training_runs.py).
+TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 300)
