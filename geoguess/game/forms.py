@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Count, QuerySet
 
 from geoguess.game import services
-from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS
+from geoguess.game.models import CLASSIC, MODES, ROUNDS_PER_GAME, TIME_LIMITS
 from geoguess.imagesets.models import ImageSet
 
 TIME_LIMIT_MESSAGE = f"time limit must be one of {', '.join(map(str, TIME_LIMITS))} seconds"
@@ -57,7 +57,13 @@ class GameStartForm(_PlayerNameForm):
         error_messages={"invalid_choice": TIME_LIMIT_MESSAGE},
     )
 
-    field_order = ["image_set", "player_name", "time_limit"]
+    # The home page's two buttons: "Classic" and "Duel worldNET". Nothing sent (Enter in the name
+    # field of an older page) is a classic game, like the form's first button.
+    mode = forms.TypedChoiceField(
+        choices=MODES, required=False, empty_value=CLASSIC, error_messages={"invalid_choice": "choose Classic or Duel worldNET"},
+    )
+
+    field_order = ["image_set", "player_name", "time_limit", "mode"]
 
     def __init__(self, *args, image_sets: QuerySet[ImageSet], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -107,8 +113,10 @@ class GuessInput:
     lon: float | None
 
 
-def guess_from_json(*, body: bytes, content_type: str) -> GuessInput:
+def guess_from_json(*, body: bytes, content_type: str, rounds: int = ROUNDS_PER_GAME) -> GuessInput:
     """The guess in a request body: ``{"index": 0-4, "lat": number, "lon": number}`` (lat and lon may both be null).
+
+    ``rounds``: how many rounds the game has (a duel: those drawn so far), which bounds the index.
 
     Checked in this order, each with its own message: something sent, content type, size, UTF-8,
     JSON, an object with exactly the three keys, then each value's type. json.loads is safe here:
@@ -135,14 +143,14 @@ def guess_from_json(*, body: bytes, content_type: str) -> GuessInput:
         raise GuessRejected(f"a guess has only index, lat and lon (unexpected: {', '.join(unexpected)[:100]})")
     if missing := [k for k in GUESS_FIELDS if k not in data]:
         raise GuessRejected(f"a guess needs index, lat and lon (missing: {', '.join(missing)})")
-    return GuessInput(index=round_index(data["index"]), lat=_coordinate(data["lat"]), lon=_coordinate(data["lon"]))
+    return GuessInput(index=round_index(data["index"], rounds), lat=_coordinate(data["lat"]), lon=_coordinate(data["lon"]))
 
 
-def round_index(value: object) -> int:
-    """A round's index, 0 to ``ROUNDS_PER_GAME - 1``: a JSON integer, never a boolean, float or string."""
+def round_index(value: object, rounds: int = ROUNDS_PER_GAME) -> int:
+    """A round's index, 0 to ``rounds - 1``: a JSON integer, never a boolean, float or string."""
     # bool is a subclass of int: True would otherwise be round 1.
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < ROUNDS_PER_GAME:
-        raise GuessRejected(f"index must be a round number from 0 to {ROUNDS_PER_GAME - 1}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < rounds:
+        raise GuessRejected(f"index must be a round number from 0 to {rounds - 1}")
     return value
 
 

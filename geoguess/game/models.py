@@ -9,6 +9,8 @@ from django.db import models
 from geoguess.imagesets.models import ImageSet, Photo
 
 ROUNDS_PER_GAME = 5
+CLASSIC, DUEL = "classic", "duel"
+MODES = ((CLASSIC, "Classic"), (DUEL, "Duel worldNET"))
 TIME_LIMITS = (0, 30, 60, 120)  # seconds; 0: no limit
 PLAYER_NAME_MAX_LENGTH = 40
 
@@ -33,9 +35,17 @@ class Game(models.Model):
     #: ranked only among the challenge's results. A field, not ``challenge_of IS NULL``, so that
     #: deleting an original (SET_NULL) does not promote its replays onto the leaderboard.
     ranked = models.BooleanField(default=True)
+    #: Classic (five rounds, the better total wins) or a duel against worldNET (see ``duel.py``).
+    mode = models.CharField(max_length=10, choices=MODES, default=CLASSIC)
+    #: The worldNET a duel is played against, fixed at its start: its challenges meet the same one,
+    #: even after another version is activated. None for classic games (they show the active one).
+    model_version = models.ForeignKey("opponent.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: A duel's health now (after its last settled round); None for classic games.
+    player_health = models.IntegerField(null=True, blank=True)
+    worldnet_health = models.IntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["image_set", "-total_points"])]
+        indexes = [models.Index(fields=["image_set", "-total_points"]), models.Index(fields=["image_set", "mode", "finished_at"])]
 
     def __str__(self) -> str:
         return f"{self.player_name} on {self.image_set} ({self.public_id})"
@@ -54,6 +64,13 @@ class Round(models.Model):
     timed_out = models.BooleanField(default=False)
     distance_km = models.FloatField(null=True, blank=True)
     points = models.IntegerField(null=True, blank=True)
+    #: Duels: the uniform draw that, with worldNET's confidence, sets when it locks in (duel.lock_in_delay_s).
+    lock_draw = models.FloatField(null=True, blank=True)
+    #: Duels: worldNET's score and both sides' health once the round is settled (kept: a later
+    #: prediction for the photo cannot rewrite a finished round).
+    worldnet_points = models.IntegerField(null=True, blank=True)
+    player_health = models.IntegerField(null=True, blank=True)
+    worldnet_health = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["index"]

@@ -1,4 +1,8 @@
-"""The rules of the game: starting, guessing, scoring, timing, challenges and the leaderboard."""
+"""The rules of the game: starting, guessing, scoring, timing, challenges and the leaderboard.
+
+Two modes share them: classic (five rounds, the better total wins) and a duel against worldNET
+(health, multipliers and a countdown once worldNET locks in; its arithmetic is ``duel.py``).
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,17 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from PIL import Image
 
-from geoguess.game.models import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
-from geoguess.imagesets.models import ImageSet
+from geoguess.game import duel
+from geoguess.game.models import CLASSIC, DUEL, MODES, PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
+from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.imagesets.services import SERVED_JPEG_QUALITY, served_image_path
-from geoguess.opponent.models import Prediction
-from geoguess.opponent.services import attention_jpeg, prediction_for
+from geoguess.opponent.models import ModelVersion, Prediction
+from geoguess.opponent.services import active_version, attention_jpeg, prediction_for
 from worldnet_core.metrics import SHOWN_CANDIDATES
 from worldnet_core.geo import geoguessr_points, haversine_km
 from worldnet_core.land import country_name, country_of
@@ -35,12 +40,21 @@ class GameError(Exception):
         self.status = status
 
 
-def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
-    """A new game of ``ROUNDS_PER_GAME`` distinct photos drawn at random from ``image_set``."""
+def photo_pool(*, image_set: ImageSet) -> QuerySet[Photo]:
+    """The photos a game of ``image_set`` may draw, classic or duel: the one place that says which."""
+    return image_set.photos.all()
+
+
+def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None, mode: str = CLASSIC) -> Game:
+    """A new game: ``ROUNDS_PER_GAME`` distinct photos drawn at random from ``image_set``, or a duel's first round."""
     player_name = clean_player_name(player_name)
+    if mode not in dict(MODES):
+        raise GameError("choose Classic or Duel worldNET")
+    if mode == DUEL:
+        return _duel_start(image_set, player_name, owner_key, seed)
     if isinstance(time_limit, bool) or time_limit not in TIME_LIMITS:
         raise GameError(f"time limit must be one of {', '.join(map(str, TIME_LIMITS))} seconds")
-    photo_ids = list(image_set.photos.values_list("id", flat=True))
+    photo_ids = list(photo_pool(image_set=image_set).values_list("id", flat=True))
     if len(photo_ids) < ROUNDS_PER_GAME:
         raise GameError(f"{image_set.name} has {len(photo_ids)} photos; a game needs {ROUNDS_PER_GAME}")
     chosen = random.Random(seed).sample(photo_ids, ROUNDS_PER_GAME)
@@ -51,9 +65,12 @@ def game_start_challenge(*, original: Game, player_name: str, owner_key: str) ->
     """The same photos, in the same order and with the same time limit, for someone else.
 
     A challenge of a challenge replays the first game, so everyone lands in one results list.
-    The replay is not ranked on the image set's leaderboard (see ``Game.ranked``).
+    The replay is not ranked on the image set's leaderboard (see ``Game.ranked``). A duel's
+    challenge meets the same worldNET version, and starts on the same photo (see ``_next_duel_photo``).
     """
     root = original.challenge_of or original
+    if root.mode == DUEL:
+        return _duel_create(root.image_set, clean_player_name(player_name), owner_key, _duel_version_of(root), root.rounds.get(index=0).photo_id, challenge_of=root)
     photo_ids = list(root.rounds.order_by("index").values_list("photo_id", flat=True))
     return _create(root.image_set, clean_player_name(player_name), owner_key, root.time_limit, photo_ids, challenge_of=root)
 
@@ -92,6 +109,11 @@ def game_for_owner(*, public_id: str, owner_key: str) -> Game:
     return game
 
 
+def round_limit(game: Game) -> int:
+    """How many rounds a guess's index may name: five in a classic game, those drawn so far in a duel."""
+    return ROUNDS_PER_GAME if game.mode == CLASSIC else game.rounds.count()
+
+
 def current_round(game: Game) -> Round | None:
     return game.rounds.filter(guessed_at__isnull=True).order_by("index").first()
 
@@ -104,24 +126,40 @@ def round_open(*, round: Round, now: datetime | None = None) -> Round:
     return round
 
 
-def seconds_left(round: Round, now: datetime | None = None) -> float | None:
-    if not round.game.time_limit or round.started_at is None:
+def round_deadline(round: Round) -> datetime | None:
+    """When the round's time is up: the classic time limit, or a duel's countdown after worldNET locks in."""
+    if round.started_at is None:
         return None
-    elapsed = ((now or timezone.now()) - round.started_at).total_seconds()
-    return max(0.0, round.game.time_limit - elapsed)
+    if round.game.mode == DUEL:
+        locks_at = worldnet_locks_at(round)
+        return None if locks_at is None else locks_at + timedelta(seconds=duel.COUNTDOWN_SECONDS)
+    if not round.game.time_limit:
+        return None
+    return round.started_at + timedelta(seconds=round.game.time_limit)
+
+
+def seconds_left(round: Round, now: datetime | None = None) -> float | None:
+    """Seconds before the round's time is up; None while no clock runs (no limit, or worldNET not locked in)."""
+    now = now or timezone.now()
+    deadline = round_deadline(round)
+    if deadline is None or (round.game.mode == DUEL and now < deadline - timedelta(seconds=duel.COUNTDOWN_SECONDS)):
+        return None
+    return max(0.0, (deadline - now).total_seconds())
 
 
 def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None, now: datetime | None = None) -> Round:
     """Stores the guess of round ``index`` (``lat``/``lon`` None: time ran out with no pin).
 
     A round takes one guess; rounds are played in order; a guess later than the time
-    limit (plus ``GUESS_GRACE_SECONDS``) is refused and the round scores 0.
+    limit, or in a duel the countdown after worldNET locks in (plus ``GUESS_GRACE_SECONDS``),
+    is refused and the round scores 0. A duel's round is settled (damage, health) with the guess.
     """
     now = now or timezone.now()
     # Checked before the database sees it: bool is an int (True would be round 1), and an index
     # beyond the column's range is an overflow error on some databases, not an empty result.
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < ROUNDS_PER_GAME:
-        raise GameError(f"index must be a round number from 0 to {ROUNDS_PER_GAME - 1}")
+    rounds = round_limit(game)
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < rounds:
+        raise GameError(f"index must be a round number from 0 to {rounds - 1}")
     refused_late = False
     with transaction.atomic():
         round = Round.objects.select_for_update().select_related("game", "photo", "game__image_set").filter(game=game, index=index).first()
@@ -136,15 +174,15 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
             raise GameError("this round has not been shown yet", status=409)
         if (lat is None) != (lon is None):
             raise GameError("a guess needs both a latitude and a longitude")
-        limit = game.time_limit
+        deadline = round_deadline(round)
         if lat is None:
             # Only the countdown may end a round without a pin, and only once it has run out.
-            if not limit or now < round.started_at + timedelta(seconds=limit - 1):
+            if deadline is None or now < deadline - timedelta(seconds=1):
                 raise GameError("a guess needs a place on the map")
             _time_out(round, game, now)
             return round
         lat, lon = _valid_coordinates(lat, lon)
-        if limit and now > round.started_at + timedelta(seconds=limit + settings.GUESS_GRACE_SECONDS):
+        if deadline is not None and now > deadline + timedelta(seconds=settings.GUESS_GRACE_SECONDS):
             _time_out(round, game, now)
             refused_late = True
         else:
@@ -154,7 +192,7 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
             round.points = geoguessr_points(distance, game.image_set.scale_km)
             round.save(update_fields=["guess_lat", "guess_lon", "guessed_at", "distance_km", "points"])
             Game.objects.filter(pk=game.pk).update(total_points=F("total_points") + round.points)
-            _finish_if_done(game, now)
+            _settle(round, game, now)
     if refused_late:  # raised after the commit, so the round stays scored 0
         raise GameError("time is up: this round scores 0", status=409)
     return round
@@ -163,6 +201,13 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
 def _time_out(round: Round, game: Game, now: datetime) -> None:
     round.timed_out, round.points, round.guessed_at = True, 0, now
     round.save(update_fields=["timed_out", "points", "guessed_at"])
+    _settle(round, game, now)
+
+
+def _settle(round: Round, game: Game, now: datetime) -> None:
+    """After a guess or a time-out: a duel's damage and next round, then the end of the game if it came."""
+    if game.mode == DUEL:
+        _duel_settle(round, game)
     _finish_if_done(game, now)
 
 
@@ -217,10 +262,22 @@ def round_reveal(*, round: Round) -> dict:
         "timed_out": round.timed_out,
         "worldnet": None,
     }
-    prediction = prediction_for(photo_id=photo.pk)
+    prediction = _prediction_of(round)
     if prediction is not None:
         reveal["worldnet"] = _worldnet_reveal(prediction, photo.lat, photo.lon, scale)
+    if round.game.mode == DUEL:
+        reveal["duel"] = _duel_reveal(round)
     return reveal
+
+
+def _prediction_of(round: Round) -> Prediction | None:
+    """worldNET's guess for the round: the active version's in a classic game, the duel's own version's in a duel."""
+    game = round.game
+    if game.mode == CLASSIC:
+        return prediction_for(photo_id=round.photo_id)
+    if game.model_version_id is None:  # the version was deleted since: no guess to show or score
+        return None
+    return Prediction.objects.select_related("model_version").filter(photo_id=round.photo_id, model_version_id=game.model_version_id).first()
 
 
 def _worldnet_reveal(prediction: Prediction, truth_lat: float, truth_lon: float, scale_km: float) -> dict:
@@ -247,15 +304,23 @@ def _worldnet_reveal(prediction: Prediction, truth_lat: float, truth_lon: float,
 
 def game_summary(*, game: Game) -> dict:
     rounds = [round_reveal(round=r) for r in game.rounds.select_related("photo", "game__image_set").order_by("index") if r.is_done]
-    worldnet_total = sum(r["worldnet"]["points"] for r in rounds if r["worldnet"])
-    return {
+    if game.mode == DUEL:  # what was dealt, not a prediction that may have changed since
+        worldnet_total = sum(r["duel"]["worldnet_points"] for r in rounds)
+    else:
+        worldnet_total = sum(r["worldnet"]["points"] for r in rounds if r["worldnet"])
+    summary = {
         "player": game.player_name,
         "total": sum(r["player_points"] for r in rounds),
         "worldnet_total": worldnet_total,
-        "worldnet_complete": all(r["worldnet"] for r in rounds),
+        "worldnet_complete": game.mode == DUEL or all(r["worldnet"] for r in rounds),
         "rounds": rounds,
         "finished": game.finished_at is not None,
     }
+    if game.mode == DUEL:
+        states = [duel.START] + [duel.Health(r["duel"]["health"]["player"], r["duel"]["health"]["worldnet"]) for r in rounds]
+        final = states[-1]
+        summary["duel"] = {"health": [{"player": h.player, "worldnet": h.worldnet} for h in states], "winner": duel.winner(final), "final": final}
+    return summary
 
 
 def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
@@ -265,14 +330,18 @@ def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
     fresh session, answer from the first game's reveals: 25,000 points), so a replay is no
     achievement to rank against games whose photos were drawn at random for their player.
     """
-    games = Game.objects.filter(image_set=image_set, ranked=True, finished_at__isnull=False)
+    games = Game.objects.filter(image_set=image_set, mode=CLASSIC, ranked=True, finished_at__isnull=False)
     return list(games.order_by("-total_points", "finished_at")[:limit])
 
 
 def challenge_results(*, game: Game) -> list[Game]:
-    """Everyone who played these photos: the original game and every finished challenge of it."""
+    """Everyone who played these photos: the original game and every finished challenge of it.
+
+    Duels rank by the health left against worldNET (then by worldNET's, lower first), classic games by points.
+    """
     root_id = game.challenge_of_id or game.pk
-    return list(Game.objects.filter(Q(pk=root_id) | Q(challenge_of_id=root_id), finished_at__isnull=False).order_by("-total_points", "finished_at"))
+    order = ("-player_health", "worldnet_health", "finished_at") if game.mode == DUEL else ("-total_points", "finished_at")
+    return list(Game.objects.filter(Q(pk=root_id) | Q(challenge_of_id=root_id), finished_at__isnull=False).order_by(*order))
 
 
 # --- the round's image ---------------------------------------------------------------------
@@ -303,7 +372,7 @@ def round_attention_bytes(*, round: Round) -> bytes:
     """The round's image with where worldNET looked laid over it. Only after the guess, like the answer."""
     if not round.is_done:
         raise GameError("what worldNET saw is shown after the guess", status=409)
-    prediction = prediction_for(photo_id=round.photo_id)
+    prediction = _prediction_of(round)
     if prediction is None or prediction.heatmap is None:
         raise GameError("worldNET has no map of what it saw for this photo", status=404)
     return attention_jpeg(round_image_bytes(round=round), bytes(prediction.heatmap))
@@ -324,3 +393,122 @@ def jpeg_variant(source: Path, *, seed: bytes) -> bytes:
     # A fresh image from the pixel array: no info dict, EXIF, ICC profile or comment comes along.
     Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
     return buffer.getvalue()
+
+
+# --- duels: worldNET's lock-in, settling a round, the next photo ----------------------------
+
+_lock_draws = random.SystemRandom()
+
+
+def _duel_start(image_set: ImageSet, player_name: str, owner_key: str, seed: int | None) -> Game:
+    """A duel's first round, against the active worldNET, on a photo it has already guessed."""
+    version = active_version()
+    if version is None:
+        raise GameError("worldNET is not ready for a duel yet: no model is active (play Classic meanwhile)", status=409)
+    pool = list(_duel_pool(image_set, version.pk).values_list("id", flat=True))
+    if not pool:
+        raise GameError(f"worldNET has not looked at the photos of {image_set.name} yet: try a duel again in a minute", status=409)
+    return _duel_create(image_set, player_name, owner_key, version, random.Random(seed).choice(pool), challenge_of=None)
+
+
+def _duel_pool(image_set: ImageSet, version_id: int) -> QuerySet[Photo]:
+    """The photos a duel may draw: the game's pool, less those the duel's worldNET has no stored guess for.
+
+    So worldNET always has a guess (and a confidence to lock in by) when a round starts: a duel
+    never waits on a worker. A set whose predictions are still being computed offers fewer photos.
+    """
+    return photo_pool(image_set=image_set).filter(predictions__model_version_id=version_id)
+
+
+def _duel_version_of(root: Game) -> ModelVersion:
+    if root.model_version is None:
+        raise GameError("the worldNET of that duel has been removed: start a duel of your own", status=410)
+    return root.model_version
+
+
+@transaction.atomic
+def _duel_create(image_set: ImageSet, player_name: str, owner_key: str, version: ModelVersion, first_photo_id: int, challenge_of: Game | None) -> Game:
+    game = Game.objects.create(
+        image_set=image_set, player_name=player_name, owner_key=owner_key, mode=DUEL, model_version=version, challenge_of=challenge_of,
+        ranked=challenge_of is None, player_health=duel.START_HEALTH, worldnet_health=duel.START_HEALTH,
+    )
+    Round.objects.create(game=game, index=0, photo_id=first_photo_id, lock_draw=_lock_draws.random())
+    return game
+
+
+def worldnet_locks_at(round: Round) -> datetime | None:
+    """When worldNET locks in its guess for a duel's round: sooner the surer it was (``duel.lock_in_delay_s``).
+
+    None before the round is shown, or when worldNET has no guess for the photo (its version was
+    deleted, or the prediction since): it then never locks in, the player has no countdown, and
+    worldNET scores 0 for the round.
+    """
+    if round.started_at is None or round.lock_draw is None:
+        return None
+    prediction = _prediction_of(round)
+    if prediction is None:
+        return None
+    confidence = float(prediction.top[0][1]) if prediction.top else 0.0
+    return round.started_at + timedelta(seconds=duel.lock_in_delay_s(confidence=confidence, draw=round.lock_draw))
+
+
+def round_state(*, round: Round, now: datetime | None = None) -> dict:
+    """What a duel's open round may tell the player: whether worldNET has locked in, and then the seconds left.
+
+    Nothing else: not where worldNET guessed, nor how sure it was (its lock-in time would say
+    that, so it is not told before it comes), nor its score.
+    """
+    now = now or timezone.now()
+    locks_at = worldnet_locks_at(round)
+    locked = locks_at is not None and now >= locks_at
+    return {"index": round.index, "guessed": round.is_done, "locked": locked, "seconds_left": seconds_left(round, now) if locked else None}
+
+
+def _duel_settle(round: Round, game: Game) -> None:
+    """Scores worldNET's guess, deals the damage, and draws the next round unless the duel is over.
+
+    Runs inside ``guess_submit``'s transaction, with the round locked; the game's row is locked
+    too, so two requests can never deal one round's damage twice.
+    """
+    game = Game.objects.select_for_update().get(pk=game.pk)
+    prediction = _prediction_of(round)
+    worldnet_points = 0
+    if prediction is not None:
+        worldnet_points = geoguessr_points(haversine_km(round.photo.lat, round.photo.lon, prediction.lat, prediction.lon), game.image_set.scale_km)
+    before = duel.Health(game.player_health if game.player_health is not None else duel.START_HEALTH, game.worldnet_health if game.worldnet_health is not None else duel.START_HEALTH)
+    after = duel.after_round(before, player_points=round.points or 0, worldnet_points=worldnet_points, round_number=round.index + 1)
+    round.worldnet_points, round.player_health, round.worldnet_health = worldnet_points, after.player, after.worldnet
+    round.save(update_fields=["worldnet_points", "player_health", "worldnet_health"])
+    Game.objects.filter(pk=game.pk).update(player_health=after.player, worldnet_health=after.worldnet)
+    if after.over:
+        return
+    photo_id = _next_duel_photo(game, round.index + 1)
+    if photo_id is not None:  # None: the set has no photo left, and the duel ends on health
+        Round.objects.create(game=game, index=round.index + 1, photo_id=photo_id, lock_draw=_lock_draws.random())
+
+
+def _next_duel_photo(game: Game, index: int) -> int | None:
+    """The photo of a duel's round ``index``: a challenge's original photo there while it lasts, else one not yet played."""
+    pool = _duel_pool(game.image_set, game.model_version_id).exclude(pk__in=game.rounds.values("photo_id"))
+    if game.challenge_of_id is not None:
+        original = Round.objects.filter(game_id=game.challenge_of_id, index=index).values_list("photo_id", flat=True).first()
+        if original is not None and pool.filter(pk=original).exists():
+            return original
+    ids = list(pool.values_list("id", flat=True))
+    return random.choice(ids) if ids else None
+
+
+def _duel_reveal(round: Round) -> dict:
+    """The round's duel: both scores as dealt, the multiplier, the damage, health before and after, and whether it ended."""
+    number = round.index + 1
+    previous = round.game.rounds.filter(index=round.index - 1).values_list("player_health", "worldnet_health").first() if round.index else None
+    before = duel.Health(*previous) if previous else duel.START
+    hit = duel.damage(player_points=round.points or 0, worldnet_points=round.worldnet_points or 0, round_number=number)
+    after = duel.Health(round.player_health, round.worldnet_health)
+    over = not round.game.rounds.filter(index=round.index + 1).exists()
+    return {
+        "round": number, "multiplier": duel.multiplier(number), "worldnet_points": round.worldnet_points, "start_health": duel.START_HEALTH,
+        "damage": {"player": hit.to_player, "worldnet": hit.to_worldnet},
+        "health_before": {"player": before.player, "worldnet": before.worldnet}, "health": {"player": after.player, "worldnet": after.worldnet},
+        "over": over, "winner": duel.winner(after) if over else None,
+    }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("game/<str:public_id>/guess", views.guess, name="guess"),
     path("game/<str:public_id>/round/<int:index>", views.reveal, name="reveal"),
     path("game/<str:public_id>/round/<int:index>/attention.jpg", views.attention, name="attention"),
+    path("game/<str:public_id>/round/<int:index>/state", views.round_state, name="round_state"),
     path("game/<str:public_id>/summary", views.summary, name="summary"),
     path("challenge/<str:public_id>/", views.challenge, name="challenge"),
     path("round-image/<str:token>", views.image, name="image"),

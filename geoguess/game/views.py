@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from geoguess.game import services
+from geoguess.game import duel, records, services
 from geoguess.game.forms import (
     GUESS_MAX_BYTES,
     ChallengeAcceptForm,
@@ -24,7 +24,8 @@ from geoguess.game.forms import (
     is_token,
     playable_image_sets,
 )
-from geoguess.game.models import ROUNDS_PER_GAME, TIME_LIMITS, Game, Round
+from geoguess.game.health_chart import health_chart
+from geoguess.game.models import DUEL, TIME_LIMITS, Game, Round
 from geoguess.imagesets.services import imageset_coverage_cells
 from worldnet_core import basemap
 
@@ -58,19 +59,26 @@ def home(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 game = services.game_start(
-                    image_set=data["image_set"], player_name=data["player_name"], owner_key=_player_key(request, create=True), time_limit=data["time_limit"]
+                    image_set=data["image_set"], player_name=data["player_name"], owner_key=_player_key(request, create=True), time_limit=data["time_limit"],
+                    mode=data["mode"],
                 )
             except services.GameError as problem:  # e.g. a set with fewer photos than a game needs
                 error = str(problem)
             else:
                 request.session["player_name"] = game.player_name
                 return redirect("game:play", public_id=game.public_id)
-    sets = [{"set": s, "cells": imageset_coverage_cells(image_set=s), "leaders": services.leaderboard(image_set=s, limit=3)} for s in image_sets]
-    return render(
-        request, "game/home.html",
-        {"sets": sets, "time_limits": TIME_LIMITS, "error": error, "player_name": request.session.get("player_name", ""), "map_config": _map_config()},
-        status=400 if error else 200,
-    )
+    sets = [
+        {
+            "set": s, "cells": imageset_coverage_cells(image_set=s), "leaders": services.leaderboard(image_set=s, limit=3),
+            "duel_record": records.worldnet_record(image_set=s), "duel_winners": records.duel_winners(image_set=s, limit=1),
+        }
+        for s in image_sets
+    ]
+    context = {
+        "sets": sets, "time_limits": TIME_LIMITS, "error": error, "player_name": request.session.get("player_name", ""), "map_config": _map_config(),
+        "duel_ready": services.active_version() is not None, "start_health": duel.START_HEALTH,
+    }
+    return render(request, "game/home.html", context, status=400 if error else 200)
 
 
 def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
@@ -101,11 +109,21 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
         "nextUrl": reverse("game:play", args=[public_id]),
         "summaryUrl": reverse("game:summary", args=[public_id]),
         "index": round.index,
-        "rounds": ROUNDS_PER_GAME,
+        "rounds": services.round_limit(game),
         "timeLimit": game.time_limit,
         "secondsLeft": services.seconds_left(round),
+        "mode": game.mode,
     }
-    return render(request, "game/round.html", {"game": game, "round": round, "image_url": reverse("game:image", args=[round.image_token]), "config": config})
+    context: dict = {"game": game, "round": round, "image_url": reverse("game:image", args=[round.image_token]), "config": config}
+    if game.mode == DUEL:
+        # Only whether worldNET has locked in and the seconds left (round_state): never its lock-in time ahead.
+        config.update(stateUrl=reverse("game:round_state", args=[public_id, round.index]), locked=services.round_state(round=round)["locked"], countdown=duel.COUNTDOWN_SECONDS)
+        context["duel"] = {
+            "number": round.index + 1, "multiplier": duel.multiplier(round.index + 1), "start": duel.START_HEALTH,
+            "player": game.player_health, "worldnet": game.worldnet_health,
+            "player_pct": round(100 * game.player_health / duel.START_HEALTH, 1), "worldnet_pct": round(100 * game.worldnet_health / duel.START_HEALTH, 1),
+        }
+    return render(request, "game/round.html", context)
 
 
 @require_GET
@@ -156,38 +174,48 @@ def _guess_body(request: HttpRequest) -> bytes:
 def guess(request: HttpRequest, public_id: str) -> JsonResponse:
     try:
         game = _api_game(request, public_id)  # first: strangers learn nothing from how a body is judged
-        sent = guess_from_json(body=_guess_body(request), content_type=request.content_type or "")
+        sent = guess_from_json(body=_guess_body(request), content_type=request.content_type or "", rounds=services.round_limit(game))
         round = services.guess_submit(game=game, index=sent.index, lat=sent.lat, lon=sent.lon)
         return JsonResponse(services.round_reveal(round=round))
     except (services.GameError, GuessRejected) as problem:
         return _json_error(problem)
 
 
+def _api_round(game: Game, index: int) -> Round:
+    # The bound first: a huge index overflows some databases' integers.
+    round = game.rounds.select_related("photo", "game__image_set").filter(index=index).first() if 0 <= index < services.round_limit(game) else None
+    if round is None:
+        raise services.GameError("no such round", status=404)
+    return round
+
+
 @require_GET
 def reveal(request: HttpRequest, public_id: str, index: int) -> JsonResponse:
     try:
-        game = _api_game(request, public_id)
-        if not 0 <= index < ROUNDS_PER_GAME:  # before the query: a huge index overflows some databases' integers
-            raise services.GameError("no such round", status=404)
-        round = game.rounds.select_related("photo", "game__image_set").filter(index=index).first()
-        if round is None:
-            raise services.GameError("no such round", status=404)
-        return JsonResponse(services.round_reveal(round=round))
+        return JsonResponse(services.round_reveal(round=_api_round(_api_game(request, public_id), index)))
     except services.GameError as problem:
         return _json_error(problem)
+
+
+@require_GET
+def round_state(request: HttpRequest, public_id: str, index: int) -> JsonResponse:
+    """A duel's open round, asked every second: has worldNET locked in, and how long is left (nothing else)."""
+    try:
+        game = _api_game(request, public_id)
+        if game.mode != DUEL:
+            raise services.GameError("only a duel's rounds have a state to ask for", status=404)
+        response = JsonResponse(services.round_state(round=_api_round(game, index)))
+    except services.GameError as problem:
+        return _json_error(problem)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
 def attention(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
     """The round's image with worldNET's activation map over it, after the guess only (409 before)."""
     try:
-        game = _api_game(request, public_id)
-        if not 0 <= index < ROUNDS_PER_GAME:
-            raise services.GameError("no such round", status=404)
-        round = game.rounds.select_related("photo").filter(index=index).first()
-        if round is None:
-            raise services.GameError("no such round", status=404)
-        data = services.round_attention_bytes(round=round)
+        data = services.round_attention_bytes(round=_api_round(_api_game(request, public_id), index))
     except services.GameError as problem:
         return _json_error(problem)
     except FileNotFoundError:
@@ -213,7 +241,13 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
         "challenge_url": request.build_absolute_uri(reverse("game:challenge", args=[(game.challenge_of or game).public_id])),
         "config": {**_map_config(), "rounds": data["rounds"]},
     }
-    return render(request, "game/summary.html", context)
+    if game.mode == DUEL:
+        states = [(h["player"], h["worldnet"]) for h in data["duel"]["health"]]
+        context.update(
+            chart=health_chart(states), start_health=duel.START_HEALTH,
+            duel_winners=records.duel_winners(image_set=game.image_set), worldnet_record=records.worldnet_record(image_set=game.image_set),
+        )
+    return render(request, "game/summary.html" if game.mode != DUEL else "game/duel_summary.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -111,19 +111,23 @@
       .catch(() => { done = false; guessButton.disabled = !marker; showError("The server could not be reached; try again."); });
   }
 
-  /* --- countdown --- */
-  if (cfg.timeLimit && cfg.secondsLeft !== null) {
-    const timer = document.getElementById("timer");
-    const deadline = Date.now() + cfg.secondsLeft * 1000;
+  /* --- countdown: the classic time limit, or a duel's 15 s once worldNET locks in (duel.js) --- */
+  function countdown(secondsLeft, show) {
+    const deadline = Date.now() + secondsLeft * 1000;
     const tick = () => {
       if (done) return;
       const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      timer.textContent = left + " s";
-      timer.classList.toggle("urgent", left <= 10);
-      if (left <= 0) submit(true);
+      show(left);
+      if (left <= 0) submit(true); // the server checks the time again: this only saves the player a click
       else setTimeout(tick, 250);
     };
     tick();
+  }
+  if (cfg.mode === "duel") {
+    GeoDuel.watch(cfg, { isDone: () => done, countdown });
+  } else if (cfg.timeLimit && cfg.secondsLeft !== null) {
+    const timer = document.getElementById("timer");
+    countdown(cfg.secondsLeft, (left) => { timer.textContent = left + " s"; timer.classList.toggle("urgent", left <= 10); });
   }
 
   /* --- the reveal --- */
@@ -195,8 +199,14 @@
     showWorldnet(data, truth);
     refit(); // the reveal panel and the legend took room: Leaflet must learn the map's new size
     const next = document.getElementById("next");
+    // A duel goes on until a side has no health left (or no photo is left): the server says when.
+    const last = data.duel ? data.duel.over : cfg.index + 1 >= cfg.rounds;
+    if (data.duel) {
+      GeoDuel.reveal(data.duel);
+      next.textContent = last ? "See the summary" : "Next round";
+    }
     next.focus({ preventScroll: true });
-    next.onclick = () => { window.location.href = cfg.index + 1 >= cfg.rounds ? cfg.summaryUrl : cfg.nextUrl; };
+    next.onclick = () => { window.location.href = last ? cfg.summaryUrl : cfg.nextUrl; };
     if (window.matchMedia("(max-width: 800px)").matches) mapEl.scrollIntoView({ block: "start" }); // a phone: the map and the scores, not the photo
   }
 
@@ -204,6 +214,12 @@
   function showWorldnet(data, truth, attempt) {
     const thinking = document.getElementById("thinking");
     attempt = attempt || 0;
+    if (!data.worldnet && data.duel) {
+      // A duel settles with the guess: no guess of worldNET's now means none is coming (it scored 0).
+      document.getElementById("ai-km").textContent = "no guess";
+      document.getElementById("ai-points").textContent = GeoFormat.points(0);
+      return;
+    }
     if (!data.worldnet) {
       thinking.hidden = false;
       document.getElementById("ai-km").textContent = "thinking…";

@@ -27,3 +27,11 @@ def km(value: float | None) -> str:
         return "–"
     value = float(value)
     return f"{value:.1f} km" if value < 10 else f"{round(value):,} km"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A share as a whole percentage, as format.js's ``percent``: ``0.625`` -> ``"62%"``; ``None`` -> ``"–"``."""
+    if value is None or value == "":
+        return "–"
+    return f"{round(float(value) * 100)}%"

@@ -1,0 +1,91 @@
+/* A duel's round, beside round.js: the health bars, worldNET locking in (then the countdown), the damage.
+
+   The page never knows when worldNET will lock in: that time follows from how sure it is, which
+   is part of its guess. It asks the server once a second whether it has (stateUrl), and only
+   then learns the seconds left; the server enforces the same deadline. */
+"use strict";
+
+window.GeoDuel = (function () {
+  const strip = document.getElementById("duel-health");
+  const start = Number(strip.dataset.start);
+  const fills = { player: strip.querySelector(".you .fill"), worldnet: strip.querySelector(".ai .fill") };
+  const numbers = { player: document.getElementById("hp-you"), worldnet: document.getElementById("hp-ai") };
+  const share = (health) => Math.max(0, Math.min(100, (100 * health) / start)) + "%";
+
+  // Widths from data attributes: the CSP allows no inline style in the page.
+  for (const fill of Object.values(fills)) fill.style.width = share(Number(fill.dataset.health));
+
+  /* Polls until worldNET locks in (or the player has guessed), then runs round.js's countdown. */
+  function watch(cfg, round) {
+    const lock = document.getElementById("lock");
+    const locked = (secondsLeft) => {
+      lock.classList.add("locked");
+      round.countdown(secondsLeft, (left) => {
+        lock.textContent = "worldNET has locked in: " + left + " s to guess";
+        lock.classList.toggle("urgent", left <= 5);
+      });
+    };
+    let failures = 0;
+    const poll = () => {
+      if (round.isDone()) return;
+      fetch(cfg.stateUrl, { cache: "no-store" })
+        .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+        .then((state) => {
+          failures = 0;
+          if (round.isDone() || state.guessed) return;
+          if (state.locked) locked(state.seconds_left);
+          else setTimeout(poll, 1000);
+        })
+        .catch(() => {
+          failures += 1;
+          lock.textContent = "The server could not be reached; trying again…";
+          setTimeout(poll, Math.min(8000, 1000 * Math.pow(1.5, failures)));
+        });
+    };
+    if (cfg.locked && cfg.secondsLeft !== null) locked(cfg.secondsLeft);
+    else poll();
+  }
+
+  /* Health from before the round to after it, in about a second; the damage in words. */
+  function animate(side, from, to) {
+    const fill = fills[side];
+    fill.classList.remove("animated");
+    fill.style.width = share(from);
+    void fill.offsetWidth; // the start width is laid out before the transition runs
+    fill.classList.add("animated");
+    fill.style.width = share(to);
+    fill.classList.toggle("hit", to < from);
+    const began = performance.now();
+    const step = (now) => {
+      const t = Math.min(1, (now - began) / 1000);
+      numbers[side].textContent = GeoFormat.number(from + (to - from) * t);
+      if (t < 1) requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+
+  function damageText(d) {
+    const times = d.multiplier === 1 ? "" : " (×" + d.multiplier + ")";
+    let text;
+    if (d.damage.worldnet) text = "worldNET loses " + GeoFormat.number(d.damage.worldnet) + " health" + times + ".";
+    else if (d.damage.player) text = "You lose " + GeoFormat.number(d.damage.player) + " health" + times + ".";
+    else text = "Same score: no damage.";
+    if (d.over) {
+      const end = { player: " You win the duel!", worldnet: " worldNET wins the duel.", draw: " The duel ends in a draw." };
+      text += d.health.player > 0 && d.health.worldnet > 0 ? " No photo is left." + end[d.winner] : end[d.winner];
+    }
+    return text;
+  }
+
+  function reveal(d) {
+    animate("player", d.health_before.player, d.health.player);
+    animate("worldnet", d.health_before.worldnet, d.health.worldnet);
+    const line = document.getElementById("duel-damage");
+    line.textContent = damageText(d);
+    line.classList.toggle("won", d.damage.worldnet > 0);
+    line.classList.toggle("lost", d.damage.player > 0);
+    document.getElementById("lock").hidden = true;
+  }
+
+  return { watch, reveal };
+})();
