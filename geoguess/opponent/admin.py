@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -57,12 +58,12 @@ def _table(rows: list[tuple[str, str]]) -> SafeString:
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "model_name", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
-    readonly_fields = ["model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "training_run", "training_arguments"]
-    fields = ["name", "model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "training_run", "training_arguments"]
+    readonly_fields = ["model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "trained_by", "training_run", "training_arguments"]
+    fields = ["name", "model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "trained_by", "training_run", "training_arguments"]
     actions = ["activate"]
 
     def has_add_permission(self, request) -> bool:
-        return False  # versions come from `manage.py train_worldnet`
+        return False  # versions come from training runs (the admin's, or `manage.py train_worldnet`)
 
     @admin.action(description="Activate (and predict every photo)")
     def activate(self, request, queryset):
@@ -100,6 +101,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         )
         return format_html('<table class="metrics"><thead><tr><th>metric</th><th>meaning</th>{}</tr></thead><tbody>{}</tbody></table>', header, rows)
 
+    @admin.display(description="trained by")
+    def trained_by(self, obj: ModelVersion) -> str:
+        runs = [(reverse("admin:opponent_trainingrun_change", args=[run.pk]), f"{run.name} ({run.get_source_display()})") for run in obj.training_runs.all()]
+        return format_html_join(", ", '<a href="{}">{}</a>', runs) if runs else "no training run recorded"
+
     @admin.display(description="training run")
     def training_run(self, obj: ModelVersion) -> str:
         training = obj.training if isinstance(obj.training, dict) else {}
@@ -134,3 +140,7 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# Training runs have a module of their own; importing it registers their admin (and the image set list's Train action).
+from geoguess.opponent import admin_runs  # noqa: E402,F401

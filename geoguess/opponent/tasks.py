@@ -18,3 +18,19 @@ from geoguess.opponent.services import predictions_compute
 )
 def predict_batch(version_id: int, photo_ids: list[int]) -> int:
     return predictions_compute(version_id=version_id, photo_ids=photo_ids)
+
+
+@shared_task(
+    name="geoguess.opponent.tasks.train_run",
+    # Acknowledged when a worker takes it, not when it ends (settings make late the default): a run
+    # outlives the broker's visibility timeout, and a late-acknowledged one would then be handed to
+    # a second worker while the first still trains. A worker that dies mid-run is caught by the
+    # heartbeat sweep instead (see geoguess/opponent/training_runs.py).
+    acks_late=False,
+    reject_on_worker_lost=False,
+    ignore_result=True,
+)
+def train_run(run_id: int) -> str:
+    from geoguess.opponent.training_runs import training_run_execute
+
+    return training_run_execute(run_id=run_id).status

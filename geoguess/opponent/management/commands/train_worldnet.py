@@ -1,25 +1,22 @@
 """``manage.py train_worldnet``: train on the image sets in the database with ``training``'s own program.
 
 Every flag of ``python -m training train`` is accepted (backbone, epochs, holdout,
-device...), because this command reuses its argument parser and calls its ``main``.
+device...), because this command reuses its argument parser and calls its ``main``
+(through ``geoguess.opponent.training_runs``, as the admin's training runs do). The run
+is recorded as a training run, so the admin lists it with the others, live; cancelling
+it there stops it here.
 """
 
 from __future__ import annotations
 
 import argparse
-import secrets
-import tempfile
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.opponent.services import model_version_activate, model_version_register
+from geoguess.opponent.models import TrainingRun
+from geoguess.opponent.training_runs import TrainingInputError, training_flags, training_run_create, training_run_execute
 from training import train as train_program
-from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, write_manifest
-from worldnet_core.models.backbones import PretrainedWeightsMissing
 
 
 class Command(BaseCommand):
@@ -42,30 +39,21 @@ class Command(BaseCommand):
             missing = sorted(set(options["imageset"]) - set(image_sets.values_list("name", flat=True)))
             if missing:
                 raise CommandError(f"no image set called {', '.join(missing)}; there are: {', '.join(ImageSet.objects.values_list('name', flat=True)) or 'none'}")
-        photos = Photo.objects.filter(image_set__in=image_sets)
-        if photos.count() < 10:
-            raise CommandError(f"{photos.count()} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
-        media = Path(settings.MEDIA_ROOT)
-        # The training program's flags alone: Django's own options (stdout, stderr, verbosity...)
-        # are no training arguments, and would be stored in the checkpoint.
+        photos = Photo.objects.filter(image_set__in=image_sets).count()
+        if photos < 10:
+            raise CommandError(f"{photos} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
+        # The training program's flags alone (Django's own options, stdout and verbosity, are none),
+        # with a --config file's values applied here, so the run records the flags it trained with.
         flags = {action.dest for action in train_program.get_args_parser(add_help=False)._actions} - {"help"}
-        train_args = argparse.Namespace(**{k: v for k, v in options.items() if k in flags})
-        name = options["name"] or f"{train_args.model}-{timezone.now():%Y%m%d-%H%M%S}"
-        # The manifest lives beside the originals, so its paths stay inside its folder.
-        manifest_path = media / f".train-{secrets.token_hex(6)}.csv"
-        records = [ImageRecord(p.original, p.lat, p.lon, p.place, p.country, p.group) for p in photos]
-        write_manifest(Manifest(media, records), manifest_path)
+        namespace = train_program.apply_config(argparse.Namespace(**{k: v for k, v in options.items() if k in flags}))
+        arguments = {k: v for k, v in train_program.stored_args(namespace).items() if k in training_flags()}
         try:
-            with tempfile.TemporaryDirectory(prefix="train-") as folder:
-                train_args.data = manifest_path
-                train_args.output = Path(folder) / "model.pt"
-                result = train_program.main(train_args, log=lambda message: self.stdout.write(message))
-                version = model_version_register(name=name, checkpoint=result["checkpoint"])
-        except (PretrainedWeightsMissing, ImageSetError) as error:  # the user's to fix: one line, no traceback
+            run = training_run_create(image_sets=image_sets, arguments=arguments, activate=options["activate"], name=options["name"] or "", source=TrainingRun.Source.SHELL)
+        except TrainingInputError as error:
             raise CommandError(str(error)) from None
-        finally:
-            manifest_path.unlink(missing_ok=True)
-        self.stdout.write(self.style.SUCCESS(f"registered model version {version.name!r}"))
-        if options["activate"]:
-            model_version_activate(version=version)
-            self.stdout.write(self.style.SUCCESS(f"{version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued"))
+        run = training_run_execute(run_id=run.pk, echo=self.stdout.write)
+        if run.status != TrainingRun.Status.SUCCEEDED:  # the user's to fix, or cancelled from the admin: one line, no traceback
+            raise CommandError(f"training run {run.name!r} {run.status}" + (f": {run.error}" if run.error else ""))
+        self.stdout.write(self.style.SUCCESS(f"registered model version {run.model_version.name!r}"))
+        if run.activate:
+            self.stdout.write(self.style.SUCCESS(f"{run.model_version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued"))

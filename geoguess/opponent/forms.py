@@ -1,0 +1,84 @@
+"""The admin's form to start a training run: image sets, the common flags of ``python -m training
+train`` (built from its own parser, so defaults, choices and help text are the program's), activation."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from django import forms
+
+from geoguess.imagesets.models import ImageSet
+from geoguess.opponent.training_runs import training_defaults, training_flags, training_run_name_taken
+
+#: The flags an admin sets here, in this order; the others keep their defaults (the run's page lists all).
+FORM_FLAGS = [
+    "model", "backbone", "epochs", "head_epochs", "batch_size", "lr", "image_size", "test_fraction", "holdout_places",
+    "max_per_place", "interpolation", "retrieval_weight", "seed", "device", "no_pretrained",
+]
+DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
+#: Bounds the parser leaves to the program: (minimum, maximum) for the form's number fields.
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "epochs": (1, None), "head_epochs": (1, None), "batch_size": (1, None), "lr": (1e-7, 10.0), "test_fraction": (0.0, 0.9),
+    "holdout_places": (1, None), "max_per_place": (1, None), "retrieval_weight": (0.0, 1.0), "seed": (0, None),
+}
+
+
+def _label(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def flag_field(action: argparse.Action, default: object) -> forms.Field:
+    """A form field for one parser flag, with its default and help."""
+    common = {"label": _label(action.dest), "help_text": action.help or ""}
+    low, high = BOUNDS.get(action.dest, (None, None))
+    if isinstance(action, argparse._StoreTrueAction):
+        return forms.BooleanField(required=False, initial=bool(default), **common)
+    if action.choices:
+        return forms.ChoiceField(choices=[(choice, choice) for choice in action.choices], initial=default, **common)
+    if action.nargs is not None:  # e.g. --image-size H W
+        initial = " ".join(map(str, default)) if isinstance(default, list) else ""
+        return forms.CharField(required=False, initial=initial, **common)
+    if action.type is int:
+        return forms.IntegerField(required=default is not None, initial=default, min_value=low, max_value=high, **common)
+    if action.type is float:
+        return forms.FloatField(required=default is not None, initial=default, min_value=low, max_value=high, **common)
+    return forms.CharField(required=False, initial=default or "", max_length=100, **common)
+
+
+class TrainingRunForm(forms.Form):
+    image_sets = forms.ModelMultipleChoiceField(queryset=ImageSet.objects.all(), widget=forms.CheckboxSelectMultiple, help_text="train on the photos of these sets")
+    name = forms.CharField(required=False, max_length=120, help_text="of the new model version (default: <model>-<date and time>)")
+    activate = forms.BooleanField(required=False, initial=False, help_text="make the new version worldNET when the run succeeds (queues its predictions for every photo)")
+
+    def __init__(self, *args, initial_arguments: dict[str, object] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        defaults = {**training_defaults(), **(initial_arguments or {})}
+        flags = training_flags()
+        for dest in FORM_FLAGS:
+            self.fields[dest] = flag_field(flags[dest], defaults.get(dest))
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if name and training_run_name_taken(name):
+            raise forms.ValidationError("A model version (or a run that may register one) has this name already.")
+        return name
+
+    def clean_image_size(self) -> list[int] | None:
+        text = self.cleaned_data["image_size"].strip()
+        if not text:
+            return None
+        parts = text.replace(",", " ").replace("x", " ").split()
+        if len(parts) != 2 or not all(part.isdigit() and 16 <= int(part) <= 4096 for part in parts):
+            raise forms.ValidationError("Two whole numbers, height and width in pixels (16 to 4096), e.g. 96 128; or empty for the backbone's.")
+        return [int(part) for part in parts]
+
+    def clean_device(self) -> str | None:
+        device = self.cleaned_data["device"].strip()
+        if device and not DEVICE.fullmatch(device):
+            raise forms.ValidationError("auto, cpu, cuda or cuda:N (e.g. cuda:1); or empty for the worker's WORLDNET_DEVICE.")
+        return device or None  # empty: the worker's WORLDNET_DEVICE, else auto
+
+    def arguments(self) -> dict[str, object]:
+        """The flags this form sets (the others keep the program's defaults)."""
+        return {dest: self.cleaned_data[dest] for dest in FORM_FLAGS}

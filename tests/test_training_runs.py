@@ -1,0 +1,186 @@
+"""Training runs without a worker: the admin's form and pages, the shell's run in the history, the
+redelivery guard, the stale-run sweep, cancelling, and the progress hook. (On a real worker:
+tests/test_training_runs_worker.py.)"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import small_world
+
+
+def _run(image_set, **fields):
+    from geoguess.opponent.models import TrainingRun
+    from geoguess.opponent.training_runs import training_defaults
+
+    run = TrainingRun.objects.create(name=fields.pop("name", "run"), arguments=training_defaults(), **fields)
+    run.image_sets.set([image_set])
+    return run
+
+
+def test_it_builds_the_form_from_the_training_programs_own_parser(db):
+    from geoguess.opponent.forms import FORM_FLAGS, TrainingRunForm
+    from training.train import get_args_parser
+
+    defaults = vars(get_args_parser().parse_args([]))
+    helps = {action.dest: action.help for action in get_args_parser()._actions}
+    form = TrainingRunForm()
+    for dest in FORM_FLAGS:
+        field = form.fields[dest]
+        expected = False if defaults[dest] is None and dest == "no_pretrained" else defaults[dest]
+        assert field.initial in (expected, "" if expected is None else expected), dest
+        assert field.help_text == helps[dest] and field.label == "--" + dest.replace("_", "-")
+    assert form.fields["epochs"].initial == defaults["epochs"] and form.fields["backbone"].initial == defaults["backbone"]
+    assert [choice for choice, _ in form.fields["backbone"].choices] == list(get_args_parser()._option_string_actions["--backbone"].choices)
+
+
+def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, image_set):
+    from geoguess.opponent.models import TrainingRun
+
+    response = admin_client.post("/admin/imagesets/imageset/", {"action": "train_on_image_sets", "_selected_action": [image_set.pk]})
+    assert response.status_code == 302 and response["Location"] == f"/admin/opponent/trainingrun/add/?image_sets={image_set.pk}"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert re.search(rf'<input type="checkbox" name="image_sets" value="{image_set.pk}"[^>]* checked', page), page
+    assert 'name="epochs" value="25"' in page  # the program's default
+
+    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 2, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
+            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0, "activate": "on"}
+    response = admin_client.post("/admin/opponent/trainingrun/add/", form)
+    run = TrainingRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/admin/opponent/trainingrun/{run.pk}/change/"
+    assert run.status == "queued" and run.activate and run.source == "admin" and list(run.image_sets.all()) == [image_set]
+    assert run.arguments["epochs"] == 2 and run.arguments["image_size"] == [48, 64] and run.arguments["holdout_places"] is None
+    assert run.arguments["lr"] == 0.002 and run.arguments["knn_k"] == 10  # flags not on the form keep their defaults
+    assert run.name.startswith("worldnet-")
+
+    page = admin_client.get(response["Location"]).content.decode()
+    assert 'data-progress-url="/admin/opponent/trainingrun/' in page and "Cancel this run" in page
+    assert "queued: waiting for a worker on the training queue" in page and "opponent/training_run.js" in page
+    facts = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/progress.json").json()
+    assert facts["status"] == "queued" and facts["finished"] is False and facts["epoch"] == "–"
+
+
+def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
+    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "nope", "epochs": 0, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
+            "image_size": "48", "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0, "device": "gpu please"}
+    response = admin_client.post("/admin/opponent/trainingrun/add/", form)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"backbone", "epochs", "image_size", "device"}
+
+
+def test_a_version_page_offers_a_run_with_its_flags(admin_client, model_version):
+    page = admin_client.get(f"/admin/opponent/modelversion/{model_version.pk}/change/").content.decode()
+    assert f'/admin/opponent/trainingrun/add/?like={model_version.pk}' in page
+    model_version.training = {"args": {"epochs": 7, "backbone": "compact", "stdout": "<x object at 0x1>"}}
+    model_version.save()
+    page = admin_client.get(f"/admin/opponent/trainingrun/add/?like={model_version.pk}").content.decode()
+    assert 'name="epochs" value="7"' in page
+
+
+def test_the_shell_run_is_recorded_in_the_same_history(admin_client, settings, tmp_path):
+    from django.core.management import call_command
+
+    from geoguess.imagesets.services import imageset_import
+    from geoguess.opponent.models import TrainingRun
+
+    imageset_import(name="Small world", source=small_world(tmp_path / "world", per_city=4))
+    output = io.StringIO()
+    call_command("train_worldnet", name="tiny", epochs=2, head_epochs=2, batch_size=8, image_size=[48, 64], device="cpu", test_fraction=0.25, stdout=output)
+    run = TrainingRun.objects.get()
+    assert run.source == "shell" and run.status == "succeeded" and run.model_version.name == "tiny" and run.deliveries == 1
+    assert run.stage == "done" and run.finished_at >= run.started_at and run.arguments["epochs"] == 2
+    assert "classifier: 2/2 epochs, loss" in run.log and "classifier: 2/2 epochs, loss" in output.getvalue()
+    assert run.model_version.metrics["seen"]["mean_km"] >= 0
+    page = admin_client.get("/admin/opponent/trainingrun/").content.decode()
+    assert "tiny" in page and "shell (train_worldnet)" in page
+    version_page = admin_client.get(f"/admin/opponent/modelversion/{run.model_version.pk}/change/").content.decode()
+    assert f"/admin/opponent/trainingrun/{run.pk}/change/" in version_page
+
+
+@pytest.mark.parametrize("status", ["running", "succeeded", "cancelled"])
+def test_a_redelivered_message_for_a_taken_run_does_nothing(image_set, status):
+    from geoguess.opponent.models import ModelVersion
+    from geoguess.opponent.training_runs import training_run_execute
+
+    run = _run(image_set, status=status)
+    again = training_run_execute(run_id=run.pk)
+    assert again.status == status and again.deliveries == 1 and again.started_at is None and again.log == ""
+    assert not ModelVersion.objects.exists()
+
+
+def test_it_fails_running_runs_whose_heartbeat_stopped(image_set):
+    from geoguess.opponent.training_runs import training_runs_fail_stale
+
+    now = timezone.now()
+    dead = _run(image_set, name="dead", status="running", heartbeat_at=now - timedelta(seconds=301))
+    alive = _run(image_set, name="alive", status="running", heartbeat_at=now - timedelta(seconds=5))
+    done = _run(image_set, name="done", status="succeeded", heartbeat_at=now - timedelta(days=1))
+    assert training_runs_fail_stale(stale_after_s=300) == 1
+    for run in (dead, alive, done):
+        run.refresh_from_db()
+    assert dead.status == "failed" and "no heartbeat for over 300 s" in dead.error and dead.finished_at is not None
+    assert alive.status == "running" and done.status == "succeeded"
+
+
+def test_cancelling_a_queued_run_ends_it_and_a_running_one_is_asked_to_stop(admin_client, image_set):
+    from geoguess.opponent.training_runs import training_run_execute
+
+    queued = _run(image_set, name="queued")
+    running = _run(image_set, name="running", status="running", heartbeat_at=timezone.now())
+    admin_client.post(f"/admin/opponent/trainingrun/{queued.pk}/cancel/")
+    admin_client.post(f"/admin/opponent/trainingrun/{running.pk}/cancel/")
+    queued.refresh_from_db()
+    running.refresh_from_db()
+    assert queued.status == "cancelled" and queued.finished_at is not None
+    assert running.status == "running" and running.cancel_requested
+    assert training_run_execute(run_id=queued.pk).status == "cancelled"  # its message, arriving later, does nothing
+    assert admin_client.get(f"/admin/opponent/trainingrun/{queued.pk}/cancel/").status_code == 405
+
+
+def test_the_monitor_records_stage_epoch_loss_and_eta_and_stops_a_cancelled_run(image_set):
+    from geoguess.opponent.run_monitor import RunMonitor, TrainingCancelled
+    from training.engine import Progress
+
+    run = _run(image_set, status="running", heartbeat_at=timezone.now() - timedelta(minutes=1))
+    monitor = RunMonitor(run.pk, every_s=0, threaded=False)  # writes at every step
+    stage = Progress(total=4, desc="classifier", unit="epochs", bars=False, log=None, hook=monitor.hook)
+    stage.started -= 10  # ten seconds into the stage
+    stage.update(loss=2.5)
+    Progress(total=2, desc="classifier epoch 2", unit="batches", bars=False, log=None, hook=monitor.hook).update(loss=2.25)
+    monitor.log("a line")
+    monitor.stop()
+    run.refresh_from_db()
+    assert (run.stage, run.epoch, run.epochs, run.loss) == ("classifier", 1, 4, 2.25)
+    assert run.stage_fraction == pytest.approx(1.5 / 4)
+    assert run.eta_seconds == pytest.approx(10 * 2.5 / 1.5, rel=0.05)
+    assert run.log == "a line\n" and run.heartbeat_at > timezone.now() - timedelta(seconds=5)
+
+    type(run).objects.filter(pk=run.pk).update(cancel_requested=True)
+    with pytest.raises(TrainingCancelled):  # the write that reads the flag, then the next step stops
+        for _ in range(2):
+            stage.update(loss=2.0)
+
+
+def test_raising_from_the_hook_stops_training_before_a_checkpoint(tmp_path):
+    from training.train import get_args_parser, main
+
+    world = small_world(tmp_path / "world", per_city=3)
+    steps: list[str] = []
+
+    def hook(progress):
+        steps.append(f"{progress.desc} {progress.done}/{progress.total} {progress.unit}")
+        if progress.unit == "batches" and progress.done == 1:
+            raise KeyboardInterrupt  # anything raised stops it; the runs raise TrainingCancelled
+
+    args = get_args_parser().parse_args(["--data", str(world), "--epochs", "3", "--head-epochs", "2", "--batch-size", "4", "--image-size", "32", "48",
+                                         "--device", "cpu", "--no-progress", "--output", str(tmp_path / "model.pt")])
+    with pytest.raises(KeyboardInterrupt):
+        main(args, log=lambda line: None, hook=hook)
+    assert not (tmp_path / "model.pt").exists()
+    assert steps[0].startswith("loading training images 0/") and "classifier 0/3 epochs" in steps and re.fullmatch(r"classifier epoch 1 1/\d+ batches", steps[-1])
