@@ -388,3 +388,58 @@ def test_it_answers_unknown_and_overlong_ids_and_round_indexes_with_404(owner):
     for path in (f"/game/{'a' * 5000}/", f"/game/{'a' * 5000}/summary", f"/challenge/{'a' * 5000}/", f"/round-image/{'a' * 5000}", "/game/%00/", "/challenge/%00/"):
         assert client.get(path).status_code == 404, path
     assert client.get(f"/game/{'a' * 5000}/round/0").json() == {"error": "no such game"}
+
+
+# --- duels: the same tables against a duel's endpoints --------------------------------------
+
+
+@pytest.fixture
+def duel_owner(image_set, model_version) -> tuple[Client, Game]:
+    """A session with a duel at round 0, shown."""
+    client = hostile_client()
+    response = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "time_limit": 0, "mode": "duel"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    game = Game.objects.get(public_id=response["Location"].split("/")[2])
+    assert client.get(f"/game/{game.public_id}/").status_code == 200
+    return client, game
+
+
+def test_it_answers_hostile_duel_requests_with_4xx(duel_owner, owner):
+    client, game = duel_owner
+    _, classic, _ = owner
+    failures: list[str] = []
+    for who, c in {"owner": client, "stranger": hostile_client()}.items():
+        for bad in HOSTILE_IDS:
+            response = c.get(f"/game/{bad}/round/0/state")
+            check(failures, f"{who} GET state of {short(bad)}", response, api=True)
+            if not 400 <= response.status_code < 500:
+                failures.append(f"{who} GET state of {short(bad)}: {response.status_code}")
+        for bad in HOSTILE_INDEXES + ["1", "2"]:
+            response = c.get(f"/game/{game.public_id}/round/{bad}/state")
+            check(failures, f"{who} state round {short(bad)}", response, api=True)
+            if response.status_code not in (403, 404):
+                failures.append(f"{who} state round {short(bad)}: {response.status_code}, expected 403 or 404")
+        for method in ("post", "put", "delete"):
+            check(failures, f"{who} {method.upper()} state", getattr(c, method)(f"/game/{game.public_id}/round/0/state"))
+        for body, content_type in hostile_guess_bodies():
+            response = c.post(f"/game/{game.public_id}/guess", body, content_type=content_type)
+            check(failures, f"{who} duel guess {short(body)}", response, api=True)
+            if response.status_code == 200:
+                failures.append(f"{who} duel guess {short(body)} was accepted")
+    # A classic game has no round state; a duel's round beyond those drawn is no round.
+    assert client.get(f"/game/{classic.public_id}/round/0/state").status_code in (403, 404)
+    assert post_guess(client, game, {"index": 1, "lat": 1.0, "lon": 1.0}).json() == {"error": "index must be a round number from 0 to 0"}
+    assert not failures, "\n".join(failures)
+    assert not game.rounds.get(index=0).is_done, "a hostile guess was stored"
+
+
+def test_it_answers_hostile_modes_with_a_form_error(image_set, model_version):
+    client = hostile_client()
+    failures: list[str] = []
+    for bad in HOSTILE_FORM_VALUES + ["Duel", "DUEL", "duel ", "classic\x00"]:
+        response = client.post("/", {"image_set": image_set.pk, "player_name": "Ann", "time_limit": 0, "mode": bad})
+        check(failures, f"POST / mode={short(bad)}", response)
+        if response.status_code == 302 and bad != "":  # nothing sent is a classic game, like the first button
+            failures.append(f"POST / mode={short(bad)}: started a game")
+    assert not failures, "\n".join(failures)
+    assert Game.objects.count() == 1 and Game.objects.get().mode == "classic"

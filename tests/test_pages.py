@@ -236,3 +236,103 @@ def test_after_the_guess_the_reveal_shows_what_worldnet_looked_at(client, image_
     assert difference > 10  # the map is laid over the photo, not the photo again
     other = Client()
     assert other.get(f"/game/{game.public_id}/round/0/attention.jpg").status_code == 403  # not another player's
+
+
+# --- duels over HTTP ------------------------------------------------------------------------
+
+
+def start_duel(client: Client, image_set, name="Dee") -> Game:
+    response = client.post("/", {"image_set": image_set.pk, "player_name": name, "time_limit": 0, "mode": "duel"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return Game.objects.get(public_id=response["Location"].split("/")[2])
+
+
+def test_home_offers_classic_and_a_duel_once_worldnet_is_active(client, image_set):
+    page = client.get("/").content.decode()
+    assert 'value="classic">Classic' in page and re.search(r'value="duel" disabled>Duel worldNET<', page)
+    response = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "time_limit": 0, "mode": "duel"})
+    assert response.status_code == 409 and "no model is active" in response.content.decode()
+
+
+def test_nothing_a_duel_round_exposes_before_the_guess_reveals_worldnets_guess_or_the_answer(client, image_set, model_version):
+    from datetime import timedelta
+
+    from geoguess.game import duel, services
+
+    game = start_duel(client, image_set)
+    round = game.rounds.get(index=0)
+    photo = round.photo
+    prediction = Prediction.objects.get(photo=photo)
+    page = client.get(f"/game/{game.public_id}/")
+    html = page.content.decode()
+    image_url = re.search(r'<img id="street" src="([^"]+)"', html).group(1)
+    image = client.get(image_url)
+    state_before = client.get(f"/game/{game.public_id}/round/0/state")
+    round.refresh_from_db()
+    # worldNET has locked in (the round began 20 s ago): the player may learn that, and the seconds left, and nothing more.
+    game.rounds.filter(index=0).update(started_at=round.started_at - timedelta(seconds=20))
+    state_after = client.get(f"/game/{game.public_id}/round/0/state")
+    page_after = client.get(f"/game/{game.public_id}/")
+    reveal = client.get(f"/game/{game.public_id}/round/0")
+    attention = client.get(f"/game/{game.public_id}/round/0/attention.jpg")
+    summary = client.get(f"/game/{game.public_id}/summary")
+    exposed = {
+        "page": html + str(dict(page.items())),
+        "page once worldNET locked in": page_after.content.decode(),
+        "image url": image_url,
+        "image headers": str(dict(image.items())),
+        "image bytes": image.content.decode("latin-1"),
+        "round state": state_before.content.decode() + str(dict(state_before.items())),
+        "round state once locked in": state_after.content.decode(),
+        "reveal before the guess": reveal.content.decode(),
+        "what worldNET saw, before the guess": attention.content.decode("latin-1"),
+        "summary before the end": summary.content.decode() + str(dict(summary.items())),
+    }
+    confidence = prediction.top[0][1]
+    delay = duel.lock_in_delay_s(confidence=confidence, draw=round.lock_draw)
+    secrets = {photo.place, photo.country, photo.original, photo.served, f"{confidence:.3f}", repr(confidence), f"{delay:.2f}", repr(delay)}
+    for value in (photo.lat, photo.lon, prediction.lat, prediction.lon):
+        secrets |= {f"{value:.1f}", f"{value:.2f}", f"{value:.4f}", repr(value)}
+    secrets |= {name for name, _ in prediction.top[:3]}
+    for where, text in exposed.items():
+        for secret in secrets:
+            if where == "image bytes" and len(secret) < 5:
+                continue  # short strings turn up by chance in compressed pixels
+            assert secret not in text, f"{secret!r} is in the {where}"
+    assert state_before.json() == {"index": 0, "guessed": False, "locked": False, "seconds_left": None}
+    after = state_after.json()
+    assert set(after) == {"index", "guessed", "locked", "seconds_left"} and after["locked"] is True
+    assert after["seconds_left"] == pytest.approx(max(0.0, duel.COUNTDOWN_SECONDS - (20 - delay)), abs=2)
+    assert state_after["Cache-Control"] == "private, no-store"
+    assert reveal.status_code == 409 and attention.status_code == 409 and summary.status_code == 302
+    assert services.round_state(round=game.rounds.get(index=0))["locked"] is True
+    assert Client().get(f"/game/{game.public_id}/round/0/state").status_code == 403  # not another player's
+
+
+def test_it_plays_a_whole_duel_over_http_and_shows_its_records(client, image_set, model_version):
+    game = start_duel(client, image_set)
+    index = 0
+    while True:
+        page = client.get(f"/game/{game.public_id}/")
+        if page.status_code == 302:
+            break
+        assert f"Duel round <strong>{index + 1}</strong>" in page.content.decode()
+        reveal = guess(client, game, index, 10.0, 20.0).json()
+        assert reveal["duel"]["round"] == index + 1 and reveal["worldnet"] is not None
+        index += 1
+        assert index <= 12
+    game.refresh_from_db()
+    assert reveal["duel"]["over"] is True and game.finished_at is not None
+    assert min(game.player_health, game.worldnet_health) == 0 or index == 12
+    summary = client.get(f"/game/{game.public_id}/summary").content.decode()
+    assert 'id="health-chart"' in summary and summary.count("<polyline") == 2
+    assert "Duel records: Small world" in summary and "worldNET has won" in summary
+    assert f"/challenge/{game.public_id}/" in summary
+    home = client.get("/").content.decode()
+    assert "of its duels (" in home
+    other = Client()
+    assert "Accept the duel" in other.get(f"/challenge/{game.public_id}/").content.decode()
+    response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
+    replay = Game.objects.get(public_id=response["Location"].split("/")[2])
+    assert replay.mode == "duel" and replay.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
+    assert other.get(f"/game/{replay.public_id}/").status_code == 200

@@ -50,7 +50,7 @@ def _map_config() -> dict:
 @require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
 def home(request: HttpRequest) -> HttpResponse:
     image_sets = playable_image_sets()
-    error = ""
+    error, status = "", 400
     if request.method == "POST":
         form = GameStartForm(request.POST, image_sets=image_sets)
         if not form.is_valid():
@@ -62,8 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
                     image_set=data["image_set"], player_name=data["player_name"], owner_key=_player_key(request, create=True), time_limit=data["time_limit"],
                     mode=data["mode"],
                 )
-            except services.GameError as problem:  # e.g. a set with fewer photos than a game needs
-                error = str(problem)
+            except services.GameError as problem:  # e.g. a set with fewer photos than a game needs, a duel with no worldNET
+                error, status = str(problem), problem.status
             else:
                 request.session["player_name"] = game.player_name
                 return redirect("game:play", public_id=game.public_id)
@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "sets": sets, "time_limits": TIME_LIMITS, "error": error, "player_name": request.session.get("player_name", ""), "map_config": _map_config(),
         "duel_ready": services.active_version() is not None, "start_health": duel.START_HEALTH,
     }
-    return render(request, "game/home.html", context, status=400 if error else 200)
+    return render(request, "game/home.html", context, status=status if error else 200)
 
 
 def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
@@ -121,7 +121,6 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
         context["duel"] = {
             "number": round.index + 1, "multiplier": duel.multiplier(round.index + 1), "start": duel.START_HEALTH,
             "player": game.player_health, "worldnet": game.worldnet_health,
-            "player_pct": round(100 * game.player_health / duel.START_HEALTH, 1), "worldnet_pct": round(100 * game.worldnet_health / duel.START_HEALTH, 1),
         }
     return render(request, "game/round.html", context)
 
