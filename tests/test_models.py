@@ -13,7 +13,7 @@ import torch
 from tests.services import REPO
 from worldnet_core.checkpoint import CheckpointError, load_model, save_checkpoint
 from worldnet_core.demo_world import PAPER_CITIES, generate_world
-from worldnet_core.device import select_device
+from worldnet_core.device import cpu_has_native_bf16, select_device
 from worldnet_core.land import is_land
 from worldnet_core.models import create_model, list_models
 from worldnet_core.models.backbones import TORCHVISION_BACKBONES, create_backbone
@@ -180,6 +180,18 @@ def test_it_chooses_the_device_automatically_and_on_request(monkeypatch):
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             select_device("cuda")
+
+
+def test_mixed_precision_on_a_cpu_only_where_it_computes_bf16_natively(tmp_path):
+    """bf16 autocast halves training time on AVX-512 BF16 / AMX CPUs and slows emulating ones."""
+    flags = "fpu sse sse2 avx2 avx512f avx512bw"
+    (tmp_path / "emulating").write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    (tmp_path / "native").write_text(f"processor\t: 0\nflags\t\t: {flags} avx512_bf16\n")
+    (tmp_path / "amx").write_text(f"processor\t: 0\nflags\t\t: {flags} amx_bf16 amx_tile\n")
+    assert not cpu_has_native_bf16(str(tmp_path / "emulating"))
+    assert cpu_has_native_bf16(str(tmp_path / "native"))
+    assert cpu_has_native_bf16(str(tmp_path / "amx"))
+    assert not cpu_has_native_bf16(str(tmp_path / "absent"))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from tqdm import tqdm
 
+from worldnet_core.device import mixed_precision_available
 from worldnet_core.geo import haversine_loss
 from worldnet_core.images import load_images, to_float
 from worldnet_core.manifest import Manifest
@@ -58,12 +59,22 @@ class TrainSettings:
     workers: int = 0
     seed: int = 0
     device: torch.device = torch.device("cpu")
-    amp: bool = True  # mixed precision where the device has it (CUDA)
+    amp: bool = True  # bf16 mixed precision where the device computes it natively (CUDA, CPUs with AVX-512 BF16)
     progress: bool = True
     #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
     label_smoothing_km: float = 0.0
     #: Told of every step of every loop (see ``ProgressHook``): a live view, a cancel check.
     hook: ProgressHook | None = None
+
+
+def uses_mixed_precision(settings: TrainSettings) -> bool:
+    """Whether the backbones train under bf16 autocast (``amp`` on, and the device computes bf16)."""
+    return settings.amp and mixed_precision_available(settings.device)
+
+
+def precision_note(settings: TrainSettings) -> str:
+    """For a log's device line: says when training runs in bf16 mixed precision."""
+    return ", bf16 mixed precision" if uses_mixed_precision(settings) else ""
 
 
 # --- progress ------------------------------------------------------------------------
@@ -217,7 +228,7 @@ def train_one_epoch(
         loader.sampler.set_epoch(epoch)
     device = settings.device
     generator = torch.Generator().manual_seed(settings.seed * 1000 + epoch)
-    use_amp = settings.amp and device.type == "cuda"
+    use_amp = uses_mixed_precision(settings)
     total, count = 0.0, 0
     # The batch bar sits under the stage's epoch bar and vanishes when the epoch ends; in a
     # log, batches are too many to list (the epoch lines say enough) unless an epoch is slow.
@@ -227,12 +238,15 @@ def train_one_epoch(
     )
     for inputs, targets in loader:
         inputs, targets = inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
-        if inputs.dtype == torch.uint8:
+        images = inputs.dtype == torch.uint8
+        if images:
             inputs = to_float(inputs)
             if augment_images:
                 inputs = augment(inputs, generator)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            loss = loss_fn(stage(inputs), targets)
+        # bf16 only where a backbone sees images: a head mixing centroids in bf16 would round
+        # its guesses to some 25 km (bf16 keeps 8 bits of a unit vector's coordinates).
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp and images):
+            loss = loss_fn(stage(inputs).float(), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.float().backward()
         optimizer.step()

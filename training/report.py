@@ -29,7 +29,7 @@ from worldnet_core.models.backbones import DEFAULT_SIZES
 from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
 from training import train as train_program
-from training.engine import Evaluation, classifier_probs, evaluate, fit_bank, fit_interpolation, load_data
+from training.engine import Evaluation, classifier_probs, evaluate, fit_bank, fit_interpolation, load_data, precision_note, uses_mixed_precision
 
 MODELS = ("mean", "random", "guess", "regression", "knn", "worldnet")
 
@@ -300,7 +300,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     size = tuple(args.image_size) if args.image_size else DEFAULT_SIZES[args.backbone]
     train = load_data(splits.train, size, progress=settings.progress, desc="training images")
     tests = {"seen": load_data(splits.seen_test, size, progress=settings.progress, desc="seen test images"), "unseen": load_data(splits.unseen_test, size, progress=settings.progress, desc="unseen test images")}
-    log(f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and {len(tests['unseen'])} unseen test images; device {settings.device}")
+    log(f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and {len(tests['unseen'])} unseen test images; device {settings.device}{precision_note(settings)}")
 
     out = Path(args.out)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -349,7 +349,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     report["config"].update(
         {
             "data": str(args.data), "backbone": args.backbone, "backbone_pretrained": pretrained, "image_size": list(size), "epochs": args.epochs,
-            "head_epochs": args.head_epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "device": str(settings.device),
+            "head_epochs": args.head_epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "device": str(settings.device), "mixed_precision": uses_mixed_precision(settings),
             "test_fraction": args.test_fraction, "holdout": splits.holdout, "train_images": len(train), "seen_places": len(set(train.places)),
             "seen_test_images": len(tests["seen"]), "unseen_test_images": len(tests["unseen"]), "scale_km": splits.scale_km,
             "metric_keys": list(METRIC_KEYS), "model_seconds": seconds, "seconds": time.perf_counter() - started,

@@ -29,7 +29,7 @@ from worldnet_core.models.clustering import make_centroids
 from worldnet_core.models.worldnet import INTERPOLATIONS
 from worldnet_core.readers import read_imageset
 from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
-from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data
+from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data, precision_note, uses_mixed_precision
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
 
@@ -51,7 +51,7 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of splits, initialisation and batches (default 0)")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N (default: WORLDNET_DEVICE, else auto)")
     parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0: images are already in memory)")
-    parser.add_argument("--no-amp", action="store_true", help="no mixed precision on GPU")
+    parser.add_argument("--no-amp", action="store_true", help="no bf16 mixed precision (on by default on GPUs and on CPUs with native bf16)")
     parser.add_argument("--test-fraction", type=float, default=0.3, help="share of each seen place's images held out for testing (default 0.3)")
     parser.add_argument("--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)")
     parser.add_argument("--holdout-list", type=Path, default=None, help="file naming the places to hold out, one per line (e.g. a demo world's unseen_places.txt)")
@@ -237,7 +237,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     started = time.perf_counter()
     manifest = read_imageset(args.data)
     splits = make_splits(manifest, args)
-    log(f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and {len(splits.unseen_test or [])} unseen; device {settings.device}")
+    log(f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and {len(splits.unseen_test or [])} unseen; device {settings.device}{precision_note(settings)}")
     for note in splits.train.notes:
         log(note)
     size = tuple(args.image_size) if args.image_size else None
@@ -254,7 +254,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
             log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     if is_main_process():
-        training = {"args": stored_args(args), "backbone_weights": started_from, "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
+        training = {"args": stored_args(args), "backbone_weights": started_from, "mixed_precision": uses_mixed_precision(settings), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
         save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
         log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
     return {"checkpoint": output, "metrics": metrics, "model": model}
