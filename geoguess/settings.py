@@ -135,6 +135,10 @@ IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 20 * 1024**3)
 #: Most one zip entry (over 16 MiB) may expand, and the whole archive, as uncompressed / compressed.
 IMPORT_MAX_ENTRY_RATIO = env_int("IMPORT_MAX_ENTRY_RATIO", 200)
 IMPORT_MAX_TOTAL_RATIO = env_int("IMPORT_MAX_TOTAL_RATIO", 50)
+#: Import jobs (on the ``imports`` queue): a running job's worker writes a heartbeat this often (seconds);
+#: four missed beats and another delivery takes the job over, up to IMPORT_MAX_ATTEMPTS attempts in all.
+IMPORT_HEARTBEAT_SECONDS = env_int("IMPORT_HEARTBEAT_SECONDS", 10)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3)
 #: Seconds of network slack allowed after a round's time limit.
 GUESS_GRACE_SECONDS = env_int("GUESS_GRACE_SECONDS", 3)
 #: Photos per prediction task.
@@ -188,7 +192,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Exact names win over patterns: training runs go to the `training` queue (GPU workers), the
 # opponent's other tasks to `inference`.
-CELERY_TASK_ROUTES = {"geoguess.opponent.tasks.train_run": {"queue": "training"}, "geoguess.opponent.tasks.*": {"queue": "inference"}}
+CELERY_TASK_ROUTES = {"geoguess.opponent.tasks.train_run": {"queue": "training"}, "geoguess.opponent.tasks.*": {"queue": "inference"}, "geoguess.imagesets.tasks.*": {"queue": "imports"}}
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged goes back to the queue after this many seconds

@@ -44,7 +44,15 @@ def import_via(via: str, case: Case, tmp_path: Path, client=None) -> str | None:
         return None
     response = client.post(ADD_URL, {"name": "Corpus", "description": "", "kind": "auto", "archive": SimpleUploadedFile("set.zip", data, content_type="application/zip")})
     assert response.status_code in (200, 302), response.status_code
-    return None if response.status_code == 302 else response.content.decode()
+    if response.status_code == 200:
+        return response.content.decode()  # refused in the upload itself (the name, not a zip)
+    from geoguess.imagesets.jobs import import_job_run
+    from geoguess.imagesets.models import ImportJob
+
+    job = ImportJob.objects.get(name="Corpus")  # queued by the upload; run here as a worker would
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    return None if job.status == "succeeded" else client.get(response["Location"]).content.decode()  # the job's page lists the problems
 
 
 def left_behind(settings, private_tmp: Path) -> list[Path]:
@@ -56,7 +64,9 @@ def left_behind(settings, private_tmp: Path) -> list[Path]:
 def test_a_bad_upload_is_refused_whole_naming_file_and_row(case: Case, via: str, admin_client, settings, tmp_path, private_tmp):
     shown = import_via(via, case, tmp_path, admin_client)
     assert shown is not None, f"{case.name} was imported"
-    for expected in case.refused_with:
+    # The admin's upload checks only that it was given a zip, in its own words; the readers do the rest.
+    refused_with = ["set.zip: is not a zip file"] if via == "admin" and case.name == "not-a-zip" else case.refused_with
+    for expected in refused_with:
         assert (expected if via == "command" else escape(expected)) in shown, shown[:3000] if via == "command" else _errors(shown)
     assert "Traceback" not in shown and str(tmp_path) not in shown and "/tmp/" not in shown  # no server paths
     assert ImageSet.objects.count() == 0 and Photo.objects.count() == 0
@@ -117,7 +127,12 @@ def test_an_upload_whose_own_name_no_file_system_holds_still_imports(admin_clien
 
     name = "é" * 200 + ".zip"  # 200 characters Django lets through, 404 bytes no file system takes
     response = admin_client.post(ADD_URL, {"name": "Long name", "description": "", "kind": "auto", "archive": SimpleUploadedFile(name, labelled_zip(), content_type="application/zip")})
-    assert response.status_code == 302 and ImageSet.objects.get(name="Long name").photos.count() == 5
+    assert response.status_code == 302
+    from geoguess.imagesets.jobs import import_job_run
+    from geoguess.imagesets.models import ImportJob
+
+    import_job_run(job_id=ImportJob.objects.get(name="Long name").pk)  # as a worker would
+    assert ImageSet.objects.get(name="Long name").photos.count() == 5
 
 
 @pytest.mark.parametrize("length", [70_000, 200_000], ids=["over-our-limit", "over-pythons-limit"])

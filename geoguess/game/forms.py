@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from geoguess.game import services
 from geoguess.game.models import CLASSIC, MODES, ROUNDS_PER_GAME, TIME_LIMITS
@@ -75,11 +75,11 @@ class ChallengeAcceptForm(_PlayerNameForm):
 
 
 def playable_image_sets() -> QuerySet[ImageSet]:
-    """Image sets with enough photos for a game, with their ``photo_count``.
+    """Image sets with enough enabled photos for a game, with their ``photo_count`` (enabled photos).
 
-    Imports refuse smaller sets; this keeps one that shrank (photos deleted) from being offered.
+    Imports refuse smaller sets; this keeps one that shrank (photos deleted or disabled) from being offered.
     """
-    return ImageSet.objects.annotate(photo_count=Count("photos")).filter(photo_count__gte=ROUNDS_PER_GAME)
+    return ImageSet.objects.playable()
 
 
 def first_error(form: forms.Form) -> str:

@@ -42,7 +42,7 @@ class GameError(Exception):
 
 def photo_pool(*, image_set: ImageSet) -> QuerySet[Photo]:
     """The photos a game of ``image_set`` may draw, classic or duel: the one place that says which."""
-    return image_set.photos.all()
+    return image_set.photos.enabled()  # not those an admin disabled
 
 
 def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None, mode: str = CLASSIC) -> Game:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -19,13 +21,17 @@ from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
 from worldnet_core.manifest import ImageSetError, Manifest, Problem
 from worldnet_core.readers import ArchiveLimits, Limits, read_imageset
-from worldnet_core.readers.records import text_field
+from worldnet_core.readers.records import rows_checked, text_field
 
 logger = logging.getLogger(__name__)
 
 SERVED_JPEG_QUALITY = 85
-#: Called as ``progress(stage, done, total)`` while an import stores its photos.
+#: Called as ``progress(stage, done, total)`` while an import runs: stages ``unpacking`` (0, 0),
+#: ``checking`` and ``storing`` (photos done, photos in all), ``saving`` (total, total).
 Progress = Callable[[str, int, int], None]
+#: Photos stored at once: Pillow decodes, resizes and encodes without holding the GIL, so threads
+#: use every core of a worker for the longest stage of an import of camera-size photos.
+STORE_THREADS = min(8, os.cpu_count() or 1)
 
 
 def _media(relative: str) -> Path:
@@ -36,7 +42,11 @@ def encode_served_image(original: Path, target: Path, max_side: int) -> None:
     """A JPEG re-encoded from pixels alone: upright, at most ``max_side``, no EXIF or other metadata."""
     with Image.open(original) as image:
         if image.format == "JPEG":
-            image.draft("RGB", (max_side, max_side))  # decode at the scale we keep: a 12 MP photo 4x faster
+            # Decode at the smallest scale still at least the size we keep (a 12 MP photo 2-4x faster).
+            # The box has the photo's shape: draft() keeps both sides at least the box's.
+            width, height = image.size
+            ratio = min(1.0, max_side / max(width, height))
+            image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
         upright = upright_rgb(image)
     upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,12 +88,21 @@ def imageset_name_check(name: str) -> str:
     return name
 
 
-def imageset_import(*, name: str, source: Path, kind: str = "auto", description: str = "", progress: Progress | None = None) -> ImageSet:
+def import_folders(token: str) -> list[str]:
+    """The two folders (relative to MEDIA_ROOT) that the import with folder token ``token`` writes to."""
+    return [f"originals/{token}", f"served/{token}"]
+
+
+def imageset_import(
+    *, name: str, source: Path, kind: str = "auto", description: str = "", progress: Progress | None = None, token: str | None = None
+) -> ImageSet:
     """Reads ``source`` (folder, zip or CSV), keeps the originals, writes served copies, saves.
 
     All or nothing: on any failure it raises ``ImageSetError`` (and no other exception)
     with every problem found, and removes exactly what this import wrote: each import
-    writes under ``originals/<its own random folder>/``, so two imports never share a file.
+    writes under ``originals/<token>/`` and ``served/<token>/`` (``import_folders``), a random
+    token of its own unless the caller gives one (an import job does, so that a later attempt
+    can remove what a killed one left), so two imports never share a file.
     The name is checked before any work and again, atomically, by the database.
     Queues worldNET's predictions after commit when a model is active.
     """
@@ -93,36 +112,62 @@ def imageset_import(*, name: str, source: Path, kind: str = "auto", description:
     if "\0" in description:
         raise ImageSetError([Problem("description", "holds a NUL character")])
     source = Path(source)
-    storage = f"originals/{secrets.token_hex(8)}"
-    served_written: list[Path] = []
+    token = token or secrets.token_hex(8)
+    storage, served_folder = import_folders(token)
+    report: Progress = progress or (lambda stage, done, total: None)
     try:
         with tempfile.TemporaryDirectory(prefix="imageset-") as unpack:
-            manifest = read_imageset(source, dest=Path(unpack) / "unpacked", kind=kind, limits=import_limits(storage), archive_limits=import_archive_limits())
+            report("unpacking", 0, 0)
+            reset = rows_checked.set(lambda done, total: report("checking", done, total))
+            try:
+                manifest = read_imageset(source, dest=Path(unpack) / "unpacked", kind=kind, limits=import_limits(storage), archive_limits=import_archive_limits())
+            finally:
+                rows_checked.reset(reset)
             if len(manifest) < ROUNDS_PER_GAME:
                 raise ImageSetError([Problem(source.name, f"holds {len(manifest)} photo{'s' * (len(manifest) != 1)}; a game needs at least {ROUNDS_PER_GAME}")])
-            photos = []
-            for done, record in enumerate(manifest, start=1):
-                original = f"{storage}/{record.path}"
-                served = f"served/{secrets.token_hex(16)}.jpg"
-                _media(original).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(manifest.absolute_path(record), _media(original))
-                served_written.append(_media(served))
-                encode_served_image(_media(original), _media(served), settings.SERVED_IMAGE_MAX_SIDE)
-                photos.append(Photo(original=original, served=served, lat=record.lat, lon=record.lon, place=record.place, country=record.country, group=record.group))
-                if progress:
-                    progress("storing", done, len(manifest))
+            unpacked = Path(manifest.root).resolve().is_relative_to(Path(unpack).resolve())  # a zip's images: ours to move
+            photos = _store(manifest, storage, served_folder, moved=unpacked, report=report)
+        report("saving", len(photos), len(photos))
         image_set = _save(name, description, source, storage, manifest, photos)
     except ImageSetError:
-        _remove(storage, served_written)
+        _remove(token)
         raise
     except Exception as error:  # noqa: BLE001 - the promise is "an ImageSetError or success", whatever broke
-        _remove(storage, served_written)
+        _remove(token)
         logger.exception("import of %r from %s failed unexpectedly", name, source.name)
         raise ImageSetError([Problem(source.name, f"could not be imported: an unexpected {type(error).__name__} (the server log has the details)")]) from None
     except BaseException:  # interrupted (Ctrl-C, a worker's shutdown): still leave nothing behind
-        _remove(storage, served_written)
+        _remove(token)
         raise
     return image_set
+
+
+def _store(manifest: Manifest, storage: str, served_folder: str, *, moved: bool, report: Progress) -> list[Photo]:
+    """Keeps each original and writes its served copy, on ``STORE_THREADS`` threads; the photos, unsaved, in order.
+
+    ``moved``: the images were unpacked into a temporary folder of ours, so they are moved
+    (a rename on one file system) rather than copied.
+    """
+
+    def store(record) -> Photo:
+        original = f"{storage}/{record.path}"
+        served = f"{served_folder}/{secrets.token_hex(16)}.jpg"
+        _media(original).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.move if moved else shutil.copyfile)(manifest.absolute_path(record), _media(original))
+        encode_served_image(_media(original), _media(served), settings.SERVED_IMAGE_MAX_SIDE)
+        return Photo(original=original, served=served, lat=record.lat, lon=record.lon, place=record.place, country=record.country, group=record.group)
+
+    pool = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="import-store")
+    photos: list[Photo] = []
+    try:
+        for done, photo in enumerate(pool.map(store, manifest), start=1):
+            photos.append(photo)
+            report("storing", done, len(manifest))
+    finally:
+        # On failure: stop what has not started and wait for what has, so that nothing is
+        # written after the caller removes this import's folders.
+        pool.shutdown(wait=True, cancel_futures=True)
+    return photos
 
 
 def _save(name: str, description: str, source: Path, storage: str, manifest: Manifest, photos: list[Photo]) -> ImageSet:
@@ -146,11 +191,16 @@ def _save(name: str, description: str, source: Path, storage: str, manifest: Man
     raise ImageSetError([Problem("name", "no free slug for this name; choose another name")])
 
 
-def _remove(storage: str, served: list[Path]) -> None:
-    """Removes what one import wrote: its own originals folder and its served copies, nothing else."""
-    shutil.rmtree(_media(storage), ignore_errors=True)
-    for path in served:
-        path.unlink(missing_ok=True)
+def _remove(token: str) -> None:
+    """Removes what one import wrote: its own originals and served folders, nothing else."""
+    for folder in import_folders(token):
+        shutil.rmtree(_media(folder), ignore_errors=True)
+
+
+def import_leftovers_remove(*, token: str) -> None:
+    """Removes the folders of an import that was killed before it could clean up (see ``jobs``)."""
+    if token:
+        _remove(token)
 
 
 def imageset_files_remove(*, storage: str, paths: list[str]) -> None:
@@ -160,6 +210,8 @@ def imageset_files_remove(*, storage: str, paths: list[str]) -> None:
             _media(relative).unlink(missing_ok=True)
     if storage:
         shutil.rmtree(_media(storage), ignore_errors=True)
+        if storage.startswith("originals/"):  # the served copies' folder of the same import (empty by now)
+            shutil.rmtree(_media("served/" + storage.removeprefix("originals/")), ignore_errors=True)
 
 
 def _queue_predictions(image_set_id: int) -> None:
@@ -183,7 +235,7 @@ def imageset_coverage_cells(*, image_set: ImageSet, cell_deg: float = 10.0) -> l
     """Where a set's photos lie, coarsely (``cell_deg`` cells with counts): enough to choose a
     set by, too coarse to help in a round. Exact positions are only shown to admins."""
     cells: dict[tuple[int, int], int] = {}
-    for lat, lon in image_set.photos.values_list("lat", "lon"):
+    for lat, lon in image_set.photos.enabled().values_list("lat", "lon"):
         key = (int(lat // cell_deg), int(lon // cell_deg))
         cells[key] = cells.get(key, 0) + 1
     return [{"south": a * cell_deg, "west": b * cell_deg, "size": cell_deg, "count": n} for (a, b), n in sorted(cells.items())]

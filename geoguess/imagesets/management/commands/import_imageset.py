@@ -1,4 +1,8 @@
-"""``manage.py import_imageset PATH --name NAME``: import a folder or zip, like the admin upload."""
+"""``manage.py import_imageset PATH --name NAME``: import a folder or zip, like the admin upload.
+
+In the foreground (the default) with a progress bar per stage; ``--background`` queues an
+import job for a worker on the ``imports`` queue instead, as the admin's upload does.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from geoguess.imagesets.jobs import import_job_create
 from geoguess.imagesets.services import imageset_import
 from worldnet_core.manifest import ImageSetError
 from worldnet_core.readers import KINDS
@@ -16,21 +21,28 @@ class Command(BaseCommand):
     help = "Import an image set from a folder or zip (labels CSV, EXIF GPS, GSV-Cities, im2gps or a manifest)."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path, help="folder or zip")
+        parser.add_argument("path", type=Path, help="folder or zip (a zip with --background)")
         parser.add_argument("--name", required=True, help="the image set's name, shown to players")
         parser.add_argument("--kind", default="auto", choices=KINDS, help="how to read it (default auto)")
         parser.add_argument("--description", default="", help="a line about the set")
+        parser.add_argument("--background", action="store_true", help="queue an import job for a worker on the imports queue and return (default: import here)")
 
     def handle(self, *args, **options):
-        bar = None
+        if options["background"]:
+            return self._queue(options)
+        bars: dict[str, tqdm] = {}
         plain = not self.stdout.isatty()
 
         def progress(stage: str, done: int, total: int) -> None:
-            nonlocal bar
-            if bar is None:
+            if not total:
+                self.stdout.write(f"{stage}...")
+                return
+            if stage not in bars:
+                for bar in bars.values():
+                    bar.close()
                 # A bar on a terminal; a line every 10% when the output is a log.
-                bar = tqdm(total=total, desc=stage, unit="photo", file=self.stdout, disable=plain, mininterval=0.5)
-            bar.update(1)
+                bars[stage] = tqdm(total=total, desc=stage, unit="photo", file=self.stdout, disable=plain, mininterval=0.5)
+            bars[stage].update(done - bars[stage].n)
             if plain and (done == total or done % max(total // 10, 1) == 0):
                 self.stdout.write(f"{stage}: {done}/{total} photos")
 
@@ -39,6 +51,17 @@ class Command(BaseCommand):
         except ImageSetError as error:
             raise CommandError(f"nothing was imported:\n{error}") from None
         finally:
-            if bar is not None:
+            for bar in bars.values():
                 bar.close()
         self.stdout.write(self.style.SUCCESS(f"imported {image_set.photos.count()} photos as {image_set.name!r} (D = {image_set.scale_km:,.0f} km)"))
+
+    def _queue(self, options: dict) -> None:
+        path: Path = options["path"]
+        if not path.is_file():
+            raise CommandError(f"{path}: --background takes a zip file (zip the folder, or import it without --background)")
+        try:
+            with path.open("rb") as archive:
+                job = import_job_create(name=options["name"], description=options["description"], kind=options["kind"], archive=archive, archive_name=path.name, created_by="import_imageset")
+        except ImageSetError as error:
+            raise CommandError(f"nothing was queued:\n{error}") from None
+        self.stdout.write(self.style.SUCCESS(f"queued import job {job.pk} for {job.name!r}: a worker on the imports queue imports it; follow it at /admin/imagesets/importjob/{job.pk}/change/"))

@@ -1,0 +1,70 @@
+"""Curating an image set's photos: taking one out of new games, putting it back, correcting where it was taken."""
+
+from __future__ import annotations
+
+import io
+from typing import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.imagesets.services import served_image_path
+from worldnet_core.geo import scale_km
+from worldnet_core.images import upright_rgb
+from worldnet_core.manifest import parse_coordinate
+
+THUMBNAIL_SIDE = 240
+
+
+def photos_enable(*, photo_ids: Iterable[int], enabled: bool) -> int:
+    """Puts photos back in new games, or takes them out; returns how many changed.
+
+    Games already started keep their rounds (a player mid-game loses nothing); only the draw
+    of new games (``Photo.objects.enabled()``) and the sets offered to players change.
+    """
+    return Photo.objects.filter(pk__in=list(photo_ids)).exclude(enabled=enabled).update(enabled=enabled)
+
+
+def photo_location_correct(*, photo: Photo, lat: float | str, lon: float | str) -> Photo:
+    """Moves a photo to where it was really taken and has worldNET's predictions for it made again.
+
+    ``ValueError`` (with the readers' own words) when a coordinate is not a valid one. The
+    photo's stored predictions are deleted and the active version's is queued after commit:
+    the queue skips photos that already have one, and a stale one must not linger meanwhile.
+    The set's scale D follows its photos' new extent.
+    """
+    from geoguess.opponent.models import Prediction  # the opponent app builds on this one: imported late
+
+    lat, lon = parse_coordinate(lat, "latitude"), parse_coordinate(lon, "longitude")
+    if (lat, lon) == (photo.lat, photo.lon):
+        return photo
+    with transaction.atomic():
+        photo.lat, photo.lon, photo.location_corrected_at = lat, lon, timezone.now()
+        photo.save(update_fields=["lat", "lon", "location_corrected_at"])
+        Prediction.objects.filter(photo=photo).delete()
+        image_set = photo.image_set
+        lats, lons = zip(*image_set.photos.values_list("lat", "lon"))
+        ImageSet.objects.filter(pk=image_set.pk).update(scale_km=scale_km(lats, lons))
+        transaction.on_commit(lambda: _queue_prediction(photo.pk))
+    return photo
+
+
+def _queue_prediction(photo_id: int) -> None:
+    from geoguess.opponent.services import active_version, predictions_queue
+
+    version = active_version()
+    if version is not None:
+        predictions_queue(version_id=version.pk, photo_ids=[photo_id])
+
+
+def photo_thumbnail_jpeg(*, photo: Photo, side: int = THUMBNAIL_SIDE) -> bytes:
+    """A small JPEG of the photo's served copy, for admins (players never get this URL)."""
+    with Image.open(served_image_path(photo)) as image:
+        image.draft("RGB", (side, side))
+        small = upright_rgb(image)
+    small.thumbnail((side, side))
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
