@@ -224,20 +224,24 @@ def test_a_duel_on_a_phone_whose_countdown_runs_out(site, browser):
 @pytest.mark.slow
 @pytest.mark.skipif(not (os.environ.get("README_SCREENSHOTS") and SEEDED_SITE), reason="README_SCREENSHOTS=1 and GEOGUESS_SCREENSHOT_SITE (a site seeded by seed_demo) refresh the README's duel screenshot")
 def test_zz_readme_duel_screenshot_from_the_trained_demo(site, browser):
-    """A duel against the trained demo worldNET, the player a few hundred km off each answer; the README's JPEG from a reveal."""
+    """A duel against the trained demo worldNET, the player a few hundred to a few thousand km off; the README's JPEGs.
+
+    The reveal chosen is the first in which both sides have lost health and both still have some:
+    a duel under way. The summary's JPEG is its top: the result and the health chart.
+    """
     page, errors = new_page(browser, 1366, 768)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     public_id = start_duel(page, site, "Ada")
     shot = None
     for index in range(30):
         wait_for_round(page)
-        click_answer(page, site, public_id, index, offset_km=(150, 600, 250, 900, 300)[index % 5])
+        click_answer(page, site, public_id, index, offset_km=(50, 1500, 100, 900, 200, 2000)[index % 6])
         page.locator("#guess").click()
         state = finish_reveal(page, f"demo duel round {index + 1}")
         path = SCREENSHOTS / f"duel-demo-reveal-{index + 1}.png"
         page.screenshot(path=str(path))
-        if index >= 1 and shot is None and min(state["health"]) > 0:
-            shot = path  # a reveal with damage dealt and both sides still in it
+        if shot is None and 0 < min(state["health"]) and max(state["health"]) < 6000:
+            shot = path  # both sides hurt, both still in it
         if state["next"] == "See the summary":
             break
         page.click("#next")
@@ -247,5 +251,8 @@ def test_zz_readme_duel_screenshot_from_the_trained_demo(site, browser):
     page.screenshot(path=str(SCREENSHOTS / "duel-demo-summary.png"), full_page=True)
     with Image.open(shot or path) as image:
         image.convert("RGB").save(README_SHOTS / "duel.jpg", "JPEG", quality=80, optimize=True)
+    chart = page.locator("#health-chart").bounding_box()
+    with Image.open(SCREENSHOTS / "duel-demo-summary.png") as image:  # from the top to just below the chart
+        image.convert("RGB").crop((0, 0, image.width, int(chart["y"] + chart["height"] + 16))).save(README_SHOTS / "duel-summary.jpg", "JPEG", quality=80, optimize=True)
     assert errors == []
     page.context.close()

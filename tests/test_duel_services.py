@@ -238,3 +238,26 @@ def test_the_records_list_who_beat_worldnet_and_its_win_rate(image_set, model_ve
 
 def test_no_duel_no_win_rate(image_set):
     assert records.worldnet_record(image_set=image_set).win_rate is None
+
+
+def test_a_duel_needs_photos_the_active_worldnet_has_guessed(image_set, model_version):
+    Prediction.objects.all().delete()  # the version is active, its predictions are still being computed
+    with pytest.raises(GameError, match="has not looked at the photos") as error:
+        start_duel(image_set)
+    assert error.value.status == 409 and not Game.objects.exists()  # no game left half made
+
+
+def test_a_duel_draws_no_disabled_photo_and_its_challenge_skips_one_disabled_since(image_set, model_version):
+    from geoguess.imagesets.models import Photo
+
+    photos = list(image_set.photos.order_by("id").values_list("id", flat=True))
+    Photo.objects.filter(pk__in=photos[4:]).update(enabled=False)
+    game = start_duel(image_set)
+    for _ in range(4):
+        guess_like_worldnet(game)
+    game.refresh_from_db()
+    assert set(game.rounds.values_list("photo_id", flat=True)) == set(photos[:4]) and game.finished_at is not None
+    first = game.rounds.get(index=0).photo_id
+    Photo.objects.filter(pk=first).update(enabled=False)
+    replay = services.game_start_challenge(original=game, player_name="Bob", owner_key="owner-2")
+    assert replay.rounds.get(index=0).photo_id in set(photos[:4]) - {first}

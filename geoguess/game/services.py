@@ -70,7 +70,7 @@ def game_start_challenge(*, original: Game, player_name: str, owner_key: str) ->
     """
     root = original.challenge_of or original
     if root.mode == DUEL:
-        return _duel_create(root.image_set, clean_player_name(player_name), owner_key, _duel_version_of(root), root.rounds.get(index=0).photo_id, challenge_of=root)
+        return _duel_create(root.image_set, clean_player_name(player_name), owner_key, _duel_version_of(root), challenge_of=root)
     photo_ids = list(root.rounds.order_by("index").values_list("photo_id", flat=True))
     return _create(root.image_set, clean_player_name(player_name), owner_key, root.time_limit, photo_ids, challenge_of=root)
 
@@ -405,10 +405,7 @@ def _duel_start(image_set: ImageSet, player_name: str, owner_key: str, seed: int
     version = active_version()
     if version is None:
         raise GameError("worldNET is not ready for a duel yet: no model is active (play Classic meanwhile)", status=409)
-    pool = list(_duel_pool(image_set, version.pk).values_list("id", flat=True))
-    if not pool:
-        raise GameError(f"worldNET has not looked at the photos of {image_set.name} yet: try a duel again in a minute", status=409)
-    return _duel_create(image_set, player_name, owner_key, version, random.Random(seed).choice(pool), challenge_of=None)
+    return _duel_create(image_set, player_name, owner_key, version, challenge_of=None, rng=random.Random(seed))
 
 
 def _duel_pool(image_set: ImageSet, version_id: int) -> QuerySet[Photo]:
@@ -427,12 +424,16 @@ def _duel_version_of(root: Game) -> ModelVersion:
 
 
 @transaction.atomic
-def _duel_create(image_set: ImageSet, player_name: str, owner_key: str, version: ModelVersion, first_photo_id: int, challenge_of: Game | None) -> Game:
+def _duel_create(image_set: ImageSet, player_name: str, owner_key: str, version: ModelVersion, challenge_of: Game | None, rng: random.Random | None = None) -> Game:
+    """The duel and its first round (a challenge: the original's first photo, while it may still be drawn)."""
     game = Game.objects.create(
         image_set=image_set, player_name=player_name, owner_key=owner_key, mode=DUEL, model_version=version, challenge_of=challenge_of,
         ranked=challenge_of is None, player_health=duel.START_HEALTH, worldnet_health=duel.START_HEALTH,
     )
-    Round.objects.create(game=game, index=0, photo_id=first_photo_id, lock_draw=_lock_draws.random())
+    photo_id = _next_duel_photo(game, 0, rng)
+    if photo_id is None:  # raised inside the transaction: the game is not kept
+        raise GameError(f"worldNET has not looked at the photos of {image_set.name} yet: try a duel again in a minute", status=409)
+    Round.objects.create(game=game, index=0, photo_id=photo_id, lock_draw=_lock_draws.random())
     return game
 
 
@@ -482,20 +483,24 @@ def _duel_settle(round: Round, game: Game) -> None:
     Game.objects.filter(pk=game.pk).update(player_health=after.player, worldnet_health=after.worldnet)
     if after.over:
         return
-    photo_id = _next_duel_photo(game, round.index + 1)
+    photo_id = _next_duel_photo(game, round.index + 1, None)
     if photo_id is not None:  # None: the set has no photo left, and the duel ends on health
         Round.objects.create(game=game, index=round.index + 1, photo_id=photo_id, lock_draw=_lock_draws.random())
 
 
-def _next_duel_photo(game: Game, index: int) -> int | None:
-    """The photo of a duel's round ``index``: a challenge's original photo there while it lasts, else one not yet played."""
+def _next_duel_photo(game: Game, index: int, rng: random.Random | None) -> int | None:
+    """The photo of a duel's round ``index``: a challenge's original photo there while it lasts, else one not yet played.
+
+    The original's photo is skipped if it may no longer be drawn (disabled, or no guess of this
+    worldNET's any more); None when no photo is left.
+    """
     pool = _duel_pool(game.image_set, game.model_version_id).exclude(pk__in=game.rounds.values("photo_id"))
     if game.challenge_of_id is not None:
         original = Round.objects.filter(game_id=game.challenge_of_id, index=index).values_list("photo_id", flat=True).first()
         if original is not None and pool.filter(pk=original).exists():
             return original
-    ids = list(pool.values_list("id", flat=True))
-    return random.choice(ids) if ids else None
+    ids = list(pool.order_by("id").values_list("id", flat=True))
+    return (rng or random).choice(ids) if ids else None
 
 
 def _duel_reveal(round: Round) -> dict:
