@@ -329,7 +329,11 @@ def test_it_plays_a_whole_duel_over_http_and_shows_its_records(client, image_set
     assert "Duel records: Small world" in summary and "worldNET has won" in summary
     assert f"/challenge/{game.public_id}/" in summary
     home = client.get("/").content.decode()
-    assert "of its duels (" in home
+    record = "1 of 1" if game.worldnet_health > game.player_health else "0 of 1"
+    assert f"of its duels ({record})" in home  # on the image set's card, beside its leaderboard
+    classic = start_game(client, image_set)
+    play_through(client, classic)
+    assert "worldNET has won" in section(client.get(f"/game/{classic.public_id}/summary").content.decode(), "leaderboard")
     other = Client()
     assert "Accept the duel" in other.get(f"/challenge/{game.public_id}/").content.decode()
     response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})

@@ -239,13 +239,11 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
         "challengers": services.challenge_results(game=game),  # where a replayed challenge is ranked
         "challenge_url": request.build_absolute_uri(reverse("game:challenge", args=[(game.challenge_of or game).public_id])),
         "config": {**_map_config(), "rounds": data["rounds"]},
+        "worldnet_record": records.worldnet_record(image_set=game.image_set),
     }
     if game.mode == DUEL:
         states = [(h["player"], h["worldnet"]) for h in data["duel"]["health"]]
-        context.update(
-            chart=health_chart(states), start_health=duel.START_HEALTH,
-            duel_winners=records.duel_winners(image_set=game.image_set), worldnet_record=records.worldnet_record(image_set=game.image_set),
-        )
+        context.update(chart=health_chart(states), start_health=duel.START_HEALTH, duel_winners=records.duel_winners(image_set=game.image_set))
     return render(request, "game/summary.html" if game.mode != DUEL else "game/duel_summary.html", context)
 
 

@@ -11,6 +11,7 @@ window.GeoDuel = (function () {
   const fills = { player: strip.querySelector(".you .fill"), worldnet: strip.querySelector(".ai .fill") };
   const numbers = { player: document.getElementById("hp-you"), worldnet: document.getElementById("hp-ai") };
   const share = (health) => Math.max(0, Math.min(100, (100 * health) / start)) + "%";
+  let revealed = false; // the round is over for this page: no more asking
 
   // Widths from data attributes: the CSP allows no inline style in the page.
   for (const fill of Object.values(fills)) fill.style.width = share(Number(fill.dataset.health));
@@ -27,12 +28,13 @@ window.GeoDuel = (function () {
     };
     let failures = 0;
     const poll = () => {
-      if (round.isDone()) return;
+      if (revealed) return;
+      if (round.isDone()) { setTimeout(poll, 1000); return; } // a guess on its way; if it fails, the clock still matters
       fetch(cfg.stateUrl, { cache: "no-store" })
         .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
         .then((state) => {
           failures = 0;
-          if (round.isDone() || state.guessed) return;
+          if (revealed || state.guessed) return;
           if (state.locked) locked(state.seconds_left);
           else setTimeout(poll, 1000);
         })
@@ -78,6 +80,7 @@ window.GeoDuel = (function () {
   }
 
   function reveal(d) {
+    revealed = true;
     animate("player", d.health_before.player, d.health.player);
     animate("worldnet", d.health_before.worldnet, d.health.worldnet);
     const line = document.getElementById("duel-damage");
