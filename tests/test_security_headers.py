@@ -20,6 +20,7 @@ from django.test import Client
 
 from geoguess.security import site_policy, tile_source
 from tests.services import REPO
+from geoguess.game.models import Game
 from tests.test_pages import guess, start_game
 
 
@@ -190,3 +191,22 @@ def test_play_keeps_one_random_key_under_var_that_the_other_commands_use(tmp_pat
     code = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
     assert run(["-c", code], var).stdout.strip() == key  # the worker play starts, createsuperuser, gunicorn on this checkout
     assert run(["-c", code], var, SECRET_KEY="from-the-environment-" + "k" * 40).stdout.strip().startswith("from-the-environment-")
+
+
+def test_a_duels_pages_and_round_state_keep_the_policy_and_hold_no_inline_script_or_style(client, image_set, model_version):
+    response = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "time_limit": 0, "mode": "duel"})
+    public_id = response["Location"].split("/")[2]
+    responses = [client.get(f"/game/{public_id}/"), client.get(f"/game/{public_id}/round/0/state")]
+    for index in range(12):  # far from every answer: the duel ends within a few rounds
+        if client.get(f"/game/{public_id}/").status_code == 302:
+            break
+        guess(client, Game.objects.get(public_id=public_id), index, -80.0, 0.0)
+    responses += [client.get(f"/game/{public_id}/summary"), client.get(f"/challenge/{public_id}/")]
+    for response in responses:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        assert directives(response["Content-Security-Policy"])["style-src"] == ["'self'"] and assert_strict_scripts(response)
+    for page in (responses[0], responses[2]):  # the round (health bars set through the CSSOM) and the summary (an inline SVG chart)
+        html = page.content.decode()
+        assert " style=" not in html and "<style" not in html and not re.search(r"\son[a-z]+\s*=", html)
+        assert all('type="application/json"' in attributes or "src=" in attributes for attributes in re.findall(r"<script([^>]*)>", html))
+    assert "<svg" in responses[2].content.decode()
