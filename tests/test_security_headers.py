@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from geoguess.game.models import Game
 from geoguess.security import site_policy, tile_source
 from tests.services import REPO
-from geoguess.game.models import Game
 from tests.test_pages import guess, start_game
 
 
