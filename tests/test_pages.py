@@ -340,3 +340,19 @@ def test_it_plays_a_whole_duel_over_http_and_shows_its_records(client, image_set
     replay = Game.objects.get(public_id=response["Location"].split("/")[2])
     assert replay.mode == "duel" and replay.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
     assert other.get(f"/game/{replay.public_id}/").status_code == 200
+
+
+def test_the_server_refuses_a_duel_guess_after_the_countdown(client, image_set, model_version):
+    from datetime import timedelta
+
+    game = start_duel(client, image_set)
+    client.get(f"/game/{game.public_id}/")
+    round = game.rounds.get(index=0)
+    # 60 s ago: worldNET locked in at most 25 s into the round, and 15 s (and the grace) have gone since.
+    game.rounds.filter(index=0).update(started_at=round.started_at - timedelta(seconds=60))
+    assert client.get(f"/game/{game.public_id}/round/0/state").json()["seconds_left"] == 0.0
+    late = guess(client, game, 0, round.photo.lat, round.photo.lon)
+    assert late.status_code == 409 and late.json() == {"error": "time is up: this round scores 0"}
+    reveal = client.get(f"/game/{game.public_id}/round/0").json()
+    assert reveal["timed_out"] is True and reveal["player_points"] == 0 and reveal["player"] is None
+    assert reveal["duel"]["damage"]["player"] == reveal["duel"]["worldnet_points"]  # it still counts: worldNET scored, the player 0
