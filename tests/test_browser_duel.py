@@ -5,7 +5,7 @@ eager), as in tests/test_browser_reveal.py, whose reveal-fit checks run on every
 worldNET is the tiny untrained model of the other browser tests, with its stored guesses set
 (before the server starts) to 100 km from each answer at 90% confidence: a duel whose course is
 known, so the desktop one must outlast round 5 (the player on the answer, worldNET ~500 points
-behind: 4 x 500, then x1.5, x2, ... ends it in round 8) and worldNET locks in within seconds.
+behind: 4 x 500, then x1.5, x2, ... ends it in round 8) and worldNET locks in after about 3 s.
 
 The README's duel screenshot comes from the trained demo worldNET instead (see the last test).
 """
@@ -27,7 +27,7 @@ from tests.test_browser_reveal import (
 )
 from tests.test_opponent_integration import REGISTER, manage
 
-# worldNET's stored guesses: 100 km north of each answer, 90% sure (so it locks in 4.8 to 5.6 s into a round).
+# worldNET's stored guesses: 100 km north of each answer, 90% sure (so it locks in 3.1 to 3.2 s into a round).
 RIG = """
 from geoguess.opponent.models import Prediction
 for p in Prediction.objects.select_related("photo"):

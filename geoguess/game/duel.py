@@ -36,7 +36,7 @@ PLAIN_ROUNDS = 4
 MULTIPLIER_STEP = 0.5
 #: worldNET's lock-in: at least this many seconds into a round (a sure guess), at most the max (a blind one).
 LOCK_IN_MIN_SECONDS = 3.0
-LOCK_IN_MAX_SECONDS = 25.0
+LOCK_IN_MAX_SECONDS = 20.0
 #: How far the random draw stretches or shrinks the confidence's delay (±20%): an opponent, not a metronome.
 LOCK_IN_JITTER = 0.2
 
@@ -123,8 +123,11 @@ def lock_in_delay_s(*, confidence: float, draw: float) -> float:
     ``confidence`` is the probability worldNET gave its top candidate (0 to 1, clamped);
     ``draw`` a uniform random number in [0, 1) drawn once for the round, which stretches the
     delay by up to ±``LOCK_IN_JITTER``. The result lies in [``LOCK_IN_MIN_SECONDS``, ``LOCK_IN_MAX_SECONDS``].
+    The doubt is squared: a model over dozens of places is rarely more than 50% sure (the demo
+    worldNET's median is 32%), and linear doubt would keep it waiting 15 s in most rounds; squared,
+    90% sure locks in after about 3 s, 50% after 7 s, 30% after 11 s.
     """
-    doubt = 1.0 - min(1.0, max(0.0, confidence))
+    doubt = (1.0 - min(1.0, max(0.0, confidence))) ** 2
     stretch = 1.0 + LOCK_IN_JITTER * (2.0 * min(1.0, max(0.0, draw)) - 1.0)
     delay = LOCK_IN_MIN_SECONDS + (LOCK_IN_MAX_SECONDS - LOCK_IN_MIN_SECONDS) * doubt * stretch
     return round(min(LOCK_IN_MAX_SECONDS, max(LOCK_IN_MIN_SECONDS, delay)), 3)
