@@ -98,11 +98,11 @@ class ImageSetAdmin(admin.ModelAdmin):
         rows = format_html_join(
             "",
             '<tr class="{}"><td><a href="{}"><img src="{}" alt="photo {}" loading="lazy" width="120" style="max-height:90px;object-fit:contain"></a></td>'
-            "<td>{}</td><td>{}</td><td>{}</td><td>{:.5f}, {:.5f}</td><td>{}</td></tr>",
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     "" if p.enabled else "photo-disabled", reverse("admin:imagesets_photo_change", args=[p.pk]), reverse("admin:imagesets_photo_thumbnail", args=[p.pk]),
-                    p.pk, p.pk, p.place, p.country, p.lat, p.lon, "yes" if p.enabled else "no (not drawn in new games)",
+                    p.pk, p.pk, p.place, p.country, f"{p.lat:.5f}, {p.lon:.5f}", "yes" if p.enabled else "no (not drawn in new games)",
                 )
                 for p in photos
             ),
