@@ -71,10 +71,13 @@ def site(tmp_path_factory):
 rigged = pytest.mark.skipif(bool(SEEDED_SITE), reason="these duels need the rigged tiny worldNET, not a seeded site")
 
 
-def start_duel(page, site: Site, player: str) -> str:
+def start_duel(page, site: Site, player: str, screenshot: str = "") -> str:
     page.goto(site.url + "/")
     page.locator(".set-card", has_text=site.set_name).click()
     page.fill("input[name=player_name]", player)
+    assert page.locator("button[value=classic]").inner_text().startswith("Classic") and page.locator("button[value=duel]").is_enabled()
+    if screenshot:
+        page.screenshot(path=str(SCREENSHOTS / screenshot), full_page=True)
     page.click("button[value=duel]")
     wait_for_round(page)
     return re.search(r"/game/([^/]+)/", page.url).group(1)
@@ -118,7 +121,7 @@ def finish_reveal(page, where: str) -> dict:
 def test_a_whole_duel_by_mouse_on_a_desktop_goes_past_round_five(site, browser):
     page, errors = new_page(browser, 1366, 768)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    public_id = start_duel(page, site, "Ada")
+    public_id = start_duel(page, site, "Ada", screenshot="duel-home.png")
     rounds = []
     for index in range(12):
         assert page.locator(".status").inner_text().startswith(f"Duel round {index + 1}")
