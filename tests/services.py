@@ -62,12 +62,17 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
-    """A real ``celery worker`` process of the project's app, consuming ``queues``."""
+def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str] | None = None, log: Path | None = None, pool: str = "solo") -> subprocess.Popen:
+    """A real ``celery worker`` process of the project's app, consuming ``queues``, one task at a time.
+
+    ``pool="prefork"`` runs tasks in a child process, as deployed workers do; with the solo pool
+    the worker's own loop waits while a task runs, so it acknowledges even an early-acknowledged
+    task only when the task ends.
+    """
     environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
     output = open(log, "ab") if log else subprocess.DEVNULL
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "geoguess", "worker", "--pool", "solo", "--concurrency", "1", "-Q", queues, "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [sys.executable, "-m", "celery", "-A", "geoguess", "worker", "--pool", pool, "--concurrency", "1", "-Q", queues, "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=REPO,
         env=environment,
         stdout=output,

@@ -1,7 +1,8 @@
 // A training run's admin page: polls its progress JSON while it runs and fills in the facts and
 // the log as text (never as HTML: log lines carry place names from uploaded data). When the run
-// ends, the page reloads once so every field shows its final value.
-(function () {
+// ends, the page reloads once so every field shows its final value. The admin puts this file in
+// the page's head, so it starts once the document is parsed.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var panel = document.getElementById("training-run");
   if (!panel || panel.dataset.finished === "true") return;
@@ -47,4 +48,4 @@
   }
 
   window.setTimeout(poll, delay);
-})();
+});
