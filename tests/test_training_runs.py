@@ -184,3 +184,18 @@ def test_raising_from_the_hook_stops_training_before_a_checkpoint(tmp_path):
         main(args, log=lambda line: None, hook=hook)
     assert not (tmp_path / "model.pt").exists()
     assert steps[0].startswith("loading training images 0/") and "classifier 0/3 epochs" in steps and re.fullmatch(r"classifier epoch 1 1/\d+ batches", steps[-1])
+
+
+def test_a_run_trains_on_enabled_photos_only_and_refuses_too_few(image_set):
+    from geoguess.opponent.training_runs import TrainingInputError, training_defaults, training_run_create
+
+    image_set.photos.filter(pk__in=list(image_set.photos.values_list("pk", flat=True)[:3])).update(enabled=False)  # 12 photos, 9 left
+    with pytest.raises(TrainingInputError, match="9 enabled photos to train on"):
+        training_run_create(image_sets=[image_set], arguments=training_defaults(), activate=False)
+
+
+def test_make_plays_one_worker_consumes_every_queue(settings):
+    from geoguess.game.management.commands.play import LOCAL_QUEUES
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert {"inference", "imports", "training"} <= routed <= set(LOCAL_QUEUES.split(","))

@@ -95,8 +95,12 @@ def training_namespace(arguments: dict[str, object]) -> argparse.Namespace:
 def train_from_database(
     *, image_sets: Iterable[ImageSet], arguments: argparse.Namespace, name: str, log: Callable[[str], None], hook: ProgressHook | None = None,
 ) -> ModelVersion:
-    """Trains on the photos of ``image_sets`` with ``training``'s ``main`` and registers the model (inactive)."""
-    photos = Photo.objects.filter(image_set__in=list(image_sets))
+    """Trains on the enabled photos of ``image_sets`` with ``training``'s ``main`` and registers the model (inactive).
+
+    A photo an admin disabled (a sign that gives the answer away, a blurry shot, a wrong place)
+    is no more a lesson than a round.
+    """
+    photos = Photo.objects.enabled().filter(image_set__in=list(image_sets))
     count = photos.count()
     if count < MIN_PHOTOS:
         raise TrainingInputError(f"{count} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
@@ -143,6 +147,9 @@ def training_run_create(
     image_sets = list(image_sets)
     if not image_sets:
         raise TrainingInputError("choose at least one image set")
+    photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
+    if photos < MIN_PHOTOS:
+        raise TrainingInputError(f"{photos} enabled photos to train on; at least {MIN_PHOTOS} are needed")
     name = name or training_run_default_name(namespace.model)
     if training_run_name_taken(name):
         raise TrainingInputError(f"a model version (or a run that may register one) is called {name!r} already")

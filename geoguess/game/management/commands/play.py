@@ -1,8 +1,9 @@
 """``manage.py play`` (``make play``): everything a local game needs, in one command.
 
 Migrates, seeds the demo world when there is no image set, starts Redis when it is
-installed and none is running, a Celery worker for the ``inference`` queue, and
-the web server. Without Redis, worldNET's tasks run inside the web process, and it
+installed and none is running, one Celery worker for every queue (``inference``,
+``imports``, ``training``: a deployment gives each its own workers, see the README),
+and the web server. Without Redis, worldNET's tasks run inside the web process, and it
 says so.
 
 With no model version yet, the demo worldNET trains in the background (``manage.py
@@ -38,6 +39,9 @@ from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS
 from geoguess.opponent.models import ModelVersion
 
+#: The local worker consumes every queue (and Celery's default one): one machine, one worker. One
+#: task at a time (solo pool): a training run started from the admin holds predictions back until it ends.
+LOCAL_QUEUES = "inference,imports,training,celery"
 #: How much the background training yields the CPU to the game (nice(1) increment): enough for
 #: pages to stay quick beside it, not so much that a machine busy with other work starves it.
 TRAINING_NICENESS = 5
@@ -109,9 +113,9 @@ class Command(BaseCommand):
         # the drawing and importing that the first page waits for, and it has nothing to do
         # before a model is active.
         if queue_ok and not options["no_worker"]:
-            self.stdout.write("starting a Celery worker for the inference queue")
+            self.stdout.write(f"starting a Celery worker for the {', '.join(LOCAL_QUEUES.split(','))} queues")
             children.append(
-                subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference,celery", "--pool", "solo", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
+                subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "worker", "-Q", LOCAL_QUEUES, "--pool", "solo", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
             )
         if not ModelVersion.objects.filter(is_active=True).exists() and ModelVersion.objects.exists():
             # A run stopped between registering and activating its model: activate the newest.

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             missing = sorted(set(options["imageset"]) - set(image_sets.values_list("name", flat=True)))
             if missing:
                 raise CommandError(f"no image set called {', '.join(missing)}; there are: {', '.join(ImageSet.objects.values_list('name', flat=True)) or 'none'}")
-        photos = Photo.objects.filter(image_set__in=image_sets).count()
+        photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
         if photos < 10:
             raise CommandError(f"{photos} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
         # The training program's flags alone (Django's own options, stdout and verbosity, are none),
