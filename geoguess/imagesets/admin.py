@@ -247,6 +247,10 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A job being imported is its worker's until it ends; a finished one may go (its files went already).
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_finished)
+
     def changelist_view(self, request, extra_context=None):
         import_jobs_sweep()  # a job whose worker died shows as queued again, not as running forever
         return super().changelist_view(request, extra_context)

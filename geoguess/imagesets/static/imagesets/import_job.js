@@ -1,7 +1,8 @@
 // An import job's admin page: asks the job's status URL every second and fills in the counts,
 // the stage and the problems, until the job has finished. Text only (textContent): the
 // problems quote file names from the upload.
-(function () {
+// The admin loads its media in the head: start once the page is parsed.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   const box = document.getElementById("import-progress");
   if (!box) return;
@@ -44,4 +45,4 @@
   }
 
   window.setTimeout(poll, delay);
-})();
+});

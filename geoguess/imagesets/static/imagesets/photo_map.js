@@ -1,7 +1,8 @@
 // An image set's admin page: its photos on a Leaflet map, a marker each (grey when disabled),
 // with the photo's thumbnail (an admin-only URL) and a link to its page in the popup.
 // Everything from data goes in as text (textContent, attributes), never as HTML.
-(function () {
+// The admin loads its media in the head: start once the page is parsed.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   const element = document.getElementById("photo-map");
   if (!element || !window.L) return;
@@ -33,4 +34,4 @@
       const group = L.featureGroup(markers).addTo(map);
       if (markers.length) map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 8 });
     });
-})();
+});
