@@ -1,6 +1,6 @@
 """Training runs on a real Celery worker (a real Redis between it and a real site), driven from the
-admin in a real browser: train, watch, activate, play; cancel; and a run that outlives the
-broker's visibility timeout is delivered once.
+admin in a real browser: train, watch, activate, play; cancel; a run that outlives the broker's
+visibility timeout is delivered once; and an admin's whole path from an upload to a game.
 
 Every worker here has a 2 s visibility timeout (``CELERY_VISIBILITY_TIMEOUT``): far shorter
 than any run, as an hour is shorter than a real GPU run.
@@ -55,7 +55,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A site (runserver), a worker for training and inference, a Redis; a small image set and an admin.
+    """A site (runserver), a worker for every queue, a Redis; a small image set and an admin.
 
     The worker runs tasks in a child process (prefork), as a deployed GPU worker does: its own loop
     stays free to acknowledge a training run's message as the run starts.
@@ -69,7 +69,7 @@ def site(tmp_path_factory):
         manage(env, "migrate", "-v", "0")
         manage(env, "import_imageset", str(small_world(tmp / "world", per_city=4)), "--name", "Small world")
         manage(env, "shell", "-v", "0", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('admin', 'admin@example.org', {PASSWORD!r})")
-        worker = start_worker(broker, queues="training,inference", env=env, log=tmp / "worker.log", pool="prefork")
+        worker = start_worker(broker, queues="training,inference,imports", env=env, log=tmp / "worker.log", pool="prefork")
         process, url = start_site(env)
         try:
             yield Site(env, url, tmp / "var", tmp)
@@ -164,3 +164,69 @@ def test_a_run_longer_than_the_visibility_timeout_is_delivered_once(site):
         manage(site.env, "shell", "-v", "0", "-c", CANCEL.format(pk=pk))
         wait_for(lambda: site.run(pk)["status"] == "cancelled", 60, "the run to stop", site.logs / "worker.log")
         stop(second)
+
+
+def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_plays_it(site, browser, tmp_path):
+    """The whole admin's path in one browser: upload → import progress → train → activate → play."""
+    import shutil
+
+    from playwright.sync_api import expect
+
+    archive = Path(shutil.make_archive(str(tmp_path / "uploaded"), "zip", small_world(tmp_path / "world", per_city=4)))
+    page = browser.new_page()
+    page.goto(site.url + "/admin/login/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+
+    # Upload: the page answers with the import job, which follows the worker's import live.
+    page.goto(site.url + "/admin/imagesets/imageset/add/")
+    page.fill("input[name=name]", "Uploaded world")
+    page.set_input_files("input[name=archive]", str(archive))
+    page.click("input[type=submit]")
+    page.wait_for_selector("#import-progress")
+    first_status = page.inner_text("[data-field=status]")
+    expect(page.locator("#import-progress [data-field=status]")).to_have_text("succeeded", timeout=120_000)  # filled in by the page's script
+    assert first_status in ("queued", "running", "succeeded") and page.inner_text("#import-progress [data-field=stored]") == "16"
+    page.click("#import-image-set")
+    (set_id,), = site.query("SELECT id FROM imagesets_imageset WHERE name = 'Uploaded world'")
+
+    # Train on it from the image set list, without activating.
+    page.goto(site.url + "/admin/imagesets/imageset/")
+    page.check(f"input[name=_selected_action][value='{set_id}']")
+    page.select_option("select[name=action]", "train_on_image_sets")
+    page.click("button[name=index]")
+    assert page.is_checked(f"input[name=image_sets][value='{set_id}']") and page.locator("input[name=image_sets]:checked").count() == 1
+    for field, value in {"name": "uploaded-worldnet", "epochs": "30", "head_epochs": "3", "batch_size": "4", "image_size": "48 64", "test_fraction": "0.25", "device": "cpu"}.items():
+        page.fill(f"[name={field}]", value)
+    page.click("#training-run-form input[type=submit]")
+    page.wait_for_selector("#training-run")
+    expect(page.locator("[data-fact=status]")).to_have_text("running", timeout=120_000)
+    page.wait_for_selector("#training-run[data-finished=true]", timeout=240_000)  # the page reloads itself when the run ends
+    assert page.inner_text("[data-fact=status]") == "succeeded" and page.inner_text("[data-fact=model_version]") == "uploaded-worldnet"
+
+    # Activate it from the model versions list.
+    (version_id,), = site.query("SELECT id FROM opponent_modelversion WHERE name = 'uploaded-worldnet'")
+    page.goto(site.url + "/admin/opponent/modelversion/")
+    page.check(f"input[name=_selected_action][value='{version_id}']")
+    page.select_option("select[name=action]", "activate")
+    page.click("button[name=index]")
+    assert "is now worldNET" in page.inner_text(".messagelist")
+    wait_for(lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] >= 16, 180, "its predictions", site.logs / "worker.log")
+
+    # Play a round on the uploaded set: the reveal shows the new version's guess.
+    page.goto(site.url + "/")
+    page.check(f"input[name=image_set][value='{set_id}']")
+    page.fill("input[name=player_name]", "Admin")
+    page.click("form.start button[type=submit]")
+    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4)
+    page.click("#guess")
+    page.wait_for_selector("path.pin-worldnet")
+    reveal = page.evaluate("() => fetch(location.pathname + 'round/0').then(r => r.json())")
+    predictions = site.query(
+        "SELECT p.lat, p.lon FROM opponent_prediction p JOIN imagesets_photo f ON f.id = p.photo_id WHERE p.model_version_id = ? AND f.image_set_id = ?", version_id, set_id,
+    )
+    assert (reveal["worldnet"]["lat"], reveal["worldnet"]["lon"]) in predictions
+    page.close()
