@@ -356,3 +356,11 @@ def test_the_server_refuses_a_duel_guess_after_the_countdown(client, image_set, 
     reveal = client.get(f"/game/{game.public_id}/round/0").json()
     assert reveal["timed_out"] is True and reveal["player_points"] == 0 and reveal["player"] is None
     assert reveal["duel"]["damage"]["player"] == reveal["duel"]["worldnet_points"]  # it still counts: worldNET scored, the player 0
+
+
+def test_a_duels_challenge_whose_worldnet_was_deleted_says_so(client, image_set, model_version):
+    game = start_duel(client, image_set)
+    Game.objects.filter(pk=game.pk).update(finished_at=game.created_at)
+    model_version.delete()
+    response = Client().post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
+    assert response.status_code == 410 and "the worldNET of that duel has been removed" in response.content.decode()

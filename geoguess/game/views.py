@@ -252,7 +252,7 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
     if not is_token(public_id):
         raise Http404("no such challenge")
     original = get_object_or_404(Game.objects.select_related("image_set"), public_id=public_id, finished_at__isnull=False)
-    error = ""
+    error, status = "", 400
     if request.method == "POST":
         form = ChallengeAcceptForm(request.POST)
         if not form.is_valid():
@@ -260,15 +260,15 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             try:
                 game = services.game_start_challenge(original=original, player_name=form.cleaned_data["player_name"], owner_key=_player_key(request, create=True))
-            except services.GameError as problem:
-                error = str(problem)
+            except services.GameError as problem:  # e.g. a duel whose worldNET was deleted since (410)
+                error, status = str(problem), problem.status
             else:
                 request.session["player_name"] = game.player_name
                 return redirect("game:play", public_id=game.public_id)
     return render(
         request, "game/challenge.html",
         {"original": original, "results": services.challenge_results(game=original), "error": error, "player_name": request.session.get("player_name", "")},
-        status=400 if error else 200,
+        status=status if error else 200,
     )
 
 
