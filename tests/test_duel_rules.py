@@ -87,3 +87,13 @@ def test_the_lock_in_delay_stays_within_its_bounds_and_varies_by_draw():
     assert duel.lock_in_delay_s(confidence=0.4, draw=0.0) < duel.lock_in_delay_s(confidence=0.4, draw=0.99)
     # A middling confidence locks in "a few seconds in", well before the longest wait.
     assert 5 < duel.lock_in_delay_s(confidence=0.5, draw=0.5) < 20
+
+
+def test_the_health_chart_runs_from_full_health_at_the_top_to_zero_at_the_bottom():
+    from geoguess.game import health_chart as module
+
+    assert doctest.testmod(module).failed == 0
+    chart = module.health_chart([(h.player, h.worldnet) for h in duel.track([(4000, 4400)] * 20)], width=90, height=60)
+    player = [tuple(map(float, point.split(","))) for point in chart["player"].split()]
+    assert player[0] == (0.0, 0.0) and player[-1] == (90.0, 60.0) and len(player) == 10  # the start and nine rounds
+    assert chart["worldnet"].split()[-1] == "90,0" and [t["label"] for t in chart["ticks"]] == list(range(1, 10))
