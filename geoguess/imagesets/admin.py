@@ -216,7 +216,11 @@ class PhotoAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, photo):
             raise PermissionDenied
         side = 800 if request.GET.get("large") else THUMBNAIL_SIDE
-        response = HttpResponse(photo_thumbnail_jpeg(photo=photo, side=side), content_type="image/jpeg")
+        try:
+            data = photo_thumbnail_jpeg(photo=photo, side=side)
+        except OSError:
+            raise Http404("this photo's served copy is missing") from None
+        response = HttpResponse(data, content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

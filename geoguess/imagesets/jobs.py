@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 Status = ImportJob.Status
 #: Progress is written at most this often (and at every change of stage): a page polls it, no more is needed.
 PROGRESS_WRITE_SECONDS = 0.5
+#: The stage of a job whose message could not be sent (the broker was down): the sweep sends it again.
+UNSENT = "queued, not yet sent: the queue (Redis) could not be reached"
 
 
 class AttemptSuperseded(BaseException):
@@ -121,9 +123,15 @@ def _keep(archive: IO[bytes], target: Path) -> None:
 
 
 def import_job_enqueue(*, job_id: int) -> None:
+    """Sends the job to the ``imports`` queue (``CELERY_TASK_ROUTES``). With the broker down, the
+    upload is kept all the same: the job says so and the next sweep sends it."""
     from geoguess.imagesets.tasks import import_run
 
-    import_run.delay(job_id)  # to the imports queue (CELERY_TASK_ROUTES)
+    try:
+        import_run.delay(job_id)
+    except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
+        logger.exception("import job %s could not be queued", job_id)
+        ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(stage=UNSENT)
 
 
 # --- running a job (the worker) ------------------------------------------------------------
@@ -265,7 +273,8 @@ class _Heartbeat(threading.Thread):
 
 
 def import_jobs_sweep() -> int:
-    """Queues again every running job whose heartbeat is stale (its worker is gone); returns how many.
+    """Queues again every running job whose heartbeat is stale (its worker is gone), and every job
+    that could not be sent; returns how many.
 
     The job goes back to ``queued``, keeping its folder token, so the delivery that takes it
     removes what the dead attempt wrote (or fails it, past ``IMPORT_MAX_ATTEMPTS``).
@@ -279,8 +288,12 @@ def import_jobs_sweep() -> int:
             ):
                 transaction.on_commit(lambda job_id=job_id: import_job_enqueue(job_id=job_id))
                 requeued += 1
+    for job_id in ImportJob.objects.filter(status=Status.QUEUED, stage=UNSENT).values_list("pk", flat=True):
+        if ImportJob.objects.filter(pk=job_id, status=Status.QUEUED, stage=UNSENT).update(stage="queued"):
+            transaction.on_commit(lambda job_id=job_id: import_job_enqueue(job_id=job_id))
+            requeued += 1
     if requeued:
-        logger.warning("import jobs: %d stale job(s) queued again", requeued)
+        logger.warning("import jobs: %d job(s) queued again", requeued)
     return requeued
 
 
