@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet, ImportJob
-from geoguess.imagesets.services import _queue_predictions, import_folders, import_leftovers_remove, imageset_import, imageset_name_check
+from geoguess.imagesets.services import Progress, _queue_predictions, import_folders, import_leftovers_remove, imageset_import, imageset_name_check
 from worldnet_core.manifest import ImageSetError, Problem
 from worldnet_core.readers import KINDS
 
@@ -221,7 +221,7 @@ def _remove_archive(job: ImportJob) -> None:
         shutil.rmtree(_media(job.archive).parent, ignore_errors=True)
 
 
-def _reporter(job_id: int, token: str, beat: "_Heartbeat"):
+def _reporter(job_id: int, token: str, beat: "_Heartbeat") -> Progress:
     """The ``progress`` callback of one attempt: writes the job's counts, at most twice a second."""
     last = {"stage": "", "at": 0.0}
 
