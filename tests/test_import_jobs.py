@@ -178,3 +178,18 @@ def test_an_upload_is_kept_when_the_queue_cannot_be_reached_and_sent_by_the_next
     with django_capture_on_commit_callbacks(execute=True):
         assert import_jobs_sweep() == 1  # sent, to the memory broker this time
     assert ImportJob.objects.get(pk=job.pk).stage == "queued"
+
+
+def test_a_successful_job_queues_worldnets_predictions_for_the_new_set(model_version, django_capture_on_commit_callbacks):
+    from geoguess.celery import app
+    from geoguess.opponent.models import Prediction
+
+    job = queued()
+    app.conf.task_always_eager = True  # the queued prediction tasks run here, so the test sees them
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert import_job_run(job_id=job.pk) == "succeeded"
+    finally:
+        app.conf.task_always_eager = False
+    job.refresh_from_db()
+    assert Prediction.objects.filter(photo__image_set=job.image_set, model_version=model_version).count() == 5
