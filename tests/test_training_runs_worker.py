@@ -1,6 +1,7 @@
 """Training runs on a real Celery worker (a real Redis between it and a real site), driven from the
 admin in a real browser: train, watch, activate, play; cancel; a run that outlives the broker's
-visibility timeout is delivered once; and an admin's whole path from an upload to a game.
+visibility timeout is delivered once; a run whose worker dies ends failed; and an admin's whole
+path from an upload to a game.
 
 Every worker here has a 2 s visibility timeout (``CELERY_VISIBILITY_TIMEOUT``): far shorter
 than any run, as an hour is shorter than a real GPU run.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.slow
 
 PASSWORD = "a-password-for-tests-only"
 VISIBILITY_TIMEOUT_S = 2
+#: A running run without a heartbeat (every 2 s) for this long is failed (300 s by default).
+STALE_AFTER_S = 15
 #: A run that trains until it is cancelled (tens of minutes), for the tests that stop it.
 ENDLESS = {"epochs": 5000, "head_epochs": 2, "batch_size": 4, "image_size": [48, 64], "device": "cpu", "test_fraction": 0.25}
 START = """
@@ -65,6 +69,7 @@ def site(tmp_path_factory):
         env = {
             **os.environ, "GEOGUESS_VAR_DIR": str(tmp / "var"), "CELERY_BROKER_URL": broker, "DJANGO_SETTINGS_MODULE": "geoguess.settings",
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S), "PREDICTION_BATCH_SIZE": "16",
+            "TRAINING_STALE_AFTER_S": str(STALE_AFTER_S),
         }
         manage(env, "migrate", "-v", "0")
         manage(env, "import_imageset", str(small_world(tmp / "world", per_city=4)), "--name", "Small world")
@@ -230,3 +235,16 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     )
     assert (reveal["worldnet"]["lat"], reveal["worldnet"]["lon"]) in predictions
     page.close()
+
+
+def test_a_run_whose_worker_dies_is_marked_failed_once_its_heartbeat_stops(site):
+    pk = site.start_endless_run("worker-dies")
+    wait_for(lambda: (site.run(pk)["epoch"] or 0) >= 1, 120, "the run's first epoch", site.logs / "worker.log")
+    training_pid = int(site.run(pk)["worker"].rsplit(":", 1)[1])  # the pool's child that trains
+    os.kill(training_pid, signal.SIGKILL)  # out of memory, a lost machine: no clean-up at all
+    time.sleep(2)
+    assert site.run(pk)["status"] == "running"  # nothing can say otherwise yet
+    time.sleep(STALE_AFTER_S)
+    manage(site.env, "shell", "-v", "0", "-c", "from geoguess.opponent.training_runs import training_runs_fail_stale as s; s()")  # as any admin page does
+    run = site.run(pk)
+    assert run["status"] == "failed" and "its worker stopped" in run["error"] and run["model_version_id"] is None, run

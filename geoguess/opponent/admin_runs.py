@@ -134,7 +134,9 @@ class TrainingRunAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         training_runs_fail_stale()
-        return JsonResponse(run_facts(get_object_or_404(TrainingRun, pk=run_id)))
+        response = JsonResponse(run_facts(get_object_or_404(TrainingRun, pk=run_id)))
+        response["Cache-Control"] = "private, no-store"  # always the run's state now
+        return response
 
     def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         return require_POST(self._cancel)(request, run_id)
@@ -168,8 +170,10 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="stage")
     def stage_now(self, obj: TrainingRun) -> str:
+        if obj.is_finished:
+            return "–"
         facts = run_facts(obj)
-        return f"{facts['stage']}, epoch {facts['epoch']}" if obj.epochs and not obj.is_finished else str(facts["stage"]) if not obj.is_finished else "–"
+        return f"{facts['stage']}, epoch {facts['epoch']}" if obj.epochs else str(facts["stage"])
 
     @admin.display(description="loss")
     def loss_now(self, obj: TrainingRun) -> str:
