@@ -11,6 +11,7 @@ colour photos at the default settings.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import small_world
 from tests.http_admin import AdminClient
 from tests.photo_zips import photo_zip
 from tests.services import REPO, free_port, redis_server, start_worker, stop
@@ -180,3 +182,21 @@ def test_a_worker_killed_mid_import_leaves_nothing_partial_and_the_job_is_taken_
     assert not (media / "originals" / dead_token).exists() and not (media / "served" / dead_token).exists()
     assert len(files_under(media / "originals" / row["storage"])) == 300 and len(files_under(media / "served" / row["storage"])) == 300
     assert files_under(media / "imports") == []
+
+
+def test_an_upload_made_while_redis_is_down_is_kept_and_sent_by_the_next_sweep(site_env, tmp_path):
+    env, url = site_env
+    archive = tmp_path / "small.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", small_world(tmp_path / "world", per_city=2))
+    manage({**env, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}, "import_imageset", str(archive), "--name", "Queued later", "--background")  # nothing listens there
+    row = job_row(env)
+    assert row["status"] == "queued" and "could not be reached" in row["stage"]
+    assert (Path(env["GEOGUESS_VAR_DIR"]) / "media" / row["archive"]).is_file()  # the upload is kept
+    worker = start_worker(url, queues="imports", env=env, log=tmp_path / "worker.log")  # its start sweeps: the job is sent
+    try:
+        deadline = time.monotonic() + 120
+        while job_row(env)["status"] != "succeeded" and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop(worker)
+    assert job_row(env)["status"] == "succeeded" and photo_rows(env) == 8
