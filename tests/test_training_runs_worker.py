@@ -106,7 +106,7 @@ def test_an_admin_trains_watches_and_activates_a_version_that_the_game_then_uses
     while time.monotonic() < deadline:
         try:
             facts = page.evaluate("() => Object.fromEntries([...document.querySelectorAll('[data-fact]')].map(e => [e.dataset.fact, e.textContent]))")
-            if not seen or facts != seen[-1]:
+            if facts and (not seen or facts != seen[-1]):  # empty while the page reloads
                 seen.append(facts)
             if facts.get("status") in ("succeeded", "failed", "cancelled") and page.get_attribute("#training-run", "data-finished") == "true":
                 break

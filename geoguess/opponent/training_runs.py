@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
@@ -140,7 +141,8 @@ def training_run_name_taken(name: str) -> bool:
 
 
 def training_run_create(
-    *, image_sets: Iterable[ImageSet], arguments: dict[str, object], activate: bool, name: str = "", source: str = TrainingRun.Source.ADMIN, created_by=None,
+    *, image_sets: Iterable[ImageSet], arguments: dict[str, object], activate: bool, name: str = "", source: str = TrainingRun.Source.ADMIN,
+    created_by: AbstractBaseUser | None = None,
 ) -> TrainingRun:
     """A queued run (not sent to a worker: ``training_run_start`` does that; the shell runs it itself)."""
     namespace = training_namespace(arguments)  # refuses unknown flags before anything is stored
