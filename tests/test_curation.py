@@ -88,3 +88,12 @@ def test_the_set_page_lists_its_photos_with_admin_only_thumbnails_on_a_map_and_i
     for url in (thumbnail, f"/admin/imagesets/imageset/{image_set.pk}/photo-points/"):
         response = client.get(url)  # a player
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_saving_a_photo_without_moving_it_says_nothing_of_a_correction(admin_client, image_set):
+    photo = image_set.photos.first()
+    response = admin_client.post(f"/admin/imagesets/photo/{photo.pk}/change/", {"enabled": "", "lat": repr(photo.lat), "lon": repr(photo.lon)}, follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    fresh = Photo.objects.get(pk=photo.pk)
+    assert fresh.enabled is False and fresh.location_corrected_at is None
+    assert not any("Location corrected" in m for m in said), said

@@ -199,3 +199,23 @@ def test_make_plays_one_worker_consumes_every_queue(settings):
 
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert {"inference", "imports", "training"} <= routed <= set(LOCAL_QUEUES.split(","))
+
+
+@pytest.mark.parametrize("query", ["image_sets=" + "9" * 30, "image_sets=1,²", "like=" + "9" * 30, "like=²"])
+def test_the_start_form_answers_hostile_prefill_ids_with_the_form(admin_client, image_set, query):
+    # A digit string too long for the database's integers, or one that str.isdigit() takes and int() refuses.
+    response = admin_client.get(f"/admin/opponent/trainingrun/add/?{query}")
+    assert response.status_code == 200 and 'id="training-run-form"' in response.content.decode()
+
+
+def test_a_runs_progress_and_cancel_are_for_staff_only(client, django_user_model, image_set):
+    from geoguess.opponent.models import TrainingRun
+
+    run = _run(image_set)
+    progress, cancel = f"/admin/opponent/trainingrun/{run.pk}/progress.json", f"/admin/opponent/trainingrun/{run.pk}/cancel/"
+    assert client.get(progress).status_code == 302 and client.post(cancel).status_code == 302  # to the login
+    client.force_login(django_user_model.objects.create_user("player", password="a long test password"))  # signed in, not staff
+    assert client.get(progress).status_code == 302 and client.post(cancel).status_code == 302
+    client.force_login(django_user_model.objects.create_user("clerk", password="a long test password", is_staff=True))  # staff without the permission
+    assert client.get(progress).status_code == 403 and client.post(cancel).status_code == 403
+    assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.QUEUED

@@ -199,8 +199,10 @@ class PhotoAdmin(admin.ModelAdmin):
         # Through the curation services: a moved photo gets its predictions made again.
         photos_enable(photo_ids=[obj.pk], enabled=form.cleaned_data["enabled"])
         obj.refresh_from_db(fields=["enabled"])
-        if {"lat", "lon"} & set(form.changed_data):
-            stored = Photo.objects.get(pk=obj.pk)
+        # Compared as numbers: the form's text fields count as changed on every save (their initial
+        # value is the stored float, the data a string), which would announce a correction never made.
+        stored = Photo.objects.get(pk=obj.pk)
+        if (form.cleaned_data["lat"], form.cleaned_data["lon"]) != (stored.lat, stored.lon):
             photo_location_correct(photo=stored, lat=form.cleaned_data["lat"], lon=form.cleaned_data["lon"])
             self.message_user(request, "Location corrected: worldNET's prediction for this photo is being made again.")
 

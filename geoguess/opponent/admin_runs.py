@@ -3,6 +3,8 @@ live (a JSON view the page polls), read its log, cancel it; the image set list s
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -57,6 +59,9 @@ def run_facts(run: TrainingRun) -> dict[str, object]:
     }
 
 
+#: A row id in a query string: ASCII digits (str.isdigit() takes "²", which int() refuses), short
+#: enough for a 64-bit column (a longer one overflows SQLite's integers: a 500, not a 4xx).
+_ID = re.compile(r"[0-9]{1,18}")
 #: The facts of the live panel, in order, with their labels.
 LIVE_FACTS = [("status", "status"), ("stage", "stage"), ("epoch", "epoch"), ("loss", "loss"), ("elapsed", "elapsed"), ("eta", "ETA"), ("model_version", "model version"), ("error", "error")]
 
@@ -106,11 +111,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
         """Prefilled from the query: ``?image_sets=1,2`` (the image set list's action), ``?like=<version>`` (a version's page)."""
         initial: dict[str, object] = {}
         arguments: dict[str, object] = {}
-        ids = [int(part) for part in request.GET.get("image_sets", "").split(",") if part.isdigit()]
+        ids = [int(part) for part in request.GET.get("image_sets", "").split(",") if _ID.fullmatch(part)]
         if ids:
             initial["image_sets"] = list(ImageSet.objects.filter(pk__in=ids))
         like = request.GET.get("like", "")
-        if like.isdigit() and (version := ModelVersion.objects.filter(pk=int(like)).first()):
+        if _ID.fullmatch(like) and (version := ModelVersion.objects.filter(pk=int(like)).first()):
             stored = (version.training or {}).get("args") if isinstance(version.training, dict) else None
             flags = training_flags()
             arguments = {k: v for k, v in (stored or {}).items() if k in flags}
