@@ -235,3 +235,19 @@ def test_it_refuses_round_indexes_outside_the_game(image_set, index):
     services.round_open(round=game.rounds.get(index=0))
     with pytest.raises(GameError, match="index must be a round number from 0 to 4"):
         services.guess_submit(game=game, index=index, lat=1.0, lon=1.0)
+
+
+def test_a_guess_locks_its_round_alone_not_the_photo_or_the_image_set(image_set):
+    # PostgreSQL's pass checks it (SQLite has no row locks): a FOR UPDATE over the round's join would
+    # lock the photo's and the image set's rows too, so every guess on a set would wait for the others.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update_of:
+        pytest.skip("SELECT ... FOR UPDATE OF: checked on PostgreSQL (make test's second pass)")
+    game = start(image_set)
+    services.round_open(round=game.rounds.get(index=0))
+    with CaptureQueriesContext(connection) as captured:
+        services.guess_submit(game=game, index=0, lat=10.0, lon=20.0)
+    locking = [query["sql"] for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
+    assert locking and all(sql.rstrip().endswith('FOR UPDATE OF "game_round"') for sql in locking), locking

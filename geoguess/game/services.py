@@ -162,7 +162,9 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
         raise GameError(f"index must be a round number from 0 to {rounds - 1}")
     refused_late = False
     with transaction.atomic():
-        round = Round.objects.select_for_update().select_related("game", "photo", "game__image_set").filter(game=game, index=index).first()
+        # The round's row alone (of="self"): a plain FOR UPDATE over the join would also lock the photo
+        # and the image set, and every guess on a set (a duel's settling included) would queue on its row.
+        round = Round.objects.select_for_update(of=("self",)).select_related("game", "photo", "game__image_set").filter(game=game, index=index).first()
         if round is None:
             raise GameError("no such round", status=404)
         if round.is_done:
