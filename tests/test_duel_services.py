@@ -261,3 +261,18 @@ def test_a_duel_draws_no_disabled_photo_and_its_challenge_skips_one_disabled_sin
     Photo.objects.filter(pk=first).update(enabled=False)
     replay = services.game_start_challenge(original=game, player_name="Bob", owner_key="owner-2")
     assert replay.rounds.get(index=0).photo_id in set(photos[:4]) - {first}
+
+
+def test_a_duel_whose_worldnet_is_deleted_ends_with_the_round_under_way(image_set, model_version):
+    game = start_duel(image_set)
+    round = open_round(game)
+    Prediction.objects.filter(photo=image_set.photos.exclude(pk=round.photo_id).first()).delete()  # a photo no version has guessed
+    model_version.delete()
+    game.refresh_from_db()
+    played = services.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon)
+    played.refresh_from_db()
+    game.refresh_from_db()
+    assert played.worldnet_points == 0
+    # No next round: not one drawn from the photos no version has guessed (the pool's filter on a
+    # version id of None), against an opponent that can only score 0.
+    assert game.finished_at is not None and game.rounds.count() == 1

@@ -410,12 +410,16 @@ def _duel_start(image_set: ImageSet, player_name: str, owner_key: str, seed: int
     return _duel_create(image_set, player_name, owner_key, version, challenge_of=None, rng=random.Random(seed))
 
 
-def _duel_pool(image_set: ImageSet, version_id: int) -> QuerySet[Photo]:
+def _duel_pool(image_set: ImageSet, version_id: int | None) -> QuerySet[Photo]:
     """The photos a duel may draw: the game's pool, less those the duel's worldNET has no stored guess for.
 
     So worldNET always has a guess (and a confidence to lock in by) when a round starts: a duel
     never waits on a worker. A set whose predictions are still being computed offers fewer photos.
+    None when the duel's version was deleted: the duel ends with the round under way (a filter on
+    ``None`` would instead draw the photos that no version has guessed).
     """
+    if version_id is None:
+        return photo_pool(image_set=image_set).none()
     return photo_pool(image_set=image_set).filter(predictions__model_version_id=version_id)
 
 
