@@ -145,6 +145,11 @@ GUESS_GRACE_SECONDS = env_int("GUESS_GRACE_SECONDS", 3)
 PREDICTION_BATCH_SIZE = env_int("PREDICTION_BATCH_SIZE", 32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A larger upload is spooled to disk as it arrives: beside the media, so that keeping an image
+# set's zip under MEDIA_ROOT/imports/ (imagesets.jobs) is a rename, not a copy of gigabytes from
+# /tmp to MEDIA_ROOT's volume inside the request (gunicorn's 30 s would end it).
+FILE_UPLOAD_TEMP_DIR = str(MEDIA_ROOT / "imports" / ".spool")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 
 LOGIN_URL = "admin:login"
 # Players' sessions hold one random key: a signed cookie carries it with no database read per request.
