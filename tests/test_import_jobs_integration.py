@@ -4,7 +4,8 @@ on the ``imports`` queue, each in its own process, on a database file of their o
 The photos are greyscale 4000×3000 JPEGs (``tests/photo_zips.py``), and the site serves copies
 of at most 800 px: a colour 12 MP photo costs about 8 times more to decode, and a 1600 px copy
 twice as much to make, which would take this test past the suite's budget on two cores. Every
-photo is still checked (decoded whole) and stored. ``benchmarks/import_throughput.py`` measures
+photo is still checked (every byte entropy-decoded, at libjpeg's reduced scale: worldnet_core.readers.records)
+and stored. ``benchmarks/import_throughput.py`` measures
 colour photos at the default settings.
 """
 
