@@ -219,3 +219,24 @@ def test_a_runs_progress_and_cancel_are_for_staff_only(client, django_user_model
     client.force_login(django_user_model.objects.create_user("clerk", password="a long test password", is_staff=True))  # staff without the permission
     assert client.get(progress).status_code == 403 and client.post(cancel).status_code == 403
     assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the send runs when the start commits, inside the request
+def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, image_set, monkeypatch):
+    # Redis down when the admin presses Start: the send raises after the run was stored. Before, a
+    # 500, and a run shown as "queued" forever (no sweep looks at queued training runs).
+    from kombu.exceptions import OperationalError
+
+    from geoguess.opponent import tasks
+    from geoguess.opponent.models import TrainingRun
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.train_run, "apply_async", unreachable)
+    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 2, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
+            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0}
+    response = admin_client.post("/admin/opponent/trainingrun/add/", form, follow=True)
+    run = TrainingRun.objects.get()
+    assert response.status_code == 200 and run.status == TrainingRun.Status.FAILED and "could not be reached" in run.error
+    assert any("was not started" in str(m) for m in response.context["messages"])

@@ -100,7 +100,10 @@ class TrainingRunAdmin(admin.ModelAdmin):
                 except TrainingInputError as error:
                     form.add_error(None, str(error))
                 else:
-                    self.message_user(request, f"Training run {run.name!r} is queued for a worker on the training queue.", messages.SUCCESS)
+                    if run.status == TrainingRun.Status.FAILED:  # its message could not be sent
+                        self.message_user(request, f"Training run {run.name!r} was not started: {run.error}.", messages.ERROR)
+                    else:
+                        self.message_user(request, f"Training run {run.name!r} is queued for a worker on the training queue.", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:opponent_trainingrun_change", args=[run.pk]))
         else:
             form = self._start_form(request)

@@ -163,12 +163,29 @@ def training_run_create(
 
 def training_run_start(**kwargs) -> TrainingRun:
     """Creates a run (``training_run_create``'s arguments) and queues it on the ``training`` queue, after commit."""
-    from geoguess.opponent.tasks import train_run
-
     with transaction.atomic():
         run = training_run_create(**kwargs)
-        transaction.on_commit(lambda: train_run.apply_async(args=(run.pk,), queue="training"))
+        transaction.on_commit(lambda: training_run_enqueue(run_id=run.pk))
+    run.refresh_from_db()  # failed already if the queue could not be reached
     return run
+
+
+#: A run's error when its message could not be sent.
+UNSENT_ERROR = "the training queue (Redis) could not be reached, so no worker got this run; start it again once Redis is up"
+
+
+def training_run_enqueue(*, run_id: int) -> None:
+    """Sends the run to the ``training`` queue. With the broker down the run ends failed, saying so:
+    not a 500 after the run was stored, and not a run shown as queued that no worker will ever get."""
+    from geoguess.opponent.tasks import train_run
+
+    try:
+        train_run.apply_async(args=(run_id,), queue="training")
+    except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
+        logger.exception("training run %s could not be queued", run_id)
+        TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
+            status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=UNSENT_ERROR,
+        )
 
 
 def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = None) -> TrainingRun:
