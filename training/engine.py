@@ -59,7 +59,10 @@ class TrainSettings:
     workers: int = 0
     seed: int = 0
     device: torch.device = torch.device("cpu")
-    amp: bool = True  # bf16 mixed precision where the device computes it natively (CUDA, CPUs with AVX-512 BF16)
+    amp: bool = True  # bf16 mixed precision on CUDA
+    #: bf16 on a CPU that computes it natively (AVX-512 BF16, AMX): about twice as fast there, but
+    #: off by default: on the demo world it cost accuracy (see the README's training programs).
+    cpu_bf16: bool = False
     progress: bool = True
     #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
     label_smoothing_km: float = 0.0
@@ -68,8 +71,10 @@ class TrainSettings:
 
 
 def uses_mixed_precision(settings: TrainSettings) -> bool:
-    """Whether the backbones train under bf16 autocast (``amp`` on, and the device computes bf16)."""
-    return settings.amp and mixed_precision_available(settings.device)
+    """Whether the backbones train under bf16 autocast: ``amp`` on CUDA, ``cpu_bf16`` on a CPU that computes bf16."""
+    if not settings.amp or not mixed_precision_available(settings.device):
+        return False
+    return settings.device.type == "cuda" or settings.cpu_bf16
 
 
 def precision_note(settings: TrainSettings) -> str:
