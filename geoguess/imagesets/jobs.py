@@ -125,10 +125,11 @@ def _keep(archive: IO[bytes], target: Path) -> None:
 def import_job_enqueue(*, job_id: int) -> None:
     """Sends the job to the ``imports`` queue (``CELERY_TASK_ROUTES``). With the broker down, the
     upload is kept all the same: the job says so and the next sweep sends it."""
+    from geoguess.celery import send_or_run_here
     from geoguess.imagesets.tasks import import_run
 
     try:
-        import_run.delay(job_id)
+        send_or_run_here(import_run, job_id)
     except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
         logger.exception("import job %s could not be queued", job_id)
         ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(stage=UNSENT)

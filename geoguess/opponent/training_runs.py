@@ -177,10 +177,11 @@ UNSENT_ERROR = "the training queue (Redis) could not be reached, so no worker go
 def training_run_enqueue(*, run_id: int) -> None:
     """Sends the run to the ``training`` queue. With the broker down the run ends failed, saying so:
     not a 500 after the run was stored, and not a run shown as queued that no worker will ever get."""
+    from geoguess.celery import send_or_run_here
     from geoguess.opponent.tasks import train_run
 
     try:
-        train_run.apply_async(args=(run_id,), queue="training")
+        send_or_run_here(train_run, run_id)  # CELERY_TASK_ROUTES sends it to the training queue
     except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
         logger.exception("training run %s could not be queued", run_id)
         TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
