@@ -250,6 +250,9 @@ def start_duel(client: Client, image_set, name="Dee") -> Game:
 def test_home_offers_classic_and_a_duel_once_worldnet_is_active(client, image_set):
     page = client.get("/").content.decode()
     assert 'value="classic">Classic' in page and re.search(r'value="duel" disabled>Duel worldNET<', page)
+    from geoguess.game import duel
+
+    assert f"you have {duel.COUNTDOWN_SECONDS} seconds" in page  # the rules' own figures, not a copy
     response = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "time_limit": 0, "mode": "duel"})
     assert response.status_code == 409 and "no model is active" in response.content.decode()
 

@@ -76,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "sets": sets, "time_limits": TIME_LIMITS, "error": error, "player_name": request.session.get("player_name", ""), "map_config": _map_config(),
-        "duel_ready": services.active_version() is not None, "start_health": duel.START_HEALTH,
+        "duel_ready": services.active_version() is not None, "start_health": duel.START_HEALTH, "countdown_seconds": duel.COUNTDOWN_SECONDS,
     }
     return render(request, "game/home.html", context, status=status if error else 200)
 
