@@ -49,8 +49,13 @@ def test_a_set_with_fewer_enabled_photos_than_a_game_needs_is_not_offered(admin_
 def test_correcting_a_location_recomputes_its_prediction(admin_client, model_version, django_capture_on_commit_callbacks, settings):
     from geoguess.celery import app
 
+    from geoguess.opponent.models import ModelVersion
+
     photo = Photo.objects.first()
     before = Prediction.objects.get(photo=photo, model_version=model_version)
+    # An older version's guess comes from the same pixels: it stays, for duels against that version.
+    older = ModelVersion.objects.create(name="older", checkpoint=model_version.checkpoint, centroids=model_version.centroids)
+    kept = Prediction.objects.create(photo=photo, model_version=older, lat=1.0, lon=2.0, top=[["Paris", 0.5]], latency_ms=1.0)
     others = Prediction.objects.exclude(photo=photo).count()
     app.conf.task_always_eager = True  # the queued task runs here, so the test sees the new prediction
     try:
@@ -64,6 +69,7 @@ def test_correcting_a_location_recomputes_its_prediction(admin_client, model_ver
     assert (photo.lat, photo.lon) == (-33.8688, 151.2093) and photo.location_corrected_at is not None
     after = Prediction.objects.get(photo=photo, model_version=model_version)
     assert after.pk != before.pk  # made again, not the old one kept
+    assert Prediction.objects.filter(pk=kept.pk).exists()
     assert Prediction.objects.exclude(photo=photo).count() == others  # the other photos' stay
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import Iterable
 
 from django.db import transaction
@@ -16,6 +17,8 @@ from worldnet_core.images import upright_rgb
 from worldnet_core.manifest import parse_coordinate
 
 THUMBNAIL_SIDE = 240
+
+logger = logging.getLogger(__name__)
 
 
 def photos_enable(*, photo_ids: Iterable[int], enabled: bool) -> int:
@@ -31,11 +34,14 @@ def photo_location_correct(*, photo: Photo, lat: float | str, lon: float | str) 
     """Moves a photo to where it was really taken and has worldNET's predictions for it made again.
 
     ``ValueError`` (with the readers' own words) when a coordinate is not a valid one. The
-    photo's stored predictions are deleted and the active version's is queued after commit:
-    the queue skips photos that already have one, and a stale one must not linger meanwhile.
+    active version's prediction is deleted and queued again after commit (the queue skips
+    photos that already have one). Other versions keep theirs: a prediction comes from the
+    pixels alone, and duels and challenges against those versions still need it. Scores are
+    computed against the photo's location when revealed, so they follow the correction.
     The set's scale D follows its photos' new extent.
     """
     from geoguess.opponent.models import Prediction  # the opponent app builds on this one: imported late
+    from geoguess.opponent.services import active_version
 
     lat, lon = parse_coordinate(lat, "latitude"), parse_coordinate(lon, "longitude")
     if (lat, lon) == (photo.lat, photo.lon):
@@ -43,7 +49,9 @@ def photo_location_correct(*, photo: Photo, lat: float | str, lon: float | str) 
     with transaction.atomic():
         photo.lat, photo.lon, photo.location_corrected_at = lat, lon, timezone.now()
         photo.save(update_fields=["lat", "lon", "location_corrected_at"])
-        Prediction.objects.filter(photo=photo).delete()
+        version = active_version()
+        if version is not None:
+            Prediction.objects.filter(photo=photo, model_version=version).delete()
         image_set = photo.image_set
         lats, lons = zip(*image_set.photos.values_list("lat", "lon"))
         ImageSet.objects.filter(pk=image_set.pk).update(scale_km=scale_km(lats, lons))
@@ -55,8 +63,13 @@ def _queue_prediction(photo_id: int) -> None:
     from geoguess.opponent.services import active_version, predictions_queue
 
     version = active_version()
-    if version is not None:
+    if version is None:
+        return
+    try:
         predictions_queue(version_id=version.pk, photo_ids=[photo_id])
+    except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
+        # The correction is saved; the prediction comes back with the next queueing for the set.
+        logger.exception("the prediction of corrected photo %s could not be queued", photo_id)
 
 
 def photo_thumbnail_jpeg(*, photo: Photo, side: int = THUMBNAIL_SIDE) -> bytes:
