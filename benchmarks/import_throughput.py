@@ -8,7 +8,7 @@ their size (about 4-5 MB at 12 MP) and decoding cost are a camera's, not a flat 
 few distinct encodings are reused under different names and coordinates. Each run imports a
 stored (uncompressed) zip into a fresh database and media folder under a temporary directory,
 at the default settings (served copies at most 1600 px, ``STORE_THREADS`` threads), and prints
-the rate of the whole import and of its two long stages: checking (every photo decoded whole)
+the rate of the whole import and of its two long stages: checking (every photo entropy-decoded whole, at 1/8 scale)
 and storing (each original kept, a served copy re-encoded).
 """
 
