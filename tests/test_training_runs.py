@@ -143,6 +143,18 @@ def test_cancelling_a_queued_run_ends_it_and_a_running_one_is_asked_to_stop(admi
     assert admin_client.get(f"/admin/opponent/trainingrun/{queued.pk}/cancel/").status_code == 405
 
 
+def test_a_runs_page_cannot_be_saved_over_what_its_worker_writes(admin_client, image_set):
+    from geoguess.opponent.models import TrainingRun
+
+    running = _run(image_set, name="running", status="running", heartbeat_at=timezone.now())
+    TrainingRun.objects.filter(pk=running.pk).update(epoch=7, loss=0.5)  # the worker, meanwhile
+    response = admin_client.post(f"/admin/opponent/trainingrun/{running.pk}/change/", {"_save": "Save"})
+    assert response.status_code == 403
+    running.refresh_from_db()
+    assert (running.epoch, running.loss) == (7, 0.5)
+    assert admin_client.get(f"/admin/opponent/trainingrun/{running.pk}/change/").status_code == 200
+
+
 def test_the_monitor_records_stage_epoch_loss_and_eta_and_stops_a_cancelled_run(image_set):
     from geoguess.opponent.run_monitor import RunMonitor, TrainingCancelled
     from training.engine import Progress

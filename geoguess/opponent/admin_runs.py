@@ -134,6 +134,10 @@ class TrainingRunAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        if request.method == "POST":
+            # Runs change only through their worker and the cancel button: a form save would write
+            # the page's stale copy of the run over the progress its worker wrote since.
+            raise PermissionDenied
         training_runs_fail_stale()
         extra = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
