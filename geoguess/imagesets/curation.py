@@ -7,6 +7,7 @@ import logging
 from typing import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from PIL import Image
 
@@ -21,13 +22,16 @@ THUMBNAIL_SIDE = 240
 logger = logging.getLogger(__name__)
 
 
-def photos_enable(*, photo_ids: Iterable[int], enabled: bool) -> int:
+def photos_enable(*, photo_ids: Iterable[int] | QuerySet, enabled: bool) -> int:
     """Puts photos back in new games, or takes them out; returns how many changed.
 
     Games already started keep their rounds (a player mid-game loses nothing); only the draw
     of new games (``Photo.objects.enabled()``) and the sets offered to players change.
     """
-    return Photo.objects.filter(pk__in=list(photo_ids)).exclude(enabled=enabled).update(enabled=enabled)
+    # A queryset (the admin's "select all") stays a subquery: a list of its ids would pass
+    # SQLite's limit on query parameters past some 32,000 photos.
+    ids = photo_ids if isinstance(photo_ids, QuerySet) else list(photo_ids)
+    return Photo.objects.filter(pk__in=ids).exclude(enabled=enabled).update(enabled=enabled)
 
 
 def photo_location_correct(*, photo: Photo, lat: float | str, lon: float | str) -> Photo:
