@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet, ImportJob
-from geoguess.imagesets.services import Progress, _queue_predictions, import_folders, import_leftovers_remove, imageset_import, imageset_name_check
+from geoguess.imagesets.services import Progress, imageset_import, imageset_name_check, imageset_predictions_queue, import_folders, import_leftovers_remove
 from worldnet_core.manifest import ImageSetError, Problem
 from worldnet_core.readers import KINDS
 
@@ -177,7 +177,7 @@ def _claim(job_id: int) -> tuple[ImportJob, str] | None:
             saved = ImageSet.objects.filter(storage=import_folders(job.storage)[0]).first()
             if saved is not None:
                 _mark(job, status=Status.SUCCEEDED, stage="done", image_set=saved, stored=saved.photos.count())
-                transaction.on_commit(lambda: _queue_predictions(saved.pk))  # its own may have died with it
+                transaction.on_commit(lambda: imageset_predictions_queue(saved.pk))  # its own may have died with it
                 transaction.on_commit(lambda: _remove_archive(job))
                 return None
             leftovers = job.storage

@@ -185,7 +185,7 @@ def _save(name: str, description: str, source: Path, storage: str, manifest: Man
                 for photo in photos:
                     photo.image_set = image_set
                 Photo.objects.bulk_create(photos, batch_size=500)
-                transaction.on_commit(lambda: _queue_predictions(image_set.pk))
+                transaction.on_commit(lambda: imageset_predictions_queue(image_set.pk))
             return image_set
         except IntegrityError:
             if ImageSet.objects.filter(name=name).exists():
@@ -217,8 +217,9 @@ def imageset_files_remove(*, storage: str, paths: list[str]) -> None:
             shutil.rmtree(_media("served/" + storage.removeprefix("originals/")), ignore_errors=True)
 
 
-def _queue_predictions(image_set_id: int) -> None:
-    from geoguess.opponent.services import predictions_queue_for_image_set
+def imageset_predictions_queue(image_set_id: int) -> None:
+    """Queues the active worldNET's predictions for a set's photos (after an import, or its takeover)."""
+    from geoguess.opponent.services import predictions_queue_for_image_set  # the opponent app builds on this one
 
     predictions_queue_for_image_set(image_set_id=image_set_id)
 
