@@ -87,6 +87,19 @@ def test_it_has_the_places_a_player_reads_the_map_by():
     assert labels["France"]["iso_a2"] == "FR" and 45 < labels["France"]["lat"] < 49 and 0 < labels["France"]["lon"] < 5
 
 
+def test_every_country_is_labelled_inside_itself_antimeridian_ones_included():
+    """A label stands inside its country, as the game's own land polygons place it. Fiji and
+    Russia cross the antimeridian: measured as bands round the world, Fiji's label once stood in Brazil."""
+    from worldnet_core.land import country_of
+
+    labels = [r for r in _rows(_layer("country-labels")) if r["area_km2"] > 5_000]  # 1:110m land has the larger ones
+    renamed = {"Macedonia": "North Macedonia"}  # the two datasets' names for it
+    misplaced = [(r["name"], r["lat"], r["lon"], country_of(r["lat"], r["lon"])) for r in labels if country_of(r["lat"], r["lon"]) != renamed.get(r["name"], r["name"])]
+    assert len(labels) > 150 and misplaced == []
+    fiji = next(r for r in labels if r["name"] == "Fiji")
+    assert -19 < fiji["lat"] < -16 and 177 < fiji["lon"] < 180 and 10_000 < fiji["area_km2"] < 11_000  # Viti Levu
+
+
 def test_neighbouring_countries_get_different_colours():
     world = {
         "transform": {"scale": [1, 1], "translate": [0, 0]},

@@ -136,8 +136,17 @@ def _clean_polygons(polygons: list, decimals: int) -> list:
     return kept
 
 
+def _unwrapped(rings: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
+    """A polygon that crosses the antimeridian (Fiji's islands, Chukotka) with its western
+    longitudes moved past 180°, so that it is one shape in the plane, not a band round the world."""
+    if all(max(lon for lon, _ in ring) - min(lon for lon, _ in ring) <= 180 for ring in rings):
+        return rings
+    return [[(lon + 360 if lon < 0 else lon, lat) for lon, lat in ring] for ring in rings]
+
+
 def _area_km2(rings: list[list[tuple[float, float]]]) -> float:
     """Approximate area of a polygon (outer ring less holes): shoelace on degrees scaled by cos(lat)."""
+    rings = _unwrapped(rings)
     total = 0.0
     for position, ring in enumerate(rings):
         lat0 = sum(lat for _, lat in ring) / len(ring)
@@ -158,13 +167,13 @@ def _label_point(rings: list[list[tuple[float, float]]]) -> tuple[float, float]:
     import shapely
     from shapely.ops import polylabel
 
-    projected = [[(lon, _mercator_y(lat)) for lon, lat in ring] for ring in rings]
+    projected = [[(lon, _mercator_y(lat)) for lon, lat in ring] for ring in _unwrapped(rings)]
     polygon = shapely.make_valid(shapely.Polygon(projected[0], projected[1:]))
     if polygon.geom_type != "Polygon":
         polygon = max(shapely.get_parts(polygon), key=lambda part: part.area if part.geom_type == "Polygon" else -1)
     point = polylabel(polygon, tolerance=0.05)
     lat = math.degrees(2 * math.atan(math.exp(math.radians(point.y))) - math.pi / 2)
-    return round(lat, 2), round(point.x, 2)
+    return round(lat, 2), round((point.x + 180) % 360 - 180, 2)
 
 
 def _feature(geometry_type: str, coordinates: Any, properties: dict) -> dict:
