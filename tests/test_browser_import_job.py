@@ -68,6 +68,9 @@ def test_the_job_page_follows_the_job_live_and_lists_its_problems_as_text(site, 
     expect(page.locator("[data-field=status]")).to_have_text("failed", timeout=10_000)
     assert page.locator("[data-field=problems] li").inner_text() == HOSTILE  # shown as text, never run
     assert page.locator("#import-progress img").count() == 0 and page.title() != "owned"
+    # The rest of the page is drawn again once the job has ended: its heading no longer says it runs.
+    expect(page.locator("#content h2")).to_contain_text("(failed)", timeout=10_000)
+    assert page.locator("[data-field=problems] li").inner_text() == HOSTILE
 
 
 def test_the_set_page_shows_its_photos_on_a_map_with_thumbnails(site, browser):

@@ -271,7 +271,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         problems = format_html_join("", "<li>{}</li>", ((p,) for p in state["problems"]))
         set_link = format_html('<a id="import-image-set" href="{}">the image set</a>', reverse("admin:imagesets_imageset_change", args=[obj.image_set_id])) if obj.image_set_id else ""
         return format_html(
-            '<div id="import-progress" data-url="{}">'
+            '<div id="import-progress" data-url="{}" data-finished="{}">'
             '<p>status: <strong data-field="status">{}</strong>, stage: <span data-field="stage">{}</span> <span data-field="link">{}</span></p>'
             '<p>photos checked: <span data-field="checked">{}</span> of <span data-field="total">{}</span> '
             '<progress data-bar="checked" max="{}" value="{}"></progress></p>'
@@ -279,7 +279,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             '<progress data-bar="stored" max="{}" value="{}"></progress></p>'
             '<p>elapsed: <span data-field="elapsed_s">{}</span> s</p>'
             '<ul data-field="problems" class="errorlist">{}</ul></div>',
-            reverse("admin:imagesets_importjob_status", args=[obj.pk]), state["status"], state["stage"], set_link,
+            reverse("admin:imagesets_importjob_status", args=[obj.pk]), "true" if state["finished"] else "false", state["status"], state["stage"], set_link,
             state["checked"], state["total"], max(state["total"], 1), state["checked"],
             state["stored"], state["total"], max(state["total"], 1), state["stored"],
             state["elapsed_s"] if state["elapsed_s"] is not None else "-", problems,

@@ -37,6 +37,8 @@ document.addEventListener("DOMContentLoaded", function () {
         show(state);
         delay = 1000;
         if (!state.finished) window.setTimeout(poll, delay);
+        // The rest of the page (title, finish time, the set) was drawn while the job ran: draw it again.
+        else if (box.dataset.finished !== "true") window.location.reload();
       })
       .catch(() => {
         delay = Math.min(delay * 2, 30000); // back off while the site is unreachable, then go on
