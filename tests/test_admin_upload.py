@@ -151,3 +151,21 @@ def test_it_activates_a_model_version_from_the_admin(admin_client, model_version
 
 def test_demo_world_helper_exists(tmp_path):
     assert (small_world(tmp_path / "w", per_city=1) / "manifest.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "name,archive,problem",
+    [
+        ("", b"PK\x05\x06" + b"\0" * 18, "This field is required"),
+        ("x" * 500, b"PK\x05\x06" + b"\0" * 18, "at most 120 characters"),
+        ("<script>alert(1)</script>", b"", "The submitted file is empty"),
+        ("Fine", b"\xff\xfe\x00<html>" * 100, "is not a zip file"),
+    ],
+    ids=["empty-name", "huge-name", "empty-file", "not-utf8-not-zip"],
+)
+def test_hostile_upload_fields_get_a_message_and_nothing_is_kept(admin_client, settings, name, archive, problem):
+    response = upload(admin_client, archive, name)
+    page = response.content.decode()
+    assert response.status_code == 200 and problem in page
+    assert "<script>alert(1)</script>" not in page
+    assert ImportJob.objects.count() == 0 and media_files(settings) == []

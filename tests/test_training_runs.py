@@ -252,3 +252,23 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
     run = TrainingRun.objects.get()
     assert response.status_code == 200 and run.status == TrainingRun.Status.FAILED and "could not be reached" in run.error
     assert any("was not started" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("epochs", "1e309"), ("epochs", "9" * 40), ("epochs", "<script>"), ("lr", "nan"), ("lr", "-inf"), ("batch_size", ""),
+        ("image_size", "9" * 40), ("image_size", "48 x"), ("image_sets", "9" * 30), ("image_sets", "<b>1</b>"),
+        ("name", "n" * 500), ("backbone", "ÿþ\x00"), ("interpolation", "<img src=x onerror=alert(1)>"),
+    ],
+)
+def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, image_set, field, value):
+    from geoguess.opponent.models import TrainingRun
+
+    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 1, "head_epochs": 1, "batch_size": 8, "lr": 0.002,
+            "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0, field: value}
+    response = admin_client.post("/admin/opponent/trainingrun/add/", form)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert "<script>" not in response.content.decode() and "<img src=x" not in response.content.decode()
+    assert TrainingRun.objects.count() == 0

@@ -3,7 +3,6 @@ live (a JSON view the page polls), read its log, cancel it; the image set list s
 
 from __future__ import annotations
 
-import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from geoguess.imagesets.models import ImageSet
-from geoguess.opponent.forms import TrainingRunForm
+from geoguess.opponent.forms import ROW_ID, TrainingRunForm
 from geoguess.opponent.models import ModelVersion, TrainingRun
 from geoguess.opponent.training_runs import TrainingInputError, training_flags, training_run_cancel, training_run_start, training_runs_fail_stale
 
@@ -59,9 +58,6 @@ def run_facts(run: TrainingRun) -> dict[str, object]:
     }
 
 
-#: A row id in a query string: ASCII digits (str.isdigit() takes "²", which int() refuses), short
-#: enough for a 64-bit column (a longer one overflows SQLite's integers: a 500, not a 4xx).
-_ID = re.compile(r"[0-9]{1,18}")
 #: The facts of the live panel, in order, with their labels.
 LIVE_FACTS = [("status", "status"), ("stage", "stage"), ("epoch", "epoch"), ("loss", "loss"), ("elapsed", "elapsed"), ("eta", "ETA"), ("model_version", "model version"), ("error", "error")]
 
@@ -114,11 +110,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
         """Prefilled from the query: ``?image_sets=1,2`` (the image set list's action), ``?like=<version>`` (a version's page)."""
         initial: dict[str, object] = {}
         arguments: dict[str, object] = {}
-        ids = [int(part) for part in request.GET.get("image_sets", "").split(",") if _ID.fullmatch(part)]
+        ids = [int(part) for part in request.GET.get("image_sets", "").split(",") if ROW_ID.fullmatch(part)]
         if ids:
             initial["image_sets"] = list(ImageSet.objects.filter(pk__in=ids))
         like = request.GET.get("like", "")
-        if _ID.fullmatch(like) and (version := ModelVersion.objects.filter(pk=int(like)).first()):
+        if ROW_ID.fullmatch(like) and (version := ModelVersion.objects.filter(pk=int(like)).first()):
             stored = (version.training or {}).get("args") if isinstance(version.training, dict) else None
             flags = training_flags()
             arguments = {k: v for k, v in (stored or {}).items() if k in flags}

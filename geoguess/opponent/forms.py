@@ -18,10 +18,24 @@ FORM_FLAGS = [
 ]
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
 #: Bounds the parser leaves to the program: (minimum, maximum) for the form's number fields.
+#: Upper bounds keep every number within the database's 32-bit integer columns and of a sane size.
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "epochs": (1, None), "head_epochs": (1, None), "batch_size": (1, None), "lr": (1e-7, 10.0), "test_fraction": (0.0, 0.9),
-    "holdout_places": (1, None), "max_per_place": (1, None), "retrieval_weight": (0.0, 1.0), "seed": (0, None),
+    "epochs": (1, 10_000), "head_epochs": (1, 10_000), "batch_size": (1, 65_536), "lr": (1e-7, 10.0), "test_fraction": (0.0, 0.9),
+    "holdout_places": (1, 100_000), "max_per_place": (1, 10_000_000), "retrieval_weight": (0.0, 1.0), "seed": (0, 2**31 - 1),
 }
+#: A row id as a form or query string may carry it: ASCII digits (str.isdigit() takes "²", which
+#: int() refuses), short enough for a 64-bit column (a longer one overflows SQLite's integers: a 500).
+ROW_ID = re.compile(r"[0-9]{1,18}")
+
+
+class ImageSetChoices(forms.ModelMultipleChoiceField):
+    """Image sets by id; an id no database column could hold is refused before any query is made."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not ROW_ID.fullmatch(str(pk)):
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)
 
 
 def _label(dest: str) -> str:
@@ -47,7 +61,7 @@ def flag_field(action: argparse.Action, default: object) -> forms.Field:
 
 
 class TrainingRunForm(forms.Form):
-    image_sets = forms.ModelMultipleChoiceField(queryset=ImageSet.objects.all(), widget=forms.CheckboxSelectMultiple, help_text="train on the photos of these sets")
+    image_sets = ImageSetChoices(queryset=ImageSet.objects.all(), widget=forms.CheckboxSelectMultiple, help_text="train on the photos of these sets")
     name = forms.CharField(required=False, max_length=120, help_text="of the new model version (default: <model>-<date and time>)")
     activate = forms.BooleanField(required=False, initial=False, help_text="make the new version worldNET when the run succeeds (queues its predictions for every photo)")
 
