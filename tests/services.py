@@ -62,12 +62,13 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str] | None = None, log: Path | None = None, pool: str = "solo") -> subprocess.Popen:
+def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str] | None = None, log: Path | None = None, pool: str = "solo", own_process_group: bool = False) -> subprocess.Popen:
     """A real ``celery worker`` process of the project's app, consuming ``queues``, one task at a time.
 
     ``pool="prefork"`` runs tasks in a child process, as deployed workers do; with the solo pool
     the worker's own loop waits while a task runs, so it acknowledges even an early-acknowledged
-    task only when the task ends.
+    task only when the task ends. ``own_process_group`` lets a test kill the worker with its pool
+    children at once (``os.killpg``), as a lost machine would.
     """
     environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
     output = open(log, "ab") if log else subprocess.DEVNULL
@@ -77,6 +78,7 @@ def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str]
         env=environment,
         stdout=output,
         stderr=subprocess.STDOUT,
+        start_new_session=own_process_group,
     )
 
 

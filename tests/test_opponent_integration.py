@@ -82,21 +82,46 @@ def test_it_stores_a_prediction_for_every_photo_once_a_version_is_activated(site
     assert latency.strip() == "True"
 
 
+ONE_PHOTO = "from pathlib import Path; from django.conf import settings; from geoguess.imagesets.models import Photo; print(Path(settings.MEDIA_ROOT) / Photo.objects.order_by('pk').last().original)"
+
+
+def reader_is_waiting(fifo: Path) -> int | None:
+    """A write end of the FIFO once a process has it open for reading, else None (POSIX: ENXIO)."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+
+
 @pytest.mark.slow
 def test_a_restarted_worker_completes_the_batch_of_one_killed_midway(site, tmp_path):
     env, url = site
     env = {**env, "PREDICTION_BATCH_SIZE": "24"}  # one batch: the whole set
+    # One photo's file becomes a named pipe: the worker's read of it blocks, so the kill lands
+    # mid-batch every time (a timed kill lost the race to a fast machine: the batch had finished).
+    photo = Path(manage(env, "shell", "-v", "0", "-c", ONE_PHOTO).strip())
+    assert photo.is_file(), photo
+    kept = photo.with_name(photo.name + ".kept")
+    photo.rename(kept)
+    os.mkfifo(photo)
     first_log = tmp_path / "first.log"
-    worker = start_worker(url, queues="inference", env=env, log=first_log)
+    # Prefork, as deployed: its parent acknowledges an early-acknowledged task as soon as a child
+    # takes it, so this test fails unless the batch is acknowledged late.
+    worker = start_worker(url, queues="inference", env=env, log=first_log, pool="prefork", own_process_group=True)
+    write_end = None
     try:
         manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp_path)))
-        wait_for(lambda: first_log.exists() and "Task geoguess.opponent.tasks.predict_batch" in first_log.read_text(), 120, "the worker to take the batch", first_log)
-        os.kill(worker.pid, signal.SIGKILL)  # no clean shutdown: the message is left unacknowledged
+        write_end = wait_for(lambda: reader_is_waiting(photo), 120, "the worker to reach the photo in the middle of its batch", first_log)
+        os.killpg(worker.pid, signal.SIGKILL)  # worker and child, no clean shutdown: the message is left unacknowledged
         worker.wait(timeout=10)
     finally:
         stop(worker)
+        if write_end is not None:
+            os.close(write_end)
+        photo.unlink()
+        kept.rename(photo)
     stored, photos = counts(env)
-    assert stored < photos == 24, "the worker finished before it was killed; the test proves nothing"
+    assert stored < photos == 24, "the worker stored the whole batch before it was killed; the test proves nothing"
     time.sleep(5)  # past the visibility timeout, so the broker hands the batch out again
     second_log = tmp_path / "second.log"
     restarted = start_worker(url, queues="inference", env=env, log=second_log)
