@@ -388,3 +388,32 @@ def test_retrieval_mixes_the_nearest_training_places_into_the_belief_and_survive
         after = restored.eval()(images)
     assert restored.config["n_bank"] == 4 and torch.equal(restored.bank_labels, model.bank_labels)
     assert torch.allclose(before.latlon, after.latlon) and torch.allclose(before.probs, after.probs)
+
+
+def test_the_interpolation_head_averages_members_each_trained_on_its_own_guesses(tiny_data, tmp_path):
+    from training.engine import classifier_probs
+    from worldnet_core.models.worldnet import InterpolationHead
+
+    probs = torch.softmax(torch.randn(6, 4), dim=1)
+    head = InterpolationHead(4, 16, members=3)
+    for mlp in (head.mlp, *head.more):  # give each member a mind of its own
+        torch.nn.init.normal_(mlp[2].weight)
+    each = head.members(probs)
+    assert each.shape == (3, 6, 4) and not torch.allclose(each[0], each[1])
+    assert torch.allclose(head(probs), each.mean(dim=0)) and torch.allclose(head(probs).sum(dim=1), torch.ones(6))
+
+    # Trained, the members part ways (their first layers start apart), and the model round-trips.
+    model = train_program.train_model("worldnet", tiny_data, tiny_args(head_members=3, head_epochs=3), settings(), log=lambda m: None)
+    assert len(model.interpolation_head.more) == 2 and model.config["head_members"] == 3
+    with torch.no_grad():
+        trained = model.interpolation_head.members(classifier_probs(model, tiny_data.images, settings()).clone())
+    assert not torch.allclose(trained[0], trained[1])
+    restored, _ = load_model(save_checkpoint(model, tmp_path / "three.pt"))
+    images = torch.rand(2, 3, *SIZE)
+    with torch.no_grad():
+        assert torch.allclose(restored.eval()(images).latlon, model.eval()(images).latlon)
+
+    # A checkpoint of one member (every one from before the members) loads as it was.
+    single = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=SIZE)
+    assert set(k for k in single.state_dict() if k.startswith("interpolation_head.")) == {f"interpolation_head.mlp.{i}.{p}" for i in (0, 2) for p in ("weight", "bias")}
+    assert load_model(save_checkpoint(single, tmp_path / "one.pt"))[0].config["head_members"] == 1

@@ -67,7 +67,8 @@ def test_it_reports_every_model_on_seen_and_unseen_places(small_world, tmp_path)
     for split in ("seen", "unseen"):  # only worldNET shows candidates, so only it can contradict them
         assert 0.0 <= report[split]["worldnet"]["coherence"] <= 1.0
         assert all(report[split][m]["coherence"] is None for m in models if m != "worldnet")
-    assert list(report["ablation"])[0] == "the paper's (one-hot, sphere)" and len(report["ablation"]) == 7
+    assert list(report["ablation"])[0] == "the paper's (one-hot, sphere)" and len(report["ablation"]) == 8
+    assert any(name.startswith("+ interpolation head averaged over") for name in report["ablation"])
     assert all("coherence" in row[s] for row in report["ablation"].values() for s in ("seen", "unseen"))
     assert report["config"]["holdout"] == ["Helsinki", "Nairobi"] and report["config"]["unseen_test_images"] == 16
     assert report["config"]["backbone_pretrained"] is False

@@ -183,6 +183,15 @@ def init_distributed(device: torch.device) -> tuple[int, int]:
     return (dist.get_rank(), world_size) if dist.is_initialized() else (0, 1)
 
 
+def finish_distributed() -> None:
+    """Waits for every process, then ends the process group: a rank that simply exited while
+    rank 0 still evaluated tore down gloo's threads under it ("terminate called without an
+    active exception", SIGABRT)."""
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def is_main_process() -> bool:
     return not dist.is_initialized() or dist.get_rank() == 0
 
@@ -362,9 +371,15 @@ def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor
     """worldNET step 3: the interpolation head on the frozen classifier's distributions, Haversine loss."""
     model.to(settings.device).eval()
     head = model.interpolation_head.train()
-    stage = _Call(head, lambda p: model.interpolate(head(p), p))
+    # Each member is scored on its own guesses (their mean is the head's), so each learns on its own.
+    stage = _Call(head, lambda p: torch.cat([model.interpolate(weights, p) for weights in head.members(p)]))
+    members = len(head.more) + 1
+
+    def loss_fn(guesses: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return haversine_loss(guesses, targets.repeat(members, 1))
+
     dataset = TensorDataset(probs, latlon)
-    loss = _run(stage, haversine_loss, head.parameters(), dataset, settings, settings.head_epochs, f"interpolation ({model.interpolation})", log, augment_images=False)
+    loss = _run(stage, loss_fn, head.parameters(), dataset, settings, settings.head_epochs, f"interpolation ({model.interpolation}, {members} members)", log, augment_images=False)
     model.eval()
     return loss
 

@@ -157,7 +157,7 @@ def write_markdown(report: dict, path: Path) -> None:
         lines += [
             "## What each change does (each one alone, added to the paper's worldNET)",
             "",
-            "The paper's worldNET: one-hot labels, the classifier alone (no retrieval), global interpolation on the sphere, its head trained on the classifier's own "
+            "The paper's worldNET: one-hot labels, the classifier alone (no retrieval), global interpolation on the sphere, one interpolation head trained on the classifier's own "
             "training images, one view per image. Each row adds one change; the last is the default, what the tables above use.",
             "",
             *_compact_rows(report["ablation"], "worldNET"),
@@ -231,7 +231,7 @@ def with_interpolation(worldnet: WorldNet, mode: str, train_probs, train_latlon,
     """A copy of ``worldnet`` combining its centroids by ``mode``, its head retrained for it (the classifier is shared)."""
     variant = copy.deepcopy(worldnet)
     variant.set_interpolation(mode)
-    variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"])
+    variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"], variant.config.get("head_members", 1))
     fit_interpolation(variant, train_probs, train_latlon, settings, log)
     return variant
 
@@ -245,13 +245,14 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
     def scores(model: WorldNet) -> dict:
         return {split: evaluate(model, data, settings, scale_km=scale_km).metrics for split, data in tests.items()}
 
-    paper_args = argparse.Namespace(**{**vars(args), "label_smoothing_km": 0.0, "interp_holdout_places": 0, "tta": False, "interpolation": "sphere", "retrieval_weight": 0.0})
+    paper_args = argparse.Namespace(**{**vars(args), "label_smoothing_km": 0.0, "interp_holdout_places": 0, "tta": False, "interpolation": "sphere", "retrieval_weight": 0.0, "head_members": 1})
     rows: dict[str, dict] = {}
     same_classifier = args.label_smoothing_km == 0 and not args.interp_holdout_places
     if same_classifier:  # the default's classifier is the paper's: swap the rest back
         base = copy.deepcopy(worldnet)
         base.config["tta"] = False
         base.config["retrieval_weight"] = 0.0
+        base.config["head_members"] = 1
         paper = with_interpolation(base, "sphere", classifier_probs(base, train.images, settings), train.latlon, settings, log)
     else:
         log("== ablation: the paper's worldNET")
@@ -259,6 +260,10 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
     rows["the paper's (one-hot, sphere)"] = scores(paper)
     paper_probs = classifier_probs(paper, train.images, settings)
     rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(with_interpolation(paper, "mode", paper_probs, train.latlon, settings, log))
+    members = args.head_members if args.head_members > 1 else ABLATION_HEAD_MEMBERS
+    averaged = copy.deepcopy(paper)
+    averaged.config["head_members"] = members
+    rows[f"+ interpolation head averaged over {members} members"] = scores(with_interpolation(averaged, "sphere", paper_probs, train.latlon, settings, log))
     weight = args.retrieval_weight or ABLATION_RETRIEVAL_WEIGHT
     retrieving = copy.deepcopy(paper)
     retrieving.config.update(retrieval_weight=weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature)
@@ -285,6 +290,7 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
 ABLATION_SMOOTHING_KM = 500.0
 ABLATION_RETRIEVAL_WEIGHT = 0.5
 ABLATION_HOLDOUT_PLACES = 5
+ABLATION_HEAD_MEMBERS = 5
 
 
 def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(m, flush=True)) -> int:

@@ -29,7 +29,7 @@ from worldnet_core.models.clustering import make_centroids
 from worldnet_core.models.worldnet import INTERPOLATIONS
 from worldnet_core.readers import read_imageset
 from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
-from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data, precision_note, uses_mixed_precision
+from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, finish_distributed, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data, precision_note, uses_mixed_precision
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
 
@@ -45,6 +45,7 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--image-size", type=int, nargs=2, default=None, metavar=("H", "W"), help="input size (default: the backbone's; 96 128 for compact)")
     parser.add_argument("--epochs", type=int, default=25, help="epochs of the classifier / regression (default 25)")
     parser.add_argument("--head-epochs", type=int, default=40, help="epochs of worldNET's interpolation head (default 40)")
+    parser.add_argument("--head-members", type=int, default=5, help="worldNET's interpolation head: MLPs trained side by side and averaged (default 5; 1: the paper's one)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size per process (default 64)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, AdamW with a one-cycle schedule (default 0.002)")
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 0.0001)")
@@ -185,7 +186,7 @@ def build_worldnet(train: ImageData, args: argparse.Namespace, *, interpolation:
     centroids = make_centroids(latlon[:, 0], latlon[:, 1], train.places[keep], seed=args.seed)
     model = create_model(
         "worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, interpolation=interpolation or args.interpolation,
-        mode_bandwidth_km=args.mode_bandwidth_km, mode_radius_km=args.mode_radius_km, tta=args.tta,
+        mode_bandwidth_km=args.mode_bandwidth_km, mode_radius_km=args.mode_radius_km, tta=args.tta, head_members=args.head_members,
         retrieval_weight=args.retrieval_weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature, **backbone_kwargs(args),
     )
     return model, torch.from_numpy(centroids.labels)
@@ -261,5 +262,6 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
         training = {"args": stored_args(args), "backbone_weights": started_from, "mixed_precision": uses_mixed_precision(settings), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
         save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
         log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
+    finish_distributed()
     return {"checkpoint": output, "metrics": metrics, "model": model}
 
