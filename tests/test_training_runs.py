@@ -272,3 +272,27 @@ def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, 
     assert field in response.context["form"].errors
     assert "<script>" not in response.content.decode() and "<img src=x" not in response.content.decode()
     assert TrainingRun.objects.count() == 0
+
+
+def test_each_poll_sends_only_the_log_lines_the_page_lacks(admin_client, image_set):
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from geoguess.opponent.models import TrainingRun
+
+    first = "classifier: 1/2 epochs, loss 2.5 — São Paulo 🌏\n"  # non-ASCII and a character outside the BMP
+    run = _run(image_set, status="running", log=first)
+    progress = f"/admin/opponent/trainingrun/{run.pk}/progress.json"
+    page = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/change/").content.decode()
+    assert f'data-length="{len(first)}"' in page
+    whole = admin_client.get(progress).json()  # a page that holds nothing gets everything
+    assert whole["log_from"] == 0 and whole["log"] == first and whole["log_length"] == len(first)
+    TrainingRun.objects.filter(pk=run.pk).update(log=Concat("log", Value("classifier: 2/2 epochs, loss 1.5\n")))
+    facts = admin_client.get(f"{progress}?log_from={len(first)}").json()
+    assert facts["log_from"] == len(first) and facts["log"] == "classifier: 2/2 epochs, loss 1.5\n"
+    assert facts["log_length"] == len(TrainingRun.objects.get(pk=run.pk).log) and facts["status"] == "running"
+    assert admin_client.get(f"{progress}?log_from={facts['log_length']}").json()["log"] == ""  # nothing new: nothing sent
+    # An offset past the end (a log that was cut), or one that is not a count, sends the whole log again.
+    for hostile in ("999999", "-1", "abc", "9" * 40, "١٢", "1e3", ""):
+        facts = admin_client.get(progress, {"log_from": hostile}).json()
+        assert facts["log_from"] == 0 and facts["log"].startswith(first), hostile

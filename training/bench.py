@@ -4,6 +4,9 @@
 and ``snap_to_land`` points/s on 10^4 points at sea, both on one core.
 ``python -m training bench demo-world``: demo-world images drawn and encoded per second.
 ``python -m training bench predictor``: the predictor's images/s against its bare backbone's.
+``python -m training bench train-step``: seconds per worldNET classifier training step (batch 64),
+with the backbone's tensors channels-last (the default) and contiguous, and under bf16 autocast
+where the device computes it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Benchmarks: print throughput figures.", add_help=add_help)
-    parser.add_argument("target", choices=["geo", "demo-world", "predictor"], help="what to benchmark")
+    parser.add_argument("target", choices=["geo", "demo-world", "predictor", "train-step"], help="what to benchmark")
     parser.add_argument("--checkpoint", type=Path, default=None, help="predictor: a worldNET checkpoint (default: an untrained compact worldNET with 23 places)")
     parser.add_argument("--backbone", default="compact", help="predictor without --checkpoint: the backbone (default compact)")
     parser.add_argument("--device", default=None, help="predictor: auto, cpu, cuda (default: WORLDNET_DEVICE, else auto)")
@@ -109,6 +112,44 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
     return rows
 
 
+def bench_train_step(args: argparse.Namespace) -> dict[str, float]:
+    """Seconds per classifier step (forward, backward, AdamW) of a compact-backbone worldNET, batch 64."""
+    import torch
+    from torch import nn
+
+    from worldnet_core.demo_world import PAPER_CITIES
+    from worldnet_core.device import mixed_precision_available, select_device
+    from worldnet_core.models import create_model
+
+    device = select_device(args.device)
+    generator = torch.Generator().manual_seed(args.seed)
+    centroids = [[p.lat, p.lon] for p in PAPER_CITIES]
+    figures = {}
+    variants = [("channels-last float32", torch.channels_last, False), ("contiguous float32", torch.contiguous_format, False)]
+    if mixed_precision_available(device):
+        variants.append(("channels-last bf16 autocast", torch.channels_last, True))
+    for label, layout, bf16 in variants:
+        torch.manual_seed(args.seed)
+        model = create_model("worldnet", centroids=centroids, backbone=args.backbone, pretrained=False).to(device).train()
+        model.backbone.to(memory_format=layout)
+        images = torch.rand(64, 3, *model.preprocessing.size, generator=generator).to(device)
+        labels = torch.randint(0, len(centroids), (64,), generator=generator).to(device)
+        optimizer = torch.optim.AdamW(model.classifier_parameters(), lr=1e-3)
+
+        def step() -> None:
+            normalized = model.normalize(images).contiguous(memory_format=layout)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                loss = nn.functional.cross_entropy(model.classifier(model.pool(model.backbone(normalized))).float(), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+
+        figures[label] = best_seconds(step, args.repeat)
+    return figures
+
+
 def main(args: argparse.Namespace) -> int:
     # geo and demo-world run on one core as they are: NumPy's element-wise maths, cKDTree's
     # query (workers=1) and the drawing are single-threaded. The predictor uses torch's threads.
@@ -130,4 +171,11 @@ def main(args: argparse.Namespace) -> int:
         print("batch   backbone img/s   predictor img/s   predictor time / backbone time   with activation maps / without (target <= 1.5)")
         for row in rows:
             print(f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x")
+    elif args.target == "train-step":
+        import torch
+
+        figures = bench_train_step(args)
+        print(f"worldNET classifier training step ({args.backbone} backbone, batch 64, {torch.get_num_threads()} threads; best of {args.repeat})")
+        for label, seconds in figures.items():
+            print(f"{label:28s} {seconds:6.3f} s/step   {64 / seconds:6.0f} images/s")
     return 0

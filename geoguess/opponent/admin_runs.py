@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db.models.functions import Length, Substr
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -54,8 +55,22 @@ def run_facts(run: TrainingRun) -> dict[str, object]:
         "fraction": round(run.stage_fraction, 4),
         "model_version": run.model_version.name if run.model_version else "–",
         "error": run.error or "–",
-        "log": run.log,
     }
+
+
+def log_offset(value: str | None) -> int:
+    """``?log_from=``: the characters of the log the page holds already (anything else: none)."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 12 else 0
+
+
+def log_since(run_id: int, offset: int) -> dict[str, object]:
+    """The log from character ``offset`` on, cut in the database: a long run's page polls every
+    second, and sent its whole log each time. ``log_from`` says where the text starts (0 where
+    the page's offset no longer fits the log), ``log_length`` where the page is after it."""
+    run = get_object_or_404(TrainingRun.objects.annotate(log_length=Length("log"), log_new=Substr("log", offset + 1)).only("pk"), pk=run_id)
+    if offset > run.log_length:
+        return {"log_from": 0, "log": TrainingRun.objects.values_list("log", flat=True).get(pk=run_id), "log_length": run.log_length}
+    return {"log_from": offset, "log": run.log_new or "", "log_length": run.log_length}
 
 
 #: The facts of the live panel, in order, with their labels.
@@ -142,7 +157,8 @@ class TrainingRunAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         training_runs_fail_stale()
-        response = JsonResponse(run_facts(get_object_or_404(TrainingRun, pk=run_id)))
+        run = get_object_or_404(TrainingRun.objects.defer("log"), pk=run_id)
+        response = JsonResponse({**run_facts(run), **log_since(run.pk, log_offset(request.GET.get("log_from")))})
         response["Cache-Control"] = "private, no-store"  # always the run's state now
         return response
 
@@ -214,7 +230,8 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="log")
     def log_text(self, obj: TrainingRun) -> str:
-        return format_html('<pre id="training-run-log">{}</pre>', obj.log)
+        # Its length in characters, as the database counts them (JavaScript counts UTF-16 units).
+        return format_html('<pre id="training-run-log" data-length="{}">{}</pre>', len(obj.log), obj.log)
 
 
 @admin.action(description="Train worldNET on the selected image sets")

@@ -1,5 +1,5 @@
 // A training run's admin page: polls its progress JSON while it runs and fills in the facts and
-// the log as text (never as HTML: log lines carry place names from uploaded data). When the run
+// the log's new lines as text (never as HTML: log lines carry place names from uploaded data). When the run
 // ends, the page reloads once so every field shows its final value. The admin puts this file in
 // the page's head, so it starts once the document is parsed.
 document.addEventListener("DOMContentLoaded", function () {
@@ -9,6 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var url = panel.dataset.progressUrl;
   var bar = panel.querySelector("progress");
   var log = document.getElementById("training-run-log");
+  // Where the page's log ends, in the server's characters: each poll asks for what came after.
+  var logLength = log ? Number(log.dataset.length) || 0 : 0;
   var delay = 1000;
 
   function show(facts) {
@@ -17,15 +19,17 @@ document.addEventListener("DOMContentLoaded", function () {
       if (value !== undefined) cell.textContent = String(value);
     });
     if (bar) bar.value = facts.fraction;
-    if (log && log.textContent !== facts.log) {
+    if (log && facts.log) {
       var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-      log.textContent = facts.log;
+      if (facts.log_from === 0) log.textContent = facts.log;
+      else log.appendChild(document.createTextNode(facts.log));
       if (atBottom) log.scrollTop = log.scrollHeight;
     }
+    logLength = facts.log_length;
   }
 
   function poll() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(url + "?log_from=" + logLength, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
