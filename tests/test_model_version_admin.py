@@ -58,3 +58,26 @@ def test_it_hides_the_stream_objects_older_versions_stored(admin_client, db):
     )
     page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
     assert "object at 0x" not in page and "<th>--epochs</th><td>15</td>" in page
+
+
+def test_activating_a_weaker_or_unevaluated_version_warns_and_names_the_way_back(admin_client, db):
+    from geoguess.opponent.models import ModelVersion
+
+    strong = ModelVersion.objects.create(name="strong", checkpoint="models/strong.pt", metrics={"seen": {"mean_km": 400.0}, "unseen": {"mean_km": 5500.0}}, is_active=True)
+    weak = ModelVersion.objects.create(name="weak", checkpoint="models/weak.pt", metrics={"seen": {"mean_km": 1200.0}, "unseen": {"mean_km": 5400.0}})
+    blank = ModelVersion.objects.create(name="blank", checkpoint="models/blank.pt", metrics={"seen": {"mean_km": "n/a"}})
+
+    def activate(version) -> list[tuple[str, str]]:
+        response = admin_client.post("/admin/opponent/modelversion/", {"action": "activate", "_selected_action": [version.pk]}, follow=True)
+        assert ModelVersion.objects.get(is_active=True) == version
+        return [(m.level_tag, m.message) for m in response.context["messages"]]
+
+    said = activate(weak)
+    warnings = [text for level, text in said if level == "warning"]
+    assert len(warnings) == 1 and "1,200 km against 400 km" in warnings[0] and "To go back, activate strong." in warnings[0]
+    assert "unseen" not in warnings[0]  # better there: only what got worse is named
+    back = [text for level, text in activate(strong) if level == "warning"]  # each is worse somewhere
+    assert len(back) == 1 and "unseen places: 5,500 km against 5,400 km" in back[0] and "seen places (" not in back[0]
+    ModelVersion.objects.filter(pk=weak.pk).update(metrics={"seen": {"mean_km": 300.0}})
+    assert not [text for level, text in activate(ModelVersion.objects.get(pk=weak.pk)) if level == "warning"]  # better where both were measured
+    assert [text for level, text in activate(blank) if level == "warning"] == ["blank has no stored evaluation: nothing says how well it plays."]

@@ -50,6 +50,30 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+def mean_km(version: ModelVersion, split: str) -> float | None:
+    """The version's stored mean error on ``split``, if it is a number (metrics are JSON from a checkpoint)."""
+    block = version.metrics.get(split) if isinstance(version.metrics, dict) else None
+    value = block.get("mean_km") if isinstance(block, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def activation_warnings(version: ModelVersion, replaced: ModelVersion | None) -> list[str]:
+    """What an admin should know about the version just activated: no evaluation, or a mean
+    error worse than the version it replaced (players would notice the weaker opponent)."""
+    if not any(mean_km(version, split) is not None for split in SPLIT_LABELS):
+        return [f"{version.name} has no stored evaluation: nothing says how well it plays."]
+    if replaced is None or replaced.pk == version.pk:
+        return []
+    worse = [
+        f"{SPLIT_LABELS[split]}: {ours:,.0f} km against {theirs:,.0f} km"
+        for split in SPLIT_LABELS
+        if (ours := mean_km(version, split)) is not None and (theirs := mean_km(replaced, split)) is not None and ours > theirs
+    ]
+    if not worse:
+        return []
+    return [f"{version.name} guesses farther off on average than {replaced.name}, which it replaced ({'; '.join(worse)}; each measured on its own test photos). To go back, activate {replaced.name}."]
+
+
 def _table(rows: list[tuple[str, str]]) -> SafeString:
     """Two columns of text (escaped), as the admin shows read-only facts."""
     return format_html("<table><tbody>{}</tbody></table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
@@ -70,11 +94,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one model version to activate.", messages.ERROR)
             return
+        replaced = ModelVersion.objects.filter(is_active=True).first()
         version = model_version_activate(version=queryset.get())
         self.message_user(request, f"{version.name} is now worldNET; its predictions for every photo are queued.", messages.SUCCESS)
+        for warning in activation_warnings(version, replaced):
+            self.message_user(request, warning, messages.WARNING)
 
     def _mean(self, obj: ModelVersion, split: str) -> str:
-        value = (obj.metrics.get(split) or {}).get("mean_km")
+        value = mean_km(obj, split)
         return f"{value:,.0f}" if value is not None else "–"
 
     @admin.display(description="seen mean km")
