@@ -251,3 +251,38 @@ def test_a_guess_locks_its_round_alone_not_the_photo_or_the_image_set(image_set)
         services.guess_submit(game=game, index=0, lat=10.0, lon=20.0)
     locking = [query["sql"] for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
     assert locking and all(sql.rstrip().endswith('FOR UPDATE OF "game_round"') for sql in locking), locking
+
+
+def test_draws_spread_over_the_places_before_any_comes_back():
+    import random
+
+    from geoguess.game.services import varied_draw
+
+    photos = [(i, city) for i, city in enumerate(["London"] * 40 + ["Paris"] * 40 + ["Madrid"] * 3 + ["Osaka"] * 2 + ["  paris "], start=1)]
+    place = dict(photos)
+    for seed in range(200):
+        drawn = varied_draw(random.Random(seed), photos, 5)
+        cities = [place[i].strip().casefold() for i in drawn]
+        assert len(set(drawn)) == 5 and len(set(cities[:4])) == 4, cities  # four places, each once, before any repeats
+        assert all(a != b for a, b in zip(cities, cities[1:])), cities  # and never twice running
+    assert varied_draw(random.Random(0), [(1, "London"), (2, "London")], 2, played=["London"]) in ([1, 2], [2, 1])  # one place left: it repeats
+    assert varied_draw(random.Random(0), [], 1) == []
+    # A duel's next round comes from a place not played yet, while one is left.
+    assert place[varied_draw(random.Random(3), photos, 1, played=["London", "Paris", "Madrid"])[0]] == "Osaka"
+    # Photos without a place name count as places of their own.
+    assert len(varied_draw(random.Random(0), [(1, ""), (2, ""), (3, " ")], 3)) == 3
+
+
+def test_games_and_duels_on_a_set_of_four_cities_do_not_repeat_a_city_running(image_set, model_version):
+    from geoguess.game.models import DUEL
+
+    for seed in range(6):
+        game = start(image_set, name=f"p{seed}", seed=seed)
+        cities = list(game.rounds.order_by("index").values_list("photo__place", flat=True))
+        assert len(set(cities[:4])) == 4 and all(a != b for a, b in zip(cities, cities[1:])), cities
+    import random
+
+    duel = services.game_start(image_set=image_set, player_name="Dee", owner_key="o", mode=DUEL, seed=1)
+    first = duel.rounds.get().photo.place
+    rng = random.Random(2)
+    assert all(image_set.photos.get(pk=services._next_duel_photo(duel, 1, rng)).place != first for _ in range(20))

@@ -10,6 +10,7 @@ import io
 import math
 import random
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -54,11 +55,36 @@ def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_li
         return _duel_start(image_set, player_name, owner_key, seed)
     if isinstance(time_limit, bool) or time_limit not in TIME_LIMITS:
         raise GameError(f"time limit must be one of {', '.join(map(str, TIME_LIMITS))} seconds")
-    photo_ids = list(photo_pool(image_set=image_set).values_list("id", flat=True))
-    if len(photo_ids) < ROUNDS_PER_GAME:
-        raise GameError(f"{image_set.name} has {len(photo_ids)} photos; a game needs {ROUNDS_PER_GAME}")
-    chosen = random.Random(seed).sample(photo_ids, ROUNDS_PER_GAME)
+    photos = list(photo_pool(image_set=image_set).order_by("id").values_list("id", "place"))
+    if len(photos) < ROUNDS_PER_GAME:
+        raise GameError(f"{image_set.name} has {len(photos)} photos; a game needs {ROUNDS_PER_GAME}")
+    chosen = varied_draw(random.Random(seed), photos, ROUNDS_PER_GAME)
     return _create(image_set, player_name, owner_key, time_limit, chosen, challenge_of=None)
+
+
+def varied_draw(rng: random.Random, photos: list[tuple[int, str]], count: int, played: Sequence[str] = ()) -> list[int]:
+    """``count`` distinct photo ids, ``photos`` being ``(id, place)``, drawn at random from as many
+    places as there are: a place comes back only once every other has had its turn, and never
+    twice running where another is left. ``played``: the places of earlier rounds, oldest first.
+
+    On a set of 46 cities, five photos drawn blindly repeat a city in one game of five.
+    Photos without a place name count as places of their own.
+    """
+    shuffled = list(photos)
+    rng.shuffle(shuffled)
+    key = {photo_id: place.strip().casefold() or f"#{photo_id}" for photo_id, place in shuffled}
+    history = [place.strip().casefold() for place in played]
+    chosen: list[int] = []
+    while len(chosen) < count and len(chosen) < len(shuffled):
+        left = [photo_id for photo_id, _ in shuffled if photo_id not in chosen]
+        used = set(history)
+        last = history[-1] if history else None
+        photo_id = next((i for i in left if key[i] not in used), None)
+        if photo_id is None:
+            photo_id = next((i for i in left if key[i] != last), left[0])
+        chosen.append(photo_id)
+        history.append(key[photo_id])
+    return chosen
 
 
 def game_start_challenge(*, original: Game, player_name: str, owner_key: str) -> Game:
@@ -505,8 +531,10 @@ def _next_duel_photo(game: Game, index: int, rng: random.Random | None) -> int |
         original = Round.objects.filter(game_id=game.challenge_of_id, index=index).values_list("photo_id", flat=True).first()
         if original is not None and pool.filter(pk=original).exists():
             return original
-    ids = list(pool.order_by("id").values_list("id", flat=True))
-    return (rng or random).choice(ids) if ids else None
+    photos = list(pool.order_by("id").values_list("id", "place"))
+    played = list(game.rounds.order_by("index").values_list("photo__place", flat=True))
+    drawn = varied_draw(rng or random.Random(), photos, 1, played)
+    return drawn[0] if drawn else None
 
 
 def _duel_reveal(round: Round) -> dict:
