@@ -67,7 +67,7 @@ def varied_draw(rng: random.Random, photos: list[tuple[int, str]], count: int, p
     places as there are: a place comes back only once every other has had its turn, and never
     twice running where another is left. ``played``: the places of earlier rounds, oldest first.
 
-    On a set of 46 cities, five photos drawn blindly repeat a city in one game of five.
+    On a set of 46 cities, five photos drawn blindly repeat a city in about one game in five.
     Photos without a place name count as places of their own.
     """
     shuffled = list(photos)
