@@ -379,7 +379,7 @@ def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor
         return haversine_loss(guesses, targets.repeat(members, 1))
 
     dataset = TensorDataset(probs, latlon)
-    loss = _run(stage, loss_fn, head.parameters(), dataset, settings, settings.head_epochs, f"interpolation ({model.interpolation}, {members} members)", log, augment_images=False)
+    loss = _run(stage, loss_fn, head.parameters(), dataset, settings, settings.head_epochs, f"interpolation ({model.interpolation})", log, augment_images=False)
     model.eval()
     return loss
 
