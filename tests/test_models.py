@@ -417,3 +417,14 @@ def test_the_interpolation_head_averages_members_each_trained_on_its_own_guesses
     single = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=SIZE)
     assert set(k for k in single.state_dict() if k.startswith("interpolation_head.")) == {f"interpolation_head.mlp.{i}.{p}" for i in (0, 2) for p in ("weight", "bias")}
     assert load_model(save_checkpoint(single, tmp_path / "one.pt"))[0].config["head_members"] == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc", "2.5"])
+def test_the_training_program_refuses_an_interpolation_head_without_members(value, capsys):
+    with pytest.raises(SystemExit):
+        train_program.get_args_parser().parse_args(["--head-members", value])
+    assert "--head-members" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="at least one member"):
+        from worldnet_core.models.worldnet import InterpolationHead
+
+        InterpolationHead(4, 8, members=0)

@@ -34,6 +34,17 @@ from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, fi
 DEFAULT_OUTPUT = Path("var/checkpoints")
 
 
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Train one model (worldNET or a baseline) and write its checkpoint.", add_help=add_help)
     parser.add_argument("--config", type=Path, default=None, help="YAML file of flag values (flags given on the command line win)")
@@ -45,7 +56,7 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--image-size", type=int, nargs=2, default=None, metavar=("H", "W"), help="input size (default: the backbone's; 96 128 for compact)")
     parser.add_argument("--epochs", type=int, default=25, help="epochs of the classifier / regression (default 25)")
     parser.add_argument("--head-epochs", type=int, default=40, help="epochs of worldNET's interpolation head (default 40)")
-    parser.add_argument("--head-members", type=int, default=5, help="worldNET's interpolation head: MLPs trained side by side and averaged (default 5; 1: the paper's one)")
+    parser.add_argument("--head-members", type=at_least_one, default=5, help="worldNET's interpolation head: MLPs trained side by side and averaged (default 5; 1: the paper's one)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size per process (default 64)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, AdamW with a one-cycle schedule (default 0.002)")
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 0.0001)")

@@ -55,6 +55,8 @@ class InterpolationHead(nn.Module):
 
     def __init__(self, classes: int, hidden: int, members: int = 1):
         super().__init__()
+        if members < 1:
+            raise ValueError(f"an interpolation head needs at least one member, not {members}")
         # The first member keeps the name of the single MLP older checkpoints hold.
         self.mlp = self._member(classes, hidden)
         self.more = nn.ModuleList(self._member(classes, hidden) for _ in range(members - 1))
