@@ -266,6 +266,15 @@ def test_draws_spread_over_the_places_before_any_comes_back():
         assert len(set(drawn)) == 5 and len(set(cities[:4])) == 4, cities  # four places, each once, before any repeats
         assert all(a != b for a, b in zip(cities, cities[1:])), cities  # and never twice running
     assert varied_draw(random.Random(0), [(1, "London"), (2, "London")], 2, played=["London"]) in ([1, 2], [2, 1])  # one place left: it repeats
+    # Past one full turn the places keep taking turns: a long duel on three cities plays A, B, C, A, B, C...
+    three = [(i, "ABC"[i % 3]) for i in range(30)]
+    for seed in range(50):
+        order = [dict(three)[i] for i in varied_draw(random.Random(seed), three, 12)]
+        assert all(len(set(order[k : k + 3])) == 3 for k in range(0, 12, 3)), order
+        rounds: list[str] = []
+        for _ in range(12):  # one round at a time, as a duel draws them
+            rounds.append(dict(three)[varied_draw(random.Random(seed + len(rounds)), three, 1, played=rounds)[0]])
+        assert all(len(set(rounds[k : k + 3])) == 3 for k in range(0, 12, 3)), rounds
     assert varied_draw(random.Random(0), [], 1) == []
     # A duel's next round comes from a place not played yet, while one is left.
     assert place[varied_draw(random.Random(3), photos, 1, played=["London", "Paris", "Madrid"])[0]] == "Osaka"

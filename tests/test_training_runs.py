@@ -293,6 +293,6 @@ def test_each_poll_sends_only_the_log_lines_the_page_lacks(admin_client, image_s
     assert facts["log_length"] == len(TrainingRun.objects.get(pk=run.pk).log) and facts["status"] == "running"
     assert admin_client.get(f"{progress}?log_from={facts['log_length']}").json()["log"] == ""  # nothing new: nothing sent
     # An offset past the end (a log that was cut), or one that is not a count, sends the whole log again.
-    for hostile in ("999999", "-1", "abc", "9" * 40, "١٢", "1e3", ""):
+    for hostile in ("999999", "-1", "abc", "9" * 40, "4294967296", "١٢", "1e3", ""):
         facts = admin_client.get(progress, {"log_from": hostile}).json()
         assert facts["log_from"] == 0 and facts["log"].startswith(first), hostile

@@ -184,9 +184,9 @@ def init_distributed(device: torch.device) -> tuple[int, int]:
 
 
 def finish_distributed() -> None:
-    """Waits for every process, then ends the process group: a rank that simply exited while
-    rank 0 still evaluated tore down gloo's threads under it ("terminate called without an
-    active exception", SIGABRT)."""
+    """Waits for every process, then ends the process group, once the collective work is done:
+    a rank that simply exited while rank 0 went on tore down gloo's threads under it
+    ("terminate called without an active exception", SIGABRT)."""
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()

@@ -260,19 +260,23 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     size = size or DEFAULT_SIZES[args.backbone]
     train = load_data(splits.train, size, progress=settings.progress, desc="training images", log=log, hook=hook)
     model = train_model(args.model, train, args, settings, log)
+    output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
+    # Training is the only collective part: the other ranks leave now rather than wait at a
+    # barrier while rank 0 evaluates and saves (a long evaluation would outlast its timeout).
+    main_process = is_main_process()
+    finish_distributed()
+    if not main_process:
+        return {"checkpoint": output, "metrics": {}, "model": model}
     started_from = model.config.get("backbone_weights")
     if started_from:
         log(f"{args.model}: the {args.backbone} backbone started from {started_from}")
     metrics = {}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
-        if part is not None and len(part) and is_main_process():
+        if part is not None and len(part):
             metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log, hook=hook), settings, scale_km=splits.scale_km).metrics
             log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
-    output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
-    if is_main_process():
-        training = {"args": stored_args(args), "backbone_weights": started_from, "mixed_precision": uses_mixed_precision(settings), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
-        save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
-        log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
-    finish_distributed()
+    training = {"args": stored_args(args), "backbone_weights": started_from, "mixed_precision": uses_mixed_precision(settings), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
+    save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
+    log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
     return {"checkpoint": output, "metrics": metrics, "model": model}
 

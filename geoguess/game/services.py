@@ -64,26 +64,23 @@ def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_li
 
 def varied_draw(rng: random.Random, photos: list[tuple[int, str]], count: int, played: Sequence[str] = ()) -> list[int]:
     """``count`` distinct photo ids, ``photos`` being ``(id, place)``, drawn at random from as many
-    places as there are: a place comes back only once every other has had its turn, and never
-    twice running where another is left. ``played``: the places of earlier rounds, oldest first.
+    places as there are: each pick comes from the place played least recently (never played
+    first), so a place comes back only once every other has had its turn, and never twice
+    running where another is left. ``played``: the places of earlier rounds, oldest first.
 
     On a set of 46 cities, five photos drawn blindly repeat a city in about one game in five.
     Photos without a place name count as places of their own.
     """
     shuffled = list(photos)
-    rng.shuffle(shuffled)
+    rng.shuffle(shuffled)  # ties go to the first in this order: a random one
     key = {photo_id: place.strip().casefold() or f"#{photo_id}" for photo_id, place in shuffled}
-    history = [place.strip().casefold() for place in played]
+    last_played = {place.strip().casefold(): turn for turn, place in enumerate(played)}
     chosen: list[int] = []
-    while len(chosen) < count and len(chosen) < len(shuffled):
-        left = [photo_id for photo_id, _ in shuffled if photo_id not in chosen]
-        used = set(history)
-        last = history[-1] if history else None
-        photo_id = next((i for i in left if key[i] not in used), None)
-        if photo_id is None:
-            photo_id = next((i for i in left if key[i] != last), left[0])
+    for turn in range(len(played), len(played) + min(count, len(shuffled))):
+        taken = set(chosen)
+        photo_id = min((i for i, _ in shuffled if i not in taken), key=lambda i: last_played.get(key[i], -1))
         chosen.append(photo_id)
-        history.append(key[photo_id])
+        last_played[key[photo_id]] = turn
     return chosen
 
 

@@ -59,8 +59,9 @@ def run_facts(run: TrainingRun) -> dict[str, object]:
 
 
 def log_offset(value: str | None) -> int:
-    """``?log_from=``: the characters of the log the page holds already (anything else: none)."""
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 12 else 0
+    """``?log_from=``: the characters of the log the page holds already (anything else: none).
+    At most 9 digits: PostgreSQL's substring() takes a 32-bit position."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else 0
 
 
 def log_since(run_id: int, offset: int) -> dict[str, object]:

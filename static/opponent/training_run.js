@@ -19,7 +19,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (value !== undefined) cell.textContent = String(value);
     });
     if (bar) bar.value = facts.fraction;
-    if (log && facts.log) {
+    if (log && (facts.log_from === 0 || facts.log)) {
       var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
       if (facts.log_from === 0) log.textContent = facts.log;
       else log.appendChild(document.createTextNode(facts.log));
