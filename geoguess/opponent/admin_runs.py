@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db.models import QuerySet
 from django.db.models.functions import Length, Substr
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -64,13 +65,18 @@ def log_offset(value: str | None) -> int:
     return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else 0
 
 
-def log_since(run_id: int, offset: int) -> dict[str, object]:
-    """The log from character ``offset`` on, cut in the database: a long run's page polls every
-    second, and sent its whole log each time. ``log_from`` says where the text starts (0 where
-    the page's offset no longer fits the log), ``log_length`` where the page is after it."""
-    run = get_object_or_404(TrainingRun.objects.annotate(log_length=Length("log"), log_new=Substr("log", offset + 1)).only("pk"), pk=run_id)
+def with_log_since(offset: int) -> QuerySet[TrainingRun]:
+    """Runs with their log from character ``offset`` on (``log_new``) and its length, cut in the
+    database, the whole log left unread: a long run's page polls every second, and sent its
+    whole log each time."""
+    return TrainingRun.objects.defer("log").annotate(log_length=Length("log"), log_new=Substr("log", offset + 1))
+
+
+def log_since(run: TrainingRun, offset: int) -> dict[str, object]:
+    """``run`` from ``with_log_since(offset)``: the new text. ``log_from`` says where it starts (0
+    where the page's offset no longer fits the log), ``log_length`` where the page is after it."""
     if offset > run.log_length:
-        return {"log_from": 0, "log": TrainingRun.objects.values_list("log", flat=True).get(pk=run_id), "log_length": run.log_length}
+        return {"log_from": 0, "log": run.log, "log_length": run.log_length}
     return {"log_from": offset, "log": run.log_new or "", "log_length": run.log_length}
 
 
@@ -158,8 +164,9 @@ class TrainingRunAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         training_runs_fail_stale()
-        run = get_object_or_404(TrainingRun.objects.defer("log"), pk=run_id)
-        response = JsonResponse({**run_facts(run), **log_since(run.pk, log_offset(request.GET.get("log_from")))})
+        offset = log_offset(request.GET.get("log_from"))
+        run = get_object_or_404(with_log_since(offset), pk=run_id)
+        response = JsonResponse({**run_facts(run), **log_since(run, offset)})
         response["Cache-Control"] = "private, no-store"  # always the run's state now
         return response
 
