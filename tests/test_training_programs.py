@@ -69,6 +69,9 @@ def test_it_reports_every_model_on_seen_and_unseen_places(small_world, tmp_path)
         assert all(report[split][m]["coherence"] is None for m in models if m != "worldnet")
     assert list(report["ablation"])[0] == "the paper's (one-hot, sphere)" and len(report["ablation"]) == 8
     assert any(name.startswith("+ interpolation head averaged over") for name in report["ablation"])
+    # The default classifier is the smoothed-labels row's own: only the paper's and the held-out one train again.
+    assert "+ haversine-smoothed labels (3,000 km)" in report["ablation"]
+    assert result.stdout.count("== ablation:") == 2, result.stdout
     assert all("coherence" in row[s] for row in report["ablation"].values() for s in ("seen", "unseen"))
     assert report["config"]["holdout"] == ["Helsinki", "Nairobi"] and report["config"]["unseen_test_images"] == 16
     assert report["config"]["backbone_pretrained"] is False

@@ -65,7 +65,7 @@ class TrainSettings:
     cpu_bf16: bool = False
     progress: bool = True
     #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
-    label_smoothing_km: float = 0.0
+    label_smoothing_km: float = 3000.0
     #: Told of every step of every loop (see ``ProgressHook``): a live view, a cancel check.
     hook: ProgressHook | None = None
 

@@ -2,7 +2,8 @@
 
 1. The training locations are clustered (``clustering.py``); the centroids are fixed.
 2. A classifier (backbone → pooled features → linear) predicts a distribution ``p``
-   over the centroids, trained with cross-entropy.
+   over the centroids, trained with cross-entropy on haversine-smoothed targets
+   (PIGEON; one-hot, as the paper, with a scale of 0: see ``training.engine.smoothed_targets``).
 3. The classifier is frozen and the interpolation head, a two-layer ReLU MLP from
    ``p`` to weights ``w`` over the centroids, is trained with the Haversine loss.
    It adds its output to ``log p`` before the softmax, so it starts from the
