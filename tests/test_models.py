@@ -428,3 +428,20 @@ def test_the_training_program_refuses_an_interpolation_head_without_members(valu
         from worldnet_core.models.worldnet import InterpolationHead
 
         InterpolationHead(4, 8, members=0)
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "inf", "-inf", "abc", "1e400"])
+def test_the_training_program_refuses_a_label_smoothing_scale_that_is_no_distance(value, capsys):
+    with pytest.raises(SystemExit):
+        train_program.get_args_parser().parse_args([f"--label-smoothing-km={value}"])
+    assert "--label-smoothing-km" in capsys.readouterr().err
+
+
+def test_labels_are_smoothed_at_3000_km_by_default_and_one_hot_at_0():
+    from training.engine import smoothed_targets
+
+    assert train_program.get_args_parser().parse_args([]).label_smoothing_km == 3000.0
+    assert train_program.get_args_parser().parse_args(["--label-smoothing-km", "0"]).label_smoothing_km == 0.0
+    paris, brussels, sydney = [48.85, 2.35], [50.85, 4.35], [-33.87, 151.21]
+    targets = smoothed_targets(torch.tensor([paris]), torch.tensor([paris, brussels, sydney]), 3000.0)[0]
+    assert targets.argmax() == 0 and targets[1] > 0.4 * targets[0] and targets[2] < 1e-2 * targets[0]

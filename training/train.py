@@ -9,6 +9,7 @@ Runs on one CPU, one GPU (with bfloat16 autocast), or several under
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,17 @@ def at_least_one(text: str) -> int:
     return value
 
 
+def kilometres(text: str) -> float:
+    """An argparse type: a finite distance of at least 0 km."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of km") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of km, at least 0, not {text}")
+    return value
+
+
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Train one model (worldNET or a baseline) and write its checkpoint.", add_help=add_help)
     parser.add_argument("--config", type=Path, default=None, help="YAML file of flag values (flags given on the command line win)")
@@ -78,7 +90,7 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--mode-bandwidth-km", type=float, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
     parser.add_argument("--mode-radius-km", type=float, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
-    parser.add_argument("--label-smoothing-km", type=float, default=3000.0, help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000; 0: one-hot, as the paper)")
+    parser.add_argument("--label-smoothing-km", type=kilometres, default=3000.0, help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000; 0: one-hot, as the paper)")
     parser.add_argument("--retrieval-weight", type=float, default=0.5, help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)")
     parser.add_argument("--retrieval-k", type=int, default=25, help="nearest training images worldNET's retrieval looks at (default 25)")
     parser.add_argument("--retrieval-temperature", type=float, default=0.1, help="softmax temperature of the retrieval's cosine similarities (default 0.1)")
