@@ -445,3 +445,11 @@ def test_labels_are_smoothed_at_3000_km_by_default_and_one_hot_at_0():
     paris, brussels, sydney = [48.85, 2.35], [50.85, 4.35], [-33.87, 151.21]
     targets = smoothed_targets(torch.tensor([paris]), torch.tensor([paris, brussels, sydney]), 3000.0)[0]
     assert targets.argmax() == 0 and targets[1] > 0.4 * targets[0] and targets[2] < 1e-2 * targets[0]
+
+
+@pytest.mark.parametrize("line", ["label_smoothing_km: -5", "label_smoothing_km: .nan", "head_members: 0", "epochs: abc", "head_members: 2.5"])
+def test_a_yaml_config_gets_the_same_checks_as_the_command_line(line, tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text(line + "\n")
+    with pytest.raises(SystemExit, match=f"bad.yaml: {line.split(':')[0]}"):
+        train_program.apply_config(train_program.get_args_parser().parse_args(["--config", str(config)]))

@@ -116,8 +116,12 @@ def apply_config(args: argparse.Namespace) -> argparse.Namespace:
     defaults = vars(parser.parse_args([]))
     for key, value in values.items():
         convert = actions[key].type
-        if isinstance(value, str) and callable(convert):
-            value = convert(value)
+        # Every scalar goes through the flag's own check, as on the command line: YAML's -5 or .nan is a number already.
+        if callable(convert) and value is not None and not isinstance(value, (bool, list, dict)):
+            try:
+                value = convert(str(value))
+            except (argparse.ArgumentTypeError, ValueError) as error:
+                raise SystemExit(f"{args.config}: {key}: {error}") from None
         if getattr(args, key) == defaults[key]:
             setattr(args, key, value)
     return args
