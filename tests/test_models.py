@@ -437,6 +437,24 @@ def test_the_training_program_refuses_a_label_smoothing_scale_that_is_no_distanc
     assert "--label-smoothing-km" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--mode-bandwidth-km", v) for v in ["0", "-300", "nan", "inf", "abc"]] + [("--mode-radius-km", v) for v in ["-1", "nan", "inf", "1e400"]])
+def test_the_training_program_refuses_a_mode_kernel_that_is_no_distance(flag, value, capsys):
+    with pytest.raises(SystemExit):
+        train_program.get_args_parser().parse_args([f"{flag}={value}"])
+    assert flag in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("bandwidth_km", "radius_km"), [(0.0, 1200.0), (float("nan"), 1200.0), (300.0, -1.0), (300.0, float("nan"))])
+def test_the_mode_kernel_refuses_a_scale_or_radius_that_would_make_every_guess_nan(bandwidth_km, radius_km):
+    from worldnet_core.models.worldnet import mode_kernel
+
+    centroids = torch.tensor([[48.85, 2.35], [50.85, 4.35], [-33.87, 151.21]])
+    with pytest.raises(ValueError, match="mode_bandwidth_km" if radius_km == 1200.0 else "mode_radius_km"):
+        mode_kernel(centroids, bandwidth_km, radius_km)
+    kernel = mode_kernel(centroids, 300.0, 0.0)  # a zero radius keeps each candidate alone
+    assert torch.allclose(kernel, torch.eye(3))
+
+
 def test_labels_are_smoothed_at_3000_km_by_default_and_one_hot_at_0():
     from training.engine import smoothed_targets
 

@@ -57,6 +57,14 @@ def kilometres(text: str) -> float:
     return value
 
 
+def positive_kilometres(text: str) -> float:
+    """An argparse type: a finite distance of more than 0 km (a kernel's scale divides by it)."""
+    value = kilometres(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than 0 km")
+    return value
+
+
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Train one model (worldNET or a baseline) and write its checkpoint.", add_help=add_help)
     parser.add_argument("--config", type=Path, default=None, help="YAML file of flag values (flags given on the command line win)")
@@ -88,8 +96,8 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--interpolation", default="mode", choices=list(INTERPOLATIONS),
         help="how worldNET combines centroids: mode (the heaviest shown candidate's region; default), or the paper's global sphere / latlon",
     )
-    parser.add_argument("--mode-bandwidth-km", type=float, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
-    parser.add_argument("--mode-radius-km", type=float, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
+    parser.add_argument("--mode-bandwidth-km", type=positive_kilometres, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
+    parser.add_argument("--mode-radius-km", type=kilometres, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
     parser.add_argument("--label-smoothing-km", type=kilometres, default=3000.0, help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000; 0: one-hot, as the paper)")
     parser.add_argument("--retrieval-weight", type=float, default=0.5, help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)")
     parser.add_argument("--retrieval-k", type=int, default=25, help="nearest training images worldNET's retrieval looks at (default 25)")

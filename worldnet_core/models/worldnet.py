@@ -30,6 +30,7 @@ where they do not, which is what an unseen place needs.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -99,9 +100,17 @@ def mode_weights(weights: torch.Tensor, probs: torch.Tensor, kernel: torch.Tenso
 
 def mode_kernel(centroids: torch.Tensor, bandwidth_km: float, radius_km: float) -> torch.Tensor:
     """``(k, k)``: a Gaussian of the distance between centroids, cut off at ``radius_km``."""
+    # A zero or NaN scale would fill the kernel with NaN, and a negative or NaN radius would
+    # empty it: either way every mode guess would be NaN, far from where the error was made.
+    if not (math.isfinite(bandwidth_km) and bandwidth_km > 0):
+        raise ValueError(f"mode_bandwidth_km must be a finite distance above 0 km, not {bandwidth_km}")
+    if not (math.isfinite(radius_km) and radius_km >= 0):
+        raise ValueError(f"mode_radius_km must be a finite distance of at least 0 km, not {radius_km}")
     k = len(centroids)
     distance = haversine_km_torch(centroids[:, None, :].expand(k, k, 2), centroids[None, :, :].expand(k, k, 2))
-    return torch.exp(-((distance / bandwidth_km) ** 2)) * (distance <= radius_km)
+    # The diagonal stays in whatever the radius: rounding leaves a centroid a few metres from itself.
+    within = (distance <= radius_km) | torch.eye(k, dtype=torch.bool, device=distance.device)
+    return torch.exp(-((distance / bandwidth_km) ** 2)) * within
 
 
 def interpolate(weights: torch.Tensor, centroids: torch.Tensor, mode: str, *, probs: torch.Tensor | None = None, kernel: torch.Tensor | None = None) -> torch.Tensor:
