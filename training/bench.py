@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import math
 import timeit
 from pathlib import Path
 from typing import Callable
@@ -34,6 +35,18 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
 def best_seconds(function: Callable[[], object], repeat: int) -> float:
     function()  # warm-up: first-touch allocation, lazy loads
     return min(timeit.repeat(function, number=1, repeat=repeat))
+
+
+def best_seconds_interleaved(functions: list[Callable[[], object]], repeat: int) -> list[float]:
+    """The best time of each function, timed in turns, so that a ratio between them is not
+    skewed by load that comes and goes between one function's block and the next's."""
+    for function in functions:
+        function()  # warm-up
+    best = [math.inf] * len(functions)
+    for _ in range(repeat):
+        for index, function in enumerate(functions):
+            best[index] = min(best[index], timeit.timeit(function, number=1))
+    return best
 
 
 def bench_geo(repeat: int, seed: int) -> dict[str, float]:
@@ -104,8 +117,8 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
         def explained() -> None:
             predictor.predict_tensor(images, with_maps=True)
 
-        repeat = max(5, 200 // batch_size)
-        bare_s, full_s, maps_s = best_seconds(bare, repeat), best_seconds(full, repeat), best_seconds(explained, repeat)
+        repeat = max(10, 400 // batch_size)
+        bare_s, full_s, maps_s = best_seconds_interleaved([bare, full, explained], repeat)
         rows.append(
             {"batch": batch_size, "backbone_img_s": batch_size / bare_s, "predictor_img_s": batch_size / full_s, "ratio": full_s / bare_s, "maps_ratio": maps_s / full_s}
         )
