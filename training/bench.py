@@ -12,8 +12,8 @@ where the device computes it.
 from __future__ import annotations
 
 import argparse
-import os
 import math
+import os
 import timeit
 from pathlib import Path
 from typing import Callable
