@@ -69,6 +69,8 @@ def test_it_serves_the_game_while_worldnet_trains_then_worldnet_joins(tmp_path):
 
         assert joined.wait(150), "worldNET did not join:\n" + "\n".join(console) + "\n" + (var / "demo-worldnet.log").read_text()
         assert _count(database, "SELECT COUNT(*) FROM opponent_modelversion WHERE is_active AND name = 'demo worldnet'") == 1
+        # It plays only the cities it trained on, so it learned the paper's one-hot labels.
+        assert _count(database, "SELECT json_extract(training, '$.args.label_smoothing_km') FROM opponent_modelversion WHERE name = 'demo worldnet'") == 0
         # Its predictions land (by the worker, or in the trainer when there is no Redis).
         deadline = time.monotonic() + 60
         while _count(database, "SELECT COUNT(*) FROM opponent_prediction") == 0:

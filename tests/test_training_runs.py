@@ -49,13 +49,14 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
     assert 'name="epochs" value="25"' in page  # the program's default
 
     form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 2, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
-            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0, "activate": "on"}
+            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 0, "retrieval_weight": 0.5, "seed": 0, "activate": "on"}
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
     run = TrainingRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/admin/opponent/trainingrun/{run.pk}/change/"
     assert run.status == "queued" and run.activate and run.source == "admin" and list(run.image_sets.all()) == [image_set]
     assert run.arguments["epochs"] == 2 and run.arguments["image_size"] == [48, 64] and run.arguments["holdout_places"] is None
-    assert run.arguments["lr"] == 0.002 and run.arguments["knn_k"] == 10  # flags not on the form keep their defaults
+    assert run.arguments["lr"] == 0.002 and run.arguments["label_smoothing_km"] == 0.0
+    assert run.arguments["knn_k"] == 10  # flags not on the form keep their defaults
     assert run.name.startswith("worldnet-")
 
     page = admin_client.get(response["Location"]).content.decode()
@@ -67,7 +68,7 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
 
 def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
     form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "nope", "epochs": 0, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
-            "image_size": "48", "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0, "device": "gpu please"}
+            "image_size": "48", "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 3000, "retrieval_weight": 0.5, "seed": 0, "device": "gpu please"}
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -247,7 +248,7 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
 
     monkeypatch.setattr(tasks.train_run, "apply_async", unreachable)
     form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 2, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
-            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0}
+            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 3000, "retrieval_weight": 0.5, "seed": 0}
     response = admin_client.post("/admin/opponent/trainingrun/add/", form, follow=True)
     run = TrainingRun.objects.get()
     assert response.status_code == 200 and run.status == TrainingRun.Status.FAILED and "could not be reached" in run.error
@@ -260,13 +261,14 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
         ("epochs", "1e309"), ("epochs", "9" * 40), ("epochs", "<script>"), ("lr", "nan"), ("lr", "-inf"), ("batch_size", ""),
         ("image_size", "9" * 40), ("image_size", "48 x"), ("image_sets", "9" * 30), ("image_sets", "<b>1</b>"),
         ("name", "n" * 500), ("backbone", "ÿþ\x00"), ("interpolation", "<img src=x onerror=alert(1)>"),
+        ("label_smoothing_km", "-5"), ("label_smoothing_km", "nan"), ("label_smoothing_km", "1e309"), ("label_smoothing_km", "40000"),
     ],
 )
 def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, image_set, field, value):
     from geoguess.opponent.models import TrainingRun
 
     form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 1, "head_epochs": 1, "batch_size": 8, "lr": 0.002,
-            "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0, field: value}
+            "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 3000, "retrieval_weight": 0.5, "seed": 0, field: value}
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
     assert response.status_code == 200
     assert field in response.context["form"].errors

@@ -98,7 +98,7 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--mode-bandwidth-km", type=positive_kilometres, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
     parser.add_argument("--mode-radius-km", type=kilometres, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
-    parser.add_argument("--label-smoothing-km", type=kilometres, default=3000.0, help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000; 0: one-hot, as the paper)")
+    parser.add_argument("--label-smoothing-km", type=kilometres, default=3000.0, help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000: best on places it never saw; 0: one-hot, as the paper: best on the places it trained on)")
     parser.add_argument("--retrieval-weight", type=float, default=0.5, help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)")
     parser.add_argument("--retrieval-k", type=int, default=25, help="nearest training images worldNET's retrieval looks at (default 25)")
     parser.add_argument("--retrieval-temperature", type=float, default=0.1, help="softmax temperature of the retrieval's cosine similarities (default 0.1)")

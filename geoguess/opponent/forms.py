@@ -10,11 +10,12 @@ from django import forms
 
 from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.training_runs import training_defaults, training_flags, training_run_name_taken
+from training import train as train_program
 
 #: The flags an admin sets here, in this order; the others keep their defaults (the run's page lists all).
 FORM_FLAGS = [
     "model", "backbone", "epochs", "head_epochs", "batch_size", "lr", "image_size", "test_fraction", "holdout_places",
-    "max_per_place", "interpolation", "retrieval_weight", "seed", "device", "no_pretrained",
+    "max_per_place", "interpolation", "label_smoothing_km", "retrieval_weight", "seed", "device", "no_pretrained",
 ]
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
 #: Bounds the parser leaves to the program: (minimum, maximum) for the form's number fields.
@@ -22,7 +23,10 @@ DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "epochs": (1, 10_000), "head_epochs": (1, 10_000), "batch_size": (1, 65_536), "lr": (1e-7, 10.0), "test_fraction": (0.0, 0.9),
     "holdout_places": (1, 100_000), "max_per_place": (1, 10_000_000), "retrieval_weight": (0.0, 1.0), "seed": (0, 2**31 - 1),
+    "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: beyond it every label is alike
 }
+#: The program's number types that a form field holds as a float (its bounds above say the rest).
+FLOAT_TYPES = (float, train_program.kilometres, train_program.positive_kilometres)
 #: A row id as a form or query string may carry it: ASCII digits (str.isdigit() takes "²", which
 #: int() refuses), short enough for a 64-bit column (a longer one overflows SQLite's integers: a 500).
 ROW_ID = re.compile(r"[0-9]{1,18}")
@@ -55,7 +59,7 @@ def flag_field(action: argparse.Action, default: object) -> forms.Field:
         return forms.CharField(required=False, initial=initial, **common)
     if action.type is int:
         return forms.IntegerField(required=default is not None, initial=default, min_value=low, max_value=high, **common)
-    if action.type is float:
+    if action.type in FLOAT_TYPES:
         return forms.FloatField(required=default is not None, initial=default, min_value=low, max_value=high, **common)
     return forms.CharField(required=False, initial=default or "", max_length=100, **common)
 
