@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from training import bench
 
 
@@ -22,6 +24,7 @@ def test_timing_in_turns_gives_each_function_its_own_best_time():
     assert slow_s >= 0.01 > fast_s * 10
 
 
+@pytest.mark.slow
 def test_the_predictor_benchmark_measures_every_batch_with_and_without_maps():
     args = bench.get_args_parser().parse_args(["predictor"])
     rows = bench.bench_predictor(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import subprocess
 import sys
 
@@ -445,14 +446,41 @@ def test_the_training_program_refuses_a_mode_kernel_that_is_no_distance(flag, va
 
 
 @pytest.mark.parametrize(("bandwidth_km", "radius_km"), [(0.0, 1200.0), (float("nan"), 1200.0), (300.0, -1.0), (300.0, float("nan"))])
-def test_the_mode_kernel_refuses_a_scale_or_radius_that_would_make_every_guess_nan(bandwidth_km, radius_km):
+def test_the_mode_kernel_refuses_a_scale_or_radius_that_would_leave_a_guess_without_weight(bandwidth_km, radius_km):
     from worldnet_core.models.worldnet import mode_kernel
 
     centroids = torch.tensor([[48.85, 2.35], [50.85, 4.35], [-33.87, 151.21]])
     with pytest.raises(ValueError, match="mode_bandwidth_km" if radius_km == 1200.0 else "mode_radius_km"):
         mode_kernel(centroids, bandwidth_km, radius_km)
-    kernel = mode_kernel(centroids, 300.0, 0.0)  # a zero radius keeps each candidate alone
-    assert torch.allclose(kernel, torch.eye(3))
+
+
+def test_each_candidate_keeps_its_own_weight_whatever_the_radius_or_the_scale():
+    from worldnet_core.models.worldnet import interpolate, mode_kernel
+
+    paris, brussels, sydney = [48.85, 2.35], [50.85, 4.35], [-33.87, 151.21]
+    centroids = torch.tensor([paris, brussels, sydney])
+    # A zero radius, or a scale far below the metre haversine keeps between a point and itself.
+    for bandwidth_km, radius_km in [(300.0, 0.0), (1e-6, 1200.0)]:
+        assert torch.allclose(mode_kernel(centroids, bandwidth_km, radius_km), torch.eye(3))
+        probs = torch.tensor([[0.2, 0.7, 0.1]])
+        guess = interpolate(probs, centroids, "mode", probs=probs, kernel=mode_kernel(centroids, bandwidth_km, radius_km))[0]
+        assert torch.allclose(guess, torch.tensor(brussels), atol=1e-3)
+    # No cut-off: an infinite radius keeps Sydney in Paris's row, with a Gaussian's weight; a negative scale squares away.
+    assert 0 < mode_kernel(centroids, 20_000.0, math.inf)[0, 2] < 1
+    assert torch.equal(mode_kernel(centroids, -300.0, 1200.0), mode_kernel(centroids, 300.0, 1200.0))
+
+
+def test_a_model_that_does_not_interpolate_by_mode_ignores_the_mode_settings():
+    from worldnet_core.models.worldnet import WorldNet
+
+    centroids = [[48.85, 2.35], [-33.9, 151.2]]
+    sphere = WorldNet(centroids=centroids, image_size=(64, 96), interpolation="sphere", mode_bandwidth_km=0.0)  # as an old checkpoint may hold
+    assert sphere.mode_kernel is None
+    with pytest.raises(ValueError, match="mode_bandwidth_km"):
+        sphere.set_interpolation("mode")
+    assert sphere.interpolation == sphere.config["interpolation"] == "sphere"  # a refused switch changes nothing
+    sphere.set_interpolation("mode", bandwidth_km=300.0, radius_km=0.0)
+    assert sphere.config["mode_radius_km"] == 0.0 and torch.allclose(sphere.mode_kernel, torch.eye(2))
 
 
 def test_labels_are_smoothed_at_3000_km_by_default_and_one_hot_at_0():

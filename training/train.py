@@ -59,9 +59,12 @@ def kilometres(text: str) -> float:
 
 def positive_kilometres(text: str) -> float:
     """An argparse type: a finite distance of more than 0 km (a kernel's scale divides by it)."""
-    value = kilometres(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be more than 0 km")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of km") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of km, more than 0, not {text}")
     return value
 
 

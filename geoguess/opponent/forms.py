@@ -23,9 +23,10 @@ DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "epochs": (1, 10_000), "head_epochs": (1, 10_000), "batch_size": (1, 65_536), "lr": (1e-7, 10.0), "test_fraction": (0.0, 0.9),
     "holdout_places": (1, 100_000), "max_per_place": (1, 10_000_000), "retrieval_weight": (0.0, 1.0), "seed": (0, 2**31 - 1),
-    "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: beyond it every label is alike
+    "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: a cap on what makes sense
 }
 #: The program's number types that a form field holds as a float (its bounds above say the rest).
+#: A new argparse type of the program must be added here, or its field is plain text.
 FLOAT_TYPES = (float, train_program.kilometres, train_program.positive_kilometres)
 #: A row id as a form or query string may carry it: ASCII digits (str.isdigit() takes "²", which
 #: int() refuses), short enough for a 64-bit column (a longer one overflows SQLite's integers: a 500).

@@ -99,18 +99,24 @@ def mode_weights(weights: torch.Tensor, probs: torch.Tensor, kernel: torch.Tenso
 
 
 def mode_kernel(centroids: torch.Tensor, bandwidth_km: float, radius_km: float) -> torch.Tensor:
-    """``(k, k)``: a Gaussian of the distance between centroids, cut off at ``radius_km``."""
-    # A zero or NaN scale would fill the kernel with NaN, and a negative or NaN radius would
-    # empty it: either way every mode guess would be NaN, far from where the error was made.
-    if not (math.isfinite(bandwidth_km) and bandwidth_km > 0):
-        raise ValueError(f"mode_bandwidth_km must be a finite distance above 0 km, not {bandwidth_km}")
-    if not (math.isfinite(radius_km) and radius_km >= 0):
-        raise ValueError(f"mode_radius_km must be a finite distance of at least 0 km, not {radius_km}")
+    """``(k, k)``: a Gaussian of the distance between centroids, cut off at ``radius_km``.
+
+    An infinite radius keeps every centroid. The kernel squares ``bandwidth_km``, so its sign
+    does not matter (checkpoints saved with either load alike).
+    """
+    # A zero or NaN scale, or a negative or NaN radius, would leave a row without weight, and
+    # every mode guess would fall on 0°N 0°E, far from where the error was made.
+    if math.isnan(bandwidth_km) or bandwidth_km == 0:
+        raise ValueError(f"mode_bandwidth_km must be a distance above 0 km, not {bandwidth_km}")
+    if math.isnan(radius_km) or radius_km < 0:
+        raise ValueError(f"mode_radius_km must be a distance of at least 0 km, not {radius_km}")
     k = len(centroids)
     distance = haversine_km_torch(centroids[:, None, :].expand(k, k, 2), centroids[None, :, :].expand(k, k, 2))
-    # The diagonal stays in whatever the radius: rounding leaves a centroid a few metres from itself.
-    within = (distance <= radius_km) | torch.eye(k, dtype=torch.bool, device=distance.device)
-    return torch.exp(-((distance / bandwidth_km) ** 2)) * within
+    # haversine_km_torch keeps its argument off 0 (its gradient there is infinite), which leaves a
+    # centroid about a metre from itself: put it back at 0, so that each candidate keeps its own
+    # full weight whatever the radius or the scale.
+    distance.fill_diagonal_(0.0)
+    return torch.exp(-((distance / bandwidth_km) ** 2)) * (distance <= radius_km)
 
 
 def interpolate(weights: torch.Tensor, centroids: torch.Tensor, mode: str, *, probs: torch.Tensor | None = None, kernel: torch.Tensor | None = None) -> torch.Tensor:
@@ -172,7 +178,9 @@ class WorldNet(GeoModel):
         self.interpolation_head = InterpolationHead(len(centroids), head_hidden, head_members)
         self.register_buffer("centroids", torch.tensor(centroids, dtype=torch.float32))
         # Derived from the centroids, so not saved: checkpoints from before the mode stay loadable.
-        self.register_buffer("mode_kernel", mode_kernel(self.centroids, mode_bandwidth_km, mode_radius_km), persistent=False)
+        # Built for mode interpolation only: the others never read it, whatever its settings.
+        kernel = mode_kernel(self.centroids, mode_bandwidth_km, mode_radius_km) if interpolation == "mode" else None
+        self.register_buffer("mode_kernel", kernel, persistent=False)
         self.interpolation = interpolation
         if n_bank:  # only models that have one: checkpoints from before retrieval load as they were
             self.register_buffer("bank", torch.zeros(n_bank, built.channels))
@@ -252,10 +260,13 @@ class WorldNet(GeoModel):
         """Switches how centroids combine (the report compares them on one classifier)."""
         if mode not in INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {mode!r}")
+        bandwidth_km = self.config["mode_bandwidth_km"] if bandwidth_km is None else bandwidth_km
+        radius_km = self.config["mode_radius_km"] if radius_km is None else radius_km
+        # The kernel first: a refused setting leaves the model (and the config it saves) as it was.
+        kernel = mode_kernel(self.centroids, bandwidth_km, radius_km) if mode == "mode" else None
+        self.mode_kernel = kernel
         self.interpolation = self.config["interpolation"] = mode
-        self.config["mode_bandwidth_km"] = bandwidth_km or self.config["mode_bandwidth_km"]
-        self.config["mode_radius_km"] = radius_km or self.config["mode_radius_km"]
-        self.mode_kernel = mode_kernel(self.centroids, self.config["mode_bandwidth_km"], self.config["mode_radius_km"])
+        self.config["mode_bandwidth_km"], self.config["mode_radius_km"] = bandwidth_km, radius_km
 
     def classifier_parameters(self) -> list[nn.Parameter]:
         return [*self.backbone.parameters(), *self.classifier.parameters()]
