@@ -286,5 +286,13 @@ def test_it_reads_like_a_map_from_the_world_down_to_a_region(server, browser):
     assert "cities-3-europe" in fetched and "cities-3-asia" not in fetched
     assert _count(page, "city") >= 5 and not _overlaps(page)
     page.screenshot(path=str(SCREENSHOTS / "basemap-alps-8.png"))
+
+    # Across the date line, the world's copy east of it has its land under its labels (Brazil
+    # one turn east, at 310°), as a reveal's pins on the answer's side of the line need.
+    _view(page, -10, 180, 1.5)
+    land_at = """([lat, lon]) => Object.values(GeoMaps.maps[0]._layers).some((layer) => layer.feature && layer.getBounds && layer.getBounds().contains([lat, lon]))"""
+    assert page.evaluate(land_at, [-10, -50]) and page.evaluate(land_at, [-10, 310])
+    assert page.evaluate(land_at, [-25, 134 - 360])  # and Australia one turn west
+    page.screenshot(path=str(SCREENSHOTS / "basemap-date-line.png"))
     assert not errors, errors
     page.close()

@@ -51,6 +51,16 @@ window.GeoBasemap = (function () {
     return [-360, 0, 360].some((shift) => bbox[0] + shift <= e && bbox[2] + shift >= w);
   }
 
+  /* A GeoJSON layer drawn three times, on the world and one turn east and west of it. Labels and
+     pins are placed on the copy nearest the view (a reveal's pins lie on the answer's side of
+     the date line), so the land under them must be there too. Leaflet clips each path to the
+     view, so a copy out of sight costs its projection only. */
+  function onEveryCopy(data, options) {
+    return L.featureGroup([-360, 0, 360].map((shift) => L.geoJSON(data, Object.assign({}, options, {
+      coordsToLatLng: (coords) => L.latLng(coords[1], coords[0] + shift),
+    }))));
+  }
+
   function label(text, className, dot) {
     const outer = document.createElement("div");
     if (dot) {
@@ -96,13 +106,13 @@ window.GeoBasemap = (function () {
     function received(layer, data) {
       loaded[layer.url] = true;
       if (layer.kind === "outline-110m") {
-        world110 = L.geoJSON(data, { style: fill, interactive: false });
+        world110 = onEveryCopy(data, { style: fill, interactive: false });
       } else if (layer.kind === "lakes") {
-        lakes110 = L.geoJSON(data, { style: fill, interactive: false });
+        lakes110 = onEveryCopy(data, { style: fill, interactive: false });
       } else if (layer.kind === "outline-50m") {
         // Land and lakes apart, so all lakes can be painted over all land (a part's lake may lie in another part's country).
-        detail.addLayer(L.geoJSON(data, { style: fill, interactive: false, filter: (f) => !f.properties.lake }));
-        detailLakes.addLayer(L.geoJSON(data, { style: fill, interactive: false, filter: (f) => Boolean(f.properties.lake) }));
+        detail.addLayer(onEveryCopy(data, { style: fill, interactive: false, filter: (f) => !f.properties.lake }));
+        detailLakes.addLayer(onEveryCopy(data, { style: fill, interactive: false, filter: (f) => Boolean(f.properties.lake) }));
       } else if (layer.kind === "admin1") {
         data.features.forEach((feature) => {
           if (feature.geometry.type === "Point") {
@@ -110,7 +120,7 @@ window.GeoBasemap = (function () {
             admin1Labels.push({ name: feature.properties.name, lat: lat, lon: lon, area_km2: feature.properties.area_km2 });
           }
         });
-        admin1Lines.addLayer(L.geoJSON(data, {
+        admin1Lines.addLayer(onEveryCopy(data, {
           filter: (feature) => feature.geometry.type !== "Point",
           style: { color: "#a8977a", weight: 0.8, opacity: 0.9, dashArray: "4 3" },
           interactive: false,
