@@ -41,6 +41,7 @@ def test_it_plays_a_whole_game_by_clicking_on_the_map(server, browser):
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * (0.3 + 0.1 * index), box["y"] + box["height"] * 0.4)
         assert page.locator("#guess").is_enabled()
+        assert not page.locator("#map .crosshair").is_visible()  # the keyboard's crosshair is for the keyboard only
         if index == 0:
             page.screenshot(path=str(SCREENSHOTS / "round.png"))
         if index % 2:
@@ -98,6 +99,7 @@ def test_the_map_takes_a_pin_and_a_guess_from_the_keyboard_alone(server, browser
     page.wait_for_selector("#map .leaflet-overlay-pane path")
     page.focus("#map")
     page.keyboard.press("ArrowLeft")
+    assert page.locator("#map .crosshair").is_visible()  # where Space will drop the pin
     page.keyboard.press(" ")  # a pin at the map's centre
     page.keyboard.press("Enter")
     page.wait_for_selector("#reveal:not([hidden])")

@@ -56,7 +56,8 @@ window.GeoBasemap = (function () {
      the date line), so the land under them must be there too. Leaflet clips each path to the
      view, so a copy out of sight costs its projection only. */
   function onEveryCopy(data, options) {
-    return L.featureGroup([-360, 0, 360].map((shift) => L.geoJSON(data, Object.assign({}, options, {
+    // The world itself last: a bringToBack puts it first among the paths, as before the copies.
+    return L.featureGroup([360, -360, 0].map((shift) => L.geoJSON(data, Object.assign({}, options, {
       coordsToLatLng: (coords) => L.latLng(coords[1], coords[0] + shift),
     }))));
   }

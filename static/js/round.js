@@ -72,8 +72,11 @@
       place(map.getCenter());
     }
   });
-  mapEl.addEventListener("focus", () => { if (mapEl.matches(":focus-visible")) keyboardMode(true); });
-  mapEl.addEventListener("pointerdown", () => keyboardMode(false));
+  // Leaflet focuses the map itself on a mouse press, and Chromium then counts the focus as
+  // :focus-visible: a focus just after a press is the pointer's, not the keyboard's.
+  let pressedAt = -Infinity;
+  mapEl.addEventListener("focus", () => { if (mapEl.matches(":focus-visible") && performance.now() - pressedAt > 1000) keyboardMode(true); });
+  mapEl.addEventListener("pointerdown", () => { pressedAt = performance.now(); keyboardMode(false); }, { capture: true });
   mapEl.addEventListener("blur", () => keyboardMode(false));
 
   document.addEventListener("keydown", (event) => {
