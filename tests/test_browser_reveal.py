@@ -287,6 +287,24 @@ def test_it_plays_whole_games_with_every_pin_on_screen(site, browser, width, hei
 
 
 @pytest.mark.slow
+def test_worldnets_explanation_names_the_candidate_its_pin_went_to(site, browser):
+    page = browser.new_page()
+    page.goto(site.url + "/")
+    top = [{"place": "Bangkok", "probability": 0.49}, {"place": "Kuala Lumpur", "probability": 0.37}, {"place": "Jakarta", "probability": 0.08}]
+    explain = "(ai) => GeoFormat.worldnetGuess(ai)"
+    base = {"country_name": "Malaysia", "lat": 3.1, "lon": 101.7, "top": top}
+    on_best = page.evaluate(explain, {**base, "country_name": "Thailand", "near": "Bangkok"})
+    assert on_best == "worldNET's pin: Thailand, near Bangkok. It was 49% sure of Bangkok."
+    on_other = page.evaluate(explain, {**base, "near": "Kuala Lumpur"})
+    assert on_other == "worldNET's pin: Malaysia, near Kuala Lumpur. It was 49% sure of Bangkok. Its last step, trained on where first impressions go wrong, put the pin on Kuala Lumpur (37%) instead."
+    between = page.evaluate(explain, {**base, "near": None})
+    assert between.endswith("between the candidates there.") and "instead" not in between
+    at_sea = page.evaluate(explain, {**base, "country_name": "", "near": None, "top": []})
+    assert at_sea == "worldNET's pin: 3.1°, 101.7°."
+    page.close()
+
+
+@pytest.mark.slow
 def test_the_keyboard_shows_a_crosshair_and_space_drops_the_pin_on_it(site, browser):
     page, errors = new_page(browser, 1366, 768)
     start_game(page, site, site.set_name, "Kay")

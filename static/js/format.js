@@ -26,5 +26,21 @@ window.GeoFormat = (function () {
     return Math.round(probability * 100) + "%";
   }
 
-  return { number, km, points, percent };
+  /* worldNET's guess in words, from the reveal's worldnet block: "worldNET's pin: France, near
+     Paris. It was 62% sure of Paris." Its last step (the interpolation head, trained on where the
+     classifier's first impression goes wrong) may move the pin to another candidate's region,
+     or between the candidates there: the text says which, so the pin never contradicts its bars. */
+  function worldnetGuess(ai) {
+    const best = ai.top[0];
+    const where = [ai.country_name, ai.near ? "near " + ai.near : ""].filter(Boolean).join(", ") || ai.lat.toFixed(1) + "°, " + ai.lon.toFixed(1) + "°";
+    let text = "worldNET's pin: " + where + ".";
+    if (!best) return text;
+    text += " It was " + percent(best.probability) + " sure of " + best.place + ".";
+    if (ai.near === best.place) return text;
+    const other = ai.top.find((candidate) => candidate.place === ai.near);
+    if (other) return text + " Its last step, trained on where first impressions go wrong, put the pin on " + other.place + " (" + percent(other.probability) + ") instead.";
+    return text + " It placed its pin in the region it believed most, between the candidates there.";
+  }
+
+  return { number, km, points, percent, worldnetGuess };
 })();

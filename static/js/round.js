@@ -255,23 +255,12 @@
     revealPin(aiAt, "worldnet", "worldNET").addTo(layers);
     document.getElementById("ai-km").textContent = GeoFormat.km(ai.distance_km);
     document.getElementById("ai-points").textContent = GeoFormat.points(ai.points);
-    document.getElementById("ai-explain").textContent = explain(ai);
+    document.getElementById("ai-explain").textContent = GeoFormat.worldnetGuess(ai);
     showBars(ai.top);
     if (ai.saw) offerAttention();
     revealBounds = L.latLngBounds(revealBounds.getSouthWest(), revealBounds.getNorthEast());
     for (const at of shown) revealBounds.extend(at);
     refit();
-  }
-
-  /* "worldNET's pin: France, near Paris. It was 62% sure of Paris." Its pin lies in the region of
-     the candidate it believed most (mode interpolation), between the candidates there: say so then. */
-  function explain(ai) {
-    const best = ai.top[0];
-    const where = [ai.country_name, ai.near ? "near " + ai.near : ""].filter(Boolean).join(", ") || ai.lat.toFixed(1) + "°, " + ai.lon.toFixed(1) + "°";
-    let text = "worldNET's pin: " + where + ".";
-    if (best) text += " It was " + GeoFormat.percent(best.probability) + " sure of " + best.place + ".";
-    if (best && ai.near !== best.place) text += " It placed its pin in the region it believed most, between the candidates there.";
-    return text;
   }
 
   /* "What worldNET looked at": the photo with its activation map laid over it, served only now
@@ -302,7 +291,7 @@
     if (top.length) {
       const title = document.createElement("p");
       title.className = "bars-title";
-      title.textContent = "worldNET was torn between:";
+      title.textContent = top[0].probability >= 0.6 ? "worldNET's candidates:" : "worldNET was torn between:";
       bars.appendChild(title);
     }
     for (const candidate of top) {
