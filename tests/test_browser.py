@@ -38,6 +38,7 @@ def test_it_plays_a_whole_game_by_clicking_on_the_map(server, browser):
     for index in range(5):
         page.wait_for_selector("#map .leaflet-overlay-pane path")  # the basemap has drawn
         assert page.locator("#guess").is_disabled()
+        assert page.locator("#hint").inner_text().startswith("Click the map")  # a mouse and a keyboard
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * (0.3 + 0.1 * index), box["y"] + box["height"] * 0.4)
         assert page.locator("#guess").is_enabled()
@@ -77,8 +78,10 @@ def test_it_works_on_a_phone_without_the_map_covering_the_guess_button(server, b
     page.click("button[type=submit]")
     page.wait_for_selector("#map .leaflet-overlay-pane path")
     page.wait_for_selector("#street", state="visible")  # laid out once it has loaded: slower on a busy machine
+    assert page.locator("#hint").inner_text() == "Tap the map to place your pin, then tap Guess."  # no click, no keys
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.locator("#hint").inner_text() == "Move the pin as often as you like, then tap Guess."
     button = page.locator("#guess")
     button.scroll_into_view_if_needed()
     b = button.bounding_box()

@@ -297,8 +297,11 @@ def test_worldnets_explanation_names_the_candidate_its_pin_went_to(site, browser
     assert on_best == "worldNET's pin: Thailand, near Bangkok. It was 49% sure of Bangkok."
     on_other = page.evaluate(explain, {**base, "near": "Kuala Lumpur"})
     assert on_other == "worldNET's pin: Malaysia, near Kuala Lumpur. It was 49% sure of Bangkok. Its last step, trained on where first impressions go wrong, put the pin on Kuala Lumpur (37%) instead."
-    between = page.evaluate(explain, {**base, "near": None})
+    between = page.evaluate(explain, {**base, "near": None, "top": [{**c, "km_from_guess": km} for c, km in zip(top, [700, 600, 1900])]})
     assert between.endswith("between the candidates there.") and "instead" not in between
+    # The paper's global interpolation can land far from every candidate: then it says so.
+    far = page.evaluate(explain, {**base, "near": None, "top": [{**c, "km_from_guess": km} for c, km in zip(top, [4000, 2500, 1600])]})
+    assert far.endswith("Its pin is a blend of all its candidates, far from each of them."), far
     at_sea = page.evaluate(explain, {**base, "country_name": "", "near": None, "top": []})
     assert at_sea == "worldNET's pin: 3.1°, 101.7°."
     page.close()

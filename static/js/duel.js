@@ -68,10 +68,16 @@ window.GeoDuel = (function () {
 
   function damageText(d) {
     const times = d.multiplier === 1 ? "" : " (×" + d.multiplier + ")";
-    let text;
-    if (d.damage.worldnet) text = "worldNET loses " + GeoFormat.number(d.damage.worldnet) + " health" + times + ".";
-    else if (d.damage.player) text = "You lose " + GeoFormat.number(d.damage.player) + " health" + times + ".";
-    else text = "Same score: no damage.";
+    let text = "Same score: no damage.";
+    const side = d.damage.worldnet ? "worldnet" : d.damage.player ? "player" : null;
+    if (side) {
+      const dealt = d.damage[side], lost = d.health_before[side] - d.health[side];
+      const who = side === "worldnet" ? ["worldNET loses", "its"] : ["You lose", "your"];
+      // Health stops at 0: a hit bigger than what is left says so, rather than taking more than there was.
+      text = lost < dealt
+        ? who[0] + " " + who[1] + " last " + GeoFormat.number(lost) + " health (a hit of " + GeoFormat.number(dealt) + times + ")."
+        : who[0] + " " + GeoFormat.number(dealt) + " health" + times + ".";
+    }
     if (d.over) {
       const end = { player: " You win the duel!", worldnet: " worldNET wins the duel.", draw: " The duel ends in a draw." };
       text += d.health.player > 0 && d.health.worldnet > 0 ? " No photo is left." + end[d.winner] : end[d.winner];

@@ -3,6 +3,7 @@
 "use strict";
 
 window.GeoFormat = (function () {
+  const COHERENCE_KM = 1500; // worldnet_core.metrics.COHERENCE_KM
   const whole = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
   const tenth = new Intl.NumberFormat("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
@@ -39,6 +40,12 @@ window.GeoFormat = (function () {
     if (ai.near === best.place) return text;
     const other = ai.top.find((candidate) => candidate.place === ai.near);
     if (other) return text + " Its last step, trained on where first impressions go wrong, put the pin on " + other.place + " (" + percent(other.probability) + ") instead.";
+    // A version that averages all its candidates (the paper's global interpolation) can land far
+    // from every one of them (further than coherence allows: worldnet_core.metrics).
+    const placed = ai.top.filter((candidate) => candidate.km_from_guess !== null && candidate.km_from_guess !== undefined);
+    if (placed.length && placed.every((candidate) => candidate.km_from_guess > COHERENCE_KM)) {
+      return text + " Its pin is a blend of all its candidates, far from each of them.";
+    }
     return text + " It placed its pin in the region it believed most, between the candidates there.";
   }
 

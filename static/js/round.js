@@ -21,6 +21,9 @@
   const shape = () => roundEl.classList.toggle("wide-photo", street.naturalWidth > 1.6 * street.naturalHeight);
   if (street.complete && street.naturalWidth) shape();
   else street.addEventListener("load", shape);
+  // A phone or tablet with no mouse or keyboard: the hints speak of taps, not clicks and keys.
+  const touchOnly = window.matchMedia("(pointer: coarse)").matches && !window.matchMedia("(any-pointer: fine)").matches;
+  if (touchOnly) hint.textContent = "Tap the map to place your pin, then tap Guess.";
   let marker = null;
   let done = false;
   let userMoved = false; // once the player pans or zooms, a resize no longer re-fits the world
@@ -53,7 +56,7 @@
     if (marker) marker.setLatLng(latlng);
     else marker = GeoMaps.pin(latlng, "player", "your guess").addTo(map);
     guessButton.disabled = false;
-    hint.textContent = "Move the pin as often as you like. Enter or the button to guess.";
+    hint.textContent = touchOnly ? "Move the pin as often as you like, then tap Guess." : "Move the pin as often as you like. Enter or the button to guess.";
   }
 
   const crosshair = document.createElement("div");
