@@ -143,6 +143,7 @@ def test_a_whole_duel_by_mouse_on_a_desktop_goes_past_round_five(site, browser):
     # The last hit takes what health was left, and says so when it was bigger.
     final, left = rounds[-1]["damage"], rounds[-2]["health"][1]
     assert final.startswith(f"worldNET loses its last {left:,} health (a hit of " if "its last" in final else f"worldNET loses {left:,} health"), final
+    assert "((" not in final and "))" not in final
     assert [r["health"][1] for r in rounds] == sorted((r["health"][1] for r in rounds), reverse=True)
     page.click("#next")
     page.wait_for_selector("#map path.pin-truth")

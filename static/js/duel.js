@@ -75,7 +75,7 @@ window.GeoDuel = (function () {
       const who = side === "worldnet" ? ["worldNET loses", "its"] : ["You lose", "your"];
       // Health stops at 0: a hit bigger than what is left says so, rather than taking more than there was.
       text = lost < dealt
-        ? who[0] + " " + who[1] + " last " + GeoFormat.number(lost) + " health (a hit of " + GeoFormat.number(dealt) + times + ")."
+        ? who[0] + " " + who[1] + " last " + GeoFormat.number(lost) + " health (a hit of " + GeoFormat.number(dealt) + (d.multiplier === 1 ? "" : ", ×" + d.multiplier) + ")."
         : who[0] + " " + GeoFormat.number(dealt) + " health" + times + ".";
     }
     if (d.over) {
