@@ -241,6 +241,7 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
         page.wait_for_selector("#reveal:not([hidden])")
         if late:
             assert page.locator("#thinking").is_visible() and page.locator("path.pin-worldnet").count() == 0
+            assert page.locator("#map .legend").inner_text().split("\n") == ["the answer", "you"]  # nothing of worldNET's on the map yet
             settle(page)
             state = page.evaluate(MAP_STATE)
             assert state["leaflet"] == state["element"]
@@ -257,6 +258,7 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
         assert not re.search(r", [A-Z]{2,3}$", truth), f"a country code, not its name: {truth}"
         explain = page.locator("#ai-explain").inner_text()
         assert re.match(r"worldNET's pin: .+\. It was \d+% sure of .+\.", explain), explain
+        assert page.locator("#map .legend .legend-item").count() == 4  # its entries came with its pin, once
         circles = page.locator("path.candidate-circle")
         assert circles.count() == page.locator("#ai-top .candidate").count() == 3
         if index == bullseye_round:

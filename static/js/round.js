@@ -26,6 +26,7 @@
   if (touchOnly) hint.textContent = "Tap the map to place your pin, then tap Guess.";
   let marker = null;
   let done = false;
+  let autoGuessed = false; // the countdown ran out and took the pin as the guess
   let userMoved = false; // once the player pans or zooms, a resize no longer re-fits the world
   let revealBounds = null; // what the reveal must show; set from the reveal on
   let legend = null;
@@ -98,6 +99,7 @@
   function submit(timedOut) {
     if (done || (!marker && !timedOut)) return;
     done = true;
+    autoGuessed = Boolean(timedOut && marker);
     keyboardMode(false);
     guessButton.disabled = true;
     const latlng = marker ? marker.getLatLng().wrap() : null;
@@ -171,7 +173,7 @@
     legend = L.control({ position: "bottomleft" });
     legend.onAdd = () => {
       const box = L.DomUtil.create("div", "legend");
-      box.append(legendItem("truth", "the answer"), legendItem("player", "you"), legendItem("worldnet", "worldNET"), legendItem("candidate", "worldNET's candidates, sized by how sure"));
+      box.append(legendItem("truth", "the answer"), legendItem("player", "you"));
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
@@ -193,7 +195,8 @@
       shown.push(you);
     }
     answerPin(truth).addTo(layers);
-    document.getElementById("you-km").textContent = data.timed_out ? "time ran out" : GeoFormat.km(data.player && data.player.distance_km);
+    const youKm = GeoFormat.km(data.player && data.player.distance_km);
+    document.getElementById("you-km").textContent = data.timed_out ? "time ran out" : autoGuessed ? youKm + ", your pin when time ran out" : youKm;
     document.getElementById("you-points").textContent = GeoFormat.number(data.player_points);
     const where = [data.truth.place, data.truth.country_name || data.truth.country].filter(Boolean).join(", ");
     document.getElementById("truth-place").textContent = where || (truth.lat.toFixed(2) + ", " + truth.lng.toFixed(2));
@@ -256,6 +259,9 @@
     }
     GeoMaps.line(aiAt, truth, "worldnet").addTo(layers);
     revealPin(aiAt, "worldnet", "worldNET").addTo(layers);
+    // Its legend entries come with its pin: while it is thinking, there is nothing of its on the map.
+    const legendBox = legend.getContainer();
+    if (!legendBox.querySelector(".legend-worldnet")) legendBox.append(legendItem("worldnet", "worldNET"), legendItem("candidate", "worldNET's candidates, sized by how sure"));
     document.getElementById("ai-km").textContent = GeoFormat.km(ai.distance_km);
     document.getElementById("ai-points").textContent = GeoFormat.points(ai.points);
     document.getElementById("ai-explain").textContent = GeoFormat.worldnetGuess(ai);
