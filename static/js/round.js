@@ -259,7 +259,7 @@
     }
     GeoMaps.line(aiAt, truth, "worldnet").addTo(layers);
     revealPin(aiAt, "worldnet", "worldNET").addTo(layers);
-    // Its legend entries come with its pin: while it is thinking, there is nothing of its on the map.
+    // Its legend entries come with its pin: while it is thinking, none of its marks are on the map.
     const legendBox = legend.getContainer();
     if (!legendBox.querySelector(".legend-worldnet")) legendBox.append(legendItem("worldnet", "worldNET"), legendItem("candidate", "worldNET's candidates, sized by how sure"));
     document.getElementById("ai-km").textContent = GeoFormat.km(ai.distance_km);
