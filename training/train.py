@@ -46,26 +46,25 @@ def at_least_one(text: str) -> int:
     return value
 
 
-def kilometres(text: str) -> float:
-    """An argparse type: a finite distance of at least 0 km."""
+def _distance_km(text: str, *, positive: bool) -> float:
+    """A finite number of km, at least 0 (more than 0 where ``positive``), or argparse's error."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of km") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of km, at least 0, not {text}")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number of km, {'more than' if positive else 'at least'} 0, not {text}")
     return value
+
+
+def kilometres(text: str) -> float:
+    """An argparse type: a finite distance of at least 0 km."""
+    return _distance_km(text, positive=False)
 
 
 def positive_kilometres(text: str) -> float:
     """An argparse type: a finite distance of more than 0 km (a kernel's scale divides by it)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of km") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of km, more than 0, not {text}")
-    return value
+    return _distance_km(text, positive=True)
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
