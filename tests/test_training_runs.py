@@ -262,6 +262,7 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
         ("image_size", "9" * 40), ("image_size", "48 x"), ("image_sets", "9" * 30), ("image_sets", "<b>1</b>"),
         ("name", "n" * 500), ("backbone", "ÿþ\x00"), ("interpolation", "<img src=x onerror=alert(1)>"),
         ("label_smoothing_km", "-5"), ("label_smoothing_km", "nan"), ("label_smoothing_km", "1e309"), ("label_smoothing_km", "40000"),
+        ("label_smoothing_km", ""), ("label_smoothing_km", "<script>alert(1)</script>"), ("label_smoothing_km", "3000\x00"),
     ],
 )
 def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, image_set, field, value):
@@ -273,6 +274,19 @@ def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, 
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert "<script>" not in response.content.decode() and "<img src=x" not in response.content.decode()
+    assert TrainingRun.objects.count() == 0
+
+
+def test_the_form_answers_a_number_that_is_not_utf_8_with_a_message(admin_client, image_set):
+    from urllib.parse import urlencode
+
+    from geoguess.opponent.models import TrainingRun
+
+    form = {"image_sets": image_set.pk, "model": "worldnet", "backbone": "compact", "epochs": 1, "head_epochs": 1, "batch_size": 8, "lr": 0.002,
+            "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0}
+    body = urlencode(form) + "&label_smoothing_km=%FF%FE3000"  # bytes no UTF-8 decoder takes
+    response = admin_client.post("/admin/opponent/trainingrun/add/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and "label_smoothing_km" in response.context["form"].errors
     assert TrainingRun.objects.count() == 0
 
 
