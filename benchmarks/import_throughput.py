@@ -86,7 +86,9 @@ def main() -> None:
     parser.add_argument("--photos-1mp", type=int, default=600, help="photos in the 1 MP run (default 600)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
-        os.environ.update(GEOGUESS_VAR_DIR=str(Path(folder) / "var"), DJANGO_SETTINGS_MODULE="geoguess.settings", CELERY_TASK_ALWAYS_EAGER="1")
+        os.environ.update(
+            GEOGUESS_VAR_DIR=str(Path(folder) / "var"), DJANGO_SETTINGS_MODULE="geoguess.settings", CELERY_TASK_ALWAYS_EAGER="1"
+        )
         os.environ.setdefault("SECRET_KEY", "benchmark-only-" + secrets.token_urlsafe(30))
         sys.path.insert(0, str(REPO))
         import django

@@ -76,7 +76,9 @@ class Player:
 
     def play(self, name: str, image_set: str, timings: dict, lock: threading.Lock, think_s: float = 0.0) -> None:
         self.request("/")
-        form = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf(), "image_set": image_set, "player_name": name, "time_limit": 0}).encode()
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": self.csrf(), "image_set": image_set, "player_name": name, "time_limit": 0}
+        ).encode()
         status, _, url = self.request("/", form, {"Referer": self.base + "/"})
         game = re.search(r"/game/([^/]+)/", url).group(1)
         for index in range(5):
@@ -89,7 +91,9 @@ class Player:
             time.sleep(think_s * random.uniform(0.5, 1.5))
             payload = json.dumps({"index": index, "lat": random.uniform(-60, 70), "lon": random.uniform(-180, 180)}).encode()
             started = time.perf_counter()
-            status, body, _ = self.request(f"/game/{game}/guess", payload, {"Content-Type": "application/json", "X-CSRFToken": self.csrf(), "Referer": self.base + "/"})
+            status, body, _ = self.request(
+                f"/game/{game}/guess", payload, {"Content-Type": "application/json", "X-CSRFToken": self.csrf(), "Referer": self.base + "/"}
+            )
             guess_ms = (time.perf_counter() - started) * 1000
             assert status == 200, (status, body[:200])
             reveal = json.loads(body)
@@ -106,7 +110,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--players", type=int, default=20, help="concurrent players (default 20)")
     parser.add_argument("--games", type=int, default=3, help="games each player plays (default 3)")
-    parser.add_argument("--think-ms", type=float, default=500.0, help="mean pause of each player between requests; people look at a round for seconds, so 500 ms is a harsh load (default 500; 0 saturates the server)")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=500.0,
+        help="mean pause of each player between requests; people look at a round for seconds, so 500 ms is a harsh load (default 500; 0 saturates the server)",
+    )
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers (default 2 x cores + 1)")
     args = parser.parse_args()
     redis = shutil.which("redis-server")
@@ -116,14 +125,33 @@ def main() -> int:
     children: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="load-") as folder:
         redis_port, web_port = free_port(), free_port()
-        env = {**os.environ, "GEOGUESS_VAR_DIR": folder, "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0", "DJANGO_SETTINGS_MODULE": "geoguess.settings"}
+        env = {
+            **os.environ,
+            "GEOGUESS_VAR_DIR": folder,
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+        }
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # production settings refuse to start without one
         log = open(Path(folder) / "services.log", "wb")
         try:
-            children.append(subprocess.Popen([redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", folder], stdout=log, stderr=log))
+            children.append(
+                subprocess.Popen(
+                    [redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", folder], stdout=log, stderr=log
+                )
+            )
             wait_listening(redis_port)
-            children.append(subprocess.Popen([python, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference", "--pool", "solo", "-l", "WARNING"], cwd=REPO, env=env, stdout=log, stderr=log))
-            manage = lambda *a: subprocess.run([python, "manage.py", *a], cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout  # noqa: E731
+            children.append(
+                subprocess.Popen(
+                    [python, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference", "--pool", "solo", "-l", "WARNING"],
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+            manage = lambda *a: (
+                subprocess.run([python, "manage.py", *a], cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout
+            )
             print("seeding a demo world and a demo worldNET ...", flush=True)
             manage("migrate", "-v", "0")
             manage("seed_demo", "--per-city", "10", "--epochs", "3")
@@ -135,7 +163,26 @@ def main() -> int:
                     break
                 time.sleep(1)
             print(f"{stored} of {photos} predictions stored by the worker before play", flush=True)
-            children.append(subprocess.Popen([python, "-m", "gunicorn", "geoguess.wsgi", "-w", str(args.web_workers), "-b", f"127.0.0.1:{web_port}", "--log-level", "warning"], cwd=REPO, env=env, stdout=log, stderr=log))
+            children.append(
+                subprocess.Popen(
+                    [
+                        python,
+                        "-m",
+                        "gunicorn",
+                        "geoguess.wsgi",
+                        "-w",
+                        str(args.web_workers),
+                        "-b",
+                        f"127.0.0.1:{web_port}",
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
             wait_listening(web_port)
             base = f"http://127.0.0.1:{web_port}"
             lock = threading.Lock()
@@ -147,7 +194,12 @@ def main() -> int:
             timings: dict[str, list] = {"page": [], "guess": [], "ready": []}
             started = time.perf_counter()
             with ThreadPoolExecutor(args.players) as pool:
-                jobs = [pool.submit(lambda i=i: [Player(base).play(f"p{i}", image_set, timings, lock, args.think_ms / 1000) for _ in range(args.games)]) for i in range(args.players)]
+                jobs = [
+                    pool.submit(
+                        lambda i=i: [Player(base).play(f"p{i}", image_set, timings, lock, args.think_ms / 1000) for _ in range(args.games)]
+                    )
+                    for i in range(args.players)
+                ]
                 for job in jobs:
                     job.result()
             elapsed = time.perf_counter() - started
@@ -158,7 +210,9 @@ def main() -> int:
                 child.wait(timeout=15)
             log.close()
     rounds = len(timings["guess"])
-    print(f"{args.players} concurrent players, {args.players * args.games} games, {rounds} rounds in {elapsed:.1f} s, think time {args.think_ms:.0f} ms (gunicorn x{args.web_workers}, Redis, 1 worker, SQLite)")
+    print(
+        f"{args.players} concurrent players, {args.players * args.games} games, {rounds} rounds in {elapsed:.1f} s, think time {args.think_ms:.0f} ms (gunicorn x{args.web_workers}, Redis, 1 worker, SQLite)"
+    )
     for key, label in (("page", "round page"), ("guess", "guess POST")):
         values = timings[key]
         print(f"{label:11s} p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   (target p95 <= 50 ms)")

@@ -101,13 +101,20 @@ def main() -> int:
     subprocess.run(["git", "checkout", "--quiet", args.ref], cwd=clone, check=True)
     (clone / ".venv").symlink_to(REPO / ".venv")
     port, broker_port = free_port(), free_port()
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "GEOGUESS_VAR_DIR", "DJANGO_SETTINGS_MODULE")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "GEOGUESS_VAR_DIR", "DJANGO_SETTINGS_MODULE")
+    }
     environment["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{broker_port}/0"
     environment["PYTHONUNBUFFERED"] = "1"
     started = time.perf_counter()
     play = subprocess.Popen(
         [str(clone / ".venv/bin/python"), "manage.py", "play", "--addr", f"127.0.0.1:{port}"],
-        cwd=clone, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=clone,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     joined = threading.Event()
     console: list[str] = []
@@ -132,13 +139,16 @@ def main() -> int:
                 break
             except urllib.error.HTTPError as problem:  # the site answered, wrongly: no use waiting
                 raise RuntimeError(f"{problem.url}: HTTP {problem.code}") from None
-            except (urllib.error.URLError, ConnectionError, socket.timeout, RuntimeError) as problem:
+            except (TimeoutError, urllib.error.URLError, ConnectionError, RuntimeError) as problem:
                 if isinstance(problem, RuntimeError) and "home page has no image set" not in str(problem):
                     raise
                 time.sleep(0.5)
         total = time.perf_counter() - started
-        print(f"first round playable after {total:.1f} s (fresh clone of {args.ref}, {os.cpu_count()} CPUs; "
-              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()) + " once the site answered)")
+        print(
+            f"first round playable after {total:.1f} s (fresh clone of {args.ref}, {os.cpu_count()} CPUs; "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items())
+            + " once the site answered)"
+        )
         if args.wait_worldnet:
             if not joined.wait(max(0.0, args.timeout - total)):
                 raise RuntimeError("worldNET did not join in time")

@@ -18,8 +18,8 @@ import re
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -34,8 +34,20 @@ DEV_SECRET_KEY = "dev-only-insecure-key-change-me-for-any-deployment"
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
-        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "geolocation", "gyroscope",
-        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "usb", "xr-spatial-tracking",
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "usb",
+        "xr-spatial-tracking",
     )
 )
 
@@ -79,19 +91,21 @@ def site_policy(*, tile_url: str = "") -> str:
     images = ["'self'", "data:"]  # data: for Leaflet's CSS sprites and the admin's inline previews
     if source := tile_source(tile_url):
         images.append(source)
-    return _policy({
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": images,
-        "connect-src": ["'self'"],  # world.geojson, guesses and reveals
-        "font-src": ["'self'"],
-        "frame-src": ["'self'"],  # the admin's coverage map
-        "object-src": ["'none'"],
-        "base-uri": ["'none'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    })
+    return _policy(
+        {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'"],
+            "img-src": images,
+            "connect-src": ["'self'"],  # world.geojson, guesses and reveals
+            "font-src": ["'self'"],
+            "frame-src": ["'self'"],  # the admin's coverage map
+            "object-src": ["'none'"],
+            "base-uri": ["'none'"],
+            "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+        }
+    )
 
 
 def admin_policy(*, tile_url: str = "") -> str:
@@ -111,17 +125,19 @@ def map_document_policy(nonce: str) -> str:
     should not be there could not read or act on the admin's session; ``frame-ancestors
     'self'`` lets only this site's admin frame it.
     """
-    return _policy({
-        "default-src": ["'none'"],
-        "script-src": ["'self'", f"'nonce-{nonce}'"],
-        "style-src": ["'self'", f"'nonce-{nonce}'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "base-uri": ["'none'"],
-        "form-action": ["'none'"],
-        "frame-ancestors": ["'self'"],
-        "sandbox": ["allow-scripts"],
-    })
+    return _policy(
+        {
+            "default-src": ["'none'"],
+            "script-src": ["'self'", f"'nonce-{nonce}'"],
+            "style-src": ["'self'", f"'nonce-{nonce}'"],
+            "img-src": ["'self'", "data:"],
+            "font-src": ["'self'"],
+            "base-uri": ["'none'"],
+            "form-action": ["'none'"],
+            "frame-ancestors": ["'self'"],
+            "sandbox": ["allow-scripts"],
+        }
+    )
 
 
 _INLINE_ELEMENT = re.compile(r"<(script|style)(?=[\s>])", re.IGNORECASE)

@@ -92,7 +92,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves many players: WAL lets reads run beside a write, and
     # IMMEDIATE transactions queue writers instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -197,7 +201,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Exact names win over patterns: training runs go to the `training` queue (GPU workers), the
 # opponent's other tasks to `inference`.
-CELERY_TASK_ROUTES = {"geoguess.opponent.tasks.train_run": {"queue": "training"}, "geoguess.opponent.tasks.*": {"queue": "inference"}, "geoguess.imagesets.tasks.*": {"queue": "imports"}}
+CELERY_TASK_ROUTES = {
+    "geoguess.opponent.tasks.train_run": {"queue": "training"},
+    "geoguess.opponent.tasks.*": {"queue": "inference"},
+    "geoguess.imagesets.tasks.*": {"queue": "imports"},
+}
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged goes back to the queue after this many seconds

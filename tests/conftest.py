@@ -21,7 +21,9 @@ def osv5m_sample() -> Path:
     return OSV5M_SAMPLE
 
 
-def jpeg_bytes(color: tuple[int, int, int] = (90, 120, 160), size: tuple[int, int] = (32, 24), gps: tuple[float, float] | None = None) -> bytes:
+def jpeg_bytes(
+    color: tuple[int, int, int] = (90, 120, 160), size: tuple[int, int] = (32, 24), gps: tuple[float, float] | None = None
+) -> bytes:
     """A small JPEG, with EXIF GPS tags when ``gps`` is given."""
     image = Image.new("RGB", size, color)
     buffer = io.BytesIO()
@@ -98,7 +100,9 @@ def model_version(image_set, tmp_path):
     photos = list(image_set.photos.all())
     centroids = make_centroids(np.array([p.lat for p in photos]), np.array([p.lon for p in photos]), np.array([p.place for p in photos]))
     model = create_model("worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, image_size=(64, 96))
-    version = model_version_register(name="tiny", checkpoint=save_checkpoint(model, tmp_path / "tiny.pt", metrics={"seen": {"mean_km": 1234.0}}))
+    version = model_version_register(
+        name="tiny", checkpoint=save_checkpoint(model, tmp_path / "tiny.pt", metrics={"seen": {"mean_km": 1234.0}})
+    )
     ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
     predictions_compute(version_id=version.pk, photo_ids=[p.pk for p in photos])
     version.refresh_from_db()

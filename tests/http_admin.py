@@ -19,7 +19,9 @@ class AdminClient:
         self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 60
+    ) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -50,13 +52,19 @@ class AdminClient:
 
     def login(self, username: str, password: str) -> None:
         token = self.csrf("/admin/login/")
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/admin/"}).encode()
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/admin/"}
+        ).encode()
         status, headers, _ = self.request("POST", "/admin/login/", body, {"Content-Type": "application/x-www-form-urlencoded"})
         assert status == 302 and "sessionid" in self.cookies, "admin login failed"
 
     def post_multipart(self, path: str, fields: dict[str, str], file_field: str, file: Path) -> tuple[int, dict[str, str], bytes]:
         boundary = "----upload" + secrets.token_hex(12)
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()
+        ]
         head = f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{file.name}"\r\nContent-Type: application/zip\r\n\r\n'.encode()
         body = b"".join(parts) + head + file.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
-        return self.request("POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))})
+        return self.request(
+            "POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
+        )

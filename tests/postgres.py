@@ -119,7 +119,17 @@ def start_server(bindir: Path) -> Server:
         # trust: the server listens only on 127.0.0.1 and lives as long as this test run.
         # --no-sync: nothing here must survive a crash. C locale: byte order, as SQLite sorts.
         initdb = subprocess.run(
-            [str(bindir / "initdb"), "-D", str(folder / "data"), "--username=geoguess", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(folder / "data"),
+                "--username=geoguess",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
             cwd=folder,
             capture_output=True,
             text=True,
@@ -155,7 +165,9 @@ def launch(bindir: Path, folder: Path, port: int, user: str | None) -> Server | 
     deadline = time.monotonic() + START_TIMEOUT_S
     while process.poll() is None:
         try:
-            with psycopg.connect(f"host=127.0.0.1 port={port} user=geoguess dbname=postgres connect_timeout=2", autocommit=True) as connection:
+            with psycopg.connect(
+                f"host=127.0.0.1 port={port} user=geoguess dbname=postgres connect_timeout=2", autocommit=True
+            ) as connection:
                 # The database DATABASE_URL names; pytest-django creates test_geoguess beside it.
                 connection.execute("CREATE DATABASE geoguess")
             return server
@@ -164,7 +176,9 @@ def launch(bindir: Path, folder: Path, port: int, user: str | None) -> Server | 
                 process.kill()
                 process.wait()
                 log = (folder / "server.log").read_text(errors="replace")[-3000:]
-                raise pytest.UsageError(f"PostgreSQL did not accept connections within {START_TIMEOUT_S} s; the end of its log:\n{log}") from None
+                raise pytest.UsageError(
+                    f"PostgreSQL did not accept connections within {START_TIMEOUT_S} s; the end of its log:\n{log}"
+                ) from None
             time.sleep(0.1)
     return None
 

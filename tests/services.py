@@ -8,9 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -62,7 +62,15 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str] | None = None, log: Path | None = None, pool: str = "solo", own_process_group: bool = False) -> subprocess.Popen:
+def start_worker(
+    broker_url: str,
+    *,
+    queues: str = "celery",
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    pool: str = "solo",
+    own_process_group: bool = False,
+) -> subprocess.Popen:
     """A real ``celery worker`` process of the project's app, consuming ``queues``, one task at a time.
 
     ``pool="prefork"`` runs tasks in a child process, as deployed workers do; with the solo pool
@@ -73,7 +81,25 @@ def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str]
     environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
     output = open(log, "ab") if log else subprocess.DEVNULL
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "geoguess", "worker", "--pool", pool, "--concurrency", "1", "-Q", queues, "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "geoguess",
+            "worker",
+            "--pool",
+            pool,
+            "--concurrency",
+            "1",
+            "-Q",
+            queues,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
         cwd=REPO,
         env=environment,
         stdout=output,
@@ -83,11 +109,18 @@ def start_worker(broker_url: str, *, queues: str = "celery", env: dict[str, str]
 
 
 #: Debian's chromium, headless, reaching nothing but the site under test (DEVELOPERS.md's flags).
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @contextmanager
-def chromium() -> Iterator["object"]:
+def chromium() -> Iterator[object]:
     """Playwright driving /usr/bin/chromium (never a downloaded browser)."""
     executable = require_binary("chromium")
     from playwright.sync_api import sync_playwright
@@ -105,7 +138,13 @@ def start_site(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     import urllib.request
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:

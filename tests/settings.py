@@ -10,4 +10,4 @@ import secrets
 
 os.environ.setdefault("SECRET_KEY", "tests-only-" + secrets.token_urlsafe(40))
 
-from geoguess.settings import *  # noqa: E402,F401,F403
+from geoguess.settings import *  # noqa: F403

@@ -23,7 +23,12 @@ ADD_URL = "/admin/imagesets/imageset/add/"
 PADDING = [[f"pad{i}.jpg", "10", str(i), "Padding"] for i in range(3)]
 
 
-def labels_zip(rows: list[list[str]], header=("filename", "lat", "lon", "city"), images: dict[str, bytes] | None = None, extra: dict[str, bytes] | None = None) -> bytes:
+def labels_zip(
+    rows: list[list[str]],
+    header=("filename", "lat", "lon", "city"),
+    images: dict[str, bytes] | None = None,
+    extra: dict[str, bytes] | None = None,
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         text = io.StringIO()
@@ -40,7 +45,10 @@ def labels_zip(rows: list[list[str]], header=("filename", "lat", "lon", "city"),
 
 
 def upload(client, data: bytes, name: str = "Uploaded"):
-    return client.post(ADD_URL, {"name": name, "description": "", "kind": "auto", "archive": SimpleUploadedFile("set.zip", data, content_type="application/zip")})
+    return client.post(
+        ADD_URL,
+        {"name": name, "description": "", "kind": "auto", "archive": SimpleUploadedFile("set.zip", data, content_type="application/zip")},
+    )
 
 
 def upload_and_import(client, data: bytes, name: str = "Uploaded") -> ImportJob:
@@ -61,7 +69,9 @@ def media_files(settings) -> list[Path]:
 
 def test_it_imports_a_good_zip_with_served_copies_and_kept_originals(admin_client, settings):
     gps = jpeg_bytes(gps=(48.8566, 2.3522), size=(3000, 2000))
-    data = labels_zip([["a.jpg", "48.85", "2.35", "Paris"], ["b.jpg", "-33.9", "151.2", "Sydney"]], images={"a.jpg": gps, "b.jpg": jpeg_bytes()})
+    data = labels_zip(
+        [["a.jpg", "48.85", "2.35", "Paris"], ["b.jpg", "-33.9", "151.2", "Sydney"]], images={"a.jpg": gps, "b.jpg": jpeg_bytes()}
+    )
     job = upload_and_import(admin_client, data)
     assert job.status == "succeeded" and job.stored == job.total == 5, job.problems
     image_set = ImageSet.objects.get(name="Uploaded")
@@ -80,11 +90,26 @@ def test_it_imports_a_good_zip_with_served_copies_and_kept_originals(admin_clien
 @pytest.mark.parametrize(
     "data,message",
     [
-        (labels_zip([["a.jpg", "48.85", "Paris"]], header=("filename", "lat", "city")), "labels.csv, row 1: missing coordinate or image column: lon"),
-        (labels_zip([["a.jpg", "48.85", "2.35", "P"], ["b.jpg", "123.4", "2", "Q"]]), "labels.csv, row 3: latitude 123.4 is outside [-90, 90]"),
-        (labels_zip([["a.jpg", "1", "2", "P"], ["ghost.jpg", "1", "2", "P"]]), "labels.csv, row 3: image &#x27;ghost.jpg&#x27; is listed but missing"),
-        (labels_zip([["a.jpg", "1", "2", "P"], ["b.jpg", "1", "2", "P"]], images={"a.jpg": jpeg_bytes(), "b.jpg": b"not an image"}), "labels.csv, row 3: image &#x27;b.jpg&#x27; cannot be read"),
-        (labels_zip([["a.jpg", "1", "2", "P"]], extra={"set/../../evil.txt": b"x"}), "set.zip: entry &#x27;set/../../evil.txt&#x27; escapes its folder"),
+        (
+            labels_zip([["a.jpg", "48.85", "Paris"]], header=("filename", "lat", "city")),
+            "labels.csv, row 1: missing coordinate or image column: lon",
+        ),
+        (
+            labels_zip([["a.jpg", "48.85", "2.35", "P"], ["b.jpg", "123.4", "2", "Q"]]),
+            "labels.csv, row 3: latitude 123.4 is outside [-90, 90]",
+        ),
+        (
+            labels_zip([["a.jpg", "1", "2", "P"], ["ghost.jpg", "1", "2", "P"]]),
+            "labels.csv, row 3: image &#x27;ghost.jpg&#x27; is listed but missing",
+        ),
+        (
+            labels_zip([["a.jpg", "1", "2", "P"], ["b.jpg", "1", "2", "P"]], images={"a.jpg": jpeg_bytes(), "b.jpg": b"not an image"}),
+            "labels.csv, row 3: image &#x27;b.jpg&#x27; cannot be read",
+        ),
+        (
+            labels_zip([["a.jpg", "1", "2", "P"]], extra={"set/../../evil.txt": b"x"}),
+            "set.zip: entry &#x27;set/../../evil.txt&#x27; escapes its folder",
+        ),
     ],
     ids=["missing-coordinate-column", "latitude-out-of-range", "image-missing", "unreadable-image", "zip-escape"],
 )

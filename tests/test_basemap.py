@@ -34,6 +34,7 @@ def _points(value) -> list[tuple[float, float]]:
 
 # --- the shipped files ------------------------------------------------------------------------
 
+
 def test_it_ships_every_listed_layer_as_json_with_what_the_map_draws():
     kinds = {layer.kind for layer in LAYERS.values()}
     assert kinds == {"outline-110m", "outline-50m", "lakes", "admin1", "country-labels", "cities"}
@@ -79,7 +80,9 @@ def test_it_has_the_places_a_player_reads_the_map_by():
     towns = [r["name"] for name, layer in LAYERS.items() if name.startswith("cities-3") for r in _rows(_layer(name))]
     assert len(towns) > 8_000 and "Annecy" in towns
     assert not any("kerület" in r["name"] for name in LAYERS if name.startswith("cities") for r in _rows(_layer(name)))  # districts dropped
-    states = {f["properties"]["name"]: f["properties"]["country"] for f in _layer("admin1-50m")["features"] if f["geometry"]["type"] == "Point"}
+    states = {
+        f["properties"]["name"]: f["properties"]["country"] for f in _layer("admin1-50m")["features"] if f["geometry"]["type"] == "Point"
+    }
     assert states["Texas"] == "USA" and states["Ontario"] == "CAN" and states["New South Wales"] == "AUS" and states["São Paulo"] == "BRA"
     lines = {f["properties"]["country"] for f in _layer("admin1-50m")["features"] if f["geometry"]["type"] == "MultiLineString"}
     assert lines == {"USA", "CAN", "AUS", "BRA"}
@@ -94,7 +97,11 @@ def test_every_country_is_labelled_inside_itself_antimeridian_ones_included():
 
     labels = [r for r in _rows(_layer("country-labels")) if r["area_km2"] > 5_000]  # 1:110m land has the larger ones
     renamed = {"Macedonia": "North Macedonia"}  # the two datasets' names for it
-    misplaced = [(r["name"], r["lat"], r["lon"], country_of(r["lat"], r["lon"])) for r in labels if country_of(r["lat"], r["lon"]) != renamed.get(r["name"], r["name"])]
+    misplaced = [
+        (r["name"], r["lat"], r["lon"], country_of(r["lat"], r["lon"]))
+        for r in labels
+        if country_of(r["lat"], r["lon"]) != renamed.get(r["name"], r["name"])
+    ]
     assert len(labels) > 150 and misplaced == []
     fiji = next(r for r in labels if r["name"] == "Fiji")
     assert -19 < fiji["lat"] < -16 and 177 < fiji["lon"] < 180 and 10_000 < fiji["area_km2"] < 11_000  # Viti Levu
@@ -103,12 +110,21 @@ def test_every_country_is_labelled_inside_itself_antimeridian_ones_included():
 def test_neighbouring_countries_get_different_colours():
     world = {
         "transform": {"scale": [1, 1], "translate": [0, 0]},
-        "arcs": [[[0, 0], [0, 1]], [[0, 1], [1, 0], [0, -1], [-1, 0]], [[0, 0], [-1, 0], [0, 1], [1, 0]], [[5, 5], [1, 0], [0, 1], [-1, -1]]],
-        "objects": {"countries": {"geometries": [
-            {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "East"}},
-            {"type": "Polygon", "arcs": [[2, ~0]], "properties": {"name": "West"}},
-            {"type": "Polygon", "arcs": [[3]], "properties": {"name": "Island"}},
-        ]}},
+        "arcs": [
+            [[0, 0], [0, 1]],
+            [[0, 1], [1, 0], [0, -1], [-1, 0]],
+            [[0, 0], [-1, 0], [0, 1], [1, 0]],
+            [[5, 5], [1, 0], [0, 1], [-1, -1]],
+        ],
+        "objects": {
+            "countries": {
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "East"}},
+                    {"type": "Polygon", "arcs": [[2, ~0]], "properties": {"name": "West"}},
+                    {"type": "Polygon", "arcs": [[3]], "properties": {"name": "Island"}},
+                ]
+            }
+        },
     }
     colours = basemap_data.map_colours(world)
     assert colours["East"] != colours["West"] and colours["Island"] == 0
@@ -128,11 +144,15 @@ def test_state_lines_are_only_the_borders_two_states_of_one_country_share():
             [[2, 1], [-1, 0]],  # 4: OK's north
             [[2, 0], [1, 0], [0, 1], [-1, 0]],  # 5: ON's other sides
         ],
-        "objects": {"subunits": {"geometries": [
-            {"type": "Polygon", "id": "TX", "arcs": [[0, 1]], "properties": {"gu": "USA"}},
-            {"type": "Polygon", "id": "OK", "arcs": [[2, 3, 4, ~0]], "properties": {"gu": "USA"}},
-            {"type": "Polygon", "id": "ON", "arcs": [[~3, 5]], "properties": {"gu": "CAN"}},
-        ]}},
+        "objects": {
+            "subunits": {
+                "geometries": [
+                    {"type": "Polygon", "id": "TX", "arcs": [[0, 1]], "properties": {"gu": "USA"}},
+                    {"type": "Polygon", "id": "OK", "arcs": [[2, 3, 4, ~0]], "properties": {"gu": "USA"}},
+                    {"type": "Polygon", "id": "ON", "arcs": [[~3, 5]], "properties": {"gu": "CAN"}},
+                ]
+            }
+        },
     }
     layer = basemap_data.admin1(topology, {"US-TX": "Texas"})
     lines = [f for f in layer["features"] if f["geometry"]["type"] == "MultiLineString"]
@@ -157,6 +177,7 @@ def test_nothing_on_the_map_comes_from_another_site():
 
 
 # --- serving ------------------------------------------------------------------------------------
+
 
 def _layer_list(client) -> list[dict]:
     html = client.get("/").content.decode()
@@ -240,7 +261,12 @@ def test_it_reads_like_a_map_from_the_world_down_to_a_region(server, browser):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # Every request but the browser's own favicon probe must succeed.
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 and "favicon" not in response.url else None)
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}") if response.status >= 400 and "favicon" not in response.url else None
+        ),
+    )
     page.goto(server + "/")
     page.fill("input[name=player_name]", "Mapa")
     page.click("button[type=submit]")

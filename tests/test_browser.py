@@ -18,7 +18,12 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "var" / "screenshots"
 def server(tmp_path_factory):
     """The site in its own process, seeded with a small image set and an active worldNET."""
     tmp = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "GEOGUESS_VAR_DIR": str(tmp / "var"), "CELERY_TASK_ALWAYS_EAGER": "1", "DJANGO_SETTINGS_MODULE": "geoguess.settings"}
+    env = {
+        **os.environ,
+        "GEOGUESS_VAR_DIR": str(tmp / "var"),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+    }
     manage(env, "migrate", "-v", "0")
     manage(env, "import_imageset", str(small_world(tmp / "world", per_city=3)), "--name", "Small world")
     manage(env, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp)))  # eager: predictions are stored right away
@@ -62,7 +67,9 @@ def test_it_plays_a_whole_game_by_clicking_on_the_map(server, browser):
     page.wait_for_selector("#total")
     assert int(page.locator("#total").inner_text().replace(",", "")) == total
     assert page.locator("table.rounds tbody tr").count() == 5
-    ai_points = sum(int(cell.split("·")[-1].replace(",", "")) for cell in page.locator("table.rounds tbody td:nth-child(4)").all_inner_texts())
+    ai_points = sum(
+        int(cell.split("·")[-1].replace(",", "")) for cell in page.locator("table.rounds tbody td:nth-child(4)").all_inner_texts()
+    )
     assert int(page.locator("#ai-total").inner_text().replace(",", "")) == ai_points
     page.wait_for_selector("#map path.pin-truth")
     page.screenshot(path=str(SCREENSHOTS / "summary.png"), full_page=True)

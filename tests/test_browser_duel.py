@@ -23,7 +23,15 @@ from PIL import Image
 from tests.conftest import small_world
 from tests.services import start_site, stop
 from tests.test_browser_reveal import (
-    README_SHOTS, SCREENSHOTS, SEEDED_SITE, Helper, as_int, assert_header_on_one_line, assert_reveal_fits, new_page, settle,
+    README_SHOTS,
+    SCREENSHOTS,
+    SEEDED_SITE,
+    Helper,
+    as_int,
+    assert_header_on_one_line,
+    assert_reveal_fits,
+    new_page,
+    settle,
 )
 from tests.test_opponent_integration import REGISTER, manage
 
@@ -92,7 +100,10 @@ def click_answer(page, site: Site, public_id: str, index: int, offset_km: float 
     """A click on the answer (or ``offset_km`` north of it), zoomed in as a player sure of the place would."""
     lat, lon = map(float, site.helper.ask("answer", public_id, index).split())
     lat += offset_km / 111.195
-    point = page.evaluate("([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); return GeoRound.map.latLngToContainerPoint([lat, lon]); }", [lat, lon])
+    point = page.evaluate(
+        "([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); return GeoRound.map.latLngToContainerPoint([lat, lon]); }",
+        [lat, lon],
+    )
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
@@ -102,7 +113,9 @@ def health(page) -> tuple[int, int]:
 
 
 def bar_widths(page) -> list[float]:
-    return page.evaluate("() => [...document.querySelectorAll('#duel-health .fill')].map((f) => f.getBoundingClientRect().width / f.parentNode.getBoundingClientRect().width)")
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#duel-health .fill')].map((f) => f.getBoundingClientRect().width / f.parentNode.getBoundingClientRect().width)"
+    )
 
 
 def finish_reveal(page, where: str) -> dict:
@@ -113,7 +126,12 @@ def finish_reveal(page, where: str) -> dict:
     assert re.fullmatch(r"[\d,]+ points?", page.locator("#ai-points").inner_text())
     assert page.locator("#duel-damage").inner_text()
     page.wait_for_timeout(1300)  # the bars' and numbers' one-second animation
-    return {"health": health(page), "bars": bar_widths(page), "damage": page.locator("#duel-damage").inner_text(), "next": page.locator("#next").inner_text()}
+    return {
+        "health": health(page),
+        "bars": bar_widths(page),
+        "damage": page.locator("#duel-damage").inner_text(),
+        "next": page.locator("#next").inner_text(),
+    }
 
 
 @pytest.mark.slow
@@ -142,7 +160,9 @@ def test_a_whole_duel_by_mouse_on_a_desktop_goes_past_round_five(site, browser):
     assert len(rounds) > 5 and rounds[-1]["health"][1] == 0 and "You win the duel!" in rounds[-1]["damage"]
     # The last hit takes what health was left, and says so when it was bigger.
     final, left = rounds[-1]["damage"], rounds[-2]["health"][1]
-    assert final.startswith(f"worldNET loses its last {left:,} health (a hit of " if "its last" in final else f"worldNET loses {left:,} health"), final
+    assert final.startswith(
+        f"worldNET loses its last {left:,} health (a hit of " if "its last" in final else f"worldNET loses {left:,} health"
+    ), final
     assert "((" not in final and "))" not in final
     assert [r["health"][1] for r in rounds] == sorted((r["health"][1] for r in rounds), reverse=True)
     page.click("#next")
@@ -211,7 +231,9 @@ def test_a_duel_on_a_phone_whose_countdown_runs_out(site, browser):
     page.wait_for_timeout(2100)
     assert as_int(re.search(r"(\d+) s", lock.inner_text()).group(1)) < first  # it counts down
     state = finish_reveal(page, "phone duel round 1")  # the countdown ran out: the pin is the guess
-    assert re.fullmatch(r"[\d,.]+ km, your pin when time ran out", page.locator("#you-km").inner_text()), page.locator("#you-km").inner_text()
+    assert re.fullmatch(r"[\d,.]+ km, your pin when time ran out", page.locator("#you-km").inner_text()), page.locator(
+        "#you-km"
+    ).inner_text()
     # The reveal scrolled the map to the top: the health strip stays in sight (sticky), above the map, not over it.
     strip, map_box = page.locator("#duel-health").bounding_box(), page.locator("#map").bounding_box()
     assert strip["y"] >= 0 and strip["y"] + strip["height"] <= map_box["y"] + 1, (strip, map_box)
@@ -233,7 +255,10 @@ def test_a_duel_on_a_phone_whose_countdown_runs_out(site, browser):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (os.environ.get("README_SCREENSHOTS") and SEEDED_SITE), reason="README_SCREENSHOTS=1 and GEOGUESS_SCREENSHOT_SITE (a site seeded by seed_demo) refresh the README's duel screenshot")
+@pytest.mark.skipif(
+    not (os.environ.get("README_SCREENSHOTS") and SEEDED_SITE),
+    reason="README_SCREENSHOTS=1 and GEOGUESS_SCREENSHOT_SITE (a site seeded by seed_demo) refresh the README's duel screenshot",
+)
 def test_zz_readme_duel_screenshot_from_the_trained_demo(site, browser):
     """A duel against the trained demo worldNET, the player a few hundred to a few thousand km off; the README's JPEGs.
 
@@ -251,7 +276,7 @@ def test_zz_readme_duel_screenshot_from_the_trained_demo(site, browser):
         state = finish_reveal(page, f"demo duel round {index + 1}")
         path = SCREENSHOTS / f"duel-demo-reveal-{index + 1}.png"
         page.screenshot(path=str(path))
-        if shot is None and 0 < min(state["health"]) and max(state["health"]) < 6000:
+        if shot is None and min(state["health"]) > 0 and max(state["health"]) < 6000:
             shot = path  # both sides hurt, both still in it
         if state["next"] == "See the summary":
             break
@@ -264,6 +289,8 @@ def test_zz_readme_duel_screenshot_from_the_trained_demo(site, browser):
         image.convert("RGB").save(README_SHOTS / "duel.jpg", "JPEG", quality=80, optimize=True)
     chart = page.locator("#health-chart").bounding_box()
     with Image.open(SCREENSHOTS / "duel-demo-summary.png") as image:  # from the top to just below the chart
-        image.convert("RGB").crop((0, 0, image.width, int(chart["y"] + chart["height"] + 16))).save(README_SHOTS / "duel-summary.jpg", "JPEG", quality=80, optimize=True)
+        image.convert("RGB").crop((0, 0, image.width, int(chart["y"] + chart["height"] + 16))).save(
+            README_SHOTS / "duel-summary.jpg", "JPEG", quality=80, optimize=True
+        )
     assert errors == []
     page.context.close()

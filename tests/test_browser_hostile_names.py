@@ -21,7 +21,6 @@ from tests.conftest import write_jpeg
 from tests.services import start_site, stop
 from tests.test_opponent_integration import REGISTER, manage
 
-
 # Each would set window.__pwned if a page ever put it in as HTML (or broke out of a script with it).
 HOSTILE_PLACES = [
     '<img src=x onerror="window.__pwned=1">',
@@ -68,8 +67,11 @@ def hostile_server(tmp_path_factory):
     """The site in its own process, with the hostile image set, an active worldNET and an admin."""
     tmp = tmp_path_factory.mktemp("hostile-site")
     env = {
-        **os.environ, "GEOGUESS_VAR_DIR": str(tmp / "var"), "CELERY_TASK_ALWAYS_EAGER": "1",
-        "DJANGO_SETTINGS_MODULE": "geoguess.settings", "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
+        **os.environ,
+        "GEOGUESS_VAR_DIR": str(tmp / "var"),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+        "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
     }
     manage(env, "migrate", "-v", "0")
     manage(env, "import_imageset", str(hostile_manifest(tmp / "hostile")), "--name", SET_NAME)

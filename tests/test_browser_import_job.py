@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -23,16 +22,35 @@ HOSTILE = "labels.csv, row 3: <img src=x onerror=document.title='owned'>"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "GEOGUESS_VAR_DIR": str(tmp / "var"), "CELERY_TASK_ALWAYS_EAGER": "1", "DJANGO_SETTINGS_MODULE": "geoguess.settings"}
+    env = {
+        **os.environ,
+        "GEOGUESS_VAR_DIR": str(tmp / "var"),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+    }
     manage(env, "migrate", "-v", "0")
     manage(env, "import_imageset", str(small_world(tmp / "world", per_city=2)), "--name", "Small world")
-    manage(env, "shell", "-v", "0", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('boss', 'b@example.org', {PASSWORD!r})")
+    manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        f"from django.contrib.auth.models import User; User.objects.create_superuser('boss', 'b@example.org', {PASSWORD!r})",
+    )
     # A job as a worker leaves it part-way (no worker here: the test plays the worker's writes).
-    manage(env, "shell", "-v", "0", "-c", (
-        "from django.utils import timezone; from geoguess.imagesets.models import ImportJob; "
-        "ImportJob.objects.create(name='Big trip', archive='imports/x/trip.zip', archive_name='trip.zip', status='running', stage='checking', "
-        "checked=10, total=100, storage='abc', attempts=1, started_at=timezone.now(), heartbeat_at=timezone.now() + timezone.timedelta(hours=1))"
-    ))
+    manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        (
+            "from django.utils import timezone; from geoguess.imagesets.models import ImportJob; "
+            "ImportJob.objects.create(name='Big trip', archive='imports/x/trip.zip', archive_name='trip.zip', status='running', stage='checking', "
+            "checked=10, total=100, storage='abc', attempts=1, started_at=timezone.now(), heartbeat_at=timezone.now() + timezone.timedelta(hours=1))"
+        ),
+    )
     process, url = start_site(env)
     yield url, Path(env["GEOGUESS_VAR_DIR"]) / "db.sqlite3"
     stop(process)
@@ -64,7 +82,11 @@ def test_the_job_page_follows_the_job_live_and_lists_its_problems_as_text(site, 
     expect(page.locator("[data-field=stage]")).to_have_text("storing", timeout=10_000)
     assert "photos stored: 40 of 100" in progress.inner_text()
     assert page.locator("progress[data-bar=stored]").get_attribute("value") == "40"
-    worker_writes(db, "UPDATE imagesets_importjob SET status='failed', stage='failed', problems=?, finished_at=CURRENT_TIMESTAMP WHERE id=1", f'["{HOSTILE}"]')
+    worker_writes(
+        db,
+        "UPDATE imagesets_importjob SET status='failed', stage='failed', problems=?, finished_at=CURRENT_TIMESTAMP WHERE id=1",
+        f'["{HOSTILE}"]',
+    )
     expect(page.locator("[data-field=status]")).to_have_text("failed", timeout=10_000)
     assert page.locator("[data-field=problems] li").inner_text() == HOSTILE  # shown as text, never run
     assert page.locator("#import-progress img").count() == 0 and page.title() != "owned"

@@ -70,7 +70,9 @@ class Helper:
     """The helper process above, one line per command."""
 
     def __init__(self, env: dict):
-        self.process = subprocess.Popen([sys.executable, "-c", HELPER], cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HELPER], cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         assert self.process.stdout.readline().strip() == "ready"
 
     def ask(self, command: str, public_id: str, index: int) -> str:
@@ -92,8 +94,15 @@ def wide_photos(folder: Path) -> Path:
     with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["path", "lat", "lon", "place", "country", "group"])
-        for i, (place, country, lat, lon) in enumerate([("Lyon", "FRA", 45.76, 4.84), ("Perth", "AUS", -31.95, 115.86), ("Lima", "PER", -12.05, -77.04),
-                                                        ("Osaka", "JPN", 34.69, 135.5), ("Nairobi", "KEN", -1.29, 36.82)]):
+        for i, (place, country, lat, lon) in enumerate(
+            [
+                ("Lyon", "FRA", 45.76, 4.84),
+                ("Perth", "AUS", -31.95, 115.86),
+                ("Lima", "PER", -12.05, -77.04),
+                ("Osaka", "JPN", 34.69, 135.5),
+                ("Nairobi", "KEN", -1.29, 36.82),
+            ]
+        ):
             write_jpeg(folder / "images" / f"{i}.jpg", color=(60 + 30 * i, 110, 150), size=WIDE_SIZE)
             writer.writerow([f"images/{i}.jpg", lat, lon, place, country, f"w{i}"])
     return folder
@@ -125,7 +134,9 @@ def site(tmp_path_factory):
 
 def new_page(browser, width: int, height: int):
     phone = width < 600
-    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1
+    )
     page = context.new_page()
     errors: list[str] = []
     # (A page left while its basemap's GeoJSON is still loading rejects that fetch: not a fault of the page.)
@@ -184,7 +195,9 @@ def assert_reveal_fits(page, where: str) -> dict:
     assert {"truth", "worldnet"} <= kinds, f"{where}: pins {kinds}"
     for kind, rects in state["pins"].items():
         for pin in rects:
-            inside = box["left"] <= pin["left"] and pin["right"] <= box["right"] and box["top"] <= pin["top"] and pin["bottom"] <= box["bottom"]
+            inside = (
+                box["left"] <= pin["left"] and pin["right"] <= box["right"] and box["top"] <= pin["top"] and pin["bottom"] <= box["bottom"]
+            )
             assert inside, f"{where}: the {kind} pin {pin} is outside the map {box}"
             assert not overlaps(pin, state["legend"]), f"{where}: the legend covers the {kind} pin"
     assert "pin-truth" in state["onTop"], f"{where}: the answer is covered by {state['onTop']}"
@@ -192,7 +205,9 @@ def assert_reveal_fits(page, where: str) -> dict:
 
 
 def assert_header_on_one_line(page, where: str) -> None:
-    tops = page.evaluate("() => [...document.querySelectorAll('.bar .brand, .bar .status > span')].map((n) => [n.getClientRects().length, Math.round(n.getBoundingClientRect().top)])")
+    tops = page.evaluate(
+        "() => [...document.querySelectorAll('.bar .brand, .bar .status > span')].map((n) => [n.getClientRects().length, Math.round(n.getBoundingClientRect().top)])"
+    )
     assert all(lines == 1 for lines, _ in tops), f"{where}: a header item wraps: {tops}"
     assert max(top for _, top in tops) - min(top for _, top in tops) <= 4, f"{where}: the header is on more than one line: {tops}"
 
@@ -228,7 +243,10 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
         if index == bullseye_round:  # the player's pin right on the answer: the answer must still show
             lat, lon = map(float, site.helper.ask("answer", public_id, index).split())
             # Zoomed in on it first, as a player sure of the place would: a pixel is then a few hundred metres.
-            point = page.evaluate("([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); return GeoRound.map.latLngToContainerPoint([lat, lon]); }", [lat, lon])
+            point = page.evaluate(
+                "([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); return GeoRound.map.latLngToContainerPoint([lat, lon]); }",
+                [lat, lon],
+            )
             box = page.locator("#map").bounding_box()
             page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
         else:
@@ -292,13 +310,20 @@ def test_it_plays_whole_games_with_every_pin_on_screen(site, browser, width, hei
 def test_worldnets_explanation_names_the_candidate_its_pin_went_to(site, browser):
     page = browser.new_page()
     page.goto(site.url + "/")
-    top = [{"place": "Bangkok", "probability": 0.49}, {"place": "Kuala Lumpur", "probability": 0.37}, {"place": "Jakarta", "probability": 0.08}]
+    top = [
+        {"place": "Bangkok", "probability": 0.49},
+        {"place": "Kuala Lumpur", "probability": 0.37},
+        {"place": "Jakarta", "probability": 0.08},
+    ]
     explain = "(ai) => GeoFormat.worldnetGuess(ai)"
     base = {"country_name": "Malaysia", "lat": 3.1, "lon": 101.7, "top": top}
     on_best = page.evaluate(explain, {**base, "country_name": "Thailand", "near": "Bangkok"})
     assert on_best == "worldNET's pin: Thailand, near Bangkok. It was 49% sure of Bangkok."
     on_other = page.evaluate(explain, {**base, "near": "Kuala Lumpur"})
-    assert on_other == "worldNET's pin: Malaysia, near Kuala Lumpur. It was 49% sure of Bangkok. Its last step, trained on where first impressions go wrong, put the pin on Kuala Lumpur (37%) instead."
+    assert (
+        on_other
+        == "worldNET's pin: Malaysia, near Kuala Lumpur. It was 49% sure of Bangkok. Its last step, trained on where first impressions go wrong, put the pin on Kuala Lumpur (37%) instead."
+    )
     between = page.evaluate(explain, {**base, "near": None, "top": [{**c, "km_from_guess": km} for c, km in zip(top, [700, 600, 1900])]})
     assert between.endswith("between the candidates there.") and "instead" not in between
     # The paper's global interpolation can land far from every candidate: then it says so.
@@ -324,7 +349,10 @@ def test_the_keyboard_shows_a_crosshair_and_space_drops_the_pin_on_it(site, brow
     page.screenshot(path=str(SCREENSHOTS / "keyboard-crosshair.png"))
     page.keyboard.press(" ")
     pin = page.locator("path.pin-player").bounding_box()
-    assert abs(pin["x"] + pin["width"] / 2 - (c["x"] + c["width"] / 2)) <= 2 and abs(pin["y"] + pin["height"] / 2 - (c["y"] + c["height"] / 2)) <= 2
+    assert (
+        abs(pin["x"] + pin["width"] / 2 - (c["x"] + c["width"] / 2)) <= 2
+        and abs(pin["y"] + pin["height"] / 2 - (c["y"] + c["height"] / 2)) <= 2
+    )
     page.mouse.click(m["x"] + 40, m["y"] + m["height"] - 40)  # the mouse again: no crosshair in the way
     assert not crosshair.is_visible()
     assert errors == []
@@ -332,7 +360,9 @@ def test_the_keyboard_shows_a_crosshair_and_space_drops_the_pin_on_it(site, brow
 
 
 def image_box(page) -> dict:
-    return page.evaluate("() => { const r = document.getElementById('street').getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }")
+    return page.evaluate(
+        "() => { const r = document.getElementById('street').getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }"
+    )
 
 
 @pytest.mark.slow
@@ -381,7 +411,9 @@ def test_a_wide_photo_fills_its_panel_and_zooms_pans_and_goes_full_screen(site, 
     settle(page)
     full = page.locator("#viewer").bounding_box()
     assert (full["width"], full["height"]) == (1366, 768)
-    assert image_box(page)["width"] == pytest.approx(768 * WIDE_SIZE[0] / WIDE_SIZE[1], rel=0.02) or image_box(page)["width"] == pytest.approx(1366, abs=2)
+    assert image_box(page)["width"] == pytest.approx(768 * WIDE_SIZE[0] / WIDE_SIZE[1], rel=0.02) or image_box(page)[
+        "width"
+    ] == pytest.approx(1366, abs=2)
     page.screenshot(path=str(SCREENSHOTS / "wide-photo-full-screen.png"))
     page.click(".viewer-full-toggle")
     page.wait_for_function("() => document.fullscreenElement === null")
@@ -427,12 +459,19 @@ def test_a_phone_pinches_the_photo_and_full_screen_falls_back_to_css(site, brows
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (os.environ.get("README_SCREENSHOTS") and SEEDED_SITE), reason="README_SCREENSHOTS=1 and GEOGUESS_SCREENSHOT_SITE (a site seeded by seed_demo) refresh the README's screenshots")
+@pytest.mark.skipif(
+    not (os.environ.get("README_SCREENSHOTS") and SEEDED_SITE),
+    reason="README_SCREENSHOTS=1 and GEOGUESS_SCREENSHOT_SITE (a site seeded by seed_demo) refresh the README's screenshots",
+)
 def test_zz_readme_screenshots_from_the_trained_demo():
     """Run after the games above: the README's JPEGs from this run's PNGs."""
     chosen = {
-        "round.jpg": "1366x768-round.png", "reveal.jpg": "1366x768-reveal-1.png", "reveal-late.jpg": "1366x768-reveal-2-thinking.png",
-        "summary.jpg": "1366x768-summary.png", "phone-round.jpg": "390x844-round.png", "phone-reveal.jpg": "390x844-reveal-1.png",
+        "round.jpg": "1366x768-round.png",
+        "reveal.jpg": "1366x768-reveal-1.png",
+        "reveal-late.jpg": "1366x768-reveal-2-thinking.png",
+        "summary.jpg": "1366x768-summary.png",
+        "phone-round.jpg": "390x844-round.png",
+        "phone-reveal.jpg": "390x844-reveal-1.png",
     }
     for target, source in chosen.items():
         with Image.open(SCREENSHOTS / source) as image:

@@ -22,7 +22,11 @@ def test_a_disabled_photo_is_never_drawn_in_new_games(admin_client, image_set):
     disabled = photos[:6]  # 12 photos: 6 stay, enough for a game
     disable_through_the_admin(admin_client, disabled)
     assert Photo.objects.filter(enabled=False).count() == 6
-    drawn = set(Round.objects.filter(game__in=[game.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=seed) for seed in range(40)]).values_list("photo_id", flat=True))
+    drawn = set(
+        Round.objects.filter(
+            game__in=[game.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=seed) for seed in range(40)]
+        ).values_list("photo_id", flat=True)
+    )
     assert drawn and not drawn & {p.pk for p in disabled}
     assert drawn == {p.pk for p in photos[6:]}  # every enabled photo is still drawn
 
@@ -31,7 +35,11 @@ def test_a_reenabled_photo_is_drawn_again(admin_client, image_set):
     photos = list(image_set.photos.all())
     disable_through_the_admin(admin_client, photos[:7])
     assert admin_client.post(CHANGELIST, {"action": "enable_photos", "_selected_action": [photos[0].pk]}).status_code == 302
-    drawn = set(Round.objects.filter(game__in=[game.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=s) for s in range(40)]).values_list("photo_id", flat=True))
+    drawn = set(
+        Round.objects.filter(
+            game__in=[game.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=s) for s in range(40)]
+        ).values_list("photo_id", flat=True)
+    )
     assert photos[0].pk in drawn and not drawn & {p.pk for p in photos[1:7]}
 
 
@@ -48,7 +56,6 @@ def test_a_set_with_fewer_enabled_photos_than_a_game_needs_is_not_offered(admin_
 
 def test_correcting_a_location_recomputes_its_prediction(admin_client, model_version, django_capture_on_commit_callbacks, settings):
     from geoguess.celery import app
-
     from geoguess.opponent.models import ModelVersion
 
     photo = Photo.objects.first()
@@ -60,7 +67,9 @@ def test_correcting_a_location_recomputes_its_prediction(admin_client, model_ver
     app.conf.task_always_eager = True  # the queued task runs here, so the test sees the new prediction
     try:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = admin_client.post(f"/admin/imagesets/photo/{photo.pk}/change/", {"enabled": "on", "lat": "-33.8688", "lon": "151.2093"})
+            response = admin_client.post(
+                f"/admin/imagesets/photo/{photo.pk}/change/", {"enabled": "on", "lat": "-33.8688", "lon": "151.2093"}
+            )
     finally:
         app.conf.task_always_eager = False
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -73,7 +82,14 @@ def test_correcting_a_location_recomputes_its_prediction(admin_client, model_ver
     assert Prediction.objects.exclude(photo=photo).count() == others  # the other photos' stay
 
 
-@pytest.mark.parametrize("lat,lon,message", [("95", "10", "latitude 95 is outside [-90, 90]"), ("north", "10", "latitude &#x27;north&#x27; is not a number"), ("10", "nan", "longitude nan is outside")])
+@pytest.mark.parametrize(
+    "lat,lon,message",
+    [
+        ("95", "10", "latitude 95 is outside [-90, 90]"),
+        ("north", "10", "latitude &#x27;north&#x27; is not a number"),
+        ("10", "nan", "longitude nan is outside"),
+    ],
+)
 def test_a_bad_location_is_refused_and_nothing_changes(admin_client, image_set, lat, lon, message):
     photo = image_set.photos.first()
     response = admin_client.post(f"/admin/imagesets/photo/{photo.pk}/change/", {"enabled": "on", "lat": lat, "lon": lon})
@@ -98,7 +114,9 @@ def test_the_set_page_lists_its_photos_with_admin_only_thumbnails_on_a_map_and_i
 
 def test_saving_a_photo_without_moving_it_says_nothing_of_a_correction(admin_client, image_set):
     photo = image_set.photos.first()
-    response = admin_client.post(f"/admin/imagesets/photo/{photo.pk}/change/", {"enabled": "", "lat": repr(photo.lat), "lon": repr(photo.lon)}, follow=True)
+    response = admin_client.post(
+        f"/admin/imagesets/photo/{photo.pk}/change/", {"enabled": "", "lat": repr(photo.lat), "lon": repr(photo.lon)}, follow=True
+    )
     said = [str(m) for m in response.context["messages"]]
     fresh = Photo.objects.get(pk=photo.pk)
     assert fresh.enabled is False and fresh.location_corrected_at is None

@@ -10,7 +10,17 @@ import numpy as np
 import pytest
 
 from tests.services import REPO
-from worldnet_core.demo_world import DEFAULT_PLACES, HEIGHT, PAPER_CITIES, UNSEEN_CITIES, WIDTH, Place, generate_world, read_places, render_image
+from worldnet_core.demo_world import (
+    DEFAULT_PLACES,
+    HEIGHT,
+    PAPER_CITIES,
+    UNSEEN_CITIES,
+    WIDTH,
+    Place,
+    generate_world,
+    read_places,
+    render_image,
+)
 from worldnet_core.demo_world.styles import style_for
 from worldnet_core.land import continent_of
 from worldnet_core.manifest import ImageSetError
@@ -20,10 +30,33 @@ PLACES = {p.name: p for p in DEFAULT_PLACES}
 
 
 def test_it_has_the_papers_23_cities_at_their_real_places():
-    assert sorted(p.name for p in PAPER_CITIES) == sorted([
-        "Bangkok", "Barcelona", "Boston", "Brussels", "Buenos Aires", "Chicago", "Lisbon", "London", "Los Angeles", "Madrid", "Medellín", "Melbourne",
-        "Mexico City", "Miami", "Minneapolis", "Osaka", "Oslo", "Paris", "Phoenix", "Prague", "Rome", "Toronto", "Washington DC",
-    ])
+    assert sorted(p.name for p in PAPER_CITIES) == sorted(
+        [
+            "Bangkok",
+            "Barcelona",
+            "Boston",
+            "Brussels",
+            "Buenos Aires",
+            "Chicago",
+            "Lisbon",
+            "London",
+            "Los Angeles",
+            "Madrid",
+            "Medellín",
+            "Melbourne",
+            "Mexico City",
+            "Miami",
+            "Minneapolis",
+            "Osaka",
+            "Oslo",
+            "Paris",
+            "Phoenix",
+            "Prague",
+            "Rome",
+            "Toronto",
+            "Washington DC",
+        ]
+    )
     assert PLACES["London"].lat == pytest.approx(51.507, abs=0.01)
     assert PLACES["Melbourne"].lon == pytest.approx(144.963, abs=0.01)
 
@@ -137,7 +170,10 @@ def test_it_runs_from_the_command_line_with_a_contact_sheet(tmp_path):
     out = tmp_path / "world"
     result = subprocess.run(
         [sys.executable, "-m", "training", "demo-world", "--out", str(out), "--per-city", "4", "--places", str(places), "--contact-sheet"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "wrote 8 images of 2 places" in result.stdout

@@ -15,7 +15,17 @@ from worldnet_core.demo_world import PAPER_CITIES, render_image
 from worldnet_core.land import continent_of
 
 NEIGHBOURS = [("Paris", "Brussels"), ("Madrid", "Barcelona"), ("Boston", "Washington DC")]
-DISTANT = [("Paris", "Phoenix"), ("Madrid", "Osaka"), ("Boston", "Melbourne"), ("Oslo", "Bangkok"), ("London", "Buenos Aires"), ("Chicago", "Rome"), ("Brussels", "Mexico City"), ("Barcelona", "Toronto"), ("Washington DC", "Lisbon")]
+DISTANT = [
+    ("Paris", "Phoenix"),
+    ("Madrid", "Osaka"),
+    ("Boston", "Melbourne"),
+    ("Oslo", "Bangkok"),
+    ("London", "Buenos Aires"),
+    ("Chicago", "Rome"),
+    ("Brussels", "Mexico City"),
+    ("Barcelona", "Toronto"),
+    ("Washington DC", "Lisbon"),
+]
 TRAIN, TEST = 40, 30
 
 

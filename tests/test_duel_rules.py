@@ -15,7 +15,9 @@ def test_its_examples_hold():
     assert doctest.testmod(duel).failed == 0
 
 
-@pytest.mark.parametrize("round_number,expected", [(1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0), (5, 1.5), (6, 2.0), (7, 2.5), (8, 3.0), (12, 5.0), (20, 9.0)])
+@pytest.mark.parametrize(
+    "round_number,expected", [(1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0), (5, 1.5), (6, 2.0), (7, 2.5), (8, 3.0), (12, 5.0), (20, 9.0)]
+)
 def test_the_multiplier_is_one_for_four_rounds_then_grows_by_a_half(round_number, expected):
     assert duel.multiplier(round_number) == expected
 

@@ -43,7 +43,13 @@ def test_a_duel_needs_an_active_worldnet(image_set):
 
 def test_a_duel_starts_with_one_round_full_health_and_the_active_version(image_set, model_version):
     game = start_duel(image_set)
-    assert (game.mode, game.model_version_id, game.player_health, game.worldnet_health, game.time_limit) == (DUEL, model_version.pk, 6000, 6000, 0)
+    assert (game.mode, game.model_version_id, game.player_health, game.worldnet_health, game.time_limit) == (
+        DUEL,
+        model_version.pk,
+        6000,
+        6000,
+        0,
+    )
     (round,) = game.rounds.all()
     assert round.index == 0 and 0.0 <= round.lock_draw < 1.0
     assert services.round_limit(game) == 1
@@ -64,7 +70,9 @@ def test_a_round_deals_the_lower_score_the_difference_and_draws_the_next(image_s
     scored.refresh_from_db()
     game.refresh_from_db()
     assert scored.worldnet_points == worldnet_points
-    assert (scored.player_health, scored.worldnet_health) == (game.player_health, game.worldnet_health) == (expected.player, expected.worldnet)
+    assert (
+        (scored.player_health, scored.worldnet_health) == (game.player_health, game.worldnet_health) == (expected.player, expected.worldnet)
+    )
     reveal = services.round_reveal(round=Round.objects.select_related("game", "photo").get(pk=scored.pk))
     hit = duel.damage(player_points=scored.points, worldnet_points=worldnet_points, round_number=1)
     assert reveal["duel"]["damage"] == {"player": hit.to_player, "worldnet": hit.to_worldnet}
@@ -87,7 +95,7 @@ def test_it_goes_past_round_five_and_ends_when_worldnets_health_is_gone(image_se
             break
     rounds = list(game.rounds.order_by("index"))
     lost = [5000 - r.worldnet_points for r in rounds]
-    assert 300 < min(lost) and max(lost) < 700  # so the duel outlasts five rounds
+    assert min(lost) > 300 and max(lost) < 700  # so the duel outlasts five rounds
     assert len(rounds) > 5 and game.worldnet_health == 0 and game.player_health == 6000
     assert rounds[3].worldnet_health == 6000 - sum(lost[:4])  # x1 for rounds 1-4
     assert rounds[3].worldnet_health - rounds[4].worldnet_health == (3 * lost[4] + 1) // 2  # x1.5 in round 5
@@ -154,7 +162,10 @@ def test_the_server_refuses_a_guess_after_the_countdown(image_set, model_version
     round.refresh_from_db()
     assert round.timed_out and round.points == 0 and round.guess_lat is None
     # It still counts as a round of the duel: worldNET's score hurt the player.
-    assert round.worldnet_points is not None and round.player_health == 6000 - duel.damage(player_points=0, worldnet_points=round.worldnet_points, round_number=1).to_player
+    assert (
+        round.worldnet_points is not None
+        and round.player_health == 6000 - duel.damage(player_points=0, worldnet_points=round.worldnet_points, round_number=1).to_player
+    )
 
 
 def test_only_the_end_of_the_countdown_may_end_a_round_without_a_pin(image_set, model_version):
@@ -218,7 +229,9 @@ def test_a_challenge_meets_the_same_worldnet_on_the_same_photos(image_set, model
 
 def finished_duel(image_set, name: str, player_health: int, worldnet_health: int, **extra) -> Game:
     game = start_duel(image_set, name=name)
-    Game.objects.filter(pk=game.pk).update(player_health=player_health, worldnet_health=worldnet_health, finished_at=timezone.now(), **extra)
+    Game.objects.filter(pk=game.pk).update(
+        player_health=player_health, worldnet_health=worldnet_health, finished_at=timezone.now(), **extra
+    )
     return game
 
 

@@ -32,7 +32,9 @@ def test_it_starts_a_game_of_five_distinct_photos(image_set):
     assert start(image_set, seed=2).public_id != game.public_id
 
 
-@pytest.mark.parametrize("kwargs,message", [({"name": "   "}, "display name"), ({"time_limit": 45}, "time limit must be one of 0, 30, 60, 120")])
+@pytest.mark.parametrize(
+    "kwargs,message", [({"name": "   "}, "display name"), ({"time_limit": 45}, "time limit must be one of 0, 30, 60, 120")]
+)
 def test_it_refuses_games_it_cannot_start(image_set, kwargs, message):
     with pytest.raises(GameError, match=message):
         start(image_set, **kwargs)
@@ -78,7 +80,10 @@ def test_it_only_lets_the_owner_play(image_set):
         assert error.value.status == 403
 
 
-@pytest.mark.parametrize("lat,lon,message", [(91.0, 0.0, "between -90 and 90"), (float("nan"), 0.0, "between -90 and 90"), ("north", 0.0, "must be numbers"), (10.0, None, "both")])
+@pytest.mark.parametrize(
+    "lat,lon,message",
+    [(91.0, 0.0, "between -90 and 90"), (float("nan"), 0.0, "between -90 and 90"), ("north", 0.0, "must be numbers"), (10.0, None, "both")],
+)
 def test_it_validates_coordinates(image_set, lat, lon, message):
     game = start(image_set)
     services.round_open(round=game.rounds.get(index=0))
@@ -265,7 +270,10 @@ def test_draws_spread_over_the_places_before_any_comes_back():
         cities = [place[i].strip().casefold() for i in drawn]
         assert len(set(drawn)) == 5 and len(set(cities[:4])) == 4, cities  # four places, each once, before any repeats
         assert all(a != b for a, b in zip(cities, cities[1:])), cities  # and never twice running
-    assert varied_draw(random.Random(0), [(1, "London"), (2, "London")], 2, played=["London"]) in ([1, 2], [2, 1])  # one place left: it repeats
+    assert varied_draw(random.Random(0), [(1, "London"), (2, "London")], 2, played=["London"]) in (
+        [1, 2],
+        [2, 1],
+    )  # one place left: it repeats
     # Past one full turn the places keep taking turns: a long duel on three cities plays A, B, C, A, B, C...
     three = [(i, "ABC"[i % 3]) for i in range(30)]
     for seed in range(50):

@@ -28,22 +28,93 @@ PYTHON_TEXT = re.compile(
 
 # Path segments where a public id, a challenge id or an image token goes.
 HOSTILE_IDS = [
-    "abc", "0", "-1", "99999999999999999999", "1e400", "null", "a" * 5000, "%00", "%FF%FE", "..%2F..%2Fsettings.py",
-    "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "'%20OR%20'1'%3D'1", "%E2%80%AE", "%20", "x%0D%0ASet-Cookie:%20a=b",
+    "abc",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e400",
+    "null",
+    "a" * 5000,
+    "%00",
+    "%FF%FE",
+    "..%2F..%2Fsettings.py",
+    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "'%20OR%20'1'%3D'1",
+    "%E2%80%AE",
+    "%20",
+    "x%0D%0ASet-Cookie:%20a=b",
 ]
 # Path segments where a round index goes (the URL pattern only lets digits through).
-HOSTILE_INDEXES = ["5", "6", "99", "32767", "32768", "65536", "2147483648", "9223372036854775808", "99999999999999999999", "0" * 500 + "9", "9" * 5000]
+HOSTILE_INDEXES = [
+    "5",
+    "6",
+    "99",
+    "32767",
+    "32768",
+    "65536",
+    "2147483648",
+    "9223372036854775808",
+    "99999999999999999999",
+    "0" * 500 + "9",
+    "9" * 5000,
+]
 
 # Form values for the two POST forms (home: player_name, image_set, time_limit; challenge: player_name).
 HOSTILE_FORM_VALUES = [
-    "", " ", "abc", "-1", "0", "1e9", "1e400", "nan", "inf", "-inf", "1.5", "0x1e", " 30", "30 ", "99999999999999999999",
-    "9" * 5000, "\x00", "a\x00b", "<script>alert(1)</script>", "\u202eevil", "[]", "{}", "true", "null", "😀" * 50, "x" * 100_000,
+    "",
+    " ",
+    "abc",
+    "-1",
+    "0",
+    "1e9",
+    "1e400",
+    "nan",
+    "inf",
+    "-inf",
+    "1.5",
+    "0x1e",
+    " 30",
+    "30 ",
+    "99999999999999999999",
+    "9" * 5000,
+    "\x00",
+    "a\x00b",
+    "<script>alert(1)</script>",
+    "\u202eevil",
+    "[]",
+    "{}",
+    "true",
+    "null",
+    "😀" * 50,
+    "x" * 100_000,
 ]
 
 # Guess bodies: (bytes, content type).
 GUESS_VALUES = [
-    "true", "false", "null", '"1"', '"north"', "[]", "[1, 2]", "{}", '{"lat": 1}', "NaN", "Infinity", "-Infinity", "1e400", "-1e400",
-    "1" + "0" * 400, "1" + "0" * 5000, "1e9", "-1", "-91", "181", "1.5", "32768", "9223372036854775808", "4.9e-324",
+    "true",
+    "false",
+    "null",
+    '"1"',
+    '"north"',
+    "[]",
+    "[1, 2]",
+    "{}",
+    '{"lat": 1}',
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1" + "0" * 400,
+    "1" + "0" * 5000,
+    "1e9",
+    "-1",
+    "-91",
+    "181",
+    "1.5",
+    "32768",
+    "9223372036854775808",
+    "4.9e-324",
 ]
 RAW_GUESS_BODIES: list[tuple[bytes, str]] = [
     (b"", "application/json"),
@@ -186,12 +257,24 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
     failures: list[str] = []
     for who, client in clients(owner).items():
         for method, path in [
-            ("get", f"/game/{finished.public_id}/summary"), ("get", f"/game/{game.public_id}/summary"), ("get", f"/game/{finished.public_id}/"),
-            ("post", f"/game/{game.public_id}/"), ("post", f"/game/{game.public_id}/round/0"), ("post", f"/game/{finished.public_id}/summary"),
-            ("post", f"/round-image/{round_token}"), ("get", f"/round-image/{round_token}"), ("put", f"/game/{game.public_id}/guess"),
-            ("get", f"/game/{game.public_id}/round/0/attention.jpg"), ("post", f"/game/{game.public_id}/round/0/attention.jpg"),
-            ("get", "/world.geojson"), ("post", "/world.geojson"), ("get", "/world.geojson?x=%00"),
-            ("get", "/admin/login/"), ("get", "/admin/"), ("get", "/admin/game/game/"), ("get", "/admin/game/game/%00/change/"),
+            ("get", f"/game/{finished.public_id}/summary"),
+            ("get", f"/game/{game.public_id}/summary"),
+            ("get", f"/game/{finished.public_id}/"),
+            ("post", f"/game/{game.public_id}/"),
+            ("post", f"/game/{game.public_id}/round/0"),
+            ("post", f"/game/{finished.public_id}/summary"),
+            ("post", f"/round-image/{round_token}"),
+            ("get", f"/round-image/{round_token}"),
+            ("put", f"/game/{game.public_id}/guess"),
+            ("get", f"/game/{game.public_id}/round/0/attention.jpg"),
+            ("post", f"/game/{game.public_id}/round/0/attention.jpg"),
+            ("get", "/world.geojson"),
+            ("post", "/world.geojson"),
+            ("get", "/world.geojson?x=%00"),
+            ("get", "/admin/login/"),
+            ("get", "/admin/"),
+            ("get", "/admin/game/game/"),
+            ("get", "/admin/game/game/%00/change/"),
         ]:
             check(failures, f"{who} {method.upper()} {path}", getattr(client, method)(path))
         for bad in ["", "\x00", "x" * 100_000, "admin' --"]:
@@ -258,7 +341,10 @@ def test_it_answers_hostile_home_and_challenge_forms_with_a_form_error(owner, im
         # Fields missing, repeated, or sent as a file; a body that is not a form at all.
         for response, what in [
             (client.post("/", {}), "POST / with no fields"),
-            (client.post("/", {"image_set": [str(image_set.pk), "abc"], "player_name": ["a", "b"], "time_limit": ["0", "x"]}), "POST / with repeated fields"),
+            (
+                client.post("/", {"image_set": [str(image_set.pk), "abc"], "player_name": ["a", "b"], "time_limit": ["0", "x"]}),
+                "POST / with repeated fields",
+            ),
             (client.post("/", b"\xff\xfe\x00garbage", content_type="application/x-www-form-urlencoded"), "POST / with non-UTF-8 bytes"),
             (client.post("/", json.dumps(good), content_type="application/json"), "POST / with JSON"),
             (client.post("/", b"--x\r\nbroken", content_type="multipart/form-data; boundary=x"), "POST / with broken multipart"),
@@ -307,7 +393,9 @@ def test_it_says_which_time_limits_exist_not_what_python_thinks(image_set):
     assert not Game.objects.exists()
 
 
-@pytest.mark.parametrize("raw", ['{"index": 1e400, "lat": 1, "lon": 1}', '{"index": -1e400, "lat": 1, "lon": 1}', '{"index": NaN, "lat": 1, "lon": 1}'])
+@pytest.mark.parametrize(
+    "raw", ['{"index": 1e400, "lat": 1, "lon": 1}', '{"index": -1e400, "lat": 1, "lon": 1}', '{"index": NaN, "lat": 1, "lon": 1}']
+)
 def test_it_refuses_an_index_that_is_not_a_whole_number(owner, raw):
     client, game, _ = owner
     response = client.post(f"/game/{game.public_id}/guess", raw, content_type="application/json")
@@ -348,19 +436,27 @@ def test_it_refuses_coordinates_that_are_not_finite(owner, literal):
     assert not game.rounds.get(index=0).is_done
 
 
-@pytest.mark.parametrize("body,content_type,status,message", [
-    (b"[1, 2]", "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
-    (b'"guess"', "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
-    (b"null", "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
-    (b"", "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
-    (b"{", "application/json", 400, "the guess is not valid JSON"),
-    (b'{"index": 0, "lat": "\xff"}', "application/json", 400, "the guess is not valid UTF-8 text"),
-    (b'{"index": 0, "lat": 1, "lon": 1}', "text/plain", 415, "send the guess as JSON (Content-Type: application/json)"),
-    (b"index=0&lat=1&lon=1", "application/x-www-form-urlencoded", 415, "send the guess as JSON (Content-Type: application/json)"),
-    (b'{"index": 0, "lat": 1, "lon": 1, "city": "Paris"}', "application/json", 400, "a guess has only index, lat and lon (unexpected: city)"),
-    (b'{"index": 0, "lat": 1}', "application/json", 400, "a guess needs index, lat and lon (missing: lon)"),
-    (b'{"index": 0, "lat": 1, "lon": 1}' + b" " * 5000, "application/json", 413, "a guess is at most 1024 bytes"),
-])
+@pytest.mark.parametrize(
+    "body,content_type,status,message",
+    [
+        (b"[1, 2]", "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
+        (b'"guess"', "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
+        (b"null", "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
+        (b"", "application/json", 400, "send the guess as a JSON object with index, lat and lon"),
+        (b"{", "application/json", 400, "the guess is not valid JSON"),
+        (b'{"index": 0, "lat": "\xff"}', "application/json", 400, "the guess is not valid UTF-8 text"),
+        (b'{"index": 0, "lat": 1, "lon": 1}', "text/plain", 415, "send the guess as JSON (Content-Type: application/json)"),
+        (b"index=0&lat=1&lon=1", "application/x-www-form-urlencoded", 415, "send the guess as JSON (Content-Type: application/json)"),
+        (
+            b'{"index": 0, "lat": 1, "lon": 1, "city": "Paris"}',
+            "application/json",
+            400,
+            "a guess has only index, lat and lon (unexpected: city)",
+        ),
+        (b'{"index": 0, "lat": 1}', "application/json", 400, "a guess needs index, lat and lon (missing: lon)"),
+        (b'{"index": 0, "lat": 1, "lon": 1}' + b" " * 5000, "application/json", 413, "a guess is at most 1024 bytes"),
+    ],
+)
 def test_it_explains_what_a_guess_must_look_like(owner, body, content_type, status, message):
     client, game, _ = owner
     response = client.post(f"/game/{game.public_id}/guess", body, content_type=content_type)
@@ -372,7 +468,9 @@ def test_a_good_guess_still_counts_after_all_that(owner):
     client, game, _ = owner
     for body in (b"[" * 100_000, b'{"index": 0, "lat": true, "lon": false}', b'{"index": 1e400, "lat": 1, "lon": 1}'):
         client.post(f"/game/{game.public_id}/guess", body, content_type="application/json")
-    response = client.post(f"/game/{game.public_id}/guess", b'{"index": 0, "lat": 10, "lon": -20.5}', content_type="application/json; charset=utf-8")
+    response = client.post(
+        f"/game/{game.public_id}/guess", b'{"index": 0, "lat": 10, "lon": -20.5}', content_type="application/json; charset=utf-8"
+    )
     assert response.status_code == 200
     round = Round.objects.get(game=game, index=0)
     assert (round.guess_lat, round.guess_lon) == (10.0, -20.5)
@@ -385,7 +483,14 @@ def test_it_answers_unknown_and_overlong_ids_and_round_indexes_with_404(owner):
     assert client.get(f"/game/{game.public_id}/round/99999999999999999999").status_code == 404
     assert client.get(f"/game/{game.public_id}/round/99999999999999999999").json() == {"error": "no such round"}
     assert client.get(f"/game/{game.public_id}/round/5").status_code == 404
-    for path in (f"/game/{'a' * 5000}/", f"/game/{'a' * 5000}/summary", f"/challenge/{'a' * 5000}/", f"/round-image/{'a' * 5000}", "/game/%00/", "/challenge/%00/"):
+    for path in (
+        f"/game/{'a' * 5000}/",
+        f"/game/{'a' * 5000}/summary",
+        f"/challenge/{'a' * 5000}/",
+        f"/round-image/{'a' * 5000}",
+        "/game/%00/",
+        "/challenge/%00/",
+    ):
         assert client.get(path).status_code == 404, path
     assert client.get(f"/game/{'a' * 5000}/round/0").json() == {"error": "no such game"}
 

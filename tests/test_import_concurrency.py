@@ -47,7 +47,13 @@ def test_two_simultaneous_imports_of_one_name_leave_one_whole_set(transactional_
     """Two `import_imageset` processes started together on the same name, on this test's database."""
     world = small_world(tmp_path / "world", per_city=30)  # enough work that both pass the name check before either saves
     media = tmp_path / "media"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geoguess.settings", "MEDIA_ROOT": str(media), "GEOGUESS_VAR_DIR": str(tmp_path / "var"), "CELERY_TASK_ALWAYS_EAGER": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+        "MEDIA_ROOT": str(media),
+        "GEOGUESS_VAR_DIR": str(tmp_path / "var"),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
     if connection.vendor == "postgresql":
         db = connection.settings_dict
         env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

@@ -42,7 +42,15 @@ def import_via(via: str, case: Case, tmp_path: Path, client=None) -> str | None:
         except CommandError as error:
             return str(error)
         return None
-    response = client.post(ADD_URL, {"name": "Corpus", "description": "", "kind": "auto", "archive": SimpleUploadedFile("set.zip", data, content_type="application/zip")})
+    response = client.post(
+        ADD_URL,
+        {
+            "name": "Corpus",
+            "description": "",
+            "kind": "auto",
+            "archive": SimpleUploadedFile("set.zip", data, content_type="application/zip"),
+        },
+    )
     assert response.status_code in (200, 302), response.status_code
     if response.status_code == 200:
         return response.content.decode()  # refused in the upload itself (the name, not a zip)
@@ -119,14 +127,22 @@ def test_deleting_an_image_set_removes_its_files(admin_client, image_set, settin
 def _errors(page: str) -> str:
     """The admin page's error list, for a readable failure."""
     start = page.find("errorlist")
-    return page[start - 200: start + 2000] if start != -1 else page[:2000]
+    return page[start - 200 : start + 2000] if start != -1 else page[:2000]
 
 
 def test_an_upload_whose_own_name_no_file_system_holds_still_imports(admin_client, settings, private_tmp):
     from tests.import_corpus import labelled_zip
 
     name = "é" * 200 + ".zip"  # 200 characters Django lets through, 404 bytes no file system takes
-    response = admin_client.post(ADD_URL, {"name": "Long name", "description": "", "kind": "auto", "archive": SimpleUploadedFile(name, labelled_zip(), content_type="application/zip")})
+    response = admin_client.post(
+        ADD_URL,
+        {
+            "name": "Long name",
+            "description": "",
+            "kind": "auto",
+            "archive": SimpleUploadedFile(name, labelled_zip(), content_type="application/zip"),
+        },
+    )
     assert response.status_code == 302
     from geoguess.imagesets.jobs import import_job_run
     from geoguess.imagesets.models import ImportJob

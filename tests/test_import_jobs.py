@@ -38,7 +38,9 @@ def dead_attempt(job: ImportJob, settings, *, attempts: int = 1) -> str:
     for folder in import_folders(token):
         (Path(settings.MEDIA_ROOT) / folder).mkdir(parents=True)
         (Path(settings.MEDIA_ROOT) / folder / "half-written.jpg").write_bytes(b"\xff\xd8")
-    ImportJob.objects.filter(pk=job.pk).update(status="running", storage=token, attempts=attempts, stage="storing", stored=1, heartbeat_at=timezone.now() - timedelta(minutes=5))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", storage=token, attempts=attempts, stage="storing", stored=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
     return token
 
 
@@ -100,7 +102,9 @@ def test_a_set_saved_just_before_its_worker_died_completes_the_job(settings):
     job = queued()
     token = "0123456789abcdef"
     image_set = imageset_import(name=job.name, source=small_world(Path(settings.MEDIA_ROOT).parent / "w"), token=token)
-    ImportJob.objects.filter(pk=job.pk).update(status="running", storage=token, attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", storage=token, attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
     assert import_job_run(job_id=job.pk) == "skipped"
     job.refresh_from_db()
     assert job.status == "succeeded" and job.image_set == image_set and job.stored == 12

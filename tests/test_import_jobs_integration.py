@@ -29,7 +29,9 @@ from tests.services import REPO, free_port, redis_server, start_worker, stop
 
 pytestmark = pytest.mark.slow
 PHOTOS = 2000
-CREATE_ADMIN = "from django.contrib.auth.models import User; User.objects.create_superuser('boss', 'boss@example.org', 'a long test password')"
+CREATE_ADMIN = (
+    "from django.contrib.auth.models import User; User.objects.create_superuser('boss', 'boss@example.org', 'a long test password')"
+)
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +50,14 @@ def manage(env: dict, *args: str) -> str:
 def site_env(tmp_path):
     with redis_server(tmp_path) as url:
         env = {
-            **os.environ, "GEOGUESS_VAR_DIR": str(tmp_path / "var"), "CELERY_BROKER_URL": url, "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+            **os.environ,
+            "GEOGUESS_VAR_DIR": str(tmp_path / "var"),
+            "CELERY_BROKER_URL": url,
+            "DJANGO_SETTINGS_MODULE": "geoguess.settings",
             # A dead worker's job is taken over within seconds, not an hour: short heartbeat and visibility timeout.
-            "IMPORT_HEARTBEAT_SECONDS": "1", "CELERY_VISIBILITY_TIMEOUT": "6", "SERVED_IMAGE_MAX_SIDE": "800",
+            "IMPORT_HEARTBEAT_SECONDS": "1",
+            "CELERY_VISIBILITY_TIMEOUT": "6",
+            "SERVED_IMAGE_MAX_SIDE": "800",
         }
         manage(env, "migrate", "-v", "0")
         yield env, url
@@ -59,7 +66,13 @@ def site_env(tmp_path):
 def gunicorn(env: dict) -> tuple[subprocess.Popen, str]:
     """``gunicorn geoguess.wsgi`` with its default worker timeout (30 s), on a free loopback port."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "geoguess.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "geoguess.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = AdminClient(f"http://127.0.0.1:{port}")
     for _ in range(150):
         try:
@@ -97,7 +110,10 @@ def test_an_upload_of_2000_camera_photos_returns_at_once_and_a_worker_imports_it
         token = admin.csrf("/admin/imagesets/imageset/add/")
         started = time.monotonic()
         status, headers, body = admin.post_multipart(
-            "/admin/imagesets/imageset/add/", {"csrfmiddlewaretoken": token, "name": "Camera photos", "description": "", "kind": "auto"}, "archive", big_zip
+            "/admin/imagesets/imageset/add/",
+            {"csrfmiddlewaretoken": token, "name": "Camera photos", "description": "", "kind": "auto"},
+            "archive",
+            big_zip,
         )
         upload_s = time.monotonic() - started
         assert status == 302, body[-2000:]
@@ -189,7 +205,9 @@ def test_an_upload_made_while_redis_is_down_is_kept_and_sent_by_the_next_sweep(s
     env, url = site_env
     archive = tmp_path / "small.zip"
     shutil.make_archive(str(archive.with_suffix("")), "zip", small_world(tmp_path / "world", per_city=2))
-    manage({**env, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}, "import_imageset", str(archive), "--name", "Queued later", "--background")  # nothing listens there
+    manage(
+        {**env, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}, "import_imageset", str(archive), "--name", "Queued later", "--background"
+    )  # nothing listens there
     row = job_row(env)
     assert row["status"] == "queued" and "could not be reached" in row["stage"]
     assert (Path(env["GEOGUESS_VAR_DIR"]) / "media" / row["archive"]).is_file()  # the upload is kept

@@ -7,8 +7,22 @@ from worldnet_core.metrics import METRIC_KEYS, geolocation_metrics
 
 def test_it_returns_every_named_metric():
     metrics = geolocation_metrics([0.0], [0.0], [0.0], [0.0])
-    assert tuple(metrics) == METRIC_KEYS == (
-        "mean_km", "median_km", "acc_1km", "acc_25km", "acc_200km", "acc_750km", "acc_1000km", "acc_2500km", "continent_acc", "points", "coherence",
+    assert (
+        tuple(metrics)
+        == METRIC_KEYS
+        == (
+            "mean_km",
+            "median_km",
+            "acc_1km",
+            "acc_25km",
+            "acc_200km",
+            "acc_750km",
+            "acc_1000km",
+            "acc_2500km",
+            "continent_acc",
+            "points",
+            "coherence",
+        )
     )
     assert metrics["coherence"] is None  # no candidates shown, nothing to contradict
 
@@ -55,4 +69,6 @@ def test_coherence_counts_guesses_far_from_every_shown_candidate():
 def test_coherence_falls_back_to_the_top_candidate_when_none_holds_ten_percent():
     flat = [[(48.85, 2.35, 0.08), (40.4, -3.7, 0.07)]]
     assert geolocation_metrics([0.0], [0.0], [48.0], [3.0], candidates=flat)["coherence"] == 0.0
-    assert geolocation_metrics([0.0], [0.0], [55.75], [37.62], candidates=flat)["coherence"] == 1.0  # Moscow: 2,500 km from Paris, the top one
+    assert (
+        geolocation_metrics([0.0], [0.0], [55.75], [37.62], candidates=flat)["coherence"] == 1.0
+    )  # Moscow: 2,500 km from Paris, the top one

@@ -21,7 +21,15 @@ def trained_version(db, settings, tmp_path):
     imageset_import(name="Small world", source=small_world(tmp_path / "world", per_city=4))
     output = io.StringIO()  # not a terminal: plain lines, no bars
     call_command(
-        "train_worldnet", name="tiny", epochs=2, head_epochs=2, batch_size=8, image_size=[48, 64], device="cpu", test_fraction=0.25, stdout=output,
+        "train_worldnet",
+        name="tiny",
+        epochs=2,
+        head_epochs=2,
+        batch_size=8,
+        image_size=[48, 64],
+        device="cpu",
+        test_fraction=0.25,
+        stdout=output,
     )
     return ModelVersion.objects.get(name="tiny"), output.getvalue()
 
@@ -46,15 +54,23 @@ def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version)
     assert "<th>mean_km</th><td>mean error, km</td>" in metrics.group(0)
     assert f"<td>{version.metrics['seen']['mean_km']:,.3f}</td>" in metrics.group(0)
     assert "<th>training images</th><td>12</td>" in page
-    assert "<th>--epochs</th><td>2</td>" in page and "<th>--image-size</th><td>48 64</td>" in page and "<th>--no-progress</th><td>no</td>" in page
+    assert (
+        "<th>--epochs</th><td>2</td>" in page
+        and "<th>--image-size</th><td>48 64</td>" in page
+        and "<th>--no-progress</th><td>no</td>" in page
+    )
 
 
 def test_it_hides_the_stream_objects_older_versions_stored(admin_client, db):
     from geoguess.opponent.models import ModelVersion
 
     version = ModelVersion.objects.create(
-        name="old", checkpoint="models/old.pt", metrics={"seen": {"mean_km": 1500.0}},
-        training={"args": {"epochs": 15, "stdout": "<django.core.management.base.OutputWrapper object at 0x7f3a2c1b9d50>", "skip_checks": True}},
+        name="old",
+        checkpoint="models/old.pt",
+        metrics={"seen": {"mean_km": 1500.0}},
+        training={
+            "args": {"epochs": 15, "stdout": "<django.core.management.base.OutputWrapper object at 0x7f3a2c1b9d50>", "skip_checks": True}
+        },
     )
     page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
     assert "object at 0x" not in page and "<th>--epochs</th><td>15</td>" in page
@@ -63,8 +79,12 @@ def test_it_hides_the_stream_objects_older_versions_stored(admin_client, db):
 def test_activating_a_weaker_or_unevaluated_version_warns_and_names_the_way_back(admin_client, db):
     from geoguess.opponent.models import ModelVersion
 
-    strong = ModelVersion.objects.create(name="strong", checkpoint="models/strong.pt", metrics={"seen": {"mean_km": 400.0}, "unseen": {"mean_km": 5500.0}}, is_active=True)
-    weak = ModelVersion.objects.create(name="weak", checkpoint="models/weak.pt", metrics={"seen": {"mean_km": 1200.0}, "unseen": {"mean_km": 5400.0}})
+    strong = ModelVersion.objects.create(
+        name="strong", checkpoint="models/strong.pt", metrics={"seen": {"mean_km": 400.0}, "unseen": {"mean_km": 5500.0}}, is_active=True
+    )
+    weak = ModelVersion.objects.create(
+        name="weak", checkpoint="models/weak.pt", metrics={"seen": {"mean_km": 1200.0}, "unseen": {"mean_km": 5400.0}}
+    )
     blank = ModelVersion.objects.create(name="blank", checkpoint="models/blank.pt", metrics={"seen": {"mean_km": "n/a"}})
 
     def activate(version) -> list[tuple[str, str]]:
@@ -79,5 +99,9 @@ def test_activating_a_weaker_or_unevaluated_version_warns_and_names_the_way_back
     back = [text for level, text in activate(strong) if level == "warning"]  # each is worse somewhere
     assert len(back) == 1 and "unseen places: 5,500 km against 5,400 km" in back[0] and "seen places (" not in back[0]
     ModelVersion.objects.filter(pk=weak.pk).update(metrics={"seen": {"mean_km": 300.0}})
-    assert not [text for level, text in activate(ModelVersion.objects.get(pk=weak.pk)) if level == "warning"]  # better where both were measured
-    assert [text for level, text in activate(blank) if level == "warning"] == ["blank has no stored evaluation: nothing says how well it plays."]
+    assert not [
+        text for level, text in activate(ModelVersion.objects.get(pk=weak.pk)) if level == "warning"
+    ]  # better where both were measured
+    assert [text for level, text in activate(blank) if level == "warning"] == [
+        "blank has no stored evaluation: nothing says how well it plays."
+    ]

@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from tests.services import REPO
+from training import train as train_program
+from training.engine import TrainSettings, load_data
 from worldnet_core.checkpoint import CheckpointError, load_model, save_checkpoint
 from worldnet_core.demo_world import PAPER_CITIES, generate_world
 from worldnet_core.device import cpu_has_native_bf16, select_device
@@ -22,8 +24,6 @@ from worldnet_core.models.baselines import MeanModel
 from worldnet_core.models.clustering import centroids_kmeans, make_centroids
 from worldnet_core.models.worldnet import interpolate
 from worldnet_core.predictor import Predictor
-from training import train as train_program
-from training.engine import TrainSettings, load_data
 
 SIZE = (64, 96)
 PLACES = [PAPER_CITIES[i] for i in (7, 17, 3, 15)]  # London, Paris, Brussels, Osaka
@@ -44,7 +44,9 @@ def tiny_data(tiny_world):
 
 
 def tiny_args(**overrides) -> argparse.Namespace:
-    args = train_program.get_args_parser().parse_args(["--epochs", "1", "--head-epochs", "1", "--batch-size", "8", "--image-size", *map(str, SIZE), "--no-progress", "--device", "cpu"])
+    args = train_program.get_args_parser().parse_args(
+        ["--epochs", "1", "--head-epochs", "1", "--batch-size", "8", "--image-size", *map(str, SIZE), "--no-progress", "--device", "cpu"]
+    )
     for key, value in overrides.items():
         setattr(args, key, value)
     return args
@@ -259,7 +261,24 @@ def test_the_training_program_stops_with_that_line_offline(monkeypatch, tmp_path
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("WORLDNET_WEIGHTS_URL", f"http://127.0.0.1:{free_port()}/")
     world = small_world(tmp_path / "world", per_city=2)
-    code = main(["train", "--data", str(world / "manifest.csv"), "--backbone", "resnet18", "--epochs", "1", "--head-epochs", "1", "--test-fraction", "0", "--no-progress", "--output", str(tmp_path / "m.pt")])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(world / "manifest.csv"),
+            "--backbone",
+            "resnet18",
+            "--epochs",
+            "1",
+            "--head-epochs",
+            "1",
+            "--test-fraction",
+            "0",
+            "--no-progress",
+            "--output",
+            str(tmp_path / "m.pt"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "could not be downloaded" in err[0] and not (tmp_path / "m.pt").exists()
 
@@ -287,7 +306,12 @@ def test_it_builds_every_torchvision_backbone(name):
 
 
 def test_activation_maps_are_exact_for_the_top_candidate_and_cost_no_change_of_guess():
-    model = create_model("worldnet", centroids=[[48.85, 2.35], [51.5, -0.12], [-33.9, 151.2]], centroid_names=["Paris", "London", "Sydney"], image_size=(64, 96)).eval()
+    model = create_model(
+        "worldnet",
+        centroids=[[48.85, 2.35], [51.5, -0.12], [-33.9, 151.2]],
+        centroid_names=["Paris", "London", "Sydney"],
+        image_size=(64, 96),
+    ).eval()
     images = torch.rand(3, 3, 64, 96)
     with torch.no_grad():
         output, maps = model.forward_with_maps(images)
@@ -328,7 +352,9 @@ def test_mode_interpolation_stays_with_the_heaviest_shown_region():
     kernel = mode_kernel(centroids, 300.0, 1200.0)
     globally = interpolate(probs, centroids, "sphere")[0]
     moded = interpolate(probs, centroids, "mode", probs=probs, kernel=kernel)[0]
-    assert min(haversine_km(float(globally[0]), float(globally[1]), float(c[0]), float(c[1])) for c in centroids) > 1500  # the paper's: nowhere near
+    assert (
+        min(haversine_km(float(globally[0]), float(globally[1]), float(c[0]), float(c[1])) for c in centroids) > 1500
+    )  # the paper's: nowhere near
     assert haversine_km(float(moded[0]), float(moded[1]), 51.5, -0.13) < 400  # by London, leaning to Paris
     # With a kernel wide enough to join Sydney and Melbourne (713 km apart), together they outweigh
     # London once Paris is gone: the region, not the top bar, wins.
@@ -355,7 +381,9 @@ def test_haversine_smoothed_labels_favour_near_places():
 
 
 def test_test_time_augmentation_averages_shifted_views_and_the_game_uses_it():
-    model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96), tta=True).eval()
+    model = create_model(
+        "worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96), tta=True
+    ).eval()
     torch.nn.init.normal_(model.classifier[1].weight, std=5.0)  # an untrained head barely tells images apart
     images = torch.zeros(2, 3, 64, 96)
     images[0, :, :, :40] = 1.0  # a bright edge that the shifted copies move
@@ -370,7 +398,14 @@ def test_test_time_augmentation_averages_shifted_views_and_the_game_uses_it():
 def test_retrieval_mixes_the_nearest_training_places_into_the_belief_and_survives_a_checkpoint(tmp_path):
     from worldnet_core.checkpoint import load_model, save_checkpoint
 
-    model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96), retrieval_k=2, retrieval_weight=0.5).eval()
+    model = create_model(
+        "worldnet",
+        centroids=[[48.85, 2.35], [-33.9, 151.2]],
+        centroid_names=["Paris", "Sydney"],
+        image_size=(64, 96),
+        retrieval_k=2,
+        retrieval_weight=0.5,
+    ).eval()
     torch.nn.init.zeros_(model.classifier[1].weight)
     torch.nn.init.zeros_(model.classifier[1].bias)  # the classifier alone says 50/50
     features = torch.eye(192)[:4]  # four training images, orthogonal features
@@ -416,7 +451,9 @@ def test_the_interpolation_head_averages_members_each_trained_on_its_own_guesses
 
     # A checkpoint of one member (every one from before the members) loads as it was.
     single = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=SIZE)
-    assert set(k for k in single.state_dict() if k.startswith("interpolation_head.")) == {f"interpolation_head.mlp.{i}.{p}" for i in (0, 2) for p in ("weight", "bias")}
+    assert set(k for k in single.state_dict() if k.startswith("interpolation_head.")) == {
+        f"interpolation_head.mlp.{i}.{p}" for i in (0, 2) for p in ("weight", "bias")
+    }
     assert load_model(save_checkpoint(single, tmp_path / "one.pt"))[0].config["head_members"] == 1
 
 
@@ -438,7 +475,11 @@ def test_the_training_program_refuses_a_label_smoothing_scale_that_is_no_distanc
     assert "--label-smoothing-km" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("flag", "value"), [("--mode-bandwidth-km", v) for v in ["0", "-300", "nan", "inf", "abc"]] + [("--mode-radius-km", v) for v in ["-1", "nan", "inf", "1e400"]])
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--mode-bandwidth-km", v) for v in ["0", "-300", "nan", "inf", "abc"]]
+    + [("--mode-radius-km", v) for v in ["-1", "nan", "inf", "1e400"]],
+)
 def test_the_training_program_refuses_a_mode_kernel_that_is_no_distance(flag, value, capsys):
     with pytest.raises(SystemExit):
         train_program.get_args_parser().parse_args([f"{flag}={value}"])
@@ -474,7 +515,9 @@ def test_a_model_that_does_not_interpolate_by_mode_ignores_the_mode_settings():
     from worldnet_core.models.worldnet import WorldNet
 
     centroids = [[48.85, 2.35], [-33.9, 151.2]]
-    sphere = WorldNet(centroids=centroids, image_size=(64, 96), interpolation="sphere", mode_bandwidth_km=0.0)  # as an old checkpoint may hold
+    sphere = WorldNet(
+        centroids=centroids, image_size=(64, 96), interpolation="sphere", mode_bandwidth_km=0.0
+    )  # as an old checkpoint may hold
     assert sphere.mode_kernel is None
     with pytest.raises(ValueError, match="mode_bandwidth_km"):
         sphere.set_interpolation("mode")
@@ -493,7 +536,9 @@ def test_labels_are_smoothed_at_3000_km_by_default_and_one_hot_at_0():
     assert targets.argmax() == 0 and targets[1] > 0.4 * targets[0] and targets[2] < 1e-2 * targets[0]
 
 
-@pytest.mark.parametrize("line", ["label_smoothing_km: -5", "label_smoothing_km: .nan", "head_members: 0", "epochs: abc", "head_members: 2.5"])
+@pytest.mark.parametrize(
+    "line", ["label_smoothing_km: -5", "label_smoothing_km: .nan", "head_members: 0", "epochs: abc", "head_members: 2.5"]
+)
 def test_a_yaml_config_gets_the_same_checks_as_the_command_line(line, tmp_path):
     config = tmp_path / "bad.yaml"
     config.write_text(line + "\n")

@@ -54,14 +54,23 @@ def wait_for(condition, timeout: float, what: str, log: Path | None = None):
         if value:
             return value
         time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}" + (f"\n--- worker log ---\n{log.read_text()[-3000:]}" if log and log.exists() else ""))
+    raise AssertionError(
+        f"timed out waiting for {what}" + (f"\n--- worker log ---\n{log.read_text()[-3000:]}" if log and log.exists() else "")
+    )
 
 
 @pytest.fixture
 def site(tmp_path):
     """A site with its own database and media, seeded with a small image set, and a Redis."""
     with redis_server(tmp_path) as url:
-        env = {**os.environ, "GEOGUESS_VAR_DIR": str(tmp_path / "var"), "CELERY_BROKER_URL": url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", "PREDICTION_BATCH_SIZE": "8", "CELERY_VISIBILITY_TIMEOUT": "4"}
+        env = {
+            **os.environ,
+            "GEOGUESS_VAR_DIR": str(tmp_path / "var"),
+            "CELERY_BROKER_URL": url,
+            "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+            "PREDICTION_BATCH_SIZE": "8",
+            "CELERY_VISIBILITY_TIMEOUT": "4",
+        }
         manage(env, "migrate", "-v", "0")
         manage(env, "import_imageset", str(small_world(tmp_path / "world", per_city=6)), "--name", "Small world")
         yield env, url
@@ -78,7 +87,14 @@ def test_it_stores_a_prediction_for_every_photo_once_a_version_is_activated(site
     finally:
         stop(worker)
     assert "predict_batch" in log.read_text()
-    latency = manage(env, "shell", "-v", "0", "-c", "from geoguess.opponent.models import Prediction as P; print(min(p.latency_ms for p in P.objects.all()) > 0)")
+    latency = manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from geoguess.opponent.models import Prediction as P; print(min(p.latency_ms for p in P.objects.all()) > 0)",
+    )
     assert latency.strip() == "True"
 
 

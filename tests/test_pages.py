@@ -24,7 +24,9 @@ def start_game(client: Client, image_set, name="Ann", time_limit=0) -> Game:
 
 
 def guess(client: Client, game: Game, index: int, lat, lon):
-    return client.post(f"/game/{game.public_id}/guess", json.dumps({"index": index, "lat": lat, "lon": lon}), content_type="application/json")
+    return client.post(
+        f"/game/{game.public_id}/guess", json.dumps({"index": index, "lat": lat, "lon": lon}), content_type="application/json"
+    )
 
 
 def test_it_lists_image_sets_with_counts_and_coarse_coverage(client, image_set):

@@ -31,12 +31,34 @@ def _count(database: Path, sql: str) -> int:
 def test_it_serves_the_game_while_worldnet_trains_then_worldnet_joins(tmp_path):
     var = tmp_path / "var"
     port = free_port()
-    environment = {**os.environ, "GEOGUESS_VAR_DIR": str(var), "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0", "PYTHONUNBUFFERED": "1"}
+    environment = {
+        **os.environ,
+        "GEOGUESS_VAR_DIR": str(var),
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "PYTHONUNBUFFERED": "1",
+    }
     environment.pop("DATABASE_URL", None)  # the embedded default: SQLite under var/
     started = time.monotonic()
     play = subprocess.Popen(
-        [sys.executable, "manage.py", "play", "--addr", f"127.0.0.1:{port}", "--demo-per-city", "4", "--demo-epochs", "2", "--demo-head-epochs", "3"],
-        cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "manage.py",
+            "play",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--demo-per-city",
+            "4",
+            "--demo-epochs",
+            "2",
+            "--demo-head-epochs",
+            "3",
+        ],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     console: list[str] = []
     joined = threading.Event()
@@ -70,7 +92,13 @@ def test_it_serves_the_game_while_worldnet_trains_then_worldnet_joins(tmp_path):
         assert joined.wait(150), "worldNET did not join:\n" + "\n".join(console) + "\n" + (var / "demo-worldnet.log").read_text()
         assert _count(database, "SELECT COUNT(*) FROM opponent_modelversion WHERE is_active AND name = 'demo worldnet'") == 1
         # It plays only the cities it trained on, so it learned the paper's one-hot labels.
-        assert _count(database, "SELECT json_extract(training, '$.args.label_smoothing_km') FROM opponent_modelversion WHERE name = 'demo worldnet'") == 0
+        assert (
+            _count(
+                database,
+                "SELECT json_extract(training, '$.args.label_smoothing_km') FROM opponent_modelversion WHERE name = 'demo worldnet'",
+            )
+            == 0
+        )
         # Its predictions land (by the worker, or in the trainer when there is no Redis).
         deadline = time.monotonic() + 60
         while _count(database, "SELECT COUNT(*) FROM opponent_prediction") == 0:

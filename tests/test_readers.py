@@ -73,7 +73,12 @@ def test_it_reads_the_real_osv5m_sample(osv5m_sample):
     assert len(manifest) == 71
     first = manifest.records[0]
     assert first.path == "images/546314506564628.jpg"
-    assert (first.lat, first.lon, first.place, first.country) == (pytest.approx(39.55910238557), pytest.approx(8.8888751944543), "Sanluri", "IT")
+    assert (first.lat, first.lon, first.place, first.country) == (
+        pytest.approx(39.55910238557),
+        pytest.approx(8.8888751944543),
+        "Sanluri",
+        "IT",
+    )
     assert all(manifest.absolute_path(r).is_file() for r in manifest)
 
 
@@ -97,7 +102,10 @@ def test_it_matches_label_columns_leniently(tmp_path):
 def test_it_reads_an_im2gps_csv_with_authors_as_groups(tmp_path):
     for name in ("1001.jpg", "1002.jpg"):
         write_jpeg(tmp_path / name)
-    write_csv(tmp_path / "im2gps3k.csv", [["IMG_ID", "AUTHOR", "LAT", "LON", "S3_Label"], ["1001.jpg", "ann", "10", "20", "3"], ["1002.jpg", "bob", "-5", "7", "1"]])
+    write_csv(
+        tmp_path / "im2gps3k.csv",
+        [["IMG_ID", "AUTHOR", "LAT", "LON", "S3_Label"], ["1001.jpg", "ann", "10", "20", "3"], ["1002.jpg", "bob", "-5", "7", "1"]],
+    )
     manifest = read_imageset(tmp_path)
     assert [(r.path, r.lat, r.lon, r.group) for r in manifest] == [("1001.jpg", 10.0, 20.0, "ann"), ("1002.jpg", -5.0, 7.0, "bob")]
 

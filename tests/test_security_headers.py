@@ -154,7 +154,14 @@ def readme_production_variables() -> dict[str, str]:
     readme = (REPO / "README.md").read_text()
     section = readme.split("\n## Security\n", 1)[1].split("\n## ", 1)[0]
     variables = dict(re.findall(r"^export (\w+)=(.+)$", section, re.M))
-    assert {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"} <= variables.keys()
+    assert {
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+    } <= variables.keys()
     variables["SECRET_KEY"] = secrets.token_urlsafe(50)  # the README generates one: $(...)
     return {name: value.strip("'\"") for name, value in variables.items()}
 
@@ -164,12 +171,23 @@ def test_check_deploy_is_clean_with_the_production_variables_of_the_readme(tmp_p
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path / "var", **variables)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
-    shown = run(["-c", "import django; django.setup(); from django.conf import settings as s; import json; "
-                       "print(json.dumps([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER, s.CSRF_TRUSTED_ORIGINS]))"],
-                tmp_path / "var", **variables)
-    assert json.loads(shown.stdout) == [True, True, ["HTTP_X_FORWARDED_PROTO", "https"], variables["CSRF_TRUSTED_ORIGINS"].split(",")], shown.stderr
+    shown = run(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; import json; "
+            "print(json.dumps([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER, s.CSRF_TRUSTED_ORIGINS]))",
+        ],
+        tmp_path / "var",
+        **variables,
+    )
+    assert json.loads(shown.stdout) == [True, True, ["HTTP_X_FORWARDED_PROTO", "https"], variables["CSRF_TRUSTED_ORIGINS"].split(",")], (
+        shown.stderr
+    )
     # Without them, the same check warns (it is not clean by accident).
-    assert run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path / "var", SECRET_KEY=variables["SECRET_KEY"]).returncode != 0
+    assert (
+        run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path / "var", SECRET_KEY=variables["SECRET_KEY"]).returncode
+        != 0
+    )
 
 
 @pytest.mark.parametrize("program", [["manage.py", "check"], ["-c", "import geoguess.wsgi"]], ids=["manage.py", "wsgi (gunicorn)"])

@@ -62,7 +62,11 @@ def test_it_holds_out_a_number_of_places_by_seed():
 
 
 def test_it_keeps_a_group_spanning_places_out_of_training():
-    records = [ImageRecord("a.jpg", 0, 0, place="A", group="g"), ImageRecord("b.jpg", 1, 1, place="B", group="g"), ImageRecord("c.jpg", 2, 2, place="B")]
+    records = [
+        ImageRecord("a.jpg", 0, 0, place="A", group="g"),
+        ImageRecord("b.jpg", 1, 1, place="B", group="g"),
+        ImageRecord("c.jpg", 2, 2, place="B"),
+    ]
     split = split_by_place(Manifest(Path("."), records), holdout=["A"])
     assert [r.path for r in split.test] == ["a.jpg", "b.jpg"]
 

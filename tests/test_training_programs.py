@@ -30,18 +30,34 @@ def small_world(tmp_path_factory):
 @pytest.mark.slow
 def test_it_trains_from_a_yaml_config_and_evaluates_the_checkpoint(small_world, tmp_path):
     config = tmp_path / "worldnet.yaml"
-    config.write_text(f"data: {small_world / 'manifest.csv'}\nmodel: worldnet\nholdout_list: {small_world / 'unseen_places.txt'}\ninterpolation: latlon\n")
+    config.write_text(
+        f"data: {small_world / 'manifest.csv'}\nmodel: worldnet\nholdout_list: {small_world / 'unseen_places.txt'}\ninterpolation: latlon\n"
+    )
     checkpoint = tmp_path / "w.pt"
     result = run_training("train", "--config", str(config), "--output", str(checkpoint), *FAST)
     assert result.returncode == 0, result.stderr
     assert "training on 24" in result.stdout and f"wrote {checkpoint}" in result.stdout
     assert "the compact backbone started from none: trained from scratch" in result.stdout
-    evaluated = run_training("evaluate", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--places", "Nairobi", "Helsinki", "--device", "cpu", "--no-progress", "--json")
+    evaluated = run_training(
+        "evaluate",
+        str(checkpoint),
+        "--data",
+        str(small_world / "manifest.csv"),
+        "--places",
+        "Nairobi",
+        "Helsinki",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--json",
+    )
     assert evaluated.returncode == 0, evaluated.stderr
     metrics = json.loads(evaluated.stdout)
     assert metrics["model"] == "worldnet" and metrics["images"] == 16
     assert set(METRIC_KEYS) <= metrics.keys() and 0.0 <= metrics["coherence"] <= 1.0
-    table = run_training("evaluate", "--checkpoint", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--device", "cpu", "--no-progress")
+    table = run_training(
+        "evaluate", "--checkpoint", str(checkpoint), "--data", str(small_world / "manifest.csv"), "--device", "cpu", "--no-progress"
+    )
     assert table.returncode == 0, table.stderr
     assert "| model | mean km |" in table.stdout and "incoherent |" in table.stdout and "| worldnet |" in table.stdout
     import torch
@@ -56,7 +72,16 @@ def test_it_trains_from_a_yaml_config_and_evaluates_the_checkpoint(small_world, 
 @pytest.mark.slow
 def test_it_reports_every_model_on_seen_and_unseen_places(small_world, tmp_path):
     out = tmp_path / "report"
-    result = run_training("report", "--data", str(small_world / "manifest.csv"), "--holdout-list", str(small_world / "unseen_places.txt"), "--out", str(out), *FAST)
+    result = run_training(
+        "report",
+        "--data",
+        str(small_world / "manifest.csv"),
+        "--holdout-list",
+        str(small_world / "unseen_places.txt"),
+        "--out",
+        str(out),
+        *FAST,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "report.json").read_text())
     models = ["mean", "random", "guess", "regression", "knn", "worldnet"]
@@ -99,8 +124,25 @@ def test_it_says_what_is_wrong_with_bad_input_without_a_traceback(tmp_path):
 def test_it_trains_with_distributed_data_parallel_under_torchrun(small_world, tmp_path):
     checkpoint = tmp_path / "ddp.pt"
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={free_port()}", "-m", "training", "train", "--data", str(small_world / "manifest.csv"), "--output", str(checkpoint), *FAST],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            f"--master_port={free_port()}",
+            "-m",
+            "training",
+            "train",
+            "--data",
+            str(small_world / "manifest.csv"),
+            "--output",
+            str(checkpoint),
+            *FAST,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("wrote ") == 1  # only rank 0 writes and reports

@@ -51,7 +51,10 @@ def test_it_prints_plain_lines_without_carriage_returns_into_a_pipe(tiny_world, 
     # Progress on (no --no-progress), but stdout and stderr are pipes: no bars.
     result = subprocess.run(
         [sys.executable, "-m", "training", "train", "--data", str(tiny_world / "manifest.csv"), "--output", str(tmp_path / "w.pt"), *FAST],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stdout and "\r" not in result.stderr
@@ -76,7 +79,10 @@ def test_it_draws_an_epoch_bar_with_the_loss_on_a_terminal(tiny_world, tmp_path)
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty is 0 columns wide
     process = subprocess.Popen(
         [sys.executable, "-m", "training", "train", "--data", str(tiny_world / "manifest.csv"), "--output", str(tmp_path / "w.pt"), *FAST],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=terminal, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
     )
     os.close(terminal)
     screen = bytearray()

@@ -48,8 +48,22 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
     assert re.search(rf'<input type="checkbox" name="image_sets" value="{image_set.pk}"[^>]* checked', page), page
     assert 'name="epochs" value="25"' in page  # the program's default
 
-    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 2, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
-            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 0, "retrieval_weight": 0.5, "seed": 0, "activate": "on"}
+    form = {
+        "image_sets": [image_set.pk],
+        "model": "worldnet",
+        "backbone": "compact",
+        "epochs": 2,
+        "head_epochs": 3,
+        "batch_size": 8,
+        "lr": 0.002,
+        "image_size": "48 64",
+        "test_fraction": 0.25,
+        "interpolation": "mode",
+        "label_smoothing_km": 0,
+        "retrieval_weight": 0.5,
+        "seed": 0,
+        "activate": "on",
+    }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
     run = TrainingRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/admin/opponent/trainingrun/{run.pk}/change/"
@@ -67,8 +81,22 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
 
 
 def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
-    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "nope", "epochs": 0, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
-            "image_size": "48", "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 3000, "retrieval_weight": 0.5, "seed": 0, "device": "gpu please"}
+    form = {
+        "image_sets": [image_set.pk],
+        "model": "worldnet",
+        "backbone": "nope",
+        "epochs": 0,
+        "head_epochs": 3,
+        "batch_size": 8,
+        "lr": 0.002,
+        "image_size": "48",
+        "test_fraction": 0.25,
+        "interpolation": "mode",
+        "label_smoothing_km": 3000,
+        "retrieval_weight": 0.5,
+        "seed": 0,
+        "device": "gpu please",
+    }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -77,7 +105,7 @@ def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
 
 def test_a_version_page_offers_a_run_with_its_flags(admin_client, model_version):
     page = admin_client.get(f"/admin/opponent/modelversion/{model_version.pk}/change/").content.decode()
-    assert f'/admin/opponent/trainingrun/add/?like={model_version.pk}' in page
+    assert f"/admin/opponent/trainingrun/add/?like={model_version.pk}" in page
     model_version.training = {"args": {"epochs": 7, "backbone": "compact", "stdout": "<x object at 0x1>"}}
     model_version.save()
     page = admin_client.get(f"/admin/opponent/trainingrun/add/?like={model_version.pk}").content.decode()
@@ -92,7 +120,17 @@ def test_the_shell_run_is_recorded_in_the_same_history(admin_client, settings, t
 
     imageset_import(name="Small world", source=small_world(tmp_path / "world", per_city=4))
     output = io.StringIO()
-    call_command("train_worldnet", name="tiny", epochs=2, head_epochs=2, batch_size=8, image_size=[48, 64], device="cpu", test_fraction=0.25, stdout=output)
+    call_command(
+        "train_worldnet",
+        name="tiny",
+        epochs=2,
+        head_epochs=2,
+        batch_size=8,
+        image_size=[48, 64],
+        device="cpu",
+        test_fraction=0.25,
+        stdout=output,
+    )
     run = TrainingRun.objects.get()
     assert run.source == "shell" and run.status == "succeeded" and run.model_version.name == "tiny" and run.deliveries == 1
     assert run.stage == "done" and run.finished_at >= run.started_at and run.arguments["epochs"] == 2
@@ -191,12 +229,34 @@ def test_raising_from_the_hook_stops_training_before_a_checkpoint(tmp_path):
         if progress.unit == "batches" and progress.done == 1:
             raise KeyboardInterrupt  # anything raised stops it; the runs raise TrainingCancelled
 
-    args = get_args_parser().parse_args(["--data", str(world), "--epochs", "3", "--head-epochs", "2", "--batch-size", "4", "--image-size", "32", "48",
-                                         "--device", "cpu", "--no-progress", "--output", str(tmp_path / "model.pt")])
+    args = get_args_parser().parse_args(
+        [
+            "--data",
+            str(world),
+            "--epochs",
+            "3",
+            "--head-epochs",
+            "2",
+            "--batch-size",
+            "4",
+            "--image-size",
+            "32",
+            "48",
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--output",
+            str(tmp_path / "model.pt"),
+        ]
+    )
     with pytest.raises(KeyboardInterrupt):
         main(args, log=lambda line: None, hook=hook)
     assert not (tmp_path / "model.pt").exists()
-    assert steps[0].startswith("loading training images 0/") and "classifier 0/3 epochs" in steps and re.fullmatch(r"classifier epoch 1 1/\d+ batches", steps[-1])
+    assert (
+        steps[0].startswith("loading training images 0/")
+        and "classifier 0/3 epochs" in steps
+        and re.fullmatch(r"classifier epoch 1 1/\d+ batches", steps[-1])
+    )
 
 
 def test_a_run_trains_on_enabled_photos_only_and_refuses_too_few(image_set):
@@ -229,7 +289,9 @@ def test_a_runs_progress_and_cancel_are_for_staff_only(client, django_user_model
     assert client.get(progress).status_code == 302 and client.post(cancel).status_code == 302  # to the login
     client.force_login(django_user_model.objects.create_user("player", password="a long test password"))  # signed in, not staff
     assert client.get(progress).status_code == 302 and client.post(cancel).status_code == 302
-    client.force_login(django_user_model.objects.create_user("clerk", password="a long test password", is_staff=True))  # staff without the permission
+    client.force_login(
+        django_user_model.objects.create_user("clerk", password="a long test password", is_staff=True)
+    )  # staff without the permission
     assert client.get(progress).status_code == 403 and client.post(cancel).status_code == 403
     assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.QUEUED
 
@@ -247,8 +309,21 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.train_run, "apply_async", unreachable)
-    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 2, "head_epochs": 3, "batch_size": 8, "lr": 0.002,
-            "image_size": "48 64", "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 3000, "retrieval_weight": 0.5, "seed": 0}
+    form = {
+        "image_sets": [image_set.pk],
+        "model": "worldnet",
+        "backbone": "compact",
+        "epochs": 2,
+        "head_epochs": 3,
+        "batch_size": 8,
+        "lr": 0.002,
+        "image_size": "48 64",
+        "test_fraction": 0.25,
+        "interpolation": "mode",
+        "label_smoothing_km": 3000,
+        "retrieval_weight": 0.5,
+        "seed": 0,
+    }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form, follow=True)
     run = TrainingRun.objects.get()
     assert response.status_code == 200 and run.status == TrainingRun.Status.FAILED and "could not be reached" in run.error
@@ -258,18 +333,46 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
 @pytest.mark.parametrize(
     "field,value",
     [
-        ("epochs", "1e309"), ("epochs", "9" * 40), ("epochs", "<script>"), ("lr", "nan"), ("lr", "-inf"), ("batch_size", ""),
-        ("image_size", "9" * 40), ("image_size", "48 x"), ("image_sets", "9" * 30), ("image_sets", "<b>1</b>"),
-        ("name", "n" * 500), ("backbone", "ÿþ\x00"), ("interpolation", "<img src=x onerror=alert(1)>"),
-        ("label_smoothing_km", "-5"), ("label_smoothing_km", "nan"), ("label_smoothing_km", "1e309"), ("label_smoothing_km", "40000"),
-        ("label_smoothing_km", ""), ("label_smoothing_km", "<script>alert(1)</script>"), ("label_smoothing_km", "3000\x00"),
+        ("epochs", "1e309"),
+        ("epochs", "9" * 40),
+        ("epochs", "<script>"),
+        ("lr", "nan"),
+        ("lr", "-inf"),
+        ("batch_size", ""),
+        ("image_size", "9" * 40),
+        ("image_size", "48 x"),
+        ("image_sets", "9" * 30),
+        ("image_sets", "<b>1</b>"),
+        ("name", "n" * 500),
+        ("backbone", "ÿþ\x00"),
+        ("interpolation", "<img src=x onerror=alert(1)>"),
+        ("label_smoothing_km", "-5"),
+        ("label_smoothing_km", "nan"),
+        ("label_smoothing_km", "1e309"),
+        ("label_smoothing_km", "40000"),
+        ("label_smoothing_km", ""),
+        ("label_smoothing_km", "<script>alert(1)</script>"),
+        ("label_smoothing_km", "3000\x00"),
     ],
 )
 def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, image_set, field, value):
     from geoguess.opponent.models import TrainingRun
 
-    form = {"image_sets": [image_set.pk], "model": "worldnet", "backbone": "compact", "epochs": 1, "head_epochs": 1, "batch_size": 8, "lr": 0.002,
-            "test_fraction": 0.25, "interpolation": "mode", "label_smoothing_km": 3000, "retrieval_weight": 0.5, "seed": 0, field: value}
+    form = {
+        "image_sets": [image_set.pk],
+        "model": "worldnet",
+        "backbone": "compact",
+        "epochs": 1,
+        "head_epochs": 1,
+        "batch_size": 8,
+        "lr": 0.002,
+        "test_fraction": 0.25,
+        "interpolation": "mode",
+        "label_smoothing_km": 3000,
+        "retrieval_weight": 0.5,
+        "seed": 0,
+        field: value,
+    }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
     assert response.status_code == 200
     assert field in response.context["form"].errors
@@ -282,8 +385,19 @@ def test_the_form_answers_a_number_that_is_not_utf_8_with_a_message(admin_client
 
     from geoguess.opponent.models import TrainingRun
 
-    form = {"image_sets": image_set.pk, "model": "worldnet", "backbone": "compact", "epochs": 1, "head_epochs": 1, "batch_size": 8, "lr": 0.002,
-            "test_fraction": 0.25, "interpolation": "mode", "retrieval_weight": 0.5, "seed": 0}
+    form = {
+        "image_sets": image_set.pk,
+        "model": "worldnet",
+        "backbone": "compact",
+        "epochs": 1,
+        "head_epochs": 1,
+        "batch_size": 8,
+        "lr": 0.002,
+        "test_fraction": 0.25,
+        "interpolation": "mode",
+        "retrieval_weight": 0.5,
+        "seed": 0,
+    }
     body = urlencode(form) + "&label_smoothing_km=%FF%FE3000"  # bytes no UTF-8 decoder takes
     response = admin_client.post("/admin/opponent/trainingrun/add/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200 and "label_smoothing_km" in response.context["form"].errors

@@ -67,13 +67,24 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("training-site")
     with redis_server(tmp) as broker:
         env = {
-            **os.environ, "GEOGUESS_VAR_DIR": str(tmp / "var"), "CELERY_BROKER_URL": broker, "DJANGO_SETTINGS_MODULE": "geoguess.settings",
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S), "PREDICTION_BATCH_SIZE": "16",
+            **os.environ,
+            "GEOGUESS_VAR_DIR": str(tmp / "var"),
+            "CELERY_BROKER_URL": broker,
+            "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S),
+            "PREDICTION_BATCH_SIZE": "16",
             "TRAINING_STALE_AFTER_S": str(STALE_AFTER_S),
         }
         manage(env, "migrate", "-v", "0")
         manage(env, "import_imageset", str(small_world(tmp / "world", per_city=4)), "--name", "Small world")
-        manage(env, "shell", "-v", "0", "-c", f"from django.contrib.auth.models import User; User.objects.create_superuser('admin', 'admin@example.org', {PASSWORD!r})")
+        manage(
+            env,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            f"from django.contrib.auth.models import User; User.objects.create_superuser('admin', 'admin@example.org', {PASSWORD!r})",
+        )
         worker = start_worker(broker, queues="training,inference,imports", env=env, log=tmp / "worker.log", pool="prefork")
         process, url = start_site(env)
         try:
@@ -95,7 +106,15 @@ def test_an_admin_trains_watches_and_activates_a_version_that_the_game_then_uses
     page.click("button[name=index]")
     page.wait_for_selector("#training-run-form")
     assert page.is_checked("input[name=image_sets]")
-    for field, value in {"name": "from-the-admin", "epochs": "40", "head_epochs": "3", "batch_size": "4", "image_size": "48 64", "test_fraction": "0.25", "device": "cpu"}.items():
+    for field, value in {
+        "name": "from-the-admin",
+        "epochs": "40",
+        "head_epochs": "3",
+        "batch_size": "4",
+        "image_size": "48 64",
+        "test_fraction": "0.25",
+        "device": "cpu",
+    }.items():
         page.fill(f"[name={field}]", value)
     page.check("input[name=activate]")
     page.click("#training-run-form input[type=submit]")
@@ -105,10 +124,15 @@ def test_an_admin_trains_watches_and_activates_a_version_that_the_game_then_uses
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
-            facts = page.evaluate("() => Object.fromEntries([...document.querySelectorAll('[data-fact]')].map(e => [e.dataset.fact, e.textContent]))")
+            facts = page.evaluate(
+                "() => Object.fromEntries([...document.querySelectorAll('[data-fact]')].map(e => [e.dataset.fact, e.textContent]))"
+            )
             if facts and (not seen or facts != seen[-1]):  # empty while the page reloads
                 seen.append(facts)
-            if facts.get("status") in ("succeeded", "failed", "cancelled") and page.get_attribute("#training-run", "data-finished") == "true":
+            if (
+                facts.get("status") in ("succeeded", "failed", "cancelled")
+                and page.get_attribute("#training-run", "data-finished") == "true"
+            ):
                 break
         except Exception:  # the page reloading itself as the run ends
             pass
@@ -118,11 +142,20 @@ def test_an_admin_trains_watches_and_activates_a_version_that_the_game_then_uses
     # Progress while it ran: a classifier epoch between the first and the last, with a loss and an ETA.
     running = [f for f in seen if f["status"] == "running" and (m := re.fullmatch(r"(\d+) of 40", f["epoch"])) and 0 < int(m.group(1)) < 40]
     assert running, seen
-    assert running[0]["stage"] == "classifier" and re.fullmatch(r"\d+\.\d{4}", running[0]["loss"]) and running[0]["eta"].endswith("(this stage)")
+    assert (
+        running[0]["stage"] == "classifier"
+        and re.fullmatch(r"\d+\.\d{4}", running[0]["loss"])
+        and running[0]["eta"].endswith("(this stage)")
+    )
 
-    (version_id, active), = site.query("SELECT id, is_active FROM opponent_modelversion WHERE name = 'from-the-admin'")
+    ((version_id, active),) = site.query("SELECT id, is_active FROM opponent_modelversion WHERE name = 'from-the-admin'")
     assert active == 1
-    wait_for(lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] == 16, 180, "its 16 predictions", site.logs / "worker.log")
+    wait_for(
+        lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] == 16,
+        180,
+        "its 16 predictions",
+        site.logs / "worker.log",
+    )
 
     page.goto(site.url + "/")
     page.fill("input[name=player_name]", "Ada")
@@ -191,10 +224,12 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.click("input[type=submit]")
     page.wait_for_selector("#import-progress")
     first_status = page.inner_text("[data-field=status]")
-    expect(page.locator("#import-progress [data-field=status]")).to_have_text("succeeded", timeout=120_000)  # filled in by the page's script
+    expect(page.locator("#import-progress [data-field=status]")).to_have_text(
+        "succeeded", timeout=120_000
+    )  # filled in by the page's script
     assert first_status in ("queued", "running", "succeeded") and page.inner_text("#import-progress [data-field=stored]") == "16"
     page.click("#import-image-set")
-    (set_id,), = site.query("SELECT id FROM imagesets_imageset WHERE name = 'Uploaded world'")
+    ((set_id,),) = site.query("SELECT id FROM imagesets_imageset WHERE name = 'Uploaded world'")
 
     # Train on it from the image set list, without activating.
     page.goto(site.url + "/admin/imagesets/imageset/")
@@ -202,7 +237,15 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.select_option("select[name=action]", "train_on_image_sets")
     page.click("button[name=index]")
     assert page.is_checked(f"input[name=image_sets][value='{set_id}']") and page.locator("input[name=image_sets]:checked").count() == 1
-    for field, value in {"name": "uploaded-worldnet", "epochs": "30", "head_epochs": "3", "batch_size": "4", "image_size": "48 64", "test_fraction": "0.25", "device": "cpu"}.items():
+    for field, value in {
+        "name": "uploaded-worldnet",
+        "epochs": "30",
+        "head_epochs": "3",
+        "batch_size": "4",
+        "image_size": "48 64",
+        "test_fraction": "0.25",
+        "device": "cpu",
+    }.items():
         page.fill(f"[name={field}]", value)
     page.click("#training-run-form input[type=submit]")
     page.wait_for_selector("#training-run")
@@ -211,13 +254,18 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     assert page.inner_text("[data-fact=status]") == "succeeded" and page.inner_text("[data-fact=model_version]") == "uploaded-worldnet"
 
     # Activate it from the model versions list.
-    (version_id,), = site.query("SELECT id FROM opponent_modelversion WHERE name = 'uploaded-worldnet'")
+    ((version_id,),) = site.query("SELECT id FROM opponent_modelversion WHERE name = 'uploaded-worldnet'")
     page.goto(site.url + "/admin/opponent/modelversion/")
     page.check(f"input[name=_selected_action][value='{version_id}']")
     page.select_option("select[name=action]", "activate")
     page.click("button[name=index]")
     assert "is now worldNET" in page.inner_text(".messagelist")
-    wait_for(lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] >= 16, 180, "its predictions", site.logs / "worker.log")
+    wait_for(
+        lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] >= 16,
+        180,
+        "its predictions",
+        site.logs / "worker.log",
+    )
 
     # Play a round on the uploaded set: the reveal shows the new version's guess.
     page.goto(site.url + "/")
@@ -231,7 +279,9 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.wait_for_selector("path.pin-worldnet")
     reveal = page.evaluate("() => fetch(location.pathname + 'round/0').then(r => r.json())")
     predictions = site.query(
-        "SELECT p.lat, p.lon FROM opponent_prediction p JOIN imagesets_photo f ON f.id = p.photo_id WHERE p.model_version_id = ? AND f.image_set_id = ?", version_id, set_id,
+        "SELECT p.lat, p.lon FROM opponent_prediction p JOIN imagesets_photo f ON f.id = p.photo_id WHERE p.model_version_id = ? AND f.image_set_id = ?",
+        version_id,
+        set_id,
     )
     assert (reveal["worldnet"]["lat"], reveal["worldnet"]["lon"]) in predictions
     page.close()
@@ -245,6 +295,8 @@ def test_a_run_whose_worker_dies_is_marked_failed_once_its_heartbeat_stops(site)
     time.sleep(2)
     assert site.run(pk)["status"] == "running"  # nothing can say otherwise yet
     time.sleep(STALE_AFTER_S)
-    manage(site.env, "shell", "-v", "0", "-c", "from geoguess.opponent.training_runs import training_runs_fail_stale as s; s()")  # as any admin page does
+    manage(
+        site.env, "shell", "-v", "0", "-c", "from geoguess.opponent.training_runs import training_runs_fail_stale as s; s()"
+    )  # as any admin page does
     run = site.run(pk)
     assert run["status"] == "failed" and "its worker stopped" in run["error"] and run["model_version_id"] is None, run

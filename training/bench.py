@@ -15,8 +15,8 @@ import argparse
 import math
 import os
 import timeit
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -24,7 +24,12 @@ import numpy as np
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Benchmarks: print throughput figures.", add_help=add_help)
     parser.add_argument("target", choices=["geo", "demo-world", "predictor", "train-step"], help="what to benchmark")
-    parser.add_argument("--checkpoint", type=Path, default=None, help="predictor: a worldNET checkpoint (default: an untrained compact worldNET with 23 places)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="predictor: a worldNET checkpoint (default: an untrained compact worldNET with 23 places)",
+    )
     parser.add_argument("--backbone", default="compact", help="predictor without --checkpoint: the backbone (default compact)")
     parser.add_argument("--device", default=None, help="predictor: auto, cpu, cuda (default: WORLDNET_DEVICE, else auto)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions; the best is reported (default 5)")
@@ -96,7 +101,9 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
         model, _ = load_model(args.checkpoint)
     else:
         centroids = [[p.lat, p.lon] for p in PAPER_CITIES]
-        model = create_model("worldnet", centroids=centroids, centroid_names=[p.name for p in PAPER_CITIES], backbone=args.backbone, pretrained=False)
+        model = create_model(
+            "worldnet", centroids=centroids, centroid_names=[p.name for p in PAPER_CITIES], backbone=args.backbone, pretrained=False
+        )
     predictor = Predictor(model, device=device)
     backbone = model.backbone.to(device).eval()
     normalize = model.normalize.to(device)
@@ -120,7 +127,13 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
         repeat = max(10, 400 // batch_size)
         bare_s, full_s, maps_s = best_seconds_interleaved([bare, full, explained], repeat)
         rows.append(
-            {"batch": batch_size, "backbone_img_s": batch_size / bare_s, "predictor_img_s": batch_size / full_s, "ratio": full_s / bare_s, "maps_ratio": maps_s / full_s}
+            {
+                "batch": batch_size,
+                "backbone_img_s": batch_size / bare_s,
+                "predictor_img_s": batch_size / full_s,
+                "ratio": full_s / bare_s,
+                "maps_ratio": maps_s / full_s,
+            }
         )
     return rows
 
@@ -183,12 +196,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"predictor vs bare backbone ({args.checkpoint or args.backbone}; {torch.get_num_threads()} threads; best of several runs)")
         print("batch   backbone img/s   predictor img/s   predictor time / backbone time   with activation maps / without (target <= 1.5)")
         for row in rows:
-            print(f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x")
+            print(
+                f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x"
+            )
     elif args.target == "train-step":
         import torch
 
         figures = bench_train_step(args)
-        print(f"worldNET classifier training step ({args.backbone} backbone, batch 64, {torch.get_num_threads()} threads; best of {args.repeat})")
+        print(
+            f"worldNET classifier training step ({args.backbone} backbone, batch 64, {torch.get_num_threads()} threads; best of {args.repeat})"
+        )
         for label, seconds in figures.items():
             print(f"{label:28s} {seconds:6.3f} s/step   {64 / seconds:6.0f} images/s")
     return 0

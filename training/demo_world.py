@@ -12,13 +12,25 @@ from worldnet_core.demo_world import DEFAULT_PLACES, contact_sheet, generate_wor
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Generate the demo world: street scenes of real cities as an image set.", add_help=add_help)
+    parser = argparse.ArgumentParser(
+        description="Generate the demo world: street scenes of real cities as an image set.", add_help=add_help
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write images/, manifest.csv and unseen_places.txt into")
     parser.add_argument("--per-city", type=int, default=100, help="images per place (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical images (default 0)")
-    parser.add_argument("--places", type=Path, default=None, help="CSV of name,lat,lon,country[,size] (default: the paper's 23 cities and 23 unseen ones)")
+    parser.add_argument(
+        "--places", type=Path, default=None, help="CSV of name,lat,lon,country[,size] (default: the paper's 23 cities and 23 unseen ones)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes to render with (default 1; output is identical for any number)")
-    parser.add_argument("--contact-sheet", type=Path, nargs="?", const=True, default=None, metavar="PNG", help="also write a PNG with a row of samples per place (default path: OUT/contact_sheet.png)")
+    parser.add_argument(
+        "--contact-sheet",
+        type=Path,
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="PNG",
+        help="also write a PNG with a row of samples per place (default path: OUT/contact_sheet.png)",
+    )
     return parser
 
 
@@ -33,7 +45,9 @@ def main(args: argparse.Namespace) -> int:
                 bar.update()
                 yield record
 
-        manifest = generate_world(args.out, places=places, per_city=args.per_city, seed=args.seed, workers=max(1, args.workers), progress=progress)
+        manifest = generate_world(
+            args.out, places=places, per_city=args.per_city, seed=args.seed, workers=max(1, args.workers), progress=progress
+        )
     elapsed = time.perf_counter() - started
     print(f"wrote {len(manifest)} images of {len(places)} places to {args.out} in {elapsed:.1f} s ({len(manifest) / elapsed:.0f} images/s)")
     print(f"manifest: {args.out / 'manifest.csv'}; unseen places: {args.out / 'unseen_places.txt'}")
@@ -43,5 +57,3 @@ def main(args: argparse.Namespace) -> int:
         contact_sheet(places, seed=args.seed).save(path, optimize=True)
         print(f"contact sheet: {path}")
     return 0
-
-

@@ -11,8 +11,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 import numpy as np
 import torch
@@ -44,7 +45,7 @@ class ImageData:
     def __len__(self) -> int:
         return len(self.images)
 
-    def subset(self, mask: np.ndarray) -> "ImageData":
+    def subset(self, mask: np.ndarray) -> ImageData:
         index = torch.from_numpy(np.flatnonzero(mask))
         return ImageData(self.images[index], self.latlon[index], self.places[mask])
 
@@ -111,7 +112,16 @@ class Progress:
     """
 
     def __init__(
-        self, *, total: int, desc: str, unit: str, bars: bool, log: Callable[[str], None] | None, leave: bool = True, tenths: bool = True, file: TextIO | None = None,
+        self,
+        *,
+        total: int,
+        desc: str,
+        unit: str,
+        bars: bool,
+        log: Callable[[str], None] | None,
+        leave: bool = True,
+        tenths: bool = True,
+        file: TextIO | None = None,
         hook: ProgressHook | None = None,
     ):
         self.total, self.desc, self.unit, self.log, self.tenths, self.hook = total, desc, unit, log, tenths, hook
@@ -142,7 +152,9 @@ class Progress:
         crossed_tenth = self.tenths and self.done // tenth != (self.done - steps) // tenth
         if self.done >= self.total or (crossed_tenth and now - self.last_line >= 1.0) or now - self.last_line >= PLAIN_EVERY_S:
             self.last_line = now
-            self.log(f"{self.desc}: {self.done}/{self.total} {self.unit}{', ' + self.postfix if self.postfix else ''} ({now - self.started:.1f} s)")
+            self.log(
+                f"{self.desc}: {self.done}/{self.total} {self.unit}{', ' + self.postfix if self.postfix else ''} ({now - self.started:.1f} s)"
+            )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -159,7 +171,13 @@ class Progress:
 
 
 def load_data(
-    manifest: Manifest, size: tuple[int, int], *, progress: bool = True, desc: str = "images", log: Callable[[str], None] | None = None, hook: ProgressHook | None = None,
+    manifest: Manifest,
+    size: tuple[int, int],
+    *,
+    progress: bool = True,
+    desc: str = "images",
+    log: Callable[[str], None] | None = None,
+    hook: ProgressHook | None = None,
 ) -> ImageData:
     """Every image of ``manifest`` at ``size``; a bar on a terminal, else plain lines through ``log`` (if any)."""
     paths = [manifest.absolute_path(r) for r in manifest]
@@ -206,8 +224,13 @@ def _loader(dataset: TensorDataset, settings: TrainSettings, shuffle: bool = Tru
     sampler = DistributedSampler(dataset, shuffle=shuffle, seed=settings.seed) if dist.is_initialized() else None
     generator = torch.Generator().manual_seed(settings.seed)
     return DataLoader(
-        dataset, batch_size=settings.batch_size, shuffle=shuffle and sampler is None, sampler=sampler, generator=generator,
-        num_workers=settings.workers, drop_last=len(dataset) > settings.batch_size,
+        dataset,
+        batch_size=settings.batch_size,
+        shuffle=shuffle and sampler is None,
+        sampler=sampler,
+        generator=generator,
+        num_workers=settings.workers,
+        drop_last=len(dataset) > settings.batch_size,
     )
 
 
@@ -247,7 +270,13 @@ def train_one_epoch(
     # The batch bar sits under the stage's epoch bar and vanishes when the epoch ends; in a
     # log, batches are too many to list (the epoch lines say enough) unless an epoch is slow.
     batches = Progress(
-        total=len(loader), desc=f"{desc} epoch {epoch + 1}", unit="batches", bars=bars_wanted(settings.progress), log=log if slow_epoch_lines else None, leave=False, tenths=False,
+        total=len(loader),
+        desc=f"{desc} epoch {epoch + 1}",
+        unit="batches",
+        bars=bars_wanted(settings.progress),
+        log=log if slow_epoch_lines else None,
+        leave=False,
+        tenths=False,
         hook=settings.hook,
     )
     for inputs, targets in loader:
@@ -273,26 +302,54 @@ def train_one_epoch(
     return total / max(count, 1)
 
 
-def _optimizer(parameters: Iterable[nn.Parameter], settings: TrainSettings, steps: int) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+def _optimizer(
+    parameters: Iterable[nn.Parameter], settings: TrainSettings, steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
     optimizer = torch.optim.AdamW([p for p in parameters if p.requires_grad], lr=settings.lr, weight_decay=settings.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=settings.lr, total_steps=max(steps, 1), pct_start=0.15)
     return optimizer, scheduler
 
 
-def _run(stage: nn.Module, loss_fn, parameters, dataset: TensorDataset, settings: TrainSettings, epochs: int, desc: str, log: Callable[[str], None], augment_images: bool = True) -> float:
+def _run(
+    stage: nn.Module,
+    loss_fn,
+    parameters,
+    dataset: TensorDataset,
+    settings: TrainSettings,
+    epochs: int,
+    desc: str,
+    log: Callable[[str], None],
+    augment_images: bool = True,
+) -> float:
     loader = _loader(dataset, settings)
     optimizer, scheduler = _optimizer(parameters, settings, epochs * len(loader))
     parallel = _parallel(stage, settings.device)
     loss = math.nan
     # One bar for the stage, its postfix the last epoch's loss; in a log, the same as plain lines.
-    stage_progress = Progress(total=epochs, desc=desc, unit="epochs", bars=bars_wanted(settings.progress), log=log if is_main_process() else None, hook=settings.hook)
+    stage_progress = Progress(
+        total=epochs,
+        desc=desc,
+        unit="epochs",
+        bars=bars_wanted(settings.progress),
+        log=log if is_main_process() else None,
+        hook=settings.hook,
+    )
     started = time.perf_counter()
     for epoch in range(epochs):
         # Batch lines only when epochs are long enough for a log to look stuck between epoch lines.
         slow = epoch > 0 and (time.perf_counter() - started) / epoch > PLAIN_EVERY_S
         loss = train_one_epoch(
-            parallel, loss_fn, optimizer, scheduler, loader, settings, epoch=epoch, desc=desc, augment_images=augment_images,
-            log=log if is_main_process() else None, slow_epoch_lines=slow,
+            parallel,
+            loss_fn,
+            optimizer,
+            scheduler,
+            loader,
+            settings,
+            epoch=epoch,
+            desc=desc,
+            augment_images=augment_images,
+            log=log if is_main_process() else None,
+            slow_epoch_lines=slow,
         )
         stage_progress.update(loss=loss)
     stage_progress.close()
@@ -316,16 +373,22 @@ class _Call(nn.Module):
         return self.method(inputs)
 
 
-def fit_classifier(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print) -> float:
+def fit_classifier(
+    model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print
+) -> float:
     """worldNET step 2: the backbone and classifier over centroids, with cross-entropy."""
     model.to(settings.device).train()
-    targets = smoothed_targets(data.latlon, model.centroids.cpu(), settings.label_smoothing_km) if settings.label_smoothing_km > 0 else labels
+    targets = (
+        smoothed_targets(data.latlon, model.centroids.cpu(), settings.label_smoothing_km) if settings.label_smoothing_km > 0 else labels
+    )
     dataset = TensorDataset(data.images, targets)
     stage = _Call(model, model.logits)
     # Not part of this stage: DDP expects every trainable parameter of the module it wraps to get a gradient.
     model.interpolation_head.requires_grad_(False)
     try:
-        loss = _run(stage, nn.functional.cross_entropy, model.classifier_parameters(), dataset, settings, settings.epochs, "classifier", log)
+        loss = _run(
+            stage, nn.functional.cross_entropy, model.classifier_parameters(), dataset, settings, settings.epochs, "classifier", log
+        )
     finally:
         model.interpolation_head.requires_grad_(True)
     model.eval()
@@ -367,7 +430,9 @@ def fit_bank(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: T
     model.set_bank(features, labels.to(settings.device))
 
 
-def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print) -> float:
+def fit_interpolation(
+    model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print
+) -> float:
     """worldNET step 3: the interpolation head on the frozen classifier's distributions, Haversine loss."""
     model.to(settings.device).eval()
     head = model.interpolation_head.train()
@@ -379,17 +444,39 @@ def fit_interpolation(model: WorldNet, probs: torch.Tensor, latlon: torch.Tensor
         return haversine_loss(guesses, targets.repeat(members, 1))
 
     dataset = TensorDataset(probs, latlon)
-    loss = _run(stage, loss_fn, head.parameters(), dataset, settings, settings.head_epochs, f"interpolation ({model.interpolation})", log, augment_images=False)
+    loss = _run(
+        stage,
+        loss_fn,
+        head.parameters(),
+        dataset,
+        settings,
+        settings.head_epochs,
+        f"interpolation ({model.interpolation})",
+        log,
+        augment_images=False,
+    )
     model.eval()
     return loss
 
 
-def fit_worldnet(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings, *, head_data: ImageData | None = None, log: Callable[[str], None] = print) -> None:
+def fit_worldnet(
+    model: WorldNet,
+    data: ImageData,
+    labels: torch.Tensor,
+    settings: TrainSettings,
+    *,
+    head_data: ImageData | None = None,
+    log: Callable[[str], None] = print,
+) -> None:
     """Steps 2 and 3. ``head_data``: images for the interpolation head (default: the classifier's)."""
     fit_classifier(model, data, labels, settings, log)
     if float(model.config.get("retrieval_weight", 0.0)) > 0:
         fit_bank(model, data, labels, settings)
-    probs = classifier_probs(model, head_data.images, settings) if head_data is not None else classifier_probs(model, data.images, settings, in_bank=True)
+    probs = (
+        classifier_probs(model, head_data.images, settings)
+        if head_data is not None
+        else classifier_probs(model, data.images, settings, in_bank=True)
+    )
     head_data = head_data or data
     fit_interpolation(model, probs, head_data.latlon, settings, log)
 
@@ -399,7 +486,9 @@ def fit_regression(model: RegressionModel, data: ImageData, settings: TrainSetti
     if model.frozen_backbone:
         model.backbone.eval()  # keep pretrained batch-norm statistics
     stage = _Call(model, lambda images: model(images).latlon)
-    loss = _run(stage, haversine_loss, model.parameters(), TensorDataset(data.images, data.latlon), settings, settings.epochs, "regression", log)
+    loss = _run(
+        stage, haversine_loss, model.parameters(), TensorDataset(data.images, data.latlon), settings, settings.epochs, "regression", log
+    )
     model.eval()
     return loss
 
@@ -432,7 +521,9 @@ def evaluate(model: GeoModel, data: ImageData, settings: TrainSettings, *, scale
         predictions += predictor.predict_tensor(batch)
     predicted = np.array([[p.lat, p.lon] for p in predictions])
     truth = data.latlon.double().numpy()
-    metrics = geolocation_metrics(truth[:, 0], truth[:, 1], predicted[:, 0], predicted[:, 1], scale_km=scale_km, candidates=shown_candidates(model, predictions))
+    metrics = geolocation_metrics(
+        truth[:, 0], truth[:, 1], predicted[:, 0], predicted[:, 1], scale_km=scale_km, candidates=shown_candidates(model, predictions)
+    )
     return Evaluation(metrics, predicted, [p.top[0][0] if p.top else "" for p in predictions])
 
 

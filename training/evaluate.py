@@ -10,16 +10,20 @@ import argparse
 import json
 from pathlib import Path
 
+from training.engine import TrainSettings, evaluate, load_data
 from worldnet_core.checkpoint import load_model
 from worldnet_core.device import select_device
 from worldnet_core.geo import scale_km
 from worldnet_core.readers import read_imageset
-from training.engine import TrainSettings, evaluate, load_data
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Evaluate a checkpoint on an image set: distances, accuracies, continents, points, coherence.", add_help=add_help)
-    parser.add_argument("checkpoint_path", type=Path, nargs="?", default=None, metavar="CHECKPOINT", help="a checkpoint written by train (or --checkpoint)")
+    parser = argparse.ArgumentParser(
+        description="Evaluate a checkpoint on an image set: distances, accuracies, continents, points, coherence.", add_help=add_help
+    )
+    parser.add_argument(
+        "checkpoint_path", type=Path, nargs="?", default=None, metavar="CHECKPOINT", help="a checkpoint written by train (or --checkpoint)"
+    )
     parser.add_argument("--checkpoint", type=Path, default=None, help="a checkpoint written by train")
     parser.add_argument("--data", type=Path, required=True, help="image set: a manifest CSV, or a folder/zip any reader accepts")
     parser.add_argument("--places", nargs="*", default=None, help="only the images of these places (default: all)")

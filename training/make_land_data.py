@@ -12,7 +12,9 @@ from worldnet_core.land import COUNTRIES_FILE
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Rebuild the shipped land/country data from a Natural Earth 110m countries file.", add_help=add_help)
+    parser = argparse.ArgumentParser(
+        description="Rebuild the shipped land/country data from a Natural Earth 110m countries file.", add_help=add_help
+    )
     parser.add_argument("source", type=Path, help="naturalearth_lowres.shp (or any file with name, iso_a3, continent)")
     parser.add_argument("--out", type=Path, default=COUNTRIES_FILE, help="GeoJSON to write (default: the shipped file)")
     return parser

@@ -16,20 +16,29 @@ import argparse
 import copy
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 
+from training import train as train_program
+from training.engine import (
+    Evaluation,
+    classifier_probs,
+    evaluate,
+    fit_bank,
+    fit_interpolation,
+    load_data,
+    precision_note,
+    uses_mixed_precision,
+)
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS
 from worldnet_core.models.backbones import DEFAULT_SIZES
 from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
-from training import train as train_program
-from training.engine import Evaluation, classifier_probs, evaluate, fit_bank, fit_interpolation, load_data, precision_note, uses_mixed_precision
 
 MODELS = ("mean", "random", "guess", "regression", "knn", "worldnet")
 
@@ -49,7 +58,9 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for report.json, report.md, map.html, map.png and checkpoints")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models to include (default: all six)")
-    parser.add_argument("--no-ablation", dest="ablation", action="store_false", help="skip the table of each change's effect (trains two more classifiers)")
+    parser.add_argument(
+        "--no-ablation", dest="ablation", action="store_false", help="skip the table of each change's effect (trains two more classifiers)"
+    )
     return parser
 
 
@@ -61,7 +72,14 @@ def _table(results: dict[str, dict[str, float]]) -> list[str]:
     header = "| model | mean km | median km | <1 km | <25 km | <200 km | <750 km | <1000 km | <2500 km | continent | points | incoherent |"
     lines = [header, "|" + "---|" * 12]
     for name, m in results.items():
-        cells = [_fmt_km(m["mean_km"]), _fmt_km(m["median_km"]), *(f"{m[f'acc_{r}km']:.3f}" for r in (1, 25, 200, 750, 1000, 2500)), f"{m['continent_acc']:.3f}", f"{m['points']:,.0f}", _fmt_share(m.get("coherence"))]
+        cells = [
+            _fmt_km(m["mean_km"]),
+            _fmt_km(m["median_km"]),
+            *(f"{m[f'acc_{r}km']:.3f}" for r in (1, 25, 200, 750, 1000, 2500)),
+            f"{m['continent_acc']:.3f}",
+            f"{m['points']:,.0f}",
+            _fmt_share(m.get("coherence")),
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
@@ -72,7 +90,10 @@ def _fmt_share(value: float | None) -> str:
 
 def _compact_rows(rows: dict[str, dict[str, dict]], label: str) -> list[str]:
     """One line per variant: seen and unseen mean km, points and incoherent share."""
-    lines = [f"| {label} | seen mean km | seen points | seen incoherent | unseen mean km | unseen points | unseen incoherent |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"| {label} | seen mean km | seen points | seen incoherent | unseen mean km | unseen points | unseen incoherent |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, result in rows.items():
         seen, unseen = result["seen"], result["unseen"]
         lines.append(
@@ -93,8 +114,20 @@ def best_of_all(report: dict) -> list[tuple[str, bool, str]]:
         closest_km = min(others, key=lambda n: others[n]["mean_km"])
         closest_points = max(others, key=lambda n: others[n]["points"])
         w = table["worldnet"]
-        out.append((f"{split}: worldNET has the lowest mean km", w["mean_km"] < others[closest_km]["mean_km"], f"{w['mean_km']:,.0f} vs {closest_km} {others[closest_km]['mean_km']:,.0f} km"))
-        out.append((f"{split}: worldNET has the most points", w["points"] > others[closest_points]["points"], f"{w['points']:,.0f} vs {closest_points} {others[closest_points]['points']:,.0f}"))
+        out.append(
+            (
+                f"{split}: worldNET has the lowest mean km",
+                w["mean_km"] < others[closest_km]["mean_km"],
+                f"{w['mean_km']:,.0f} vs {closest_km} {others[closest_km]['mean_km']:,.0f} km",
+            )
+        )
+        out.append(
+            (
+                f"{split}: worldNET has the most points",
+                w["points"] > others[closest_points]["points"],
+                f"{w['points']:,.0f} vs {closest_points} {others[closest_points]['points']:,.0f}",
+            )
+        )
         coherent = w.get("coherence") is not None and w["coherence"] <= 0.03
         out.append((f"{split}: worldNET's guesses agree with its candidates (≤ 3% incoherent)", coherent, _fmt_share(w.get("coherence"))))
     return out
@@ -106,7 +139,13 @@ def claims(report: dict) -> list[tuple[str, bool, str]]:
     out = []
     if {"worldnet", "regression"} <= seen.keys():
         ratio = seen["worldnet"]["mean_km"] / seen["regression"]["mean_km"]
-        out.append(("seen: worldNET mean km ≤ 0.34 × regression's", ratio <= 0.34, f"{seen['worldnet']['mean_km']:,.0f} / {seen['regression']['mean_km']:,.0f} km = {ratio:.2f}"))
+        out.append(
+            (
+                "seen: worldNET mean km ≤ 0.34 × regression's",
+                ratio <= 0.34,
+                f"{seen['worldnet']['mean_km']:,.0f} / {seen['regression']['mean_km']:,.0f} km = {ratio:.2f}",
+            )
+        )
     if "worldnet" in seen:
         acc = seen["worldnet"]["acc_1000km"]
         out.append(("seen: worldNET acc_1000km ≥ 0.56", acc >= 0.56, f"{acc:.3f}"))
@@ -116,7 +155,11 @@ def claims(report: dict) -> list[tuple[str, bool, str]]:
                 w, o = unseen["worldnet"], unseen[other]
                 ahead = w["mean_km"] < o["mean_km"] and w["acc_2500km"] > o["acc_2500km"]
                 out.append(
-                    (f"unseen: worldNET ahead of {other} on mean km and acc_2500km", ahead, f"{w['mean_km']:,.0f} vs {o['mean_km']:,.0f} km; {w['acc_2500km']:.3f} vs {o['acc_2500km']:.3f}")
+                    (
+                        f"unseen: worldNET ahead of {other} on mean km and acc_2500km",
+                        ahead,
+                        f"{w['mean_km']:,.0f} vs {o['mean_km']:,.0f} km; {w['acc_2500km']:.3f} vs {o['acc_2500km']:.3f}",
+                    )
                 )
     return out
 
@@ -171,8 +214,11 @@ def write_markdown(report: dict, path: Path) -> None:
         lines.append(f"| {text} | {'yes' if holds else '**no**'} | {numbers} |")
     lines += [
         "",
-        "For reference, the paper's mean distances (km): seen " + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["seen"].items())
-        + "; unseen " + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["unseen"].items()) + ".",
+        "For reference, the paper's mean distances (km): seen "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["seen"].items())
+        + "; unseen "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["unseen"].items())
+        + ".",
         "",
         f"Classifier accuracy of worldNET on seen test images (top-1 place): {report['config'].get('worldnet_top1_accuracy', float('nan')):.3f}.",
         "",
@@ -231,22 +277,37 @@ def with_interpolation(worldnet: WorldNet, mode: str, train_probs, train_latlon,
     """A copy of ``worldnet`` combining its centroids by ``mode``, its head retrained for it (the classifier is shared)."""
     variant = copy.deepcopy(worldnet)
     variant.set_interpolation(mode)
-    variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"], variant.config.get("head_members", 1))
+    variant.interpolation_head = InterpolationHead(
+        len(variant.centroid_names), variant.config["head_hidden"], variant.config.get("head_members", 1)
+    )
     fit_interpolation(variant, train_probs, train_latlon, settings, log)
     return variant
 
 
-def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, settings, scale_km: float, log: Callable[[str], None]) -> dict[str, dict]:
+def ablation(
+    worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, settings, scale_km: float, log: Callable[[str], None]
+) -> dict[str, dict]:
     """The paper's worldNET, then each change alone on top of it, on the same splits.
 
     The paper's one-hot classifier and the one of a head trained on held-out places are
     trained here; the smoothed-labels row reuses the default's classifier (or trains its
     own where the default is one-hot, and the paper's is then the default's).
     """
+
     def scores(model: WorldNet) -> dict:
         return {split: evaluate(model, data, settings, scale_km=scale_km).metrics for split, data in tests.items()}
 
-    paper_args = argparse.Namespace(**{**vars(args), "label_smoothing_km": 0.0, "interp_holdout_places": 0, "tta": False, "interpolation": "sphere", "retrieval_weight": 0.0, "head_members": 1})
+    paper_args = argparse.Namespace(
+        **{
+            **vars(args),
+            "label_smoothing_km": 0.0,
+            "interp_holdout_places": 0,
+            "tta": False,
+            "interpolation": "sphere",
+            "retrieval_weight": 0.0,
+            "head_members": 1,
+        }
+    )
     rows: dict[str, dict] = {}
 
     def alone(model: WorldNet) -> WorldNet:
@@ -264,17 +325,23 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
         paper = train_program.train_model("worldnet", train, paper_args, train_program.settings_from(paper_args), log)
     rows["the paper's (one-hot, sphere)"] = scores(paper)
     paper_probs = classifier_probs(paper, train.images, settings)
-    rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(with_interpolation(paper, "mode", paper_probs, train.latlon, settings, log))
+    rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(
+        with_interpolation(paper, "mode", paper_probs, train.latlon, settings, log)
+    )
     members = args.head_members if args.head_members > 1 else ABLATION_HEAD_MEMBERS
     averaged = copy.deepcopy(paper)
     averaged.config["head_members"] = members
-    rows[f"+ interpolation head averaged over {members} members"] = scores(with_interpolation(averaged, "sphere", paper_probs, train.latlon, settings, log))
+    rows[f"+ interpolation head averaged over {members} members"] = scores(
+        with_interpolation(averaged, "sphere", paper_probs, train.latlon, settings, log)
+    )
     weight = args.retrieval_weight or ABLATION_RETRIEVAL_WEIGHT
     retrieving = copy.deepcopy(paper)
     retrieving.config.update(retrieval_weight=weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature)
     fit_bank(retrieving, train, torch.from_numpy(np.array([retrieving.centroid_names.index(p) for p in train.places])), settings)
     rows[f"+ retrieval ({weight:.0%} from the {args.retrieval_k} nearest training images)"] = scores(
-        with_interpolation(retrieving, "sphere", classifier_probs(retrieving, train.images, settings, in_bank=True), train.latlon, settings, log)
+        with_interpolation(
+            retrieving, "sphere", classifier_probs(retrieving, train.images, settings, in_bank=True), train.latlon, settings, log
+        )
     )
     smoothing = args.label_smoothing_km or ABLATION_SMOOTHING_KM
     if own_classifier and args.label_smoothing_km > 0:
@@ -288,10 +355,14 @@ def ablation(worldnet: WorldNet, train, tests: dict, args: argparse.Namespace, s
     held = args.interp_holdout_places or max(1, min(ABLATION_HOLDOUT_PLACES, places // 4))  # the classifier keeps most places
     log(f"== ablation: interpolation head on {held} held-out places")
     held_args = argparse.Namespace(**{**vars(paper_args), "interp_holdout_places": held})
-    rows[f"+ head trained on {held} held-out places"] = scores(train_program.train_model("worldnet", train, held_args, train_program.settings_from(held_args), log))
+    rows[f"+ head trained on {held} held-out places"] = scores(
+        train_program.train_model("worldnet", train, held_args, train_program.settings_from(held_args), log)
+    )
     tta = copy.deepcopy(paper)
     tta.config["tta"] = True
-    rows["+ test-time augmentation (3 shifted copies)"] = scores(with_interpolation(tta, "sphere", classifier_probs(tta, train.images, settings), train.latlon, settings, log))
+    rows["+ test-time augmentation (3 shifted copies)"] = scores(
+        with_interpolation(tta, "sphere", classifier_probs(tta, train.images, settings), train.latlon, settings, log)
+    )
     return rows
 
 
@@ -314,8 +385,13 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         raise SystemExit("report: needs held-out places (--holdout-places N or --holdout-list FILE) and --test-fraction > 0")
     size = tuple(args.image_size) if args.image_size else DEFAULT_SIZES[args.backbone]
     train = load_data(splits.train, size, progress=settings.progress, desc="training images")
-    tests = {"seen": load_data(splits.seen_test, size, progress=settings.progress, desc="seen test images"), "unseen": load_data(splits.unseen_test, size, progress=settings.progress, desc="unseen test images")}
-    log(f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and {len(tests['unseen'])} unseen test images; device {settings.device}{precision_note(settings)}")
+    tests = {
+        "seen": load_data(splits.seen_test, size, progress=settings.progress, desc="seen test images"),
+        "unseen": load_data(splits.unseen_test, size, progress=settings.progress, desc="unseen test images"),
+    }
+    log(
+        f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and {len(tests['unseen'])} unseen test images; device {settings.device}{precision_note(settings)}"
+    )
 
     out = Path(args.out)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -333,8 +409,15 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         evaluations[name] = {split: evaluate(model, data, settings, scale_km=splits.scale_km) for split, data in tests.items()}
         for split in tests:
             report[split][name] = evaluations[name][split].metrics
-        log(f"{name}: seen mean {report['seen'][name]['mean_km']:,.0f} km, unseen mean {report['unseen'][name]['mean_km']:,.0f} km ({seconds[name]:.0f} s)")
-        save_checkpoint(model.cpu(), out / "checkpoints" / f"{name}.pt", metrics={s: report[s][name] for s in tests}, training={"report": str(out), "holdout": splits.holdout})
+        log(
+            f"{name}: seen mean {report['seen'][name]['mean_km']:,.0f} km, unseen mean {report['unseen'][name]['mean_km']:,.0f} km ({seconds[name]:.0f} s)"
+        )
+        save_checkpoint(
+            model.cpu(),
+            out / "checkpoints" / f"{name}.pt",
+            metrics={s: report[s][name] for s in tests},
+            training={"report": str(out), "holdout": splits.holdout},
+        )
         model.to(settings.device)
     # Keep the models' order stable in the files, whatever order they trained in.
     for split in tests:
@@ -344,13 +427,17 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         worldnet = trained["worldnet"]
         ours = {s: report[s]["worldnet"] for s in tests}
         # Its own training images, each left out of its retrieval, as a new photo would be.
-        train_probs = classifier_probs(worldnet, train.images, settings, in_bank=bool(worldnet.config.get("n_bank")) and not args.interp_holdout_places)
+        train_probs = classifier_probs(
+            worldnet, train.images, settings, in_bank=bool(worldnet.config.get("n_bank")) and not args.interp_holdout_places
+        )
         for mode in INTERPOLATIONS:
             if mode == worldnet.interpolation:
                 report["interpolation"][mode] = ours
             else:
                 variant = with_interpolation(worldnet, mode, train_probs, train.latlon, settings, log)
-                report["interpolation"][mode] = {split: evaluate(variant, data, settings, scale_km=splits.scale_km).metrics for split, data in tests.items()}
+                report["interpolation"][mode] = {
+                    split: evaluate(variant, data, settings, scale_km=splits.scale_km).metrics for split, data in tests.items()
+                }
         if args.ablation:
             report["ablation"] = ablation(worldnet, train, tests, args, settings, splits.scale_km, log)
             report["ablation"]["default (the tables above)"] = ours
@@ -363,11 +450,27 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     pretrained = any(m.config.get("backbone_pretrained") for m in learned)
     report["config"].update(
         {
-            "data": str(args.data), "backbone": args.backbone, "backbone_pretrained": pretrained, "image_size": list(size), "epochs": args.epochs,
-            "head_epochs": args.head_epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed, "device": str(settings.device), "mixed_precision": uses_mixed_precision(settings),
-            "test_fraction": args.test_fraction, "holdout": splits.holdout, "train_images": len(train), "seen_places": len(set(train.places)),
-            "seen_test_images": len(tests["seen"]), "unseen_test_images": len(tests["unseen"]), "scale_km": splits.scale_km,
-            "metric_keys": list(METRIC_KEYS), "model_seconds": seconds, "seconds": time.perf_counter() - started,
+            "data": str(args.data),
+            "backbone": args.backbone,
+            "backbone_pretrained": pretrained,
+            "image_size": list(size),
+            "epochs": args.epochs,
+            "head_epochs": args.head_epochs,
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "seed": args.seed,
+            "device": str(settings.device),
+            "mixed_precision": uses_mixed_precision(settings),
+            "test_fraction": args.test_fraction,
+            "holdout": splits.holdout,
+            "train_images": len(train),
+            "seen_places": len(set(train.places)),
+            "seen_test_images": len(tests["seen"]),
+            "unseen_test_images": len(tests["unseen"]),
+            "scale_km": splits.scale_km,
+            "metric_keys": list(METRIC_KEYS),
+            "model_seconds": seconds,
+            "seconds": time.perf_counter() - started,
             "claims": [{"claim": c, "holds": h, "numbers": n} for c, h, n in claims(report)],
             "best_of_all": [{"check": c, "holds": h, "numbers": n} for c, h, n in best_of_all(report)],
         }

@@ -11,14 +11,29 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 import yaml
 
+from training.engine import (
+    ImageData,
+    ProgressHook,
+    TrainSettings,
+    evaluate,
+    finish_distributed,
+    fit_knn,
+    fit_regression,
+    fit_worldnet,
+    init_distributed,
+    is_main_process,
+    load_data,
+    precision_note,
+    uses_mixed_precision,
+)
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.device import select_device
 from worldnet_core.geo import scale_km
@@ -30,7 +45,6 @@ from worldnet_core.models.clustering import make_centroids
 from worldnet_core.models.worldnet import INTERPOLATIONS
 from worldnet_core.readers import read_imageset
 from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
-from training.engine import ImageData, ProgressHook, TrainSettings, evaluate, finish_distributed, fit_knn, fit_regression, fit_worldnet, init_distributed, is_main_process, load_data, precision_note, uses_mixed_precision
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
 
@@ -73,12 +87,21 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, default=None, help="image set: a manifest CSV, or a folder/zip any reader accepts (required)")
     parser.add_argument("--model", default="worldnet", choices=list_models(), help="model to train (default worldnet)")
     parser.add_argument("--backbone", default="compact", choices=BACKBONES, help="image backbone (default compact)")
-    parser.add_argument("--weights", type=Path, default=None, help="local ImageNet weights file for the backbone (default: torchvision's cache, if present)")
+    parser.add_argument(
+        "--weights", type=Path, default=None, help="local ImageNet weights file for the backbone (default: torchvision's cache, if present)"
+    )
     parser.add_argument("--no-pretrained", action="store_true", help="train the backbone from scratch even when weights are at hand")
-    parser.add_argument("--image-size", type=int, nargs=2, default=None, metavar=("H", "W"), help="input size (default: the backbone's; 96 128 for compact)")
+    parser.add_argument(
+        "--image-size", type=int, nargs=2, default=None, metavar=("H", "W"), help="input size (default: the backbone's; 96 128 for compact)"
+    )
     parser.add_argument("--epochs", type=int, default=25, help="epochs of the classifier / regression (default 25)")
     parser.add_argument("--head-epochs", type=int, default=40, help="epochs of worldNET's interpolation head (default 40)")
-    parser.add_argument("--head-members", type=at_least_one, default=5, help="worldNET's interpolation head: MLPs trained side by side and averaged (default 5; 1: the paper's one)")
+    parser.add_argument(
+        "--head-members",
+        type=at_least_one,
+        default=5,
+        help="worldNET's interpolation head: MLPs trained side by side and averaged (default 5; 1: the paper's one)",
+    )
     parser.add_argument("--batch-size", type=int, default=64, help="batch size per process (default 64)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, AdamW with a one-cycle schedule (default 0.002)")
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 0.0001)")
@@ -87,25 +110,65 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0: images are already in memory)")
     parser.add_argument("--no-amp", action="store_true", help="no bf16 mixed precision on a GPU")
     parser.add_argument(
-        "--cpu-bf16", action="store_true",
+        "--cpu-bf16",
+        action="store_true",
         help="bf16 mixed precision on a CPU that computes bf16 natively (AVX-512 BF16, AMX): about 2x faster there, less accurate on the demo world",
     )
-    parser.add_argument("--test-fraction", type=float, default=0.3, help="share of each seen place's images held out for testing (default 0.3)")
-    parser.add_argument("--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)")
-    parser.add_argument("--holdout-list", type=Path, default=None, help="file naming the places to hold out, one per line (e.g. a demo world's unseen_places.txt)")
-    parser.add_argument("--max-per-place", type=int, default=None, help="de-bias: keep at most this many training images per place (default: no cap)")
     parser.add_argument(
-        "--interpolation", default="mode", choices=list(INTERPOLATIONS),
+        "--test-fraction", type=float, default=0.3, help="share of each seen place's images held out for testing (default 0.3)"
+    )
+    parser.add_argument(
+        "--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)"
+    )
+    parser.add_argument(
+        "--holdout-list",
+        type=Path,
+        default=None,
+        help="file naming the places to hold out, one per line (e.g. a demo world's unseen_places.txt)",
+    )
+    parser.add_argument(
+        "--max-per-place", type=int, default=None, help="de-bias: keep at most this many training images per place (default: no cap)"
+    )
+    parser.add_argument(
+        "--interpolation",
+        default="mode",
+        choices=list(INTERPOLATIONS),
         help="how worldNET combines centroids: mode (the heaviest shown candidate's region; default), or the paper's global sphere / latlon",
     )
-    parser.add_argument("--mode-bandwidth-km", type=positive_kilometres, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)")
-    parser.add_argument("--mode-radius-km", type=kilometres, default=1200.0, help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)")
-    parser.add_argument("--label-smoothing-km", type=kilometres, default=3000.0, help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000: best on places it never saw; 0: one-hot, as the paper: best on the places it trained on)")
-    parser.add_argument("--retrieval-weight", type=float, default=0.5, help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)")
+    parser.add_argument(
+        "--mode-bandwidth-km", type=positive_kilometres, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)"
+    )
+    parser.add_argument(
+        "--mode-radius-km",
+        type=kilometres,
+        default=1200.0,
+        help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)",
+    )
+    parser.add_argument(
+        "--label-smoothing-km",
+        type=kilometres,
+        default=3000.0,
+        help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000: best on places it never saw; 0: one-hot, as the paper: best on the places it trained on)",
+    )
+    parser.add_argument(
+        "--retrieval-weight",
+        type=float,
+        default=0.5,
+        help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)",
+    )
     parser.add_argument("--retrieval-k", type=int, default=25, help="nearest training images worldNET's retrieval looks at (default 25)")
-    parser.add_argument("--retrieval-temperature", type=float, default=0.1, help="softmax temperature of the retrieval's cosine similarities (default 0.1)")
-    parser.add_argument("--tta", action="store_true", help="worldNET averages its classifier over the image and three shifted copies (no mirror flips)")
-    parser.add_argument("--interp-holdout-places", type=int, default=0, help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier (default 0: off)")
+    parser.add_argument(
+        "--retrieval-temperature", type=float, default=0.1, help="softmax temperature of the retrieval's cosine similarities (default 0.1)"
+    )
+    parser.add_argument(
+        "--tta", action="store_true", help="worldNET averages its classifier over the image and three shifted copies (no mirror flips)"
+    )
+    parser.add_argument(
+        "--interp-holdout-places",
+        type=int,
+        default=0,
+        help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier (default 0: off)",
+    )
     parser.add_argument("--knn-k", type=int, default=10, help="neighbours of the kNN baseline (default 10)")
     parser.add_argument("--knn-bandwidth-km", type=float, default=500.0, help="mean-shift bandwidth of the kNN baseline (default 500)")
     parser.add_argument("--output", type=Path, default=None, help=f"checkpoint to write (default {DEFAULT_OUTPUT}/<model>.pt)")
@@ -153,7 +216,11 @@ def stored_args(args: argparse.Namespace) -> dict[str, object]:
             value = str(value)
         elif isinstance(value, tuple):
             value = list(value)
-        if value is None or isinstance(value, (bool, int, float, str)) or (isinstance(value, list) and all(isinstance(v, (bool, int, float, str)) for v in value)):
+        if (
+            value is None
+            or isinstance(value, (bool, int, float, str))
+            or (isinstance(value, list) and all(isinstance(v, (bool, int, float, str)) for v in value))
+        ):
             stored[key] = value
         else:
             stored[key] = str(value)
@@ -201,8 +268,17 @@ def make_splits(manifest: Manifest, args: argparse.Namespace) -> Splits:
 
 def settings_from(args: argparse.Namespace) -> TrainSettings:
     return TrainSettings(
-        epochs=args.epochs, head_epochs=args.head_epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        workers=args.workers, seed=args.seed, device=select_device(args.device), amp=not args.no_amp, cpu_bf16=args.cpu_bf16, progress=not args.no_progress,
+        epochs=args.epochs,
+        head_epochs=args.head_epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        workers=args.workers,
+        seed=args.seed,
+        device=select_device(args.device),
+        amp=not args.no_amp,
+        cpu_bf16=args.cpu_bf16,
+        progress=not args.no_progress,
         label_smoothing_km=args.label_smoothing_km,
     )
 
@@ -216,20 +292,39 @@ def backbone_kwargs(args: argparse.Namespace) -> dict:
     }
 
 
-def build_worldnet(train: ImageData, args: argparse.Namespace, *, interpolation: str | None = None, exclude: set[str] = frozenset()) -> tuple[GeoModel, torch.Tensor]:
+def build_worldnet(
+    train: ImageData, args: argparse.Namespace, *, interpolation: str | None = None, exclude: set[str] = frozenset()
+) -> tuple[GeoModel, torch.Tensor]:
     """A worldNET with centroids from ``train`` (minus ``exclude``d places) and its class labels."""
     keep = ~np.isin(train.places, list(exclude))
     latlon = train.latlon.double().numpy()[keep]
     centroids = make_centroids(latlon[:, 0], latlon[:, 1], train.places[keep], seed=args.seed)
     model = create_model(
-        "worldnet", centroids=centroids.latlon.tolist(), centroid_names=centroids.names, interpolation=interpolation or args.interpolation,
-        mode_bandwidth_km=args.mode_bandwidth_km, mode_radius_km=args.mode_radius_km, tta=args.tta, head_members=args.head_members,
-        retrieval_weight=args.retrieval_weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature, **backbone_kwargs(args),
+        "worldnet",
+        centroids=centroids.latlon.tolist(),
+        centroid_names=centroids.names,
+        interpolation=interpolation or args.interpolation,
+        mode_bandwidth_km=args.mode_bandwidth_km,
+        mode_radius_km=args.mode_radius_km,
+        tta=args.tta,
+        head_members=args.head_members,
+        retrieval_weight=args.retrieval_weight,
+        retrieval_k=args.retrieval_k,
+        retrieval_temperature=args.retrieval_temperature,
+        **backbone_kwargs(args),
     )
     return model, torch.from_numpy(centroids.labels)
 
 
-def train_model(name: str, train: ImageData, args: argparse.Namespace, settings: TrainSettings, log: Callable[[str], None] = print, *, trained_worldnet: GeoModel | None = None) -> GeoModel:
+def train_model(
+    name: str,
+    train: ImageData,
+    args: argparse.Namespace,
+    settings: TrainSettings,
+    log: Callable[[str], None] = print,
+    *,
+    trained_worldnet: GeoModel | None = None,
+) -> GeoModel:
     """Builds and trains model ``name`` on ``train``."""
     torch.manual_seed(args.seed)
     lat, lon = train.latlon.double().numpy().T
@@ -279,7 +374,9 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     started = time.perf_counter()
     manifest = read_imageset(args.data)
     splits = make_splits(manifest, args)
-    log(f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and {len(splits.unseen_test or [])} unseen; device {settings.device}{precision_note(settings)}")
+    log(
+        f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and {len(splits.unseen_test or [])} unseen; device {settings.device}{precision_note(settings)}"
+    )
     for note in splits.train.notes:
         log(note)
     size = tuple(args.image_size) if args.image_size else None
@@ -299,10 +396,22 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     metrics = {}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
         if part is not None and len(part):
-            metrics[label] = evaluate(model, load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log, hook=hook), settings, scale_km=splits.scale_km).metrics
+            metrics[label] = evaluate(
+                model,
+                load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log, hook=hook),
+                settings,
+                scale_km=splits.scale_km,
+            ).metrics
             log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
-    training = {"args": stored_args(args), "backbone_weights": started_from, "mixed_precision": uses_mixed_precision(settings), "holdout": splits.holdout, "seconds": time.perf_counter() - started, "train_images": len(splits.train), "scale_km": splits.scale_km}
+    training = {
+        "args": stored_args(args),
+        "backbone_weights": started_from,
+        "mixed_precision": uses_mixed_precision(settings),
+        "holdout": splits.holdout,
+        "seconds": time.perf_counter() - started,
+        "train_images": len(splits.train),
+        "scale_km": splits.scale_km,
+    }
     save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
     log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
     return {"checkpoint": output, "metrics": metrics, "model": model}
-

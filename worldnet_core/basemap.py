@@ -90,4 +90,15 @@ def layer_version(name: str) -> str:
     return hashlib.sha256(layer_bytes(name)).hexdigest()[:12]
 
 
-__all__ = ["LAYERS", "Layer", "WORLD_ZOOM", "DETAIL_ZOOM", "first_load_layers", "FIRST_LOAD_BUDGET_BYTES", "index_version", "layer_bytes", "layer_gzip", "layer_version"]
+__all__ = [
+    "DETAIL_ZOOM",
+    "FIRST_LOAD_BUDGET_BYTES",
+    "LAYERS",
+    "WORLD_ZOOM",
+    "Layer",
+    "first_load_layers",
+    "index_version",
+    "layer_bytes",
+    "layer_gzip",
+    "layer_version",
+]

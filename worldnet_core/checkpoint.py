@@ -56,11 +56,15 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a torch file ({type(error).__name__}: {str(error).splitlines()[0][:200]})") from None
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or not a torch file ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        ) from None
     except pickle.UnpicklingError as error:
         if "Unsupported global" in str(error):  # weights_only refused a class: not plain data
             raise CheckpointError(f"checkpoint {path} holds something other than weights and plain data, and is not loaded") from None
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a torch file (UnpicklingError: {str(error).splitlines()[0][:200]})") from None
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or not a torch file (UnpicklingError: {str(error).splitlines()[0][:200]})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a torch file but not a worldNET checkpoint (no '{FORMAT}' marker)")
     version = payload.get("format_version")
@@ -78,6 +82,8 @@ def load_model(path: Path) -> tuple[GeoModel, dict[str, Any]]:
         model = create_model(payload["model"], **config)
         model.load_state_dict(payload["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as error:
-        raise CheckpointError(f"checkpoint {path} does not fit its model {payload.get('model')!r}: {str(error).splitlines()[0][:300]}") from None
+        raise CheckpointError(
+            f"checkpoint {path} does not fit its model {payload.get('model')!r}: {str(error).splitlines()[0][:300]}"
+        ) from None
     model.eval()
     return model, payload

@@ -94,9 +94,7 @@ def unit_to_latlon(xyz: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.floa
     return lat, lon
 
 
-def spherical_mean(
-    lat: ArrayLike, lon: ArrayLike, weights: ArrayLike | None = None
-) -> tuple[float, float]:
+def spherical_mean(lat: ArrayLike, lon: ArrayLike, weights: ArrayLike | None = None) -> tuple[float, float]:
     """Weighted mean of points on the sphere: the normalised sum of their unit vectors.
 
     Unlike averaging degrees, it is right across the antimeridian and near the poles.
@@ -159,7 +157,7 @@ def geoguessr_points(distance_km: ArrayLike, scale: float = WORLD_SCALE_KM) -> N
 _HAVERSINE_EPS = 1e-14
 
 
-def haversine_km_torch(pred: "torch.Tensor", target: "torch.Tensor") -> "torch.Tensor":
+def haversine_km_torch(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Great-circle km between ``(..., 2)`` tensors of ``(lat, lon)`` degrees; differentiable."""
     import torch
 
@@ -170,12 +168,12 @@ def haversine_km_torch(pred: "torch.Tensor", target: "torch.Tensor") -> "torch.T
     return 2.0 * EARTH_RADIUS_KM * torch.atan2(torch.sqrt(h), torch.sqrt(1.0 - h))
 
 
-def haversine_loss(pred: "torch.Tensor", target: "torch.Tensor") -> "torch.Tensor":
+def haversine_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean great-circle km over a batch: the paper's training loss."""
     return haversine_km_torch(pred, target).mean()
 
 
-def unit_to_latlon_torch(xyz: "torch.Tensor") -> "torch.Tensor":
+def unit_to_latlon_torch(xyz: torch.Tensor) -> torch.Tensor:
     """``(..., 2)`` degrees from ``(..., 3)`` vectors, normalised on the way (differentiably)."""
     import torch
 
@@ -185,7 +183,7 @@ def unit_to_latlon_torch(xyz: "torch.Tensor") -> "torch.Tensor":
     return torch.rad2deg(torch.stack([torch.atan2(z, horizontal), torch.atan2(y, x + 0.0)], dim=-1))
 
 
-def latlon_to_unit_torch(latlon: "torch.Tensor") -> "torch.Tensor":
+def latlon_to_unit_torch(latlon: torch.Tensor) -> torch.Tensor:
     """``(..., 3)`` unit vectors from ``(..., 2)`` degrees."""
     import torch
 
@@ -196,13 +194,13 @@ def latlon_to_unit_torch(latlon: "torch.Tensor") -> "torch.Tensor":
 __all__ = [
     "EARTH_RADIUS_KM",
     "WORLD_SCALE_KM",
+    "geoguessr_points",
     "haversine_km",
     "haversine_km_torch",
     "haversine_loss",
     "latlon_to_unit",
-    "unit_to_latlon",
-    "spherical_mean",
     "longitude_span",
     "scale_km",
-    "geoguessr_points",
+    "spherical_mean",
+    "unit_to_latlon",
 ]

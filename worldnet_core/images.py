@@ -6,8 +6,8 @@ set in memory as ``uint8`` (an image set of 5,000 images at 96 × 128 is 180 MB)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -52,7 +52,9 @@ def load_image(source: Path | Image.Image, size: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(pixels.transpose(2, 0, 1))
 
 
-def load_images(paths: Sequence[Path | Image.Image], size: tuple[int, int], progress: Callable[[Iterable], Iterable] | None = None) -> torch.Tensor:
+def load_images(
+    paths: Sequence[Path | Image.Image], size: tuple[int, int], progress: Callable[[Iterable], Iterable] | None = None
+) -> torch.Tensor:
     """``(N, 3, h, w)`` uint8 tensor of every image."""
     out = np.empty((len(paths), 3, *size), dtype=np.uint8)
     for i, path in enumerate(progress(paths) if progress else paths):

@@ -227,11 +227,11 @@ def countries_geojson() -> str:
 
 __all__ = [
     "CONTINENTS",
-    "is_land",
-    "snap_to_land",
-    "country_of",
-    "iso_a3_of",
     "continent_of",
-    "country_name",
     "countries_geojson",
+    "country_name",
+    "country_of",
+    "is_land",
+    "iso_a3_of",
+    "snap_to_land",
 ]

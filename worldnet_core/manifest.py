@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,9 +95,8 @@ class Manifest:
     def absolute_path(self, record: ImageRecord) -> Path:
         return self.root / record.path
 
-    def subset(self, indices: Iterable[int]) -> "Manifest":
+    def subset(self, indices: Iterable[int]) -> Manifest:
         return Manifest(self.root, [self.records[i] for i in indices], list(self.notes))
-
 
 
 def parse_coordinate(value: str | float | None, kind: str) -> float:
@@ -116,7 +116,7 @@ def parse_coordinate(value: str | float | None, kind: str) -> float:
         try:
             number = float(text.replace("\u2212", "-"))  # a typographic minus, as spreadsheets may write
         except ValueError:
-            raise ValueError(f"{kind} {repr(text[:40])} is not a number") from None
+            raise ValueError(f"{kind} {text[:40]!r} is not a number") from None
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise ValueError(f"{kind} {number:g} is outside [-{limit:g}, {limit:g}]")
     return number
@@ -132,7 +132,7 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
             writer.writerow([r.path, f"{r.lat:.7f}", f"{r.lon:.7f}", r.place, r.country, r.group])
 
 
-def read_manifest(path: Path, *, limits: "Limits | None" = None) -> Manifest:
+def read_manifest(path: Path, *, limits: Limits | None = None) -> Manifest:
     """Reads a manifest CSV through the readers' one row check (images decoded included).
 
     Raises ``ImageSetError`` listing every bad row.
@@ -144,11 +144,15 @@ def read_manifest(path: Path, *, limits: "Limits | None" = None) -> Manifest:
     table = read_table(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in table.fieldnames]
     if missing:
-        raise ImageSetError([Problem(table.name, f"missing column(s) {', '.join(missing)}; a manifest has {','.join(MANIFEST_COLUMNS)}", row=1)])
+        raise ImageSetError(
+            [Problem(table.name, f"missing column(s) {', '.join(missing)}; a manifest has {','.join(MANIFEST_COLUMNS)}", row=1)]
+        )
     if not table.rows:
         raise ImageSetError([Problem(table.name, "lists no images")])
     candidates = (
-        Candidate(table.name, number, row["path"], row["lat"], row["lon"], row.get("place", ""), row.get("country", ""), row.get("group", ""))
+        Candidate(
+            table.name, number, row["path"], row["lat"], row["lon"], row.get("place", ""), row.get("country", ""), row.get("group", "")
+        )
         for number, row in table.rows
     )
     return validate(path.parent, candidates, limits=limits, notes=table.notes)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import importlib.util
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # folium loads on first use: settings import leaflet_dir from here
     import folium
@@ -32,7 +33,7 @@ def copy_leaflet_assets(folder: Path) -> None:
         (folder / name).write_bytes((leaflet_dir() / name).read_bytes())
 
 
-def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zoom: int = 2) -> "folium.Map":
+def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zoom: int = 2) -> folium.Map:
     """A folium map that loads Leaflet from ``asset_url`` and draws countries, with no tiles."""
     import folium
 
@@ -66,7 +67,9 @@ def map_text(value: str) -> str:
     return escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-def add_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, color: str, radius: float = 3, tooltip: str | None = None) -> None:
+def add_points(
+    fmap: folium.Map, points: Iterable[tuple[float, float]], *, color: str, radius: float = 3, tooltip: str | None = None
+) -> None:
     import folium
 
     text = None if tooltip is None else map_text(tooltip)
@@ -78,7 +81,9 @@ def add_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, col
 FIT_MARGIN_DEG = 2.0
 
 
-def points_bounds(points: Sequence[tuple[float, float]], *, margin_deg: float = FIT_MARGIN_DEG) -> tuple[tuple[float, float], tuple[float, float]] | None:
+def points_bounds(
+    points: Sequence[tuple[float, float]], *, margin_deg: float = FIT_MARGIN_DEG
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """``((south, west), (north, east))`` that holds every point, for ``fitBounds``; None for no points.
 
     The antimeridian: longitudes are never wrapped past ±180°. A view across it (Fiji to
@@ -103,7 +108,7 @@ def points_bounds(points: Sequence[tuple[float, float]], *, margin_deg: float = 
     return (south, west), (north, east)
 
 
-def fit_points(fmap: "folium.Map", points: Iterable[tuple[float, float]], *, max_zoom: int = 6) -> None:
+def fit_points(fmap: folium.Map, points: Iterable[tuple[float, float]], *, max_zoom: int = 6) -> None:
     """Opens ``fmap`` on all of ``points`` (a single point or a city: no closer than ``max_zoom``)."""
     bounds = points_bounds(list(points))
     if bounds is not None:

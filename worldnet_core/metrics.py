@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,7 +40,7 @@ def geolocation_metrics(
     pred_lon: ArrayLike,
     *,
     scale_km: float = WORLD_SCALE_KM,
-    candidates: "Sequence[Sequence[tuple[float, float, float]]] | None" = None,
+    candidates: Sequence[Sequence[tuple[float, float, float]]] | None = None,
 ) -> dict[str, float | None]:
     """Every metric of ``METRIC_KEYS`` for predictions against the truth.
 
@@ -68,7 +68,13 @@ def geolocation_metrics(
     return metrics
 
 
-def incoherent(pred_lat: ArrayLike, pred_lon: ArrayLike, candidates: "Sequence[Sequence[tuple[float, float, float]]]", *, min_prob: float = CANDIDATE_MIN_PROB) -> NDArray[np.bool_]:
+def incoherent(
+    pred_lat: ArrayLike,
+    pred_lon: ArrayLike,
+    candidates: Sequence[Sequence[tuple[float, float, float]]],
+    *,
+    min_prob: float = CANDIDATE_MIN_PROB,
+) -> NDArray[np.bool_]:
     """Whether each guess lies more than ``COHERENCE_KM`` from every candidate holding at least
     ``min_prob`` of the probability (the most probable one when none does): a pin that
     contradicts the bars shown beside it.
@@ -77,7 +83,9 @@ def incoherent(pred_lat: ArrayLike, pred_lon: ArrayLike, candidates: "Sequence[S
     True
     """
     flags = []
-    for lat, lon, shown in zip(np.asarray(pred_lat, dtype=np.float64).reshape(-1), np.asarray(pred_lon, dtype=np.float64).reshape(-1), candidates):
+    for lat, lon, shown in zip(
+        np.asarray(pred_lat, dtype=np.float64).reshape(-1), np.asarray(pred_lon, dtype=np.float64).reshape(-1), candidates
+    ):
         held = [c for c in shown if c[2] >= min_prob] or sorted(shown, key=lambda c: -c[2])[:1]
         if not held:
             flags.append(False)  # nothing shown, nothing contradicted

@@ -11,9 +11,10 @@ when present unless ``device`` (or ``WORLDNET_DEVICE``) says otherwise.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -46,7 +47,7 @@ class Predictor:
         self.size = tuple(model.preprocessing.size)
 
     @classmethod
-    def load(cls, path: str | Path, *, device: str | None = None) -> "Predictor":
+    def load(cls, path: str | Path, *, device: str | None = None) -> Predictor:
         model, payload = load_model(Path(path))
         return cls(model, device=device, checkpoint=payload)
 
@@ -56,7 +57,9 @@ class Predictor:
 
     def prepare(self, images: Sequence[Image.Image | str | Path]) -> torch.Tensor:
         """uint8 ``(B, 3, h, w)`` at the model's input size."""
-        return torch.from_numpy(np.stack([load_image(image if isinstance(image, Image.Image) else Path(image), self.size) for image in images]))
+        return torch.from_numpy(
+            np.stack([load_image(image if isinstance(image, Image.Image) else Path(image), self.size) for image in images])
+        )
 
     @property
     def can_explain(self) -> bool:
@@ -81,7 +84,9 @@ class Predictor:
         if output.probs is not None:
             probs, index = output.probs.float().topk(min(TOP_K, output.probs.shape[1]), dim=1)
             names = self.model.centroid_names
-            tops = [[(names[i], float(p)) for p, i in zip(row_p, row_i)] for row_p, row_i in zip(probs.cpu().tolist(), index.cpu().tolist())]
+            tops = [
+                [(names[i], float(p)) for p, i in zip(row_p, row_i)] for row_p, row_i in zip(probs.cpu().tolist(), index.cpu().tolist())
+            ]
         heatmaps: list[bytes | None] = [encode_heatmap(m) for m in maps.float().cpu().numpy()] if maps is not None else [None] * len(lat)
         return [Prediction(float(a), float(b), t, h) for a, b, t, h in zip(lat, lon, tops, heatmaps)]
 

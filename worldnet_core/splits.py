@@ -64,7 +64,9 @@ def cap_per_region(manifest: Manifest, max_per_region: int, *, seed: int = 0, ce
     result = manifest.subset(sorted(keep))
     if dropped:
         detail = ", ".join(f"{region}: {n}" for region, n in dropped.most_common())
-        result.notes.append(f"de-biasing dropped {sum(dropped.values())} of {len(manifest)} images (cap {max_per_region} per region; {detail})")
+        result.notes.append(
+            f"de-biasing dropped {sum(dropped.values())} of {len(manifest)} images (cap {max_per_region} per region; {detail})"
+        )
     return result
 
 

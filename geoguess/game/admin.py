@@ -7,17 +7,51 @@ class RoundInline(admin.TabularInline):
     model = Round
     extra = 0
     can_delete = False
-    readonly_fields = ["index", "photo", "started_at", "guessed_at", "guess_lat", "guess_lon", "timed_out", "distance_km", "points", "worldnet_points", "player_health", "worldnet_health"]
+    readonly_fields = [
+        "index",
+        "photo",
+        "started_at",
+        "guessed_at",
+        "guess_lat",
+        "guess_lon",
+        "timed_out",
+        "distance_km",
+        "points",
+        "worldnet_points",
+        "player_health",
+        "worldnet_health",
+    ]
     exclude = ["image_token", "lock_draw"]
 
 
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
-    list_display = ["player_name", "image_set", "mode", "total_points", "player_health", "worldnet_health", "time_limit", "created_at", "finished_at"]
+    list_display = [
+        "player_name",
+        "image_set",
+        "mode",
+        "total_points",
+        "player_health",
+        "worldnet_health",
+        "time_limit",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["image_set", "mode"]
     readonly_fields = [
-        "public_id", "image_set", "player_name", "mode", "model_version", "time_limit", "challenge_of", "created_at", "finished_at", "total_points",
-        "player_health", "worldnet_health", "ranked",
+        "public_id",
+        "image_set",
+        "player_name",
+        "mode",
+        "model_version",
+        "time_limit",
+        "challenge_of",
+        "created_at",
+        "finished_at",
+        "total_points",
+        "player_health",
+        "worldnet_health",
+        "ranked",
     ]
     exclude = ["owner_key"]
     inlines = [RoundInline]

@@ -25,8 +25,9 @@ worldNET "locks in" a few seconds into each round, later when it is unsure. The 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 START_HEALTH = 6000
 #: The seconds the player has to guess once worldNET has locked in.

@@ -48,19 +48,26 @@ class GameStartForm(_PlayerNameForm):
     """The home page's form: an image set with photos, a display name and a time limit."""
 
     image_set = forms.ModelChoiceField(
-        queryset=ImageSet.objects.none(), empty_label=None,
+        queryset=ImageSet.objects.none(),
+        empty_label=None,
         error_messages={"required": "choose one of the image sets listed", "invalid_choice": "choose one of the image sets listed"},
     )
     # A <select>: "" (no choice sent) is "no limit", like the form's first option.
     time_limit = forms.TypedChoiceField(
-        choices=[(str(t), str(t)) for t in TIME_LIMITS], coerce=int, required=False, empty_value=0,
+        choices=[(str(t), str(t)) for t in TIME_LIMITS],
+        coerce=int,
+        required=False,
+        empty_value=0,
         error_messages={"invalid_choice": TIME_LIMIT_MESSAGE},
     )
 
     # The home page's two buttons: "Classic" and "Duel worldNET". Nothing sent (Enter in the name
     # field of an older page) is a classic game, like the form's first button.
     mode = forms.TypedChoiceField(
-        choices=MODES, required=False, empty_value=CLASSIC, error_messages={"invalid_choice": "choose Classic or Duel worldNET"},
+        choices=MODES,
+        required=False,
+        empty_value=CLASSIC,
+        error_messages={"invalid_choice": "choose Classic or Duel worldNET"},
     )
 
     field_order = ["image_set", "player_name", "time_limit", "mode"]

@@ -9,7 +9,7 @@ The summary's template draws it; CSS colours it (the site's CSP allows no inline
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from geoguess.game.duel import START_HEALTH
 

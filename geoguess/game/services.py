@@ -28,9 +28,9 @@ from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.imagesets.services import SERVED_JPEG_QUALITY, served_image_path
 from geoguess.opponent.models import ModelVersion, Prediction
 from geoguess.opponent.services import active_version, attention_jpeg, prediction_for
-from worldnet_core.metrics import SHOWN_CANDIDATES
 from worldnet_core.geo import geoguessr_points, haversine_km
 from worldnet_core.land import country_name, country_of
+from worldnet_core.metrics import SHOWN_CANDIDATES
 
 
 class GameError(Exception):
@@ -46,7 +46,9 @@ def photo_pool(*, image_set: ImageSet) -> QuerySet[Photo]:
     return image_set.photos.enabled()  # not those an admin disabled
 
 
-def game_start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None, mode: str = CLASSIC) -> Game:
+def game_start(
+    *, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None, mode: str = CLASSIC
+) -> Game:
     """A new game: ``ROUNDS_PER_GAME`` distinct photos drawn at random from ``image_set``, or a duel's first round."""
     player_name = clean_player_name(player_name)
     if mode not in dict(MODES):
@@ -99,9 +101,16 @@ def game_start_challenge(*, original: Game, player_name: str, owner_key: str) ->
 
 
 @transaction.atomic
-def _create(image_set: ImageSet, player_name: str, owner_key: str, time_limit: int, photo_ids: list[int], challenge_of: Game | None) -> Game:
+def _create(
+    image_set: ImageSet, player_name: str, owner_key: str, time_limit: int, photo_ids: list[int], challenge_of: Game | None
+) -> Game:
     game = Game.objects.create(
-        image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, challenge_of=challenge_of, ranked=challenge_of is None
+        image_set=image_set,
+        player_name=player_name,
+        owner_key=owner_key,
+        time_limit=time_limit,
+        challenge_of=challenge_of,
+        ranked=challenge_of is None,
     )
     Round.objects.bulk_create([Round(game=game, index=i, photo_id=pk) for i, pk in enumerate(photo_ids)])
     return game
@@ -187,7 +196,12 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
     with transaction.atomic():
         # The round's row alone (of="self"): a plain FOR UPDATE over the join would also lock the photo
         # and the image set, and every guess on a set (a duel's settling included) would queue on its row.
-        round = Round.objects.select_for_update(of=("self",)).select_related("game", "photo", "game__image_set").filter(game=game, index=index).first()
+        round = (
+            Round.objects.select_for_update(of=("self",))
+            .select_related("game", "photo", "game__image_set")
+            .filter(game=game, index=index)
+            .first()
+        )
         if round is None:
             raise GameError("no such round", status=404)
         if round.is_done:
@@ -281,7 +295,13 @@ def round_reveal(*, round: Round) -> dict:
     scale = round.game.image_set.scale_km
     reveal = {
         "index": round.index,
-        "truth": {"lat": photo.lat, "lon": photo.lon, "place": photo.place, "country": photo.country, "country_name": country_name(photo.country) if photo.country else ""},
+        "truth": {
+            "lat": photo.lat,
+            "lon": photo.lon,
+            "place": photo.place,
+            "country": photo.country,
+            "country_name": country_name(photo.country) if photo.country else "",
+        },
         "player": None if round.guess_lat is None else {"lat": round.guess_lat, "lon": round.guess_lon, "distance_km": round.distance_km},
         "player_points": round.points or 0,
         "timed_out": round.timed_out,
@@ -302,7 +322,9 @@ def _prediction_of(round: Round) -> Prediction | None:
         return prediction_for(photo_id=round.photo_id)
     if game.model_version_id is None:  # the version was deleted since: no guess to show or score
         return None
-    return Prediction.objects.select_related("model_version").filter(photo_id=round.photo_id, model_version_id=game.model_version_id).first()
+    return (
+        Prediction.objects.select_related("model_version").filter(photo_id=round.photo_id, model_version_id=game.model_version_id).first()
+    )
 
 
 def _worldnet_reveal(prediction: Prediction, truth_lat: float, truth_lon: float, scale_km: float) -> dict:
@@ -319,7 +341,10 @@ def _worldnet_reveal(prediction: Prediction, truth_lat: float, truth_lon: float,
     nearest = min(placed, key=lambda c: c["km_from_guess"], default=None)
     guessed_in = country_of(prediction.lat, prediction.lon)  # predictions are snapped to land: None only far out at sea
     return {
-        "lat": prediction.lat, "lon": prediction.lon, "distance_km": distance, "points": geoguessr_points(distance, scale_km),
+        "lat": prediction.lat,
+        "lon": prediction.lon,
+        "distance_km": distance,
+        "points": geoguessr_points(distance, scale_km),
         "country_name": country_name(str(guessed_in)) if guessed_in else "",
         "near": nearest["place"] if nearest is not None and nearest["km_from_guess"] <= NEAR_CANDIDATE_KM else None,
         "top": top,
@@ -344,7 +369,11 @@ def game_summary(*, game: Game) -> dict:
     if game.mode == DUEL:
         states = [duel.START] + [duel.Health(r["duel"]["health"]["player"], r["duel"]["health"]["worldnet"]) for r in rounds]
         final = states[-1]
-        summary["duel"] = {"health": [{"player": h.player, "worldnet": h.worldnet} for h in states], "winner": duel.winner(final), "final": final}
+        summary["duel"] = {
+            "health": [{"player": h.player, "worldnet": h.worldnet} for h in states],
+            "winner": duel.winner(final),
+            "final": final,
+        }
     return summary
 
 
@@ -411,7 +440,7 @@ def jpeg_variant(source: Path, *, seed: bytes) -> bytes:
     height, width = pixels.shape[:2]
     if min(height, width) > 8 * ROUND_IMAGE_MAX_CROP:  # never crop a thumbnail away
         top, bottom, left, right = rng.integers(0, ROUND_IMAGE_MAX_CROP + 1, size=4)
-        pixels = pixels[top:height - bottom, left:width - right]
+        pixels = pixels[top : height - bottom, left : width - right]
     pixels += rng.integers(-ROUND_IMAGE_NOISE, ROUND_IMAGE_NOISE + 1, size=pixels.shape, dtype=np.int16)
     quality = int(rng.integers(ROUND_IMAGE_QUALITIES[0], ROUND_IMAGE_QUALITIES[1] + 1))
     buffer = io.BytesIO()
@@ -453,11 +482,25 @@ def _duel_version_of(root: Game) -> ModelVersion:
 
 
 @transaction.atomic
-def _duel_create(image_set: ImageSet, player_name: str, owner_key: str, version: ModelVersion, challenge_of: Game | None, rng: random.Random | None = None) -> Game:
+def _duel_create(
+    image_set: ImageSet,
+    player_name: str,
+    owner_key: str,
+    version: ModelVersion,
+    challenge_of: Game | None,
+    rng: random.Random | None = None,
+) -> Game:
     """The duel and its first round (a challenge: the original's first photo, while it may still be drawn)."""
     game = Game.objects.create(
-        image_set=image_set, player_name=player_name, owner_key=owner_key, mode=DUEL, model_version=version, challenge_of=challenge_of,
-        ranked=challenge_of is None, player_health=duel.START_HEALTH, worldnet_health=duel.START_HEALTH,
+        image_set=image_set,
+        player_name=player_name,
+        owner_key=owner_key,
+        mode=DUEL,
+        model_version=version,
+        challenge_of=challenge_of,
+        ranked=challenge_of is None,
+        player_health=duel.START_HEALTH,
+        worldnet_health=duel.START_HEALTH,
     )
     photo_id = _next_duel_photo(game, 0, rng)
     if photo_id is None:  # raised inside the transaction: the game is not kept
@@ -504,8 +547,13 @@ def _duel_settle(round: Round, game: Game) -> None:
     prediction = _prediction_of(round)
     worldnet_points = 0
     if prediction is not None:
-        worldnet_points = geoguessr_points(haversine_km(round.photo.lat, round.photo.lon, prediction.lat, prediction.lon), game.image_set.scale_km)
-    before = duel.Health(game.player_health if game.player_health is not None else duel.START_HEALTH, game.worldnet_health if game.worldnet_health is not None else duel.START_HEALTH)
+        worldnet_points = geoguessr_points(
+            haversine_km(round.photo.lat, round.photo.lon, prediction.lat, prediction.lon), game.image_set.scale_km
+        )
+    before = duel.Health(
+        game.player_health if game.player_health is not None else duel.START_HEALTH,
+        game.worldnet_health if game.worldnet_health is not None else duel.START_HEALTH,
+    )
     after = duel.after_round(before, player_points=round.points or 0, worldnet_points=worldnet_points, round_number=round.index + 1)
     round.worldnet_points, round.player_health, round.worldnet_health = worldnet_points, after.player, after.worldnet
     round.save(update_fields=["worldnet_points", "player_health", "worldnet_health"])
@@ -537,14 +585,21 @@ def _next_duel_photo(game: Game, index: int, rng: random.Random | None) -> int |
 def _duel_reveal(round: Round) -> dict:
     """The round's duel: both scores as dealt, the multiplier, the damage, health before and after, and whether it ended."""
     number = round.index + 1
-    previous = round.game.rounds.filter(index=round.index - 1).values_list("player_health", "worldnet_health").first() if round.index else None
+    previous = (
+        round.game.rounds.filter(index=round.index - 1).values_list("player_health", "worldnet_health").first() if round.index else None
+    )
     before = duel.Health(*previous) if previous else duel.START
     hit = duel.damage(player_points=round.points or 0, worldnet_points=round.worldnet_points or 0, round_number=number)
     after = duel.Health(round.player_health, round.worldnet_health)
     over = not round.game.rounds.filter(index=round.index + 1).exists()
     return {
-        "round": number, "multiplier": duel.multiplier(number), "worldnet_points": round.worldnet_points, "start_health": duel.START_HEALTH,
+        "round": number,
+        "multiplier": duel.multiplier(number),
+        "worldnet_points": round.worldnet_points,
+        "start_health": duel.START_HEALTH,
         "damage": {"player": hit.to_player, "worldnet": hit.to_worldnet},
-        "health_before": {"player": before.player, "worldnet": before.worldnet}, "health": {"player": after.player, "worldnet": after.worldnet},
-        "over": over, "winner": duel.winner(after) if over else None,
+        "health_before": {"player": before.player, "worldnet": before.worldnet},
+        "health": {"player": after.player, "worldnet": after.worldnet},
+        "over": over,
+        "winner": duel.winner(after) if over else None,
     }

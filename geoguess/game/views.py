@@ -43,8 +43,13 @@ def _player_key(request: HttpRequest, *, create: bool = False) -> str:
 def _map_config() -> dict:
     # The basemap's layer list is a file of its own, not in the page: its many numbers
     # (bboxes, zooms) would be noise in pages that must not hold the answer's coordinates.
-    basemap_url = f'{reverse("game:basemap_index")}?v={basemap.index_version()}'
-    return {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION, "worldUrl": reverse("game:world"), "basemapUrl": basemap_url}
+    basemap_url = f"{reverse('game:basemap_index')}?v={basemap.index_version()}"
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "worldUrl": reverse("game:world"),
+        "basemapUrl": basemap_url,
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
@@ -59,7 +64,10 @@ def home(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 game = services.game_start(
-                    image_set=data["image_set"], player_name=data["player_name"], owner_key=_player_key(request, create=True), time_limit=data["time_limit"],
+                    image_set=data["image_set"],
+                    player_name=data["player_name"],
+                    owner_key=_player_key(request, create=True),
+                    time_limit=data["time_limit"],
                     mode=data["mode"],
                 )
             except services.GameError as problem:  # e.g. a set with fewer photos than a game needs, a duel with no worldNET
@@ -69,14 +77,23 @@ def home(request: HttpRequest) -> HttpResponse:
                 return redirect("game:play", public_id=game.public_id)
     sets = [
         {
-            "set": s, "cells": imageset_coverage_cells(image_set=s), "leaders": services.leaderboard(image_set=s, limit=3),
-            "duel_record": records.worldnet_record(image_set=s), "duel_winners": records.duel_winners(image_set=s, limit=1),
+            "set": s,
+            "cells": imageset_coverage_cells(image_set=s),
+            "leaders": services.leaderboard(image_set=s, limit=3),
+            "duel_record": records.worldnet_record(image_set=s),
+            "duel_winners": records.duel_winners(image_set=s, limit=1),
         }
         for s in image_sets
     ]
     context = {
-        "sets": sets, "time_limits": TIME_LIMITS, "error": error, "player_name": request.session.get("player_name", ""), "map_config": _map_config(),
-        "duel_ready": services.active_version() is not None, "start_health": duel.START_HEALTH, "countdown_seconds": duel.COUNTDOWN_SECONDS,
+        "sets": sets,
+        "time_limits": TIME_LIMITS,
+        "error": error,
+        "player_name": request.session.get("player_name", ""),
+        "map_config": _map_config(),
+        "duel_ready": services.active_version() is not None,
+        "start_health": duel.START_HEALTH,
+        "countdown_seconds": duel.COUNTDOWN_SECONDS,
     }
     return render(request, "game/home.html", context, status=status if error else 200)
 
@@ -117,10 +134,17 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
     context: dict = {"game": game, "round": round, "image_url": reverse("game:image", args=[round.image_token]), "config": config}
     if game.mode == DUEL:
         # Only whether worldNET has locked in and the seconds left (round_state): never its lock-in time ahead.
-        config.update(stateUrl=reverse("game:round_state", args=[public_id, round.index]), locked=services.round_state(round=round)["locked"], countdown=duel.COUNTDOWN_SECONDS)
+        config.update(
+            stateUrl=reverse("game:round_state", args=[public_id, round.index]),
+            locked=services.round_state(round=round)["locked"],
+            countdown=duel.COUNTDOWN_SECONDS,
+        )
         context["duel"] = {
-            "number": round.index + 1, "multiplier": duel.multiplier(round.index + 1), "start": duel.START_HEALTH,
-            "player": game.player_health, "worldnet": game.worldnet_health,
+            "number": round.index + 1,
+            "multiplier": duel.multiplier(round.index + 1),
+            "start": duel.START_HEALTH,
+            "player": game.player_health,
+            "worldnet": game.worldnet_health,
         }
     return render(request, "game/round.html", context)
 
@@ -182,7 +206,11 @@ def guess(request: HttpRequest, public_id: str) -> JsonResponse:
 
 def _api_round(game: Game, index: int) -> Round:
     # The bound first: a huge index overflows some databases' integers.
-    round = game.rounds.select_related("photo", "game__image_set").filter(index=index).first() if 0 <= index < services.round_limit(game) else None
+    round = (
+        game.rounds.select_related("photo", "game__image_set").filter(index=index).first()
+        if 0 <= index < services.round_limit(game)
+        else None
+    )
     if round is None:
         raise services.GameError("no such round", status=404)
     return round
@@ -243,7 +271,9 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
     }
     if game.mode == DUEL:
         states = [(h["player"], h["worldnet"]) for h in data["duel"]["health"]]
-        context.update(chart=health_chart(states), start_health=duel.START_HEALTH, duel_winners=records.duel_winners(image_set=game.image_set))
+        context.update(
+            chart=health_chart(states), start_health=duel.START_HEALTH, duel_winners=records.duel_winners(image_set=game.image_set)
+        )
     return render(request, "game/summary.html" if game.mode != DUEL else "game/duel_summary.html", context)
 
 
@@ -259,15 +289,23 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
             error = first_error(form)
         else:
             try:
-                game = services.game_start_challenge(original=original, player_name=form.cleaned_data["player_name"], owner_key=_player_key(request, create=True))
+                game = services.game_start_challenge(
+                    original=original, player_name=form.cleaned_data["player_name"], owner_key=_player_key(request, create=True)
+                )
             except services.GameError as problem:  # e.g. a duel whose worldNET was deleted since (410)
                 error, status = str(problem), problem.status
             else:
                 request.session["player_name"] = game.player_name
                 return redirect("game:play", public_id=game.public_id)
     return render(
-        request, "game/challenge.html",
-        {"original": original, "results": services.challenge_results(game=original), "error": error, "player_name": request.session.get("player_name", "")},
+        request,
+        "game/challenge.html",
+        {
+            "original": original,
+            "results": services.challenge_results(game=original),
+            "error": error,
+            "player_name": request.session.get("player_name", ""),
+        },
         status=status if error else 200,
     )
 
@@ -293,7 +331,12 @@ def basemap_layer(request: HttpRequest, name: str) -> HttpResponse:
 def basemap_index(request: HttpRequest) -> JsonResponse:
     """What basemap.js needs to fetch each layer when it comes into view (see worldnet_core.basemap)."""
     layers = [
-        {"url": f'{reverse("game:basemap", args=[name])}?v={basemap.layer_version(name)}', "kind": layer.kind, "minZoom": layer.min_zoom, "bbox": layer.bbox}
+        {
+            "url": f"{reverse('game:basemap', args=[name])}?v={basemap.layer_version(name)}",
+            "kind": layer.kind,
+            "minZoom": layer.min_zoom,
+            "bbox": layer.bbox,
+        }
         for name, layer in basemap.LAYERS.items()
     ]
     return JsonResponse({"layers": layers})

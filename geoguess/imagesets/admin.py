@@ -45,7 +45,11 @@ class ImageSetAdmin(admin.ModelAdmin):
         js = ["leaflet/leaflet.js", "imagesets/photo_map.js"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_photo_count=Count("photos"), _enabled_count=Count("photos", filter=Q(photos__enabled=True)))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_photo_count=Count("photos"), _enabled_count=Count("photos", filter=Q(photos__enabled=True)))
+        )
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         """The upload: keeps the archive, queues its import job and shows the job at once (no import in the request)."""
@@ -56,7 +60,12 @@ class ImageSetAdmin(admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 job = import_job_create(
-                    name=data["name"], description=data["description"], kind=data["kind"], archive=data["archive"], archive_name=data["archive"].name, created_by=request.user.get_username()
+                    name=data["name"],
+                    description=data["description"],
+                    kind=data["kind"],
+                    archive=data["archive"],
+                    archive_name=data["archive"].name,
+                    created_by=request.user.get_username(),
                 )
             except ImageSetError as error:
                 for problem in error.problems[:50]:
@@ -65,7 +74,11 @@ class ImageSetAdmin(admin.ModelAdmin):
                 messages.success(request, f"The upload of {job.name!r} is kept; a worker imports it now. This page follows it.")
                 return HttpResponseRedirect(reverse("admin:imagesets_importjob_change", args=[job.pk]))
         context = {
-            **self.admin_site.each_context(request), "title": "Upload an image set", "form": form, "opts": self.opts, "has_view_permission": self.has_view_permission(request),
+            **self.admin_site.each_context(request),
+            "title": "Upload an image set",
+            "form": form,
+            "opts": self.opts,
+            "has_view_permission": self.has_view_permission(request),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/imagesets/imageset/upload.html", context)
@@ -87,7 +100,8 @@ class ImageSetAdmin(admin.ModelAdmin):
         # under its own policy (nonce, sandbox), while this page keeps the site's strict one.
         url = reverse("admin:imagesets_imageset_coverage_map", args=[obj.pk])
         return format_html(
-            '<iframe title="coverage map" src="{}" sandbox="allow-scripts" style="width:100%;min-width:40rem;height:26rem;border:0"></iframe>', url
+            '<iframe title="coverage map" src="{}" sandbox="allow-scripts" style="width:100%;min-width:40rem;height:26rem;border:0"></iframe>',
+            url,
         )
 
     @admin.display(description="photos")
@@ -101,8 +115,15 @@ class ImageSetAdmin(admin.ModelAdmin):
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    "" if p.enabled else "photo-disabled", reverse("admin:imagesets_photo_change", args=[p.pk]), reverse("admin:imagesets_photo_thumbnail", args=[p.pk]),
-                    p.pk, p.pk, p.place, p.country, f"{p.lat:.5f}, {p.lon:.5f}", "yes" if p.enabled else "no (not drawn in new games)",
+                    "" if p.enabled else "photo-disabled",
+                    reverse("admin:imagesets_photo_change", args=[p.pk]),
+                    reverse("admin:imagesets_photo_thumbnail", args=[p.pk]),
+                    p.pk,
+                    p.pk,
+                    p.place,
+                    p.country,
+                    f"{p.lat:.5f}, {p.lon:.5f}",
+                    "yes" if p.enabled else "no (not drawn in new games)",
                 )
                 for p in photos
             ),
@@ -112,13 +133,21 @@ class ImageSetAdmin(admin.ModelAdmin):
             '<div id="photo-map" data-points="{}" data-world="{}" style="width:100%;min-width:40rem;height:26rem"></div>'
             '<p><a href="{}">Curate every photo of this set</a> (disable, enable, correct locations; {} shown here).</p>'
             '<table id="photo-table"><thead><tr><th>photo</th><th>#</th><th>place</th><th>country</th><th>lat, lon</th><th>in new games</th></tr></thead><tbody>{}</tbody></table>',
-            reverse("admin:imagesets_imageset_photo_points", args=[obj.pk]), reverse("game:world"), everything, min(len(photos), PHOTOS_ON_SET_PAGE), rows,
+            reverse("admin:imagesets_imageset_photo_points", args=[obj.pk]),
+            reverse("game:world"),
+            everything,
+            min(len(photos), PHOTOS_ON_SET_PAGE),
+            rows,
         )
 
     def get_urls(self) -> list:
         own = [
-            path("<path:object_id>/coverage-map/", self.admin_site.admin_view(self.coverage_map_view), name="imagesets_imageset_coverage_map"),
-            path("<path:object_id>/photo-points/", self.admin_site.admin_view(self.photo_points_view), name="imagesets_imageset_photo_points"),
+            path(
+                "<path:object_id>/coverage-map/", self.admin_site.admin_view(self.coverage_map_view), name="imagesets_imageset_coverage_map"
+            ),
+            path(
+                "<path:object_id>/photo-points/", self.admin_site.admin_view(self.photo_points_view), name="imagesets_imageset_photo_points"
+            ),
         ]
         return [*own, *super().get_urls()]  # before the admin's catch-all object URLs
 
@@ -138,8 +167,15 @@ class ImageSetAdmin(admin.ModelAdmin):
         """The photos for the page's map: position, whether enabled, their admin thumbnail and page."""
         image_set = self._viewable(request, object_id)
         points = [
-            {"id": pk, "lat": lat, "lon": lon, "enabled": enabled, "place": place,
-             "thumbnail": reverse("admin:imagesets_photo_thumbnail", args=[pk]), "url": reverse("admin:imagesets_photo_change", args=[pk])}
+            {
+                "id": pk,
+                "lat": lat,
+                "lon": lon,
+                "enabled": enabled,
+                "place": place,
+                "thumbnail": reverse("admin:imagesets_photo_thumbnail", args=[pk]),
+                "url": reverse("admin:imagesets_photo_change", args=[pk]),
+            }
             for pk, lat, lon, enabled, place in image_set.photos.values_list("pk", "lat", "lon", "enabled", "place")
         ]
         response = JsonResponse({"photos": points})
@@ -189,7 +225,20 @@ class PhotoAdmin(admin.ModelAdmin):
     list_filter = ["image_set", "enabled"]
     search_fields = ["place", "country"]
     actions = [disable_photos, enable_photos]
-    fields = ["thumbnail", "enabled", "lat", "lon", "image_set", "place", "country", "group", "location_corrected_at", "original", "served", "preview"]
+    fields = [
+        "thumbnail",
+        "enabled",
+        "lat",
+        "lon",
+        "image_set",
+        "place",
+        "country",
+        "group",
+        "location_corrected_at",
+        "original",
+        "served",
+        "preview",
+    ]
     readonly_fields = ["thumbnail", "image_set", "original", "served", "place", "country", "group", "location_corrected_at", "preview"]
 
     def has_add_permission(self, request) -> bool:
@@ -228,11 +277,19 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.display(description="thumbnail")
     def thumbnail(self, obj: Photo) -> str:
-        return format_html('<img src="{}" alt="photo {}" loading="lazy" width="120" style="max-height:90px;object-fit:contain">', reverse("admin:imagesets_photo_thumbnail", args=[obj.pk]), obj.pk)
+        return format_html(
+            '<img src="{}" alt="photo {}" loading="lazy" width="120" style="max-height:90px;object-fit:contain">',
+            reverse("admin:imagesets_photo_thumbnail", args=[obj.pk]),
+            obj.pk,
+        )
 
     @admin.display(description="served image")
     def preview(self, obj: Photo) -> str:
-        return format_html('<img src="{}" alt="photo {}" style="max-width:40rem">', reverse("admin:imagesets_photo_thumbnail", args=[obj.pk]) + "?large=1", obj.pk)
+        return format_html(
+            '<img src="{}" alt="photo {}" style="max-width:40rem">',
+            reverse("admin:imagesets_photo_thumbnail", args=[obj.pk]) + "?large=1",
+            obj.pk,
+        )
 
 
 @admin.register(ImportJob)
@@ -241,7 +298,19 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     list_display = ["name", "status", "stage", "counts", "created_at", "image_set"]
     list_filter = ["status"]
-    fields = ["name", "progress", "archive_name", "archive_bytes", "kind", "created_by", "created_at", "started_at", "finished_at", "attempts", "image_set"]
+    fields = [
+        "name",
+        "progress",
+        "archive_name",
+        "archive_bytes",
+        "kind",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "image_set",
+    ]
     readonly_fields = fields
 
     class Media:
@@ -269,7 +338,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     def progress(self, obj: ImportJob) -> str:
         state = import_job_progress(job=obj)
         problems = format_html_join("", "<li>{}</li>", ((p,) for p in state["problems"]))
-        set_link = format_html('<a id="import-image-set" href="{}">the image set</a>', reverse("admin:imagesets_imageset_change", args=[obj.image_set_id])) if obj.image_set_id else ""
+        set_link = (
+            format_html(
+                '<a id="import-image-set" href="{}">the image set</a>', reverse("admin:imagesets_imageset_change", args=[obj.image_set_id])
+            )
+            if obj.image_set_id
+            else ""
+        )
         return format_html(
             '<div id="import-progress" data-url="{}" data-finished="{}">'
             '<p>status: <strong data-field="status">{}</strong>, stage: <span data-field="stage">{}</span> <span data-field="link">{}</span></p>'
@@ -279,10 +354,21 @@ class ImportJobAdmin(admin.ModelAdmin):
             '<progress data-bar="stored" max="{}" value="{}"></progress></p>'
             '<p>elapsed: <span data-field="elapsed_s">{}</span> s</p>'
             '<ul data-field="problems" class="errorlist">{}</ul></div>',
-            reverse("admin:imagesets_importjob_status", args=[obj.pk]), "true" if state["finished"] else "false", state["status"], state["stage"], set_link,
-            state["checked"], state["total"], max(state["total"], 1), state["checked"],
-            state["stored"], state["total"], max(state["total"], 1), state["stored"],
-            state["elapsed_s"] if state["elapsed_s"] is not None else "-", problems,
+            reverse("admin:imagesets_importjob_status", args=[obj.pk]),
+            "true" if state["finished"] else "false",
+            state["status"],
+            state["stage"],
+            set_link,
+            state["checked"],
+            state["total"],
+            max(state["total"], 1),
+            state["checked"],
+            state["stored"],
+            state["total"],
+            max(state["total"], 1),
+            state["stored"],
+            state["elapsed_s"] if state["elapsed_s"] is not None else "-",
+            problems,
         )
 
     def get_urls(self) -> list:

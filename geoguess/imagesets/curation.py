@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -71,7 +71,7 @@ def _queue_prediction(photo_id: int) -> None:
         return
     try:
         predictions_queue(version_id=version.pk, photo_ids=[photo_id])
-    except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
+    except Exception:
         # The correction is saved; the prediction comes back with the next queueing for the set.
         logger.exception("the prediction of corrected photo %s could not be queued", photo_id)
 

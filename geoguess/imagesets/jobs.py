@@ -36,7 +36,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet, ImportJob
-from geoguess.imagesets.services import Progress, imageset_import, imageset_name_check, imageset_predictions_queue, import_folders, import_leftovers_remove
+from geoguess.imagesets.services import (
+    Progress,
+    imageset_import,
+    imageset_name_check,
+    imageset_predictions_queue,
+    import_folders,
+    import_leftovers_remove,
+)
 from worldnet_core.manifest import ImageSetError, Problem
 from worldnet_core.readers import KINDS
 
@@ -78,7 +85,9 @@ def upload_file_name(name: str, max_bytes: int = 200) -> str:
     return (stem or "upload") + suffix
 
 
-def import_job_create(*, name: str, archive: IO[bytes], archive_name: str, description: str = "", kind: str = "auto", created_by: str = "") -> ImportJob:
+def import_job_create(
+    *, name: str, archive: IO[bytes], archive_name: str, description: str = "", kind: str = "auto", created_by: str = ""
+) -> ImportJob:
     """Keeps ``archive`` under ``MEDIA_ROOT/imports/`` and queues its import (after commit).
 
     Checks only what is quick, so that the request returns at once: the name (free, and not
@@ -100,9 +109,22 @@ def import_job_create(*, name: str, archive: IO[bytes], archive_name: str, descr
     try:
         _keep(archive, target)
         if not zipfile.is_zipfile(target):
-            raise ImageSetError([Problem(shown, "is not a zip file: upload a zip of images with a labels CSV, of geotagged photos, or in the GSV-Cities layout")])
+            raise ImageSetError(
+                [
+                    Problem(
+                        shown,
+                        "is not a zip file: upload a zip of images with a labels CSV, of geotagged photos, or in the GSV-Cities layout",
+                    )
+                ]
+            )
         job = ImportJob.objects.create(
-            name=name, description=description, kind=kind, archive=relative, archive_name=shown, archive_bytes=target.stat().st_size, created_by=created_by[:150]
+            name=name,
+            description=description,
+            kind=kind,
+            archive=relative,
+            archive_name=shown,
+            archive_bytes=target.stat().st_size,
+            created_by=created_by[:150],
         )
     except BaseException:
         shutil.rmtree(target.parent, ignore_errors=True)
@@ -130,7 +152,7 @@ def import_job_enqueue(*, job_id: int) -> None:
 
     try:
         send_or_run_here(import_run, job_id)
-    except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
+    except Exception:
         logger.exception("import job %s could not be queued", job_id)
         ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(stage=UNSENT)
 
@@ -148,7 +170,12 @@ def import_job_run(*, job_id: int) -> str:
     beat.start()
     try:
         image_set = imageset_import(
-            name=job.name, source=_media(job.archive), kind=job.kind, description=job.description, progress=_reporter(job.pk, token, beat), token=token
+            name=job.name,
+            source=_media(job.archive),
+            kind=job.kind,
+            description=job.description,
+            progress=_reporter(job.pk, token, beat),
+            token=token,
         )
     except ImageSetError as error:
         _finish(job, token, status=Status.FAILED, stage="failed", problems=[str(problem) for problem in error.problems])
@@ -222,7 +249,7 @@ def _remove_archive(job: ImportJob) -> None:
         shutil.rmtree(_media(job.archive).parent, ignore_errors=True)
 
 
-def _reporter(job_id: int, token: str, beat: "_Heartbeat") -> Progress:
+def _reporter(job_id: int, token: str, beat: _Heartbeat) -> Progress:
     """The ``progress`` callback of one attempt: writes the job's counts, at most twice a second."""
     last = {"stage": "", "at": 0.0}
 
@@ -257,10 +284,12 @@ class _Heartbeat(threading.Thread):
         try:
             while not self._stopped.wait(settings.IMPORT_HEARTBEAT_SECONDS):
                 try:
-                    if not ImportJob.objects.filter(pk=self.job_id, storage=self.token, status=Status.RUNNING).update(heartbeat_at=timezone.now()):
+                    if not ImportJob.objects.filter(pk=self.job_id, storage=self.token, status=Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    ):
                         self.lost = True
                         return
-                except Exception:  # noqa: BLE001 - a busy database now and then must not end the import
+                except Exception:
                     logger.warning("import job %s: heartbeat not written", self.job_id, exc_info=True)
         finally:
             connection.close()  # this thread's own connection
@@ -318,4 +347,4 @@ def import_job_progress(*, job: ImportJob) -> dict:
     }
 
 
-__all__ = ["import_job_create", "import_job_run", "import_jobs_sweep", "import_job_progress", "upload_file_name"]
+__all__ = ["import_job_create", "import_job_progress", "import_job_run", "import_jobs_sweep", "upload_file_name"]

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 
 
 class ImageSetQuerySet(models.QuerySet):
-    def playable(self) -> "ImageSetQuerySet":
+    def playable(self) -> ImageSetQuerySet:
         """Sets with enough enabled photos for a game, each with its ``photo_count`` (enabled photos only)."""
         from geoguess.game.models import ROUNDS_PER_GAME  # the game app builds on this one: imported late
 
@@ -35,7 +35,7 @@ class ImageSet(models.Model):
 
 
 class PhotoQuerySet(models.QuerySet):
-    def enabled(self) -> "PhotoQuerySet":
+    def enabled(self) -> PhotoQuerySet:
         """The photos games may draw: every photo an admin has not disabled. The one place that says so."""
         return self.filter(enabled=True)
 

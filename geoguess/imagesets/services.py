@@ -7,9 +7,9 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -123,11 +123,19 @@ def imageset_import(
             report("unpacking", 0, 0)
             reset = rows_checked.set(lambda done, total: report("checking", done, total))
             try:
-                manifest = read_imageset(source, dest=Path(unpack) / "unpacked", kind=kind, limits=import_limits(storage), archive_limits=import_archive_limits())
+                manifest = read_imageset(
+                    source, dest=Path(unpack) / "unpacked", kind=kind, limits=import_limits(storage), archive_limits=import_archive_limits()
+                )
             finally:
                 rows_checked.reset(reset)
             if len(manifest) < ROUNDS_PER_GAME:
-                raise ImageSetError([Problem(source.name, f"holds {len(manifest)} photo{'s' * (len(manifest) != 1)}; a game needs at least {ROUNDS_PER_GAME}")])
+                raise ImageSetError(
+                    [
+                        Problem(
+                            source.name, f"holds {len(manifest)} photo{'s' * (len(manifest) != 1)}; a game needs at least {ROUNDS_PER_GAME}"
+                        )
+                    ]
+                )
             unpacked = Path(manifest.root).resolve().is_relative_to(Path(unpack).resolve())  # a zip's images: ours to move
             photos = _store(manifest, storage, served_folder, moved=unpacked, report=report)
         report("saving", len(photos), len(photos))
@@ -135,10 +143,12 @@ def imageset_import(
     except ImageSetError:
         _remove(token)
         raise
-    except Exception as error:  # noqa: BLE001 - the promise is "an ImageSetError or success", whatever broke
+    except Exception as error:
         _remove(token)
         logger.exception("import of %r from %s failed unexpectedly", name, source.name)
-        raise ImageSetError([Problem(source.name, f"could not be imported: an unexpected {type(error).__name__} (the server log has the details)")]) from None
+        raise ImageSetError(
+            [Problem(source.name, f"could not be imported: an unexpected {type(error).__name__} (the server log has the details)")]
+        ) from None
     except BaseException:  # interrupted (Ctrl-C, a worker's shutdown): still leave nothing behind
         _remove(token)
         raise
@@ -158,7 +168,9 @@ def _store(manifest: Manifest, storage: str, served_folder: str, *, moved: bool,
         _media(original).parent.mkdir(parents=True, exist_ok=True)
         (shutil.move if moved else shutil.copyfile)(manifest.absolute_path(record), _media(original))
         encode_served_image(_media(original), _media(served), settings.SERVED_IMAGE_MAX_SIDE)
-        return Photo(original=original, served=served, lat=record.lat, lon=record.lon, place=record.place, country=record.country, group=record.group)
+        return Photo(
+            original=original, served=served, lat=record.lat, lon=record.lon, place=record.place, country=record.country, group=record.group
+        )
 
     pool = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="import-store")
     photos: list[Photo] = []
@@ -180,7 +192,12 @@ def _save(name: str, description: str, source: Path, storage: str, manifest: Man
         try:
             with transaction.atomic():
                 image_set = ImageSet.objects.create(
-                    name=name, slug=slug, description=description, source=source.name[:300], storage=storage, scale_km=scale_km(manifest.lats(), manifest.lons())
+                    name=name,
+                    slug=slug,
+                    description=description,
+                    source=source.name[:300],
+                    storage=storage,
+                    scale_km=scale_km(manifest.lats(), manifest.lons()),
                 )
                 for photo in photos:
                     photo.image_set = image_set
@@ -189,7 +206,9 @@ def _save(name: str, description: str, source: Path, storage: str, manifest: Man
             return image_set
         except IntegrityError:
             if ImageSet.objects.filter(name=name).exists():
-                raise ImageSetError([Problem("name", f"an image set called {name!r} exists already (it was saved while this one was being imported)")]) from None
+                raise ImageSetError(
+                    [Problem("name", f"an image set called {name!r} exists already (it was saved while this one was being imported)")]
+                ) from None
             # Otherwise another import took the slug: try a fresh one.
     raise ImageSetError([Problem("name", "no free slug for this name; choose another name")])
 

@@ -13,7 +13,6 @@ from geoguess.opponent.models import ModelVersion, Prediction
 from geoguess.opponent.services import model_version_activate
 from worldnet_core.metrics import METRIC_KEYS
 
-
 SPLIT_LABELS = {"seen": "seen places (held-out images)", "unseen": "unseen places"}
 METRIC_MEANINGS = {
     "mean_km": "mean error, km",
@@ -71,7 +70,9 @@ def activation_warnings(version: ModelVersion, replaced: ModelVersion | None) ->
     ]
     if not worse:
         return []
-    return [f"{version.name} guesses farther off on average than {replaced.name}, which it replaced ({'; '.join(worse)}; each measured on its own test photos). To go back, activate {replaced.name}."]
+    return [
+        f"{version.name} guesses farther off on average than {replaced.name}, which it replaced ({'; '.join(worse)}; each measured on its own test photos). To go back, activate {replaced.name}."
+    ]
 
 
 def _table(rows: list[tuple[str, str]]) -> SafeString:
@@ -82,8 +83,29 @@ def _table(rows: list[tuple[str, str]]) -> SafeString:
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "model_name", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
-    readonly_fields = ["model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "trained_by", "training_run", "training_arguments"]
-    fields = ["name", "model_name", "checkpoint", "is_active", "activated_at", "created_at", "evaluation", "trained_by", "training_run", "training_arguments"]
+    readonly_fields = [
+        "model_name",
+        "checkpoint",
+        "is_active",
+        "activated_at",
+        "created_at",
+        "evaluation",
+        "trained_by",
+        "training_run",
+        "training_arguments",
+    ]
+    fields = [
+        "name",
+        "model_name",
+        "checkpoint",
+        "is_active",
+        "activated_at",
+        "created_at",
+        "evaluation",
+        "trained_by",
+        "training_run",
+        "training_arguments",
+    ]
     actions = ["activate"]
 
     def has_add_permission(self, request) -> bool:
@@ -123,14 +145,27 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return "no evaluation stored"
         header = format_html_join("", "<th>{}</th>", ((SPLIT_LABELS[s],) for s in splits))
         rows = format_html_join(
-            "", "<tr><th>{}</th><td>{}</td>{}</tr>",
-            ((key, METRIC_MEANINGS.get(key, ""), format_html_join("", "<td>{}</td>", ((_number(obj.metrics[s].get(key)),) for s in splits))) for key in METRIC_KEYS),
+            "",
+            "<tr><th>{}</th><td>{}</td>{}</tr>",
+            (
+                (
+                    key,
+                    METRIC_MEANINGS.get(key, ""),
+                    format_html_join("", "<td>{}</td>", ((_number(obj.metrics[s].get(key)),) for s in splits)),
+                )
+                for key in METRIC_KEYS
+            ),
         )
-        return format_html('<table class="metrics"><thead><tr><th>metric</th><th>meaning</th>{}</tr></thead><tbody>{}</tbody></table>', header, rows)
+        return format_html(
+            '<table class="metrics"><thead><tr><th>metric</th><th>meaning</th>{}</tr></thead><tbody>{}</tbody></table>', header, rows
+        )
 
     @admin.display(description="trained by")
     def trained_by(self, obj: ModelVersion) -> str:
-        runs = [(reverse("admin:opponent_trainingrun_change", args=[run.pk]), f"{run.name} ({run.get_source_display()})") for run in obj.training_runs.all()]
+        runs = [
+            (reverse("admin:opponent_trainingrun_change", args=[run.pk]), f"{run.name} ({run.get_source_display()})")
+            for run in obj.training_runs.all()
+        ]
         return format_html_join(", ", '<a href="{}">{}</a>', runs) if runs else "no training run recorded"
 
     @admin.display(description="training run")
@@ -155,7 +190,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         arguments = training.get("args")
         if not isinstance(arguments, dict) or not arguments:
             return "none stored"
-        rows = [(f"--{key.replace('_', '-')}", _argument(value)) for key, value in sorted(arguments.items()) if not _is_object_repr(key, value)]
+        rows = [
+            (f"--{key.replace('_', '-')}", _argument(value)) for key, value in sorted(arguments.items()) if not _is_object_repr(key, value)
+        ]
         return _table(rows)
 
 

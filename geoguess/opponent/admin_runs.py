@@ -3,12 +3,11 @@ live (a JSON view the page polls), read its log, cancel it; the image set list s
 
 from __future__ import annotations
 
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.db.models import QuerySet
 from django.db.models.functions import Length, Substr
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,7 +17,13 @@ from django.views.decorators.http import require_POST
 from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.forms import ROW_ID, TrainingRunForm
 from geoguess.opponent.models import ModelVersion, TrainingRun
-from geoguess.opponent.training_runs import TrainingInputError, training_flags, training_run_cancel, training_run_start, training_runs_fail_stale
+from geoguess.opponent.training_runs import (
+    TrainingInputError,
+    training_flags,
+    training_run_cancel,
+    training_run_start,
+    training_runs_fail_stale,
+)
 
 
 def duration(seconds: float | None) -> str:
@@ -81,14 +86,37 @@ def log_since(run: TrainingRun, offset: int) -> dict[str, object]:
 
 
 #: The facts of the live panel, in order, with their labels.
-LIVE_FACTS = [("status", "status"), ("stage", "stage"), ("epoch", "epoch"), ("loss", "loss"), ("elapsed", "elapsed"), ("eta", "ETA"), ("model_version", "model version"), ("error", "error")]
+LIVE_FACTS = [
+    ("status", "status"),
+    ("stage", "stage"),
+    ("epoch", "epoch"),
+    ("loss", "loss"),
+    ("elapsed", "elapsed"),
+    ("eta", "ETA"),
+    ("model_version", "model version"),
+    ("error", "error"),
+]
 
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "source", "stage_now", "loss_now", "elapsed", "model_version", "created_at"]
     list_filter = ["status", "source"]
-    fields = ["live", "name", "image_set_names", "activate", "arguments_table", "source", "created_by", "worker", "deliveries", "created_at", "started_at", "finished_at", "log_text"]
+    fields = [
+        "live",
+        "name",
+        "image_set_names",
+        "activate",
+        "arguments_table",
+        "source",
+        "created_by",
+        "worker",
+        "deliveries",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "log_text",
+    ]
     readonly_fields = fields
     actions = ["cancel_runs"]
 
@@ -112,8 +140,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
             if form.is_valid():
                 try:
                     run = training_run_start(
-                        image_sets=form.cleaned_data["image_sets"], arguments=form.arguments(), activate=form.cleaned_data["activate"],
-                        name=form.cleaned_data["name"], created_by=request.user,
+                        image_sets=form.cleaned_data["image_sets"],
+                        arguments=form.arguments(),
+                        activate=form.cleaned_data["activate"],
+                        name=form.cleaned_data["name"],
+                        created_by=request.user,
                     )
                 except TrainingInputError as error:
                     form.add_error(None, str(error))
@@ -121,11 +152,19 @@ class TrainingRunAdmin(admin.ModelAdmin):
                     if run.status == TrainingRun.Status.FAILED:  # its message could not be sent
                         self.message_user(request, f"Training run {run.name!r} was not started: {run.error}.", messages.ERROR)
                     else:
-                        self.message_user(request, f"Training run {run.name!r} is queued for a worker on the training queue.", messages.SUCCESS)
+                        self.message_user(
+                            request, f"Training run {run.name!r} is queued for a worker on the training queue.", messages.SUCCESS
+                        )
                     return HttpResponseRedirect(reverse("admin:opponent_trainingrun_change", args=[run.pk]))
         else:
             form = self._start_form(request)
-        context = {**self.admin_site.each_context(request), "title": "Start a training run", "form": form, "opts": self.model._meta, "media": self.media + form.media}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Start a training run",
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+        }
         return render(request, "admin/opponent/trainingrun/start.html", context)
 
     def _start_form(self, request: HttpRequest) -> TrainingRunForm:
@@ -218,12 +257,17 @@ class TrainingRunAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def live(self, obj: TrainingRun) -> str:
         facts = run_facts(obj)
-        rows = format_html_join("", '<tr><th>{}</th><td data-fact="{}">{}</td></tr>', ((label, key, facts[key]) for key, label in LIVE_FACTS))
+        rows = format_html_join(
+            "", '<tr><th>{}</th><td data-fact="{}">{}</td></tr>', ((label, key, facts[key]) for key, label in LIVE_FACTS)
+        )
         # opponent/training_run.js polls the progress URL while the run is not finished (the Cancel
         # button is in the page's object tools: templates/admin/opponent/trainingrun/change_form.html).
         return format_html(
             '<div id="training-run" data-progress-url="{}" data-finished="{}"><progress max="1" value="{}"></progress><table><tbody>{}</tbody></table></div>',
-            reverse("admin:opponent_trainingrun_progress", args=[obj.pk]), "true" if obj.is_finished else "false", facts["fraction"], rows,
+            reverse("admin:opponent_trainingrun_progress", args=[obj.pk]),
+            "true" if obj.is_finished else "false",
+            facts["fraction"],
+            rows,
         )
 
     @admin.display(description="image sets")

@@ -14,15 +14,36 @@ from training import train as train_program
 
 #: The flags an admin sets here, in this order; the others keep their defaults (the run's page lists all).
 FORM_FLAGS = [
-    "model", "backbone", "epochs", "head_epochs", "batch_size", "lr", "image_size", "test_fraction", "holdout_places",
-    "max_per_place", "interpolation", "label_smoothing_km", "retrieval_weight", "seed", "device", "no_pretrained",
+    "model",
+    "backbone",
+    "epochs",
+    "head_epochs",
+    "batch_size",
+    "lr",
+    "image_size",
+    "test_fraction",
+    "holdout_places",
+    "max_per_place",
+    "interpolation",
+    "label_smoothing_km",
+    "retrieval_weight",
+    "seed",
+    "device",
+    "no_pretrained",
 ]
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
 #: Bounds the parser leaves to the program: (minimum, maximum) for the form's number fields.
 #: Upper bounds keep every number within the database's 32-bit integer columns and of a sane size.
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "epochs": (1, 10_000), "head_epochs": (1, 10_000), "batch_size": (1, 65_536), "lr": (1e-7, 10.0), "test_fraction": (0.0, 0.9),
-    "holdout_places": (1, 100_000), "max_per_place": (1, 10_000_000), "retrieval_weight": (0.0, 1.0), "seed": (0, 2**31 - 1),
+    "epochs": (1, 10_000),
+    "head_epochs": (1, 10_000),
+    "batch_size": (1, 65_536),
+    "lr": (1e-7, 10.0),
+    "test_fraction": (0.0, 0.9),
+    "holdout_places": (1, 100_000),
+    "max_per_place": (1, 10_000_000),
+    "retrieval_weight": (0.0, 1.0),
+    "seed": (0, 2**31 - 1),
     "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: a cap on what makes sense
 }
 #: The program's number types that a form field holds as a float (its bounds above say the rest).
@@ -66,9 +87,15 @@ def flag_field(action: argparse.Action, default: object) -> forms.Field:
 
 
 class TrainingRunForm(forms.Form):
-    image_sets = ImageSetChoices(queryset=ImageSet.objects.all(), widget=forms.CheckboxSelectMultiple, help_text="train on the photos of these sets")
+    image_sets = ImageSetChoices(
+        queryset=ImageSet.objects.all(), widget=forms.CheckboxSelectMultiple, help_text="train on the photos of these sets"
+    )
     name = forms.CharField(required=False, max_length=120, help_text="of the new model version (default: <model>-<date and time>)")
-    activate = forms.BooleanField(required=False, initial=False, help_text="make the new version worldNET when the run succeeds (queues its predictions for every photo)")
+    activate = forms.BooleanField(
+        required=False,
+        initial=False,
+        help_text="make the new version worldNET when the run succeeds (queues its predictions for every photo)",
+    )
 
     def __init__(self, *args, initial_arguments: dict[str, object] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -89,7 +116,9 @@ class TrainingRunForm(forms.Form):
             return None
         parts = text.replace(",", " ").replace("x", " ").split()
         if len(parts) != 2 or not all(part.isdigit() and 16 <= int(part) <= 4096 for part in parts):
-            raise forms.ValidationError("Two whole numbers, height and width in pixels (16 to 4096), e.g. 96 128; or empty for the backbone's.")
+            raise forms.ValidationError(
+                "Two whole numbers, height and width in pixels (16 to 4096), e.g. 96 128; or empty for the backbone's."
+            )
         return [int(part) for part in parts]
 
     def clean_device(self) -> str | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import F, Value
@@ -41,7 +41,9 @@ class TrainingCancelled(Exception):
 
 
 class RunMonitor:
-    def __init__(self, run_id: int, *, echo: Callable[[str], None] | None = None, every_s: float = HEARTBEAT_S, threaded: bool = True) -> None:
+    def __init__(
+        self, run_id: int, *, echo: Callable[[str], None] | None = None, every_s: float = HEARTBEAT_S, threaded: bool = True
+    ) -> None:
         self.run_id, self.echo, self.every_s, self.threaded = run_id, echo, every_s, threaded
         self._last_flush = time.perf_counter()
         self.stop_requested = threading.Event()  # read by the hook: the run is to stop

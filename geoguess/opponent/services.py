@@ -22,7 +22,9 @@ from geoguess.opponent.models import ModelVersion, Prediction
 logger = logging.getLogger(__name__)
 
 
-def model_version_register(*, name: str, checkpoint: Path, metrics: dict | None = None, training: dict | None = None, model_name: str = "worldnet") -> ModelVersion:
+def model_version_register(
+    *, name: str, checkpoint: Path, metrics: dict | None = None, training: dict | None = None, model_name: str = "worldnet"
+) -> ModelVersion:
     """Keeps a copy of ``checkpoint`` under MEDIA_ROOT/models and records it (inactive)."""
     from worldnet_core.checkpoint import read_checkpoint
 
@@ -32,8 +34,12 @@ def model_version_register(*, name: str, checkpoint: Path, metrics: dict | None 
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(checkpoint, target)
     return ModelVersion.objects.create(
-        name=name, checkpoint=relative, model_name=payload["model"], metrics=metrics if metrics is not None else payload.get("metrics", {}),
-        training=training if training is not None else payload.get("training", {}), centroids=checkpoint_centroids(payload),
+        name=name,
+        checkpoint=relative,
+        model_name=payload["model"],
+        metrics=metrics if metrics is not None else payload.get("metrics", {}),
+        training=training if training is not None else payload.get("training", {}),
+        centroids=checkpoint_centroids(payload),
     )
 
 
@@ -62,7 +68,9 @@ def predictions_queue_for_image_set(*, image_set_id: int) -> int:
     version = active_version()
     if version is None:
         return 0
-    return predictions_queue(version_id=version.pk, photo_ids=list(Photo.objects.filter(image_set_id=image_set_id).values_list("id", flat=True)))
+    return predictions_queue(
+        version_id=version.pk, photo_ids=list(Photo.objects.filter(image_set_id=image_set_id).values_list("id", flat=True))
+    )
 
 
 def predictions_queue(*, version_id: int, photo_ids: list[int]) -> int:
@@ -110,7 +118,12 @@ def predictions_compute(*, version_id: int, photo_ids: list[int]) -> int:
         try:
             with transaction.atomic():
                 Prediction.objects.create(
-                    photo=photo, model_version=version, lat=result.lat, lon=result.lon, top=[[name, p] for name, p in result.top], latency_ms=per_photo_ms,
+                    photo=photo,
+                    model_version=version,
+                    lat=result.lat,
+                    lon=result.lon,
+                    top=[[name, p] for name, p in result.top],
+                    latency_ms=per_photo_ms,
                     heatmap=result.heatmap,
                 )
             stored += 1
@@ -140,7 +153,10 @@ def attention_jpeg(photo_jpeg: bytes, heatmap: bytes) -> bytes:
     height, width = photo.shape[:2]
     grid = decode_heatmap(heatmap)
     # Bicubic upsampling of a coarse grid (3×4 for the compact backbone) reads as a smooth glow.
-    heat = np.asarray(Image.fromarray((grid * 255).astype(np.uint8), "L").resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
+    heat = (
+        np.asarray(Image.fromarray((grid * 255).astype(np.uint8), "L").resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
+        / 255.0
+    )
     scaled = heat * (len(_ATTENTION_STOPS) - 1)
     low = np.clip(np.floor(scaled).astype(int), 0, len(_ATTENTION_STOPS) - 2)
     colour = _ATTENTION_STOPS[low] + (scaled - low)[..., None] * (_ATTENTION_STOPS[low + 1] - _ATTENTION_STOPS[low])

@@ -29,9 +29,9 @@ import secrets
 import socket
 import tempfile
 import traceback
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -94,7 +94,12 @@ def training_namespace(arguments: dict[str, object]) -> argparse.Namespace:
 
 
 def train_from_database(
-    *, image_sets: Iterable[ImageSet], arguments: argparse.Namespace, name: str, log: Callable[[str], None], hook: ProgressHook | None = None,
+    *,
+    image_sets: Iterable[ImageSet],
+    arguments: argparse.Namespace,
+    name: str,
+    log: Callable[[str], None],
+    hook: ProgressHook | None = None,
 ) -> ModelVersion:
     """Trains on the enabled photos of ``image_sets`` with ``training``'s ``main`` and registers the model (inactive).
 
@@ -126,7 +131,11 @@ def train_from_database(
 def training_run_default_name(model: str) -> str:
     name = f"{model}-{timezone.now():%Y%m%d-%H%M%S}"
     taken = set(ModelVersion.objects.filter(name__startswith=name).values_list("name", flat=True))
-    taken |= set(TrainingRun.objects.filter(name__startswith=name).exclude(status__in=[TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED]).values_list("name", flat=True))
+    taken |= set(
+        TrainingRun.objects.filter(name__startswith=name)
+        .exclude(status__in=[TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED])
+        .values_list("name", flat=True)
+    )
     suffix = 2
     unique = name
     while unique in taken:
@@ -141,7 +150,12 @@ def training_run_name_taken(name: str) -> bool:
 
 
 def training_run_create(
-    *, image_sets: Iterable[ImageSet], arguments: dict[str, object], activate: bool, name: str = "", source: str = TrainingRun.Source.ADMIN,
+    *,
+    image_sets: Iterable[ImageSet],
+    arguments: dict[str, object],
+    activate: bool,
+    name: str = "",
+    source: str = TrainingRun.Source.ADMIN,
     created_by: AbstractBaseUser | None = None,
 ) -> TrainingRun:
     """A queued run (not sent to a worker: ``training_run_start`` does that; the shell runs it itself)."""
@@ -182,10 +196,12 @@ def training_run_enqueue(*, run_id: int) -> None:
 
     try:
         send_or_run_here(train_run, run_id)  # CELERY_TASK_ROUTES sends it to the training queue
-    except Exception:  # noqa: BLE001 - kombu raises several kinds when Redis is unreachable
+    except Exception:
         logger.exception("training run %s could not be queued", run_id)
         TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-            status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=UNSENT_ERROR,
+            status=TrainingRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=UNSENT_ERROR,
         )
 
 
@@ -199,7 +215,10 @@ def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = No
     training_runs_fail_stale()
     now = timezone.now()
     claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-        status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, worker=f"{socket.gethostname()}:{os.getpid()}",
+        status=TrainingRun.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
     )
     run = TrainingRun.objects.get(pk=run_id)
     if not claimed:
@@ -211,7 +230,9 @@ def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = No
     # Whatever ends the training (BaseException included), the run ends with a status.
     status, error, version = TrainingRun.Status.FAILED, "the training process was stopped", None
     try:
-        version = train_from_database(image_sets=run.image_sets.all(), arguments=training_namespace(run.arguments), name=run.name, log=monitor.log, hook=monitor.hook)
+        version = train_from_database(
+            image_sets=run.image_sets.all(), arguments=training_namespace(run.arguments), name=run.name, log=monitor.log, hook=monitor.hook
+        )
         status, error = TrainingRun.Status.SUCCEEDED, ""
     except TrainingCancelled:
         monitor.log("cancelled")
@@ -252,7 +273,9 @@ def _append_log(run_id: int, line: str) -> None:
 
 def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
     """A queued run ends cancelled at once; a running one is asked to stop (its worker stops between two batches)."""
-    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(status=TrainingRun.Status.CANCELLED, finished_at=timezone.now(), cancel_requested=True)
+    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
+        status=TrainingRun.Status.CANCELLED, finished_at=timezone.now(), cancel_requested=True
+    )
     TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(cancel_requested=True)
     run.refresh_from_db()
     return run
@@ -264,6 +287,8 @@ def training_runs_fail_stale(*, stale_after_s: float | None = None) -> int:
     stale_after_s = settings.TRAINING_STALE_AFTER_S if stale_after_s is None else stale_after_s
     cutoff = timezone.now() - timedelta(seconds=stale_after_s)
     return TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=TrainingRun.Status.FAILED, finished_at=timezone.now(), eta_seconds=None,
+        status=TrainingRun.Status.FAILED,
+        finished_at=timezone.now(),
+        eta_seconds=None,
         error=f"its worker stopped: no heartbeat for over {stale_after_s:.0f} s (killed, out of memory, or restarted); start it again",
     )

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -126,7 +126,9 @@ def generate_world(
         results = map(_write, jobs)
         records = list(progress(results) if progress else results)
     manifest = Manifest(image_dir, records)
-    write_manifest(Manifest(out, [ImageRecord(f"images/{r.path}", r.lat, r.lon, r.place, r.country) for r in records]), out / "manifest.csv")
+    write_manifest(
+        Manifest(out, [ImageRecord(f"images/{r.path}", r.lat, r.lon, r.place, r.country) for r in records]), out / "manifest.csv"
+    )
     paper = {p.name for p in PAPER_CITIES}
     unseen = [p.name for p in places if p.name not in paper]
     (out / "unseen_places.txt").write_text("".join(f"{name}\n" for name in unseen), encoding="utf-8")
@@ -156,23 +158,25 @@ def contact_sheet(places: Sequence[Place], *, seed: int = 0, per_row: int = 6, t
         draw.text((6, y + th / 2 - 16), f"{place.name}{tag}", fill=(20, 20, 20), font=font)
         draw.text((6, y + th / 2 + 2), f"{place.country} {style.climate.zone}", fill=(90, 90, 90), font=font)
         for column in range(per_row):
-            image = render_image(place, seed=seed, index=column).resize(thumb, Image.Resampling.BOX)  # BOX: a true average when shrinking 5x
+            image = render_image(place, seed=seed, index=column).resize(
+                thumb, Image.Resampling.BOX
+            )  # BOX: a true average when shrinking 5x
             sheet.paste(image, (label_width + column * (tw + 4), y + 2))
     return sheet
 
 
 __all__ = [
     "DEFAULT_PLACES",
+    "HEIGHT",
+    "JPEG_QUALITY",
     "PAPER_CITIES",
     "UNSEEN_CITIES",
+    "WIDTH",
     "Place",
+    "contact_sheet",
+    "generate_world",
+    "image_location",
     "read_places",
     "render_image",
-    "image_location",
-    "generate_world",
-    "contact_sheet",
     "slug",
-    "JPEG_QUALITY",
-    "WIDTH",
-    "HEIGHT",
 ]

@@ -106,7 +106,9 @@ def read_places(path: Path) -> list[Place]:
         columns = [c.strip().lower() for c in reader.fieldnames or []]
         missing = [c for c in ("name", "lat", "lon") if c not in columns]
         if missing:
-            raise ImageSetError([Problem(path.name, f"missing column(s) {', '.join(missing)}; a places file has name,lat,lon,country[,size]", row=1)])
+            raise ImageSetError(
+                [Problem(path.name, f"missing column(s) {', '.join(missing)}; a places file has name,lat,lon,country[,size]", row=1)]
+            )
         for row_number, raw in enumerate(reader, start=2):
             row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
             try:
@@ -123,7 +125,11 @@ def read_places(path: Path) -> list[Place]:
                 continue
             country = resolve_country(row.get("country", ""), lat, lon)
             if country is None:
-                problems.append(Problem(path.name, f"country {row.get('country')!r} is neither an ISO alpha-3 code nor a known country name", row=row_number))
+                problems.append(
+                    Problem(
+                        path.name, f"country {row.get('country')!r} is neither an ISO alpha-3 code nor a known country name", row=row_number
+                    )
+                )
                 continue
             places.append(Place(row["name"], lat, lon, country, size))
     names = [p.name for p in places]

@@ -13,9 +13,9 @@ Nothing in a scene encodes its coordinates: it is all cues a person would read.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw
@@ -145,7 +145,18 @@ def _sun(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cond: Conditions, 
 # --- buildings ----------------------------------------------------------------------
 
 
-def _facade(draw: ImageDraw.ImageDraw, cam: Camera, style: SceneStyle, rng: np.random.Generator, side: int, x_line: float, z1: float, z2: float, floors: int, snowy: bool) -> None:
+def _facade(
+    draw: ImageDraw.ImageDraw,
+    cam: Camera,
+    style: SceneStyle,
+    rng: np.random.Generator,
+    side: int,
+    x_line: float,
+    z1: float,
+    z2: float,
+    floors: int,
+    snowy: bool,
+) -> None:
     """One building's road-facing wall between distances z1 < z2, with windows and roof."""
     look = style.look
     wall = _pick(rng, look.buildings)
@@ -162,8 +173,13 @@ def _facade(draw: ImageDraw.ImageDraw, cam: Camera, style: SceneStyle, rng: np.r
             break  # this floor and all above are out of the picture
         if floor == 0 and rng.random() < look.signage:
             sign = _pick(rng, ((200, 40, 40), (240, 200, 40), (30, 90, 170), (40, 140, 70), (240, 240, 240)))
-            draw.polygon([(ax, ay - cam.size(0.7, z1)), (ax, ay - cam.size(0.95, z1)), (bx, by - cam.size(0.95, z2)), (bx, by - cam.size(0.7, z2))], fill=sign)
-        draw.polygon([(ax, ay - cam.size(lo, z1)), (ax, ay - cam.size(hi, z1)), (bx, by - cam.size(hi, z2)), (bx, by - cam.size(lo, z2))], fill=glass)
+            draw.polygon(
+                [(ax, ay - cam.size(0.7, z1)), (ax, ay - cam.size(0.95, z1)), (bx, by - cam.size(0.95, z2)), (bx, by - cam.size(0.7, z2))],
+                fill=sign,
+            )
+        draw.polygon(
+            [(ax, ay - cam.size(lo, z1)), (ax, ay - cam.size(hi, z1)), (bx, by - cam.size(hi, z2)), (bx, by - cam.size(lo, z2))], fill=glass
+        )
     for c in range(1, columns + 1):
         z = z1 + (z2 - z1) * c / (columns + 1)
         x, y = cam.at(lateral, z)
@@ -177,7 +193,9 @@ def _facade(draw: ImageDraw.ImageDraw, cam: Camera, style: SceneStyle, rng: np.r
         rise = 1.6 if roof == "pitched" else 0.9
         ridge = side * (x_line + 1.0)
         (rax, ray), (rbx, rby) = cam.at(ridge, z1), cam.at(ridge, z2)
-        draw.polygon([(ax, top_a), (rax, ray - cam.size(height + rise, z1)), (rbx, rby - cam.size(height + rise, z2)), (bx, top_b)], fill=roof_color)
+        draw.polygon(
+            [(ax, top_a), (rax, ray - cam.size(height + rise, z1)), (rbx, rby - cam.size(height + rise, z2)), (bx, top_b)], fill=roof_color
+        )
 
 
 def _street_end(draw: ImageDraw.ImageDraw, cam: Camera, style: SceneStyle, rng: np.random.Generator, fade: RGB) -> None:
@@ -220,9 +238,15 @@ def _tree(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, kind
         draw.line([(x, y), (x, y - s * 1.3)], fill=trunk, width=max(1, int(s * 0.13)))
         if kind == "deciduous" and cond.bare_trees:
             for angle in (-0.9, -0.4, 0.0, 0.5, 1.0):
-                draw.line([(x, y - s * 1.1), (x + math.sin(angle) * s * 0.9, y - s * (1.3 + math.cos(angle) * 0.9))], fill=(85, 70, 60), width=max(1, int(s * 0.05)))
+                draw.line(
+                    [(x, y - s * 1.1), (x + math.sin(angle) * s * 0.9, y - s * (1.3 + math.cos(angle) * 0.9))],
+                    fill=(85, 70, 60),
+                    width=max(1, int(s * 0.05)),
+                )
             return
-        green = _pick(rng, ((70, 120, 50), (90, 130, 55), (60, 100, 45)) if kind == "deciduous" else ((30, 100, 40), (40, 120, 45), (25, 85, 35)))
+        green = _pick(
+            rng, ((70, 120, 50), (90, 130, 55), (60, 100, 45)) if kind == "deciduous" else ((30, 100, 40), (40, 120, 45), (25, 85, 35))
+        )
         w, h = s * (0.8 if kind == "deciduous" else 1.1), s * (0.75 if kind == "deciduous" else 0.6)
         draw.ellipse((x - w, y - s * 1.3 - h * 1.4, x + w, y - s * 1.3 + h * 0.4), fill=green)
     elif kind == "cactus":
@@ -246,7 +270,11 @@ def _pole_line(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator,
         x, y = cam.at(lateral, z)
         top = y - cam.size(3.0, z)
         draw.line([(x, y), (x, top)], fill=color, width=max(1, int(cam.size(0.09, z))))
-        draw.line([(x - cam.size(0.4, z), top + cam.size(0.2, z)), (x + cam.size(0.4, z), top + cam.size(0.2, z))], fill=color, width=max(1, int(cam.size(0.05, z))))
+        draw.line(
+            [(x - cam.size(0.4, z), top + cam.size(0.2, z)), (x + cam.size(0.4, z), top + cam.size(0.2, z))],
+            fill=color,
+            width=max(1, int(cam.size(0.05, z))),
+        )
         tops.append((x, top, z))
     tops.reverse()
     for wire in range(style.look.wires):
@@ -292,7 +320,9 @@ def _bollard(draw: ImageDraw.ImageDraw, cam: Camera, colors: tuple[RGB, RGB], la
     draw.rectangle((x - w, y - h * 0.85, x + w, y - h * 0.65), fill=band)
 
 
-def _car(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style: SceneStyle, lateral: float, z: float, facing_away: bool) -> None:
+def _car(
+    draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style: SceneStyle, lateral: float, z: float, facing_away: bool
+) -> None:
     """A car seen from behind (with its rear plate) or from the front (headlights)."""
     width_units, height_units = style.look.car_size
     width_units *= rng.uniform(0.9, 1.1)
@@ -303,8 +333,13 @@ def _car(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style
     draw.rectangle((x - w * 0.9, y - h * 0.08, x - w * 0.55, y), fill=(20, 20, 20))
     draw.rectangle((x + w * 0.55, y - h * 0.08, x + w * 0.9, y), fill=(20, 20, 20))
     draw.rectangle((x - w, y - h * 0.55, x + w, y - h * 0.08), fill=body)
-    draw.polygon([(x - w * 0.85, y - h * 0.55), (x - w * 0.65, y - h), (x + w * 0.65, y - h), (x + w * 0.85, y - h * 0.55)], fill=_shade(body, 0.9))
-    draw.polygon([(x - w * 0.75, y - h * 0.58), (x - w * 0.6, y - h * 0.92), (x + w * 0.6, y - h * 0.92), (x + w * 0.75, y - h * 0.58)], fill=(45, 55, 65))
+    draw.polygon(
+        [(x - w * 0.85, y - h * 0.55), (x - w * 0.65, y - h), (x + w * 0.65, y - h), (x + w * 0.85, y - h * 0.55)], fill=_shade(body, 0.9)
+    )
+    draw.polygon(
+        [(x - w * 0.75, y - h * 0.58), (x - w * 0.6, y - h * 0.92), (x + w * 0.6, y - h * 0.92), (x + w * 0.75, y - h * 0.58)],
+        fill=(45, 55, 65),
+    )
     lamp = (190, 20, 25) if facing_away else (245, 240, 215)
     draw.rectangle((x - w * 0.95, y - h * 0.45, x - w * 0.7, y - h * 0.33), fill=lamp)
     draw.rectangle((x + w * 0.7, y - h * 0.45, x + w * 0.95, y - h * 0.33), fill=lamp)
@@ -321,7 +356,9 @@ def _car(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style
             else:
                 draw.rectangle((x - pw, top, x - pw + pw * 0.2, bottom), fill=plate.strip)
         if pw > 4:
-            draw.line([(x - pw * 0.6, (top + bottom) / 2), (x + pw * 0.7, (top + bottom) / 2)], fill=plate.text, width=max(1, int(ph * 0.4)))
+            draw.line(
+                [(x - pw * 0.6, (top + bottom) / 2), (x + pw * 0.7, (top + bottom) / 2)], fill=plate.text, width=max(1, int(ph * 0.4))
+            )
 
 
 def _clutter(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, lateral: float, z: float) -> None:
@@ -339,7 +376,9 @@ def _quad(cam: Camera, left: float, right: float, z1: float, z2: float) -> list[
     return [cam.at(left, z1), cam.at(right, z1), cam.at(right, z2), cam.at(left, z2)]
 
 
-def _road(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style: SceneStyle, cond: Conditions, verge: RGB, fade: RGB) -> float:
+def _road(
+    draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style: SceneStyle, cond: Conditions, verge: RGB, fade: RGB
+) -> float:
     """Verges, pavements, kerbs, asphalt and markings; returns where the pavement ends."""
     near, far = 0.5, FAR
     asphalt = _shade(style.look.asphalt, rng.uniform(0.9, 1.1))
@@ -429,7 +468,12 @@ def render_scene(style: SceneStyle, rng: np.random.Generator) -> Image.Image:
             length = rng.uniform(2.0, 7.0) * (1.3 if style.place.size == 1 else 1.0)
             if rng.random() < 0.85 * style.building_density:
                 floors = int(rng.integers(lo_floors, max_floors + 1))
-                items.append((z + length, lambda s=side, a=z, b=z + length, f=floors, xl=x_line: _facade(draw, cam, style, rng, s, xl, a, b, f, cond.snowy)))
+                items.append(
+                    (
+                        z + length,
+                        lambda s=side, a=z, b=z + length, f=floors, xl=x_line: _facade(draw, cam, style, rng, s, xl, a, b, f, cond.snowy),
+                    )
+                )
             z += length + (rng.uniform(0.5, 3.0) if rng.random() < 0.3 else 0.0)
     for _ in range(int(rng.poisson(7 * style.tree_density))):
         side, z = _pick(rng, (-1, 1)), rng.uniform(0.9, FAR * 0.6)
@@ -474,7 +518,9 @@ def _light(image: Image.Image, style: SceneStyle, cond: Conditions, rng: np.rand
     broadcasts over a last axis of 3 slowly.
     """
     low_sun = max(0.0, 1.0 - cond.sun_elevation / 35.0)
-    gain = {"clear": 1.0, "cloudy": 0.95, "overcast": 0.82, "rain": 0.72}[cond.weather] * (0.85 + 0.15 * min(1.0, cond.sun_elevation / 30.0))
+    gain = {"clear": 1.0, "cloudy": 0.95, "overcast": 0.82, "rain": 0.72}[cond.weather] * (
+        0.85 + 0.15 * min(1.0, cond.sun_elevation / 30.0)
+    )
     tint = np.array([1.0 + 0.12 * low_sun, 1.0 + 0.02 * low_sun, 1.0 - 0.12 * low_sun]) * gain * rng.uniform(0.92, 1.08)
     levels = np.arange(256)
     image = image.point(np.clip(levels[None, :] * tint[:, None], 0, 255).astype(np.uint8).ravel().tolist())
@@ -487,7 +533,11 @@ def _light(image: Image.Image, style: SceneStyle, cond: Conditions, rng: np.rand
     # Grain: the same window of noise on every channel, scaled by a lookup table; add() offsets it back by 128.
     oy, ox = int(rng.integers(0, HEIGHT)), int(rng.integers(0, WIDTH))
     amplitude = rng.uniform(2.0, 6.0)
-    grain = _noise_tile().crop((ox, oy, ox + WIDTH, oy + HEIGHT)).point(np.clip(np.rint(128 + (levels - 128) * amplitude / NOISE_STEPS), 0, 255).astype(np.uint8).tolist())
+    grain = (
+        _noise_tile()
+        .crop((ox, oy, ox + WIDTH, oy + HEIGHT))
+        .point(np.clip(np.rint(128 + (levels - 128) * amplitude / NOISE_STEPS), 0, 255).astype(np.uint8).tolist())
+    )
     image = ImageChops.add(image, Image.merge("RGB", (grain, grain, grain)), 1.0, -128)
     if cond.weather == "rain":
         # As many streaks as at 400×300, each as long and as wide as there.

@@ -42,12 +42,19 @@ class Preprocessing:
         return {k: list(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Preprocessing":
+    def from_dict(cls, data: dict) -> Preprocessing:
         return cls(size=tuple(data["size"]), mean=tuple(data["mean"]), std=tuple(data["std"]))
 
 
 #: Input sizes keep the paper's 3:4 aspect (300 × 400); the compact CNN works smaller to train on a CPU.
-DEFAULT_SIZES = {"compact": (96, 128), "vgg19": (225, 300), "resnet18": (225, 300), "resnet50": (225, 300), "efficientnet_b0": (225, 300), "convnext_tiny": (225, 300)}
+DEFAULT_SIZES = {
+    "compact": (96, 128),
+    "vgg19": (225, 300),
+    "resnet18": (225, 300),
+    "resnet50": (225, 300),
+    "efficientnet_b0": (225, 300),
+    "convnext_tiny": (225, 300),
+}
 
 
 class CompactCNN(nn.Module):
@@ -160,14 +167,18 @@ def load_pretrained(name: str, module: nn.Module, weights_path: Path | None, *, 
     full = get_model(name, weights=None)
     try:
         full.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    except Exception as error:  # noqa: BLE001 - a corrupt or foreign file, whatever torch raises for it
-        raise PretrainedWeightsMissing(f"{path} is not a {name} state dict ({type(error).__name__}: {str(error).splitlines()[0][:200]})") from None
+    except Exception as error:
+        raise PretrainedWeightsMissing(
+            f"{path} is not a {name} state dict ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        ) from None
     trunk, _ = _feature_extractor(name, full)
     module.load_state_dict(trunk.state_dict())
     return described
 
 
-def create_backbone(name: str, *, pretrained: bool = True, weights_path: Path | None = None, image_size: tuple[int, int] | None = None) -> Backbone:
+def create_backbone(
+    name: str, *, pretrained: bool = True, weights_path: Path | None = None, image_size: tuple[int, int] | None = None
+) -> Backbone:
     """A backbone by name; ``pretrained`` loads ImageNet weights (see the module) or raises ``PretrainedWeightsMissing``.
 
     The compact CNN has no pretrained weights: it always starts from scratch.

@@ -42,7 +42,9 @@ class GeoModel(nn.Module):
         raise NotImplementedError
 
 
-def build_backbone(config: dict[str, Any], name: str, *, pretrained: bool, weights_path: str | None, image_size: tuple[int, int] | None) -> Backbone:
+def build_backbone(
+    config: dict[str, Any], name: str, *, pretrained: bool, weights_path: str | None, image_size: tuple[int, int] | None
+) -> Backbone:
     """The backbone of a learned model; records in ``config`` whether its weights were ever ImageNet's
     (a model rebuilt from a checkpoint asks for no weights, but keeps the fact)."""
     built = create_backbone(name, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
@@ -91,4 +93,3 @@ class Normalize(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         # Channels-last, as the backbone's weights are (see build_backbone).
         return ((images - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
-

@@ -22,7 +22,7 @@ class MeanModel(GeoModel):
         self.register_buffer("point", torch.tensor([lat, lon], dtype=torch.float64))
 
     @classmethod
-    def fit(cls, lat: np.ndarray, lon: np.ndarray, **config: Any) -> "MeanModel":
+    def fit(cls, lat: np.ndarray, lon: np.ndarray, **config: Any) -> MeanModel:
         mean_lat, mean_lon = spherical_mean(lat, lon)
         return cls(lat=mean_lat, lon=mean_lon, **config)
 
@@ -41,7 +41,7 @@ class RandomLandModel(GeoModel):
         self._rng = np.random.default_rng(seed)
 
     @classmethod
-    def fit(cls, lat: np.ndarray, lon: np.ndarray, seed: int = 0, **config: Any) -> "RandomLandModel":
+    def fit(cls, lat: np.ndarray, lon: np.ndarray, seed: int = 0, **config: Any) -> RandomLandModel:
         return cls(seed=seed, **config)
 
     def forward(self, images: torch.Tensor) -> GeoOutput:
@@ -72,7 +72,7 @@ class GuessModel(GeoModel):
         self._generator = torch.Generator().manual_seed(seed)
 
     @classmethod
-    def fit(cls, lat: np.ndarray, lon: np.ndarray, seed: int = 0, **config: Any) -> "GuessModel":
+    def fit(cls, lat: np.ndarray, lon: np.ndarray, seed: int = 0, **config: Any) -> GuessModel:
         model = cls(n_locations=len(lat), seed=seed, **config)
         model.locations.copy_(torch.from_numpy(np.stack([lat, lon], axis=1)))
         return model

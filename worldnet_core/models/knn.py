@@ -22,9 +22,21 @@ class KNNModel(GeoModel):
     name = "knn"
     learns_from_images = True
 
-    def __init__(self, backbone: str = "compact", image_size: tuple[int, int] | None = None, pretrained: bool = False, weights_path: str | None = None, n_bank: int = 1, k: int = 10, bandwidth_km: float = 500.0, **config: Any):
+    def __init__(
+        self,
+        backbone: str = "compact",
+        image_size: tuple[int, int] | None = None,
+        pretrained: bool = False,
+        weights_path: str | None = None,
+        n_bank: int = 1,
+        k: int = 10,
+        bandwidth_km: float = 500.0,
+        **config: Any,
+    ):
         built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
-        super().__init__(backbone=backbone, image_size=list(built.preprocessing.size), n_bank=n_bank, k=k, bandwidth_km=bandwidth_km, **config)
+        super().__init__(
+            backbone=backbone, image_size=list(built.preprocessing.size), n_bank=n_bank, k=k, bandwidth_km=bandwidth_km, **config
+        )
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())

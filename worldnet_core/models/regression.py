@@ -21,7 +21,15 @@ class RegressionModel(GeoModel):
     name = "regression"
     learns_from_images = True
 
-    def __init__(self, backbone: str = "compact", image_size: tuple[int, int] | None = None, pretrained: bool = False, weights_path: str | None = None, hidden: int = 512, **config: Any):
+    def __init__(
+        self,
+        backbone: str = "compact",
+        image_size: tuple[int, int] | None = None,
+        pretrained: bool = False,
+        weights_path: str | None = None,
+        hidden: int = 512,
+        **config: Any,
+    ):
         built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
         super().__init__(backbone=backbone, image_size=list(built.preprocessing.size), hidden=hidden, **config)
         self.normalize = Normalize(built.preprocessing)
@@ -30,7 +38,13 @@ class RegressionModel(GeoModel):
         with torch.no_grad():
             flat = self.backbone.eval()(torch.zeros(1, 3, *built.preprocessing.size)).numel()
         self.head = nn.Sequential(
-            nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2), nn.Sigmoid()
+            nn.Flatten(),
+            nn.Linear(flat, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, 2),
+            nn.Sigmoid(),
         )
         if self.frozen_backbone:
             self.backbone.requires_grad_(False)

@@ -119,7 +119,9 @@ def mode_kernel(centroids: torch.Tensor, bandwidth_km: float, radius_km: float) 
     return torch.exp(-((distance / bandwidth_km) ** 2)) * (distance <= radius_km)
 
 
-def interpolate(weights: torch.Tensor, centroids: torch.Tensor, mode: str, *, probs: torch.Tensor | None = None, kernel: torch.Tensor | None = None) -> torch.Tensor:
+def interpolate(
+    weights: torch.Tensor, centroids: torch.Tensor, mode: str, *, probs: torch.Tensor | None = None, kernel: torch.Tensor | None = None
+) -> torch.Tensor:
     """``(B, 2)`` degrees: the ``weights``-combination of ``centroids`` ``(k, 2)``.
 
     ``mode`` needs the classifier's ``probs`` (which candidates the player sees) and the ``kernel``.
@@ -167,9 +169,22 @@ class WorldNet(GeoModel):
         built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
         names = list(centroid_names or [f"centroid {i + 1}" for i in range(len(centroids))])
         super().__init__(
-            centroids=[list(map(float, c)) for c in centroids], centroid_names=names, backbone=backbone, image_size=list(built.preprocessing.size),
-            interpolation=interpolation, mode_bandwidth_km=mode_bandwidth_km, mode_radius_km=mode_radius_km, head_hidden=head_hidden, head_members=head_members, dropout=dropout, tta=tta,
-            retrieval_k=retrieval_k, retrieval_temperature=retrieval_temperature, retrieval_weight=retrieval_weight, n_bank=n_bank, **config,
+            centroids=[list(map(float, c)) for c in centroids],
+            centroid_names=names,
+            backbone=backbone,
+            image_size=list(built.preprocessing.size),
+            interpolation=interpolation,
+            mode_bandwidth_km=mode_bandwidth_km,
+            mode_radius_km=mode_radius_km,
+            head_hidden=head_hidden,
+            head_members=head_members,
+            dropout=dropout,
+            tta=tta,
+            retrieval_k=retrieval_k,
+            retrieval_temperature=retrieval_temperature,
+            retrieval_weight=retrieval_weight,
+            n_bank=n_bank,
+            **config,
         )
         self.normalize = Normalize(built.preprocessing)
         self.backbone = built.module
@@ -220,7 +235,9 @@ class WorldNet(GeoModel):
             own = bank_rows >= 0
             similarity[own.nonzero()[:, 0], bank_rows[own]] = -2.0
         top, index = similarity.topk(min(int(self.config["retrieval_k"]), len(self.bank)), dim=1)
-        votes = torch.zeros_like(probs).scatter_add_(1, self.bank_labels[index], torch.softmax(top / float(self.config["retrieval_temperature"]), dim=1).to(probs.dtype))
+        votes = torch.zeros_like(probs).scatter_add_(
+            1, self.bank_labels[index], torch.softmax(top / float(self.config["retrieval_temperature"]), dim=1).to(probs.dtype)
+        )
         return (1.0 - weight) * probs + weight * votes
 
     def set_bank(self, features: torch.Tensor, labels: torch.Tensor) -> None:

@@ -90,10 +90,10 @@ __all__ = [
     "KINDS",
     "ArchiveLimits",
     "Limits",
-    "read_imageset",
-    "read_labels_csv",
-    "read_im2gps_csv",
     "read_exif_folder",
     "read_gsv_cities",
+    "read_im2gps_csv",
+    "read_imageset",
+    "read_labels_csv",
     "unpack_zip",
 ]

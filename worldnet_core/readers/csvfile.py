@@ -58,8 +58,12 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             line = data[: utf8_error.start].count(b"\n") + 1
-            raise ImageSetError([Problem(name, f"is not UTF-8 text (byte 0x{data[utf8_error.start]:02x}); save it as 'CSV UTF-8'", row=line)]) from None
-        return text, [f"{name} is not UTF-8; it was read as Windows-1252 (how Excel saves 'CSV'). Save it as 'CSV UTF-8' to be sure of accents."]
+            raise ImageSetError(
+                [Problem(name, f"is not UTF-8 text (byte 0x{data[utf8_error.start]:02x}); save it as 'CSV UTF-8'", row=line)]
+            ) from None
+        return text, [
+            f"{name} is not UTF-8; it was read as Windows-1252 (how Excel saves 'CSV'). Save it as 'CSV UTF-8' to be sure of accents."
+        ]
 
 
 def header_of(path: Path) -> list[str]:
@@ -76,7 +80,9 @@ def read_table(path: Path, *, label: str | None = None) -> CsvTable:
     try:
         size = path.stat().st_size
         if size > MAX_CSV_BYTES:
-            raise ImageSetError([Problem(name, f"is {size / 1024**2:.0f} MB; a labels file may be at most {MAX_CSV_BYTES / 1024**2:.0f} MB")])
+            raise ImageSetError(
+                [Problem(name, f"is {size / 1024**2:.0f} MB; a labels file may be at most {MAX_CSV_BYTES / 1024**2:.0f} MB")]
+            )
         data = path.read_bytes()
     except OSError as error:
         raise ImageSetError([Problem(name, f"cannot be read ({error.strerror or type(error).__name__})")]) from None
@@ -111,7 +117,7 @@ def read_table(path: Path, *, label: str | None = None) -> CsvTable:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, as spreadsheets leave at the end
         if len(cells) > len(header):
-            extra = [c for c in cells[len(header):] if c.strip()]
+            extra = [c for c in cells[len(header) :] if c.strip()]
             if extra:
                 problems.append(Problem(name, f"has {len(cells)} cells but the header names {len(header)} columns", row=row_number))
                 continue

@@ -44,7 +44,7 @@ def _candidate(root: Path, photo: Path) -> Candidate:
         position = gps_of(photo)
     except (ValueError, ZeroDivisionError, TypeError, OverflowError) as error:
         return Candidate(relative, None, relative, None, None, problem=f"has GPS tags that are not a valid position ({error})")
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds on damaged files; the image check says which damage
+    except Exception:
         why = check_image(photo) or "has EXIF tags that cannot be read"
         return Candidate(relative, None, relative, None, None, problem=why)
     if position is None:

@@ -89,10 +89,24 @@ def read_gsv_cities(root: Path, *, limits: Limits | None = None) -> Manifest:
                 continue
             name = images.get(key)
             if name is None:
-                expected = f"{cells['city_id']}_{key[0]:07d}_{key[1]:04d}_{key[2]:02d}_{key[3]:03d}_{cells['lat']}_{cells['lon']}_{key[4]}.jpg"
-                candidates.append(Candidate(label, number, "", None, None, problem=f"image Images/{city}/{expected[:200]} is listed but missing"))
+                expected = (
+                    f"{cells['city_id']}_{key[0]:07d}_{key[1]:04d}_{key[2]:02d}_{key[3]:03d}_{cells['lat']}_{cells['lon']}_{key[4]}.jpg"
+                )
+                candidates.append(
+                    Candidate(label, number, "", None, None, problem=f"image Images/{city}/{expected[:200]} is listed but missing")
+                )
                 continue
-            candidates.append(Candidate(label, number, f"Images/{city}/{name}", cells["lat"], cells["lon"], place=cells["city_id"] or city, group=f"{city}/{key[0]}"))
+            candidates.append(
+                Candidate(
+                    label,
+                    number,
+                    f"Images/{city}/{name}",
+                    cells["lat"],
+                    cells["lon"],
+                    place=cells["city_id"] or city,
+                    group=f"{city}/{key[0]}",
+                )
+            )
     try:
         manifest = validate(root, candidates, limits=limits, notes=notes)
     except ImageSetError as error:

@@ -70,7 +70,9 @@ def read_labels_csv(csv_path: Path, *, required: tuple[str, ...] | None = None, 
     table = read_table(csv_path)
     columns = match_columns(table)
     missing = [c for c in (required or ()) if c not in table.fieldnames]
-    missing += [f"{ours} (one of {', '.join(COLUMN_ALIASES[ours])})" for ours in ("path", "lat", "lon") if ours not in columns and not required]
+    missing += [
+        f"{ours} (one of {', '.join(COLUMN_ALIASES[ours])})" for ours in ("path", "lat", "lon") if ours not in columns and not required
+    ]
     if missing:
         raise ImageSetError([Problem(table.name, f"missing coordinate or image column: {'; '.join(missing)}", row=1)])
     if not table.rows:
@@ -80,7 +82,16 @@ def read_labels_csv(csv_path: Path, *, required: tuple[str, ...] | None = None, 
         return row.get(columns[ours], "") if ours in columns else ""
 
     candidates = (
-        Candidate(table.name, number, cell(row, "path"), cell(row, "lat"), cell(row, "lon"), cell(row, "place"), cell(row, "country"), cell(row, "group"))
+        Candidate(
+            table.name,
+            number,
+            cell(row, "path"),
+            cell(row, "lat"),
+            cell(row, "lon"),
+            cell(row, "place"),
+            cell(row, "country"),
+            cell(row, "group"),
+        )
         for number, row in table.rows
     )
     return validate(csv_path.parent, candidates, limits=limits, locate=find_image, notes=table.notes)

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -81,7 +81,14 @@ def locate_exact(root: Path, image: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def validate(root: Path, candidates: Iterable[Candidate], *, limits: Limits | None = None, locate: Locate = locate_exact, notes: list[str] | None = None) -> Manifest:
+def validate(
+    root: Path,
+    candidates: Iterable[Candidate],
+    *,
+    limits: Limits | None = None,
+    locate: Locate = locate_exact,
+    notes: list[str] | None = None,
+) -> Manifest:
     """Checks every candidate; returns the manifest, or raises one ``ImageSetError`` listing every bad row."""
     limits = limits or Limits()
     root = Path(root)
@@ -104,7 +111,9 @@ def validate(root: Path, candidates: Iterable[Candidate], *, limits: Limits | No
     return Manifest(root, records, list(notes or []))
 
 
-def _check(c: Candidate, root: Path, real_root: Path, limits: Limits, locate: Locate, seen: dict[str, str]) -> tuple[ImageRecord, None] | tuple[None, Problem]:
+def _check(
+    c: Candidate, root: Path, real_root: Path, limits: Limits, locate: Locate, seen: dict[str, str]
+) -> tuple[ImageRecord, None] | tuple[None, Problem]:
     def refuse(message: str) -> tuple[None, Problem]:
         return None, Problem(c.file, message, row=c.row)
 

@@ -68,7 +68,9 @@ def unpack_zip(archive: Path, dest: Path, *, limits: ArchiveLimits | None = None
     return dataset_root(dest)
 
 
-def _checked_entries(zf: zipfile.ZipFile, name: str, archive_size: int, dest: Path, limits: ArchiveLimits) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+def _checked_entries(
+    zf: zipfile.ZipFile, name: str, archive_size: int, dest: Path, limits: ArchiveLimits
+) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
     problems: list[Problem] = []
     entries: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     infos = zf.infolist()
@@ -97,17 +99,29 @@ def _checked_entries(zf: zipfile.ZipFile, name: str, archive_size: int, dest: Pa
             continue
         if info.compress_type not in _READABLE_METHODS:
             method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
-            problems.append(Problem(name, f"entry {shown} is compressed with {method}, which cannot be read; zip it again with ordinary Deflate"))
+            problems.append(
+                Problem(name, f"entry {shown} is compressed with {method}, which cannot be read; zip it again with ordinary Deflate")
+            )
             continue
         if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_entry_ratio * max(info.compress_size, 1):
-            problems.append(Problem(name, f"entry {shown} would expand {info.file_size / max(info.compress_size, 1):,.0f} times (at most {limits.max_entry_ratio:,.0f}): refused as a possible zip bomb"))
+            problems.append(
+                Problem(
+                    name,
+                    f"entry {shown} would expand {info.file_size / max(info.compress_size, 1):,.0f} times (at most {limits.max_entry_ratio:,.0f}): refused as a possible zip bomb",
+                )
+            )
             continue
         total += info.file_size
         entries.append((info, entry))
     if total > limits.max_bytes:
         problems.append(Problem(name, f"unpacks to {total / 1024**3:.1f} GiB, more than the {limits.max_bytes / 1024**3:.1f} GiB allowed"))
     elif total > limits.ratio_floor_bytes and total > limits.max_total_ratio * max(archive_size, 1):
-        problems.append(Problem(name, f"would expand {total / max(archive_size, 1):,.0f} times its size (at most {limits.max_total_ratio:,.0f}): refused as a possible zip bomb"))
+        problems.append(
+            Problem(
+                name,
+                f"would expand {total / max(archive_size, 1):,.0f} times its size (at most {limits.max_total_ratio:,.0f}): refused as a possible zip bomb",
+            )
+        )
     else:
         free = shutil.disk_usage(_existing_parent(dest)).free
         if total > free:
@@ -126,7 +140,9 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, name: str
             while chunk := source.read(_CHUNK):
                 written += len(chunk)
                 if written > info.file_size:
-                    raise ImageSetError([Problem(name, f"entry {info.filename!r} holds more than it declares: refused as a possible zip bomb")])
+                    raise ImageSetError(
+                        [Problem(name, f"entry {info.filename!r} holds more than it declares: refused as a possible zip bomb")]
+                    )
                 out.write(chunk)
     except (RuntimeError, NotImplementedError, zlib.error, zipfile.BadZipFile, EOFError) as error:
         # RuntimeError: a password is needed; NotImplementedError: a method we cannot decompress.
@@ -150,7 +166,9 @@ def dataset_root(folder: Path) -> Path:
 
 
 def _visible_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and not (set(p.relative_to(root).parts) & _IGNORED_PARTS) and not p.name.startswith("."))
+    return sorted(
+        p for p in root.rglob("*") if p.is_file() and not (set(p.relative_to(root).parts) & _IGNORED_PARTS) and not p.name.startswith(".")
+    )
 
 
 def image_files(root: Path) -> list[Path]:

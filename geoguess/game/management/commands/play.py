@@ -65,9 +65,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server (default 127.0.0.1:8000)")
         parser.add_argument("--no-worker", action="store_true", help="do not start a Celery worker (use your own)")
-        parser.add_argument("--demo-per-city", type=int, default=20, help="images per city of the demo world, made when there is no image set (default 20)")
-        parser.add_argument("--demo-epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs of the demo worldNET, trained when there is no model (default {DEFAULT_EPOCHS})")
-        parser.add_argument("--demo-head-epochs", type=int, default=DEFAULT_HEAD_EPOCHS, help=f"epochs of its interpolation head (default {DEFAULT_HEAD_EPOCHS})")
+        parser.add_argument(
+            "--demo-per-city", type=int, default=20, help="images per city of the demo world, made when there is no image set (default 20)"
+        )
+        parser.add_argument(
+            "--demo-epochs",
+            type=int,
+            default=DEFAULT_EPOCHS,
+            help=f"epochs of the demo worldNET, trained when there is no model (default {DEFAULT_EPOCHS})",
+        )
+        parser.add_argument(
+            "--demo-head-epochs",
+            type=int,
+            default=DEFAULT_HEAD_EPOCHS,
+            help=f"epochs of its interpolation head (default {DEFAULT_HEAD_EPOCHS})",
+        )
         parser.add_argument("--no-training", action="store_true", help="do not train a demo worldNET when there is no model")
 
     def handle(self, *args, **options):
@@ -93,7 +105,12 @@ class Command(BaseCommand):
             self.stdout.write(f"starting redis-server on {host}:{port}")
             redis_dir = settings.VAR_DIR / "redis"
             redis_dir.mkdir(parents=True, exist_ok=True)
-            children.append(subprocess.Popen(["redis-server", "--port", str(port), "--bind", host, "--dir", str(redis_dir), "--save", "60 1"], stdout=subprocess.DEVNULL))
+            children.append(
+                subprocess.Popen(
+                    ["redis-server", "--port", str(port), "--bind", host, "--dir", str(redis_dir), "--save", "60 1"],
+                    stdout=subprocess.DEVNULL,
+                )
+            )
             for _ in range(50):
                 if _listening(host, port):
                     queue_ok = True
@@ -101,10 +118,12 @@ class Command(BaseCommand):
                 time.sleep(0.1)
         if not queue_ok:
             celery_app.conf.task_always_eager = True
-            self.stdout.write(self.style.WARNING(
-                f"No Redis at {host}:{port} and redis-server is not installed: worldNET's predictions run inside this process "
-                "(install redis-server, e.g. `apt-get install redis-server`, for the queued set-up)."
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"No Redis at {host}:{port} and redis-server is not installed: worldNET's predictions run inside this process "
+                    "(install redis-server, e.g. `apt-get install redis-server`, for the queued set-up)."
+                )
+            )
 
         call_command("migrate", interactive=False, verbosity=0)
         if not ImageSet.objects.exists():
@@ -115,7 +134,23 @@ class Command(BaseCommand):
         if queue_ok and not options["no_worker"]:
             self.stdout.write(f"starting a Celery worker for the {', '.join(LOCAL_QUEUES.split(','))} queues")
             children.append(
-                subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "worker", "-Q", LOCAL_QUEUES, "--pool", "solo", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "geoguess",
+                        "worker",
+                        "-Q",
+                        LOCAL_QUEUES,
+                        "--pool",
+                        "solo",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                    cwd=settings.BASE_DIR,
+                )
             )
         if not ModelVersion.objects.filter(is_active=True).exists() and ModelVersion.objects.exists():
             # A run stopped between registering and activating its model: activate the newest.
@@ -124,12 +159,16 @@ class Command(BaseCommand):
             model_version_activate(version=ModelVersion.objects.order_by("-created_at").first())
             self.stdout.write("activated the newest model version, which an earlier run registered but did not activate")
         if not options["no_training"] and not ModelVersion.objects.exists():
-            children.append(self._train_in_background(epochs=options["demo_epochs"], head_epochs=options["demo_head_epochs"], eager=not queue_ok))
+            children.append(
+                self._train_in_background(epochs=options["demo_epochs"], head_epochs=options["demo_head_epochs"], eager=not queue_ok)
+            )
         call_command("collectstatic", interactive=False, verbosity=0)
-        self.stdout.write(self.style.SUCCESS(
-            f"\n  worldNET GeoGuessr is at http://{options['addr']}/\n"
-            "  admin: create an account with `.venv/bin/python manage.py createsuperuser`, then open /admin/\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n  worldNET GeoGuessr is at http://{options['addr']}/\n"
+                "  admin: create an account with `.venv/bin/python manage.py createsuperuser`, then open /admin/\n"
+            )
+        )
         call_command("runserver", options["addr"], use_reloader=False)
 
     def _train_in_background(self, *, epochs: int, head_epochs: int, eager: bool) -> subprocess.Popen:
@@ -146,7 +185,12 @@ class Command(BaseCommand):
             environment["CELERY_TASK_ALWAYS_EAGER"] = "true"
         child = subprocess.Popen(
             [sys.executable, "manage.py", "seed_demo", "--epochs", str(epochs), "--head-epochs", str(head_epochs)],
-            cwd=settings.BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_lower_priority,
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_lower_priority,
         )
         log.close()  # the child has its own handle
         started = time.monotonic()
@@ -161,9 +205,15 @@ class Command(BaseCommand):
             if code == 0:
                 version = ModelVersion.objects.filter(is_active=True).first()
                 name = version.name if version else "the demo worldNET"
-                self.stdout.write(self.style.SUCCESS(f"worldNET ({name}) is trained, after {minutes:.1f} min, and joins the game: its guesses land as the worker computes them"))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"worldNET ({name}) is trained, after {minutes:.1f} min, and joins the game: its guesses land as the worker computes them"
+                    )
+                )
             elif code > 0:  # negative: stopped by us at exit
-                self.stdout.write(self.style.ERROR(f"worldNET's training failed (exit status {code}; see {log_path}); the game goes on without it"))
+                self.stdout.write(
+                    self.style.ERROR(f"worldNET's training failed (exit status {code}; see {log_path}); the game goes on without it")
+                )
 
         threading.Thread(target=report, name="demo-worldnet-training", daemon=True).start()
         return child

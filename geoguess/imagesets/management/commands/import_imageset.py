@@ -25,7 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="the image set's name, shown to players")
         parser.add_argument("--kind", default="auto", choices=KINDS, help="how to read it (default auto)")
         parser.add_argument("--description", default="", help="a line about the set")
-        parser.add_argument("--background", action="store_true", help="queue an import job for a worker on the imports queue and return (default: import here)")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue an import job for a worker on the imports queue and return (default: import here)",
+        )
 
     def handle(self, *args, **options):
         if options["background"]:
@@ -47,13 +51,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"{stage}: {done}/{total} photos")
 
         try:
-            image_set = imageset_import(name=options["name"], source=options["path"], kind=options["kind"], description=options["description"], progress=progress)
+            image_set = imageset_import(
+                name=options["name"], source=options["path"], kind=options["kind"], description=options["description"], progress=progress
+            )
         except ImageSetError as error:
             raise CommandError(f"nothing was imported:\n{error}") from None
         finally:
             for bar in bars.values():
                 bar.close()
-        self.stdout.write(self.style.SUCCESS(f"imported {image_set.photos.count()} photos as {image_set.name!r} (D = {image_set.scale_km:,.0f} km)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"imported {image_set.photos.count()} photos as {image_set.name!r} (D = {image_set.scale_km:,.0f} km)")
+        )
 
     def _queue(self, options: dict) -> None:
         path: Path = options["path"]
@@ -61,7 +69,18 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: --background takes a zip file (zip the folder, or import it without --background)")
         try:
             with path.open("rb") as archive:
-                job = import_job_create(name=options["name"], description=options["description"], kind=options["kind"], archive=archive, archive_name=path.name, created_by="import_imageset")
+                job = import_job_create(
+                    name=options["name"],
+                    description=options["description"],
+                    kind=options["kind"],
+                    archive=archive,
+                    archive_name=path.name,
+                    created_by="import_imageset",
+                )
         except ImageSetError as error:
             raise CommandError(f"nothing was queued:\n{error}") from None
-        self.stdout.write(self.style.SUCCESS(f"queued import job {job.pk} for {job.name!r}: a worker on the imports queue imports it; follow it at /admin/imagesets/importjob/{job.pk}/change/"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"queued import job {job.pk} for {job.name!r}: a worker on the imports queue imports it; follow it at /admin/imagesets/importjob/{job.pk}/change/"
+            )
+        )

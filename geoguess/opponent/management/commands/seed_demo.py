@@ -27,10 +27,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--per-city", type=int, default=20, help="images per city (default 20)")
-        parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs of the demo worldNET's classifier (default {DEFAULT_EPOCHS})")
-        parser.add_argument("--head-epochs", type=int, default=DEFAULT_HEAD_EPOCHS, help=f"epochs of its interpolation head (default {DEFAULT_HEAD_EPOCHS})")
+        parser.add_argument(
+            "--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs of the demo worldNET's classifier (default {DEFAULT_EPOCHS})"
+        )
+        parser.add_argument(
+            "--head-epochs", type=int, default=DEFAULT_HEAD_EPOCHS, help=f"epochs of its interpolation head (default {DEFAULT_HEAD_EPOCHS})"
+        )
         parser.add_argument("--seed", type=int, default=0, help="seed of the demo world (default 0)")
-        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes drawing the images (default: one per CPU; the images are the same for any number)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes drawing the images (default: one per CPU; the images are the same for any number)",
+        )
         parser.add_argument("--no-training", action="store_true", help="only the image set")
 
     def handle(self, *args, **options):
@@ -40,7 +49,11 @@ class Command(BaseCommand):
             with tempfile.TemporaryDirectory(prefix="demo-world-") as folder:
                 self.stdout.write(f"generating the demo world: {len(DEFAULT_PLACES)} cities x {options['per_city']} images")
                 generate_world(Path(folder), per_city=options["per_city"], seed=options["seed"], workers=max(1, options["workers"]))
-                image_set = imageset_import(name=DEMO_NAME, source=Path(folder), description=f"Procedural street scenes of {len(DEFAULT_PLACES)} real cities, generated offline.")
+                image_set = imageset_import(
+                    name=DEMO_NAME,
+                    source=Path(folder),
+                    description=f"Procedural street scenes of {len(DEFAULT_PLACES)} real cities, generated offline.",
+                )
             self.stdout.write(self.style.SUCCESS(f"imported {image_set.photos.count()} photos as {DEMO_NAME!r}"))
         if options["no_training"] or ModelVersion.objects.exists():
             return
@@ -50,6 +63,15 @@ class Command(BaseCommand):
         # stronger, surer opponent. Measured on the 920 photos `make play` seeds: mean 948 km,
         # median 19 km, median lock-in 9.4 s; smoothed at 3,000 km: 1,426 km, 717 km, 14.1 s.
         call_command(
-            "train_worldnet", imageset=[DEMO_NAME], name=DEMO_MODEL_NAME, activate=True, epochs=options["epochs"], head_epochs=options["head_epochs"],
-            test_fraction=0.2, seed=options["seed"], label_smoothing_km=DEMO_LABEL_SMOOTHING_KM, no_progress=False, stdout=self.stdout,
+            "train_worldnet",
+            imageset=[DEMO_NAME],
+            name=DEMO_MODEL_NAME,
+            activate=True,
+            epochs=options["epochs"],
+            head_epochs=options["head_epochs"],
+            test_fraction=0.2,
+            seed=options["seed"],
+            label_smoothing_km=DEMO_LABEL_SMOOTHING_KM,
+            no_progress=False,
+            stdout=self.stdout,
         )

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             image_sets = image_sets.filter(name__in=options["imageset"])
             missing = sorted(set(options["imageset"]) - set(image_sets.values_list("name", flat=True)))
             if missing:
-                raise CommandError(f"no image set called {', '.join(missing)}; there are: {', '.join(ImageSet.objects.values_list('name', flat=True)) or 'none'}")
+                raise CommandError(
+                    f"no image set called {', '.join(missing)}; there are: {', '.join(ImageSet.objects.values_list('name', flat=True)) or 'none'}"
+                )
         photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
         if photos < 10:
             raise CommandError(f"{photos} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
@@ -48,7 +50,13 @@ class Command(BaseCommand):
         namespace = train_program.apply_config(argparse.Namespace(**{k: v for k, v in options.items() if k in flags}))
         arguments = {k: v for k, v in train_program.stored_args(namespace).items() if k in training_flags()}
         try:
-            run = training_run_create(image_sets=image_sets, arguments=arguments, activate=options["activate"], name=options["name"] or "", source=TrainingRun.Source.SHELL)
+            run = training_run_create(
+                image_sets=image_sets,
+                arguments=arguments,
+                activate=options["activate"],
+                name=options["name"] or "",
+                source=TrainingRun.Source.SHELL,
+            )
         except TrainingInputError as error:
             raise CommandError(str(error)) from None
         run = training_run_execute(run_id=run.pk, echo=self.stdout.write)
@@ -56,4 +64,6 @@ class Command(BaseCommand):
             raise CommandError(f"training run {run.name!r} {run.status}" + (f": {run.error}" if run.error else ""))
         self.stdout.write(self.style.SUCCESS(f"registered model version {run.model_version.name!r}"))
         if run.activate:
-            self.stdout.write(self.style.SUCCESS(f"{run.model_version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued"))
+            self.stdout.write(
+                self.style.SUCCESS(f"{run.model_version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued")
+            )
