@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 # The database tests run twice: the whole suite on SQLite (the embedded default), then the
-# tests that use the database again on a throwaway PostgreSQL server (tests/postgres.py).
+# tests that use the database again on a throwaway PostgreSQL server (tests/support/postgres.py).
 # Both passes run even when the first fails; the target fails if either did.
 PYTEST := $(BIN)/python -m pytest
 
@@ -24,13 +24,13 @@ $(INSTALLED): requirements.txt requirements-test.txt
 	touch $@
 
 test: setup
-	status=0; $(PYTEST) || status=$$?; $(PYTEST) -p tests.postgres || status=$$?; exit $$status
+	status=0; $(PYTEST) || status=$$?; $(PYTEST) -p tests.support.postgres || status=$$?; exit $$status
 
 test-fast: setup
-	status=0; $(PYTEST) -m "not slow" || status=$$?; $(PYTEST) -p tests.postgres -m "not slow" || status=$$?; exit $$status
+	status=0; $(PYTEST) -m "not slow" || status=$$?; $(PYTEST) -p tests.support.postgres -m "not slow" || status=$$?; exit $$status
 
 test-postgres: setup
-	$(PYTEST) -p tests.postgres
+	$(PYTEST) -p tests.support.postgres
 
 play: setup
 	$(BIN)/python manage.py play

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from PIL import Image
+
+from tests.support.images import small_world
+from tests.support.sites import server  # noqa: F401  (a fixture: the site in its own process, for browser tests)
 
 REPO = Path(__file__).resolve().parent.parent
 OSV5M_SAMPLE = REPO.parent / "shared" / "data" / "osv5m-sample"
@@ -19,34 +19,6 @@ def osv5m_sample() -> Path:
     if not (OSV5M_SAMPLE / "labels.csv").is_file():
         pytest.skip("../shared/data/osv5m-sample is not present (it is only beside CI and developer checkouts)")
     return OSV5M_SAMPLE
-
-
-def jpeg_bytes(
-    color: tuple[int, int, int] = (90, 120, 160), size: tuple[int, int] = (32, 24), gps: tuple[float, float] | None = None
-) -> bytes:
-    """A small JPEG, with EXIF GPS tags when ``gps`` is given."""
-    image = Image.new("RGB", size, color)
-    buffer = io.BytesIO()
-    exif = Image.Exif()
-    if gps is not None:
-        lat, lon = gps
-
-        def dms(value: float) -> tuple[Fraction, Fraction, Fraction]:
-            value = abs(value)
-            degrees = int(value)
-            minutes = int((value - degrees) * 60)
-            seconds = Fraction((value - degrees - minutes / 60) * 3600).limit_denominator(10000)
-            return Fraction(degrees), Fraction(minutes), seconds
-
-        exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
-    image.save(buffer, format="JPEG", exif=exif)
-    return buffer.getvalue()
-
-
-def write_jpeg(path: Path, **kwargs) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(jpeg_bytes(**kwargs))
-    return path
 
 
 # --- Django: media in a temporary folder; an in-memory broker for unit tests ---------------
@@ -70,13 +42,6 @@ def _isolated_media(request, tmp_path_factory):
     app.conf.broker_url = "memory://"
     yield
     app.conf.broker_url = previous
-
-
-def small_world(folder: Path, per_city: int = 3) -> Path:
-    from worldnet_core.demo_world import PAPER_CITIES, generate_world
-
-    generate_world(folder, places=[PAPER_CITIES[i] for i in (7, 17, 9, 15)], per_city=per_city, seed=0)  # London, Paris, Madrid, Osaka
-    return folder
 
 
 @pytest.fixture
@@ -111,8 +76,8 @@ def model_version(image_set, tmp_path):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium through Playwright, one per test module (see tests/services.py)."""
-    from tests.services import chromium
+    """Debian's chromium through Playwright, one per test module (see tests/support/processes.py)."""
+    from tests.support.processes import chromium
 
     with chromium() as launched:
         yield launched

@@ -1,0 +1,109 @@
+"""The admin's pages for imports and curation in Chromium, under the site's strict CSP: the job page
+follows a job live (its script polls the status URL), and an image set's photos show on its map."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.images import small_world
+from tests.support.processes import manage, start_site, stop
+
+pytestmark = pytest.mark.slow
+PASSWORD = "a long test password"
+HOSTILE = "labels.csv, row 3: <img src=x onerror=document.title='owned'>"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("site")
+    env = {
+        **os.environ,
+        "GEOGUESS_VAR_DIR": str(tmp / "var"),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+    }
+    manage(env, "migrate", "-v", "0")
+    manage(env, "import_imageset", str(small_world(tmp / "world", per_city=2)), "--name", "Small world")
+    manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        f"from django.contrib.auth.models import User; User.objects.create_superuser('boss', 'b@example.org', {PASSWORD!r})",
+    )
+    # A job as a worker leaves it part-way (no worker here: the test plays the worker's writes).
+    manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        (
+            "from django.utils import timezone; from geoguess.imagesets.models import ImportJob; "
+            "ImportJob.objects.create(name='Big trip', archive='imports/x/trip.zip', archive_name='trip.zip', status='running', stage='checking', "
+            "checked=10, total=100, storage='abc', attempts=1, started_at=timezone.now(), heartbeat_at=timezone.now() + timezone.timedelta(hours=1))"
+        ),
+    )
+    process, url = start_site(env)
+    yield url, Path(env["GEOGUESS_VAR_DIR"]) / "db.sqlite3"
+    stop(process)
+
+
+def logged_in(browser, url: str):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url + "/admin/login/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(url + "/admin/")
+    return page
+
+
+def worker_writes(db: Path, sql: str, *args) -> None:
+    with sqlite3.connect(db, timeout=20) as connection:
+        connection.execute(sql, args)
+
+
+def test_the_job_page_follows_the_job_live_and_lists_its_problems_as_text(site, browser):
+    url, db = site
+    page = logged_in(browser, url)
+    page.goto(url + "/admin/imagesets/importjob/1/change/")
+    progress = page.locator("#import-progress")
+    assert "checking" in progress.inner_text() and "photos checked: 10 of 100" in progress.inner_text()
+    worker_writes(db, "UPDATE imagesets_importjob SET stage='storing', checked=100, stored=40 WHERE id=1")
+    # Locators, not wait_for_function: the page's CSP forbids evaluating strings, Playwright's included.
+    expect(page.locator("[data-field=stage]")).to_have_text("storing", timeout=10_000)
+    assert "photos stored: 40 of 100" in progress.inner_text()
+    assert page.locator("progress[data-bar=stored]").get_attribute("value") == "40"
+    worker_writes(
+        db,
+        "UPDATE imagesets_importjob SET status='failed', stage='failed', problems=?, finished_at=CURRENT_TIMESTAMP WHERE id=1",
+        f'["{HOSTILE}"]',
+    )
+    expect(page.locator("[data-field=status]")).to_have_text("failed", timeout=10_000)
+    assert page.locator("[data-field=problems] li").inner_text() == HOSTILE  # shown as text, never run
+    assert page.locator("#import-progress img").count() == 0 and page.title() != "owned"
+    # The rest of the page is drawn again once the job has ended: its heading no longer says it runs.
+    expect(page.locator("#content h2")).to_contain_text("(failed)", timeout=10_000)
+    assert page.locator("[data-field=problems] li").inner_text() == HOSTILE
+
+
+def test_the_set_page_shows_its_photos_on_a_map_with_thumbnails(site, browser):
+    url, _ = site
+    page = logged_in(browser, url)
+    page.goto(url + "/admin/imagesets/imageset/1/change/")
+    page.wait_for_selector("#photo-map path.leaflet-interactive")
+    assert page.locator("#photo-map path.leaflet-interactive").count() == 8
+    page.locator("#photo-map path.leaflet-interactive").first.click(force=True)
+    thumbnail = page.locator(".leaflet-popup img")
+    thumbnail.wait_for()
+    assert "/admin/imagesets/photo/" in thumbnail.get_attribute("src")
+    expect(thumbnail).to_have_js_property("complete", True)
+    assert thumbnail.get_attribute("alt").startswith("photo ") and thumbnail.bounding_box()["height"] > 50  # it loaded, for staff
+    assert page.locator("#photo-table img").count() == 8

@@ -1,0 +1,67 @@
+"""The project as a whole: Django checks, settings from the environment, layering rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from geoguess.env import env_bool, env_int, env_list
+from tests.support.processes import REPO
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_it_passes_django_checks():
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_reads_typed_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_INT", "42")
+    monkeypatch.setenv("X_LIST", "a, b,,c")
+    assert env_bool("X_BOOL", False) is True
+    assert env_int("X_INT", 0) == 42
+    assert env_list("X_LIST", []) == ["a", "b", "c"]
+    assert env_int("X_MISSING", 7) == 7
+
+
+@pytest.mark.parametrize("reader,value", [(env_bool, "maybe"), (env_int, "forty")])
+def test_it_refuses_bad_setting_values_by_name(monkeypatch, reader, value):
+    monkeypatch.setenv("X_BAD", value)
+    with pytest.raises(ImproperlyConfigured, match="X_BAD="):
+        reader("X_BAD", 0)
+
+
+def test_it_honours_database_url():
+    code = "import django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    result = run_python(code, DJANGO_SETTINGS_MODULE="geoguess.settings", DATABASE_URL="postgres://u:p@db.example:5432/geo")
+    assert result.stdout.split() == ["django.db.backends.postgresql", "geo", "db.example"], result.stderr
+    default = run_python(code, DJANGO_SETTINGS_MODULE="geoguess.settings")
+    assert default.stdout.split()[0] == "django.db.backends.sqlite3"
+
+
+def test_it_configures_celery_from_django_settings():
+    code = "from geoguess import celery_app; print(celery_app.conf.broker_url, celery_app.conf.task_acks_late)"
+    assert run_python(code, CELERY_BROKER_URL="redis://example:6380/3").stdout.split() == ["redis://example:6380/3", "True"]
+    assert run_python(code).stdout.split() == ["redis://127.0.0.1:6379/0", "True"]
+
+
+def test_it_keeps_worldnet_core_free_of_django_celery_and_training():
+    code = """
+import importlib, pkgutil, sys
+import worldnet_core
+for module in pkgutil.walk_packages(worldnet_core.__path__, 'worldnet_core.'):
+    importlib.import_module(module.name)
+bad = sorted({m.split('.')[0] for m in sys.modules} & {'django', 'celery', 'geoguess', 'training'})
+print('IMPORTED', bad)
+"""
+    result = run_python(code)
+    assert "IMPORTED []" in result.stdout, result.stdout + result.stderr
