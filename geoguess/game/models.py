@@ -7,12 +7,10 @@ import secrets
 from django.db import models
 
 from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.rules import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_LIMITS  # noqa: F401  (moved: the game's rules)
 
-ROUNDS_PER_GAME = 5
 CLASSIC, DUEL = "classic", "duel"
 MODES = ((CLASSIC, "Classic"), (DUEL, "Duel worldNET"))
-TIME_LIMITS = (0, 30, 60, 120)  # seconds; 0: no limit
-PLAYER_NAME_MAX_LENGTH = 40
 
 
 def new_token() -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Count, Q
 
+from geoguess.rules import ROUNDS_PER_GAME
+
 
 class ImageSetQuerySet(models.QuerySet):
     def playable(self) -> ImageSetQuerySet:
         """Sets with enough enabled photos for a game, each with its ``photo_count`` (enabled photos only)."""
-        from geoguess.game.models import ROUNDS_PER_GAME  # the game app builds on this one: imported late
-
         return self.annotate(photo_count=Count("photos", filter=Q(photos__enabled=True))).filter(photo_count__gte=ROUNDS_PER_GAME)
 
 

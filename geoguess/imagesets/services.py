@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from PIL import Image
 
 from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.rules import ROUNDS_PER_GAME
 from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
 from worldnet_core.manifest import ImageSetError, Manifest, Problem
@@ -109,7 +110,6 @@ def imageset_import(
     The name is checked before any work and again, atomically, by the database.
     Queues worldNET's predictions after commit when a model is active.
     """
-    from geoguess.game.models import ROUNDS_PER_GAME  # the game app builds on this one: imported late
 
     name = imageset_name_check(name)
     if "\0" in description:
