@@ -26,7 +26,7 @@ from geoguess.game.forms import (
 )
 from geoguess.game.health_chart import health_chart
 from geoguess.game.models import DUEL, TIME_LIMITS, Game, Round
-from geoguess.imagesets.services import imageset_coverage_cells
+from geoguess.imagesets.selectors import imageset_coverage_cells
 from worldnet_core import basemap
 
 PLAYER_KEY = "player_key"

@@ -251,19 +251,6 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-# --- selectors ---------------------------------------------------------------------------
-
-
-def imageset_coverage_cells(*, image_set: ImageSet, cell_deg: float = 10.0) -> list[dict]:
-    """Where a set's photos lie, coarsely (``cell_deg`` cells with counts): enough to choose a
-    set by, too coarse to help in a round. Exact positions are only shown to admins."""
-    cells: dict[tuple[int, int], int] = {}
-    for lat, lon in image_set.photos.enabled().values_list("lat", "lon"):
-        key = (int(lat // cell_deg), int(lon // cell_deg))
-        cells[key] = cells.get(key, 0) + 1
-    return [{"south": a * cell_deg, "west": b * cell_deg, "size": cell_deg, "count": n} for (a, b), n in sorted(cells.items())]
-
-
 def imageset_coverage_map_html(*, image_set: ImageSet) -> str:
     """An admin's folium map of every photo, with Leaflet served from this site's static files."""
     from django.templatetags.static import static

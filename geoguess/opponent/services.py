@@ -18,6 +18,8 @@ from django.utils.text import slugify
 
 from geoguess.imagesets.models import Photo
 from geoguess.opponent.models import ModelVersion, Prediction
+from geoguess.opponent.selectors import active_version
+from geoguess.opponent.selectors import prediction_for as prediction_for  # reads live in selectors; importable here as before
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +60,6 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
         version.save(update_fields=["is_active", "activated_at"])
         transaction.on_commit(lambda: predictions_queue(version_id=version.pk, photo_ids=list(Photo.objects.values_list("id", flat=True))))
     return version
-
-
-def active_version() -> ModelVersion | None:
-    return ModelVersion.objects.filter(is_active=True).first()
 
 
 def predictions_queue_for_image_set(*, image_set_id: int) -> int:
@@ -130,12 +128,6 @@ def predictions_compute(*, version_id: int, photo_ids: list[int]) -> int:
         except IntegrityError:  # a redelivered task raced another worker to it: keep the first
             pass
     return stored
-
-
-def prediction_for(*, photo_id: int) -> Prediction | None:
-    """The active version's prediction for a photo, if stored."""
-    # With its version: the reveal places the candidates from the version's centroids.
-    return Prediction.objects.select_related("model_version").filter(photo_id=photo_id, model_version__is_active=True).first()
 
 
 #: Colours of the attention overlay, from where worldNET barely looked to where it looked most.
