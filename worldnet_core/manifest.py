@@ -1,4 +1,8 @@
-"""The one format of an image set: a CSV of ``path,lat,lon[,place,country,group]``.
+"""The one format of an image set: a CSV of ``path,lat,lon[,place,country,group]``, and its records.
+
+This module holds what every reader makes and every caller takes: ``ImageRecord``,
+``Manifest``, and the ``Problem``\\ s of an ``ImageSetError``. The readers (``worldnet_core.readers``)
+import it, never the other way round: reading a manifest CSV is ``readers.read_manifest``.
 
 ``path`` is relative to the folder holding the CSV. ``place`` is a city or other
 cluster label, ``country`` a country name or code, ``group`` a photographer or
@@ -17,13 +21,9 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-
-if TYPE_CHECKING:
-    from worldnet_core.readers.records import Limits
 
 MANIFEST_COLUMNS = ("path", "lat", "lon", "place", "country", "group")
 REQUIRED_COLUMNS = ("path", "lat", "lon")
@@ -131,28 +131,3 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
         for r in manifest.records:
             writer.writerow([r.path, f"{r.lat:.7f}", f"{r.lon:.7f}", r.place, r.country, r.group])
 
-
-def read_manifest(path: Path, *, limits: Limits | None = None) -> Manifest:
-    """Reads a manifest CSV through the readers' one row check (images decoded included).
-
-    Raises ``ImageSetError`` listing every bad row.
-    """
-    from worldnet_core.readers.csvfile import read_table
-    from worldnet_core.readers.records import Candidate, validate
-
-    path = Path(path)
-    table = read_table(path)
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.fieldnames]
-    if missing:
-        raise ImageSetError(
-            [Problem(table.name, f"missing column(s) {', '.join(missing)}; a manifest has {','.join(MANIFEST_COLUMNS)}", row=1)]
-        )
-    if not table.rows:
-        raise ImageSetError([Problem(table.name, "lists no images")])
-    candidates = (
-        Candidate(
-            table.name, number, row["path"], row["lat"], row["lon"], row.get("place", ""), row.get("country", ""), row.get("group", "")
-        )
-        for number, row in table.rows
-    )
-    return validate(path.parent, candidates, limits=limits, notes=table.notes)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.images import jpeg_bytes, write_jpeg
-from worldnet_core.manifest import ImageSetError, read_manifest, write_manifest
-from worldnet_core.readers import read_imageset
+from worldnet_core.manifest import ImageSetError, write_manifest
+from worldnet_core.readers import read_imageset, read_manifest
 from worldnet_core.readers.exif import gps_of
 
 

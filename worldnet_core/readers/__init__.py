@@ -18,12 +18,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from worldnet_core.manifest import ImageSetError, Manifest, Problem, read_manifest
+from worldnet_core.manifest import ImageSetError, Manifest, Problem
 from worldnet_core.readers.exif import read_exif_folder
 from worldnet_core.readers.gsv_cities import is_gsv_cities, read_gsv_cities
 from worldnet_core.readers.labels import has_label_columns, is_im2gps_csv, read_im2gps_csv, read_labels_csv
-from worldnet_core.readers.records import Limits
+from worldnet_core.readers.manifest_csv import read_manifest
 from worldnet_core.readers.sources import ArchiveLimits, dataset_root, unpack_zip
+from worldnet_core.readers.validation import Limits
 
 KINDS = ("auto", "gsv-cities", "manifest", "im2gps", "labels", "exif")
 
@@ -31,7 +32,7 @@ KINDS = ("auto", "gsv-cities", "manifest", "im2gps", "labels", "exif")
 def read_imageset(
     source: Path, *, dest: Path | None = None, kind: str = "auto", limits: Limits | None = None, archive_limits: ArchiveLimits | None = None
 ) -> Manifest:
-    """Reads a folder or zip as an image set; every row passes ``records.validate``.
+    """Reads a folder or zip as an image set; every row passes ``validation.validate``.
 
     A zip is unpacked into ``dest`` (a new temporary folder when None), after every
     entry was checked; the manifest's paths are relative to where the images lie.
@@ -95,5 +96,6 @@ __all__ = [
     "read_im2gps_csv",
     "read_imageset",
     "read_labels_csv",
+    "read_manifest",
     "unpack_zip",
 ]

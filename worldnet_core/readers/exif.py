@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from worldnet_core.manifest import ImageSetError, Manifest, Problem, parse_coordinate
-from worldnet_core.readers.records import Candidate, Limits, check_image, validate
+from worldnet_core.readers.validation import Candidate, Limits, check_image, validate
 from worldnet_core.readers.sources import image_files, unsupported_photos
 
 GPS_IFD = 0x8825

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from worldnet_core.manifest import ImageSetError, Manifest, Problem
 from worldnet_core.readers.csvfile import read_table
-from worldnet_core.readers.records import Candidate, Limits, validate
+from worldnet_core.readers.validation import Candidate, Limits, validate
 
 COLUMNS = ("place_id", "year", "month", "northdeg", "city_id", "lat", "lon", "panoid")
 _NAME = re.compile(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from worldnet_core.manifest import ImageSetError, Manifest, Problem
 from worldnet_core.readers.csvfile import CsvTable, header_of, read_table
-from worldnet_core.readers.records import IMAGE_SUFFIXES, Candidate, Limits, validate
+from worldnet_core.readers.validation import IMAGE_SUFFIXES, Candidate, Limits, validate
 
 COLUMN_ALIASES = {
     "path": ("path", "filename", "file", "image", "id", "img_id"),

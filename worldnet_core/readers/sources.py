@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from worldnet_core.manifest import ImageSetError, Problem
-from worldnet_core.readers.records import IMAGE_SUFFIXES, MAX_NAME_BYTES, UNSUPPORTED_PHOTO_SUFFIXES
+from worldnet_core.readers.validation import IMAGE_SUFFIXES, MAX_NAME_BYTES, UNSUPPORTED_PHOTO_SUFFIXES
 
 _IGNORED_PARTS = {"__MACOSX", ".DS_Store"}
 _READABLE_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "Deflate", zipfile.ZIP_BZIP2: "BZIP2", zipfile.ZIP_LZMA: "LZMA"}
