@@ -22,7 +22,7 @@ from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
 from worldnet_core.manifest import ImageSetError, Manifest, Problem
 from worldnet_core.readers import ArchiveLimits, Limits, read_imageset
-from worldnet_core.readers.records import rows_checked, text_field
+from worldnet_core.readers.validation import rows_checked, text_field
 
 logger = logging.getLogger(__name__)
 
