@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from worldnet_core.models.backbones import DEFAULT_BACKBONE
+
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Benchmarks: print throughput figures.", add_help=add_help)
@@ -30,7 +32,9 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         default=None,
         help="predictor: a worldNET checkpoint (default: an untrained compact worldNET with 23 places)",
     )
-    parser.add_argument("--backbone", default="compact", help="predictor without --checkpoint: the backbone (default compact)")
+    parser.add_argument(
+        "--backbone", default=DEFAULT_BACKBONE, help=f"predictor without --checkpoint: the backbone (default {DEFAULT_BACKBONE})"
+    )
     parser.add_argument("--device", default=None, help="predictor: auto, cpu, cuda (default: WORLDNET_DEVICE, else auto)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions; the best is reported (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the inputs (default 0)")
@@ -92,8 +96,7 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
     from worldnet_core.checkpoint import load_model
     from worldnet_core.demo_world import PAPER_CITIES
     from worldnet_core.device import select_device
-    from worldnet_core.images import to_float
-    from worldnet_core.models import create_model
+    from worldnet_core.models import create_model, to_float
     from worldnet_core.predictor import Predictor
 
     device = select_device(args.device)

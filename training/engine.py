@@ -24,10 +24,10 @@ from tqdm import tqdm
 
 from worldnet_core.device import mixed_precision_available
 from worldnet_core.geo import haversine_loss
-from worldnet_core.images import load_images, to_float
+from worldnet_core.images import load_images
 from worldnet_core.manifest import Manifest
 from worldnet_core.metrics import geolocation_metrics
-from worldnet_core.models import GeoModel
+from worldnet_core.models import GeoModel, to_float
 from worldnet_core.models.knn import KNNModel
 from worldnet_core.models.regression import RegressionModel
 from worldnet_core.models.worldnet import WorldNet
@@ -185,7 +185,7 @@ def load_data(
     wrap = None
     if bars or log is not None or hook is not None:
         wrap = Progress(total=len(paths), desc=f"loading {desc}", unit="images", bars=bars, log=log, leave=False, hook=hook).wrap
-    images = load_images(paths, size, progress=wrap)
+    images = torch.from_numpy(load_images(paths, size, progress=wrap))
     latlon = torch.tensor(np.stack([manifest.lats(), manifest.lons()], axis=1), dtype=torch.float32)
     return ImageData(images, latlon, manifest.places())
 

@@ -44,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
     if args.places:
         manifest = manifest.subset([i for i, r in enumerate(manifest) if r.place in set(args.places)])
     settings = TrainSettings(device=select_device(args.device), progress=not args.no_progress)
-    data = load_data(manifest, tuple(model.preprocessing.size), progress=settings.progress)
+    data = load_data(manifest, model.preprocessing.size, progress=settings.progress)
     scale = scale_km(manifest.lats(), manifest.lons())
     result = evaluate(model, data, settings, scale_km=scale)
     if args.json:

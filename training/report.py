@@ -36,7 +36,6 @@ from training.engine import (
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS
-from worldnet_core.models.backbones import DEFAULT_SIZES
 from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
 
@@ -277,9 +276,7 @@ def with_interpolation(worldnet: WorldNet, mode: str, train_probs, train_latlon,
     """A copy of ``worldnet`` combining its centroids by ``mode``, its head retrained for it (the classifier is shared)."""
     variant = copy.deepcopy(worldnet)
     variant.set_interpolation(mode)
-    variant.interpolation_head = InterpolationHead(
-        len(variant.centroid_names), variant.config["head_hidden"], variant.config.get("head_members", 1)
-    )
+    variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"], variant.config["head_members"])
     fit_interpolation(variant, train_probs, train_latlon, settings, log)
     return variant
 
@@ -322,7 +319,7 @@ def ablation(
         paper = alone(worldnet)
     else:
         log("== ablation: the paper's worldNET")
-        paper = train_program.train_model("worldnet", train, paper_args, train_program.settings_from(paper_args), log)
+        paper = train_program.train_worldnet(train, paper_args, train_program.settings_from(paper_args), log)
     rows["the paper's (one-hot, sphere)"] = scores(paper)
     paper_probs = classifier_probs(paper, train.images, settings)
     rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(
@@ -349,14 +346,14 @@ def ablation(
     else:
         log(f"== ablation: haversine-smoothed labels ({smoothing:,.0f} km)")  # alone: the paper's interpolation
         smoothed_args = argparse.Namespace(**{**vars(paper_args), "label_smoothing_km": smoothing})
-        smoothed = train_program.train_model("worldnet", train, smoothed_args, train_program.settings_from(smoothed_args), log)
+        smoothed = train_program.train_worldnet(train, smoothed_args, train_program.settings_from(smoothed_args), log)
     rows[f"+ haversine-smoothed labels ({smoothing:,.0f} km)"] = scores(smoothed)
     places = len(set(train.places.tolist()))
     held = args.interp_holdout_places or max(1, min(ABLATION_HOLDOUT_PLACES, places // 4))  # the classifier keeps most places
     log(f"== ablation: interpolation head on {held} held-out places")
     held_args = argparse.Namespace(**{**vars(paper_args), "interp_holdout_places": held})
     rows[f"+ head trained on {held} held-out places"] = scores(
-        train_program.train_model("worldnet", train, held_args, train_program.settings_from(held_args), log)
+        train_program.train_worldnet(train, held_args, train_program.settings_from(held_args), log)
     )
     tta = copy.deepcopy(paper)
     tta.config["tta"] = True
@@ -383,7 +380,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     splits = train_program.make_splits(manifest, args)
     if splits.seen_test is None or splits.unseen_test is None:
         raise SystemExit("report: needs held-out places (--holdout-places N or --holdout-list FILE) and --test-fraction > 0")
-    size = tuple(args.image_size) if args.image_size else DEFAULT_SIZES[args.backbone]
+    size = train_program.input_size(args)  # the learned models' (the baselines look at no pixel)
     train = load_data(splits.train, size, progress=settings.progress, desc="training images")
     tests = {
         "seen": load_data(splits.seen_test, size, progress=settings.progress, desc="seen test images"),

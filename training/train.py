@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,15 +39,20 @@ from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.device import select_device
 from worldnet_core.geo import scale_km
 from worldnet_core.manifest import Manifest
-from worldnet_core.models import GeoModel, create_model, list_models
-from worldnet_core.models.backbones import BACKBONES, DEFAULT_SIZES
+from worldnet_core.models import GeoModel, list_models, model_defaults
+from worldnet_core.models.backbones import BACKBONES, DEFAULT_BACKBONE, DEFAULT_SIZES, default_preprocessing
 from worldnet_core.models.baselines import GuessModel, MeanModel, RandomLandModel
 from worldnet_core.models.clustering import make_centroids
-from worldnet_core.models.worldnet import INTERPOLATIONS
+from worldnet_core.models.knn import KNNModel
+from worldnet_core.models.regression import RegressionModel
+from worldnet_core.models.worldnet import INTERPOLATIONS, WorldNet
 from worldnet_core.readers import read_imageset
-from worldnet_core.splits import cap_per_region, split_by_image, split_by_place
+from worldnet_core.splits import DEFAULT_TEST_FRACTION, cap_per_region, split_by_image, split_by_place
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
+#: The flags' defaults are the model's own (a default worldNET, a default kNN) and the training loops' (``TrainSettings``).
+WORLDNET = model_defaults("worldnet")
+KNN = model_defaults("knn")
 
 
 def at_least_one(text: str) -> int:
@@ -86,36 +92,68 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, default=None, help="YAML file of flag values (flags given on the command line win)")
     parser.add_argument("--data", type=Path, default=None, help="image set: a manifest CSV, or a folder/zip any reader accepts (required)")
     parser.add_argument("--model", default="worldnet", choices=list_models(), help="model to train (default worldnet)")
-    parser.add_argument("--backbone", default="compact", choices=BACKBONES, help="image backbone (default compact)")
+    parser.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=BACKBONES, help=f"image backbone (default {DEFAULT_BACKBONE})")
     parser.add_argument(
         "--weights", type=Path, default=None, help="local ImageNet weights file for the backbone (default: torchvision's cache, if present)"
     )
     parser.add_argument("--no-pretrained", action="store_true", help="train the backbone from scratch even when weights are at hand")
     parser.add_argument(
-        "--image-size", type=int, nargs=2, default=None, metavar=("H", "W"), help="input size (default: the backbone's; 96 128 for compact)"
+        "--image-size",
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=("H", "W"),
+        help=f"input size (default: the backbone's; {' '.join(map(str, DEFAULT_SIZES[DEFAULT_BACKBONE]))} for {DEFAULT_BACKBONE})",
     )
-    parser.add_argument("--epochs", type=int, default=25, help="epochs of the classifier / regression (default 25)")
-    parser.add_argument("--head-epochs", type=int, default=40, help="epochs of worldNET's interpolation head (default 40)")
+    parser.add_argument(
+        "--epochs", type=int, default=TrainSettings.epochs, help=f"epochs of the classifier / regression (default {TrainSettings.epochs})"
+    )
+    parser.add_argument(
+        "--head-epochs",
+        type=int,
+        default=TrainSettings.head_epochs,
+        help=f"epochs of worldNET's interpolation head (default {TrainSettings.head_epochs})",
+    )
     parser.add_argument(
         "--head-members",
         type=at_least_one,
-        default=5,
-        help="worldNET's interpolation head: MLPs trained side by side and averaged (default 5; 1: the paper's one)",
+        default=WORLDNET["head_members"],
+        help=f"worldNET's interpolation head: MLPs trained side by side and averaged (default {WORLDNET['head_members']}; 1: the paper's one)",
     )
-    parser.add_argument("--batch-size", type=int, default=64, help="batch size per process (default 64)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, AdamW with a one-cycle schedule (default 0.002)")
-    parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 0.0001)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of splits, initialisation and batches (default 0)")
+    parser.add_argument(
+        "--batch-size", type=int, default=TrainSettings.batch_size, help=f"batch size per process (default {TrainSettings.batch_size})"
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=TrainSettings.lr,
+        help=f"peak learning rate, AdamW with a one-cycle schedule (default {TrainSettings.lr:g})",
+    )
+    parser.add_argument(
+        "--weight-decay", type=float, default=TrainSettings.weight_decay, help=f"AdamW weight decay (default {TrainSettings.weight_decay:g})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=TrainSettings.seed, help=f"seed of splits, initialisation and batches (default {TrainSettings.seed})"
+    )
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N (default: WORLDNET_DEVICE, else auto)")
-    parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0: images are already in memory)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=TrainSettings.workers,
+        help=f"data loader processes (default {TrainSettings.workers}: images are already in memory)",
+    )
     parser.add_argument("--no-amp", action="store_true", help="no bf16 mixed precision on a GPU")
     parser.add_argument(
         "--cpu-bf16",
         action="store_true",
-        help="bf16 mixed precision on a CPU that computes bf16 natively (AVX-512 BF16, AMX): about 2x faster there, less accurate on the demo world",
+        help="bf16 mixed precision on a CPU that computes bf16 natively (AVX-512 BF16, AMX): "
+        "about 2x faster there, less accurate on the demo world",
     )
     parser.add_argument(
-        "--test-fraction", type=float, default=0.3, help="share of each seen place's images held out for testing (default 0.3)"
+        "--test-fraction",
+        type=float,
+        default=DEFAULT_TEST_FRACTION,
+        help=f"share of each seen place's images held out for testing (default {DEFAULT_TEST_FRACTION})",
     )
     parser.add_argument(
         "--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)"
@@ -131,34 +169,48 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--interpolation",
-        default="mode",
+        default=WORLDNET["interpolation"],
         choices=list(INTERPOLATIONS),
-        help="how worldNET combines centroids: mode (the heaviest shown candidate's region; default), or the paper's global sphere / latlon",
+        help="how worldNET combines centroids: mode (the heaviest shown candidate's region), or the paper's global sphere / latlon "
+        f"(default {WORLDNET['interpolation']})",
     )
     parser.add_argument(
-        "--mode-bandwidth-km", type=positive_kilometres, default=300.0, help="mode interpolation: the Gaussian kernel's scale (default 300)"
+        "--mode-bandwidth-km",
+        type=positive_kilometres,
+        default=WORLDNET["mode_bandwidth_km"],
+        help=f"mode interpolation: the Gaussian kernel's scale (default {WORLDNET['mode_bandwidth_km']:g})",
     )
     parser.add_argument(
         "--mode-radius-km",
         type=kilometres,
-        default=1200.0,
-        help="mode interpolation: centroids farther than this from the chosen candidate are left out (default 1200)",
+        default=WORLDNET["mode_radius_km"],
+        help=f"mode interpolation: centroids farther than this from the chosen candidate are left out (default {WORLDNET['mode_radius_km']:g})",
     )
     parser.add_argument(
         "--label-smoothing-km",
         type=kilometres,
-        default=3000.0,
-        help="haversine-smoothed classifier labels at this scale (PIGEON; default 3000: best on places it never saw; 0: one-hot, as the paper: best on the places it trained on)",
+        default=TrainSettings.label_smoothing_km,
+        help=f"haversine-smoothed classifier labels at this scale (PIGEON; default {TrainSettings.label_smoothing_km:g}: "
+        "best on places it never saw; 0: one-hot, as the paper: best on the places it trained on)",
     )
     parser.add_argument(
         "--retrieval-weight",
         type=float,
-        default=0.5,
-        help="worldNET's belief: this share from the places of its nearest training images (default 0.5; 0: the classifier alone, as the paper)",
+        default=WORLDNET["retrieval_weight"],
+        help=f"worldNET's belief: this share from the places of its nearest training images (default {WORLDNET['retrieval_weight']:g}; "
+        "0: the classifier alone, as the paper)",
     )
-    parser.add_argument("--retrieval-k", type=int, default=25, help="nearest training images worldNET's retrieval looks at (default 25)")
     parser.add_argument(
-        "--retrieval-temperature", type=float, default=0.1, help="softmax temperature of the retrieval's cosine similarities (default 0.1)"
+        "--retrieval-k",
+        type=int,
+        default=WORLDNET["retrieval_k"],
+        help=f"nearest training images worldNET's retrieval looks at (default {WORLDNET['retrieval_k']})",
+    )
+    parser.add_argument(
+        "--retrieval-temperature",
+        type=float,
+        default=WORLDNET["retrieval_temperature"],
+        help=f"softmax temperature of the retrieval's cosine similarities (default {WORLDNET['retrieval_temperature']:g})",
     )
     parser.add_argument(
         "--tta", action="store_true", help="worldNET averages its classifier over the image and three shifted copies (no mirror flips)"
@@ -167,10 +219,16 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--interp-holdout-places",
         type=int,
         default=0,
-        help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier (default 0: off)",
+        help="future work of the paper: train worldNET's interpolation head on this many training places held out from its classifier "
+        "(default 0: off)",
     )
-    parser.add_argument("--knn-k", type=int, default=10, help="neighbours of the kNN baseline (default 10)")
-    parser.add_argument("--knn-bandwidth-km", type=float, default=500.0, help="mean-shift bandwidth of the kNN baseline (default 500)")
+    parser.add_argument("--knn-k", type=int, default=KNN["k"], help=f"neighbours of the kNN baseline (default {KNN['k']})")
+    parser.add_argument(
+        "--knn-bandwidth-km",
+        type=float,
+        default=KNN["bandwidth_km"],
+        help=f"mean-shift bandwidth of the kNN baseline (default {KNN['bandwidth_km']:g})",
+    )
     parser.add_argument("--output", type=Path, default=None, help=f"checkpoint to write (default {DEFAULT_OUTPUT}/<model>.pt)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
@@ -283,27 +341,29 @@ def settings_from(args: argparse.Namespace) -> TrainSettings:
     )
 
 
-def backbone_kwargs(args: argparse.Namespace) -> dict:
+def backbone_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "backbone": args.backbone,
         "pretrained": not args.no_pretrained,
         "weights_path": str(args.weights) if args.weights else None,
-        "image_size": tuple(args.image_size) if args.image_size else None,
+        "image_size": args.image_size,
     }
 
 
-def build_worldnet(
-    train: ImageData, args: argparse.Namespace, *, interpolation: str | None = None, exclude: set[str] = frozenset()
-) -> tuple[GeoModel, torch.Tensor]:
+def input_size(args: argparse.Namespace) -> tuple[int, int]:
+    """The size the learned models of ``args`` take their images at (as they compute it themselves)."""
+    return default_preprocessing(args.backbone, args.image_size).size
+
+
+def build_worldnet(train: ImageData, args: argparse.Namespace, *, exclude: Collection[str] = ()) -> tuple[WorldNet, torch.Tensor]:
     """A worldNET with centroids from ``train`` (minus ``exclude``d places) and its class labels."""
     keep = ~np.isin(train.places, list(exclude))
     latlon = train.latlon.double().numpy()[keep]
     centroids = make_centroids(latlon[:, 0], latlon[:, 1], train.places[keep], seed=args.seed)
-    model = create_model(
-        "worldnet",
+    model = WorldNet(
         centroids=centroids.latlon.tolist(),
         centroid_names=centroids.names,
-        interpolation=interpolation or args.interpolation,
+        interpolation=args.interpolation,
         mode_bandwidth_km=args.mode_bandwidth_km,
         mode_radius_km=args.mode_radius_km,
         tta=args.tta,
@@ -323,7 +383,7 @@ def train_model(
     settings: TrainSettings,
     log: Callable[[str], None] = print,
     *,
-    trained_worldnet: GeoModel | None = None,
+    trained_worldnet: WorldNet | None = None,
 ) -> GeoModel:
     """Builds and trains model ``name`` on ``train``."""
     torch.manual_seed(args.seed)
@@ -335,34 +395,38 @@ def train_model(
     if name == "guess":
         return GuessModel.fit(lat, lon, seed=args.seed)
     if name == "regression":
-        model = create_model("regression", **backbone_kwargs(args))
-        fit_regression(model, train, settings, log)
-        return model
+        regression = RegressionModel(**backbone_kwargs(args))
+        fit_regression(regression, train, settings, log)
+        return regression
     if name == "knn":
-        model = create_model("knn", k=args.knn_k, bandwidth_km=args.knn_bandwidth_km, **backbone_kwargs(args))
+        knn = KNNModel(k=args.knn_k, bandwidth_km=args.knn_bandwidth_km, **backbone_kwargs(args))
         source = None
-        if not model.config["backbone_pretrained"]:
+        if not knn.config["backbone_pretrained"]:
             # Untrained features would be noise: use (or train) a worldNET classifier's backbone.
             if trained_worldnet is None:
                 log("knn: no pretrained backbone; training a worldNET classifier for its features")
-                trained_worldnet = train_model("worldnet", train, args, settings, log)
+                trained_worldnet = train_worldnet(train, args, settings, log)
             source = trained_worldnet.backbone
-        fit_knn(model, train, settings, trained_backbone=source)
-        return model
+        fit_knn(knn, train, settings, trained_backbone=source)
+        return knn
     if name == "worldnet":
-        held = set()
-        if args.interp_holdout_places:
-            places = sorted(set(train.places.tolist()))
-            held = set(np.random.default_rng(args.seed).permutation(places)[: args.interp_holdout_places].tolist())
-            log(f"worldnet: interpolation head also learns from {len(held)} places its classifier never sees: {', '.join(sorted(held))}")
-        model, labels = build_worldnet(train, args, exclude=held)
-        classifier_data = train.subset(~np.isin(train.places, list(held)))
-        fit_worldnet(model, classifier_data, labels, settings, head_data=train if held else None, log=log)
-        return model
+        return train_worldnet(train, args, settings, log)
     raise ValueError(f"unknown model {name!r}")
 
 
-def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hook: ProgressHook | None = None) -> dict:
+def train_worldnet(train: ImageData, args: argparse.Namespace, settings: TrainSettings, log: Callable[[str], None] = print) -> WorldNet:
+    held: set[str] = set()
+    if args.interp_holdout_places:
+        places = sorted(set(train.places.tolist()))
+        held = set(np.random.default_rng(args.seed).permutation(places)[: args.interp_holdout_places].tolist())
+        log(f"worldnet: interpolation head also learns from {len(held)} places its classifier never sees: {', '.join(sorted(held))}")
+    model, labels = build_worldnet(train, args, exclude=held)
+    classifier_data = train.subset(~np.isin(train.places, list(held)))
+    fit_worldnet(model, classifier_data, labels, settings, head_data=train if held else None, log=log)
+    return model
+
+
+def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hook: ProgressHook | None = None) -> dict[str, Any]:
     """Trains ``args.model``; returns ``{"checkpoint": path, "metrics": {...}}``. ``hook``: see ``training.engine.ProgressHook``."""
     args = apply_config(args)
     if args.data is None:
@@ -379,9 +443,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     )
     for note in splits.train.notes:
         log(note)
-    size = tuple(args.image_size) if args.image_size else None
-    size = size or DEFAULT_SIZES[args.backbone]
-    train = load_data(splits.train, size, progress=settings.progress, desc="training images", log=log, hook=hook)
+    train = load_data(splits.train, input_size(args), progress=settings.progress, desc="training images", log=log, hook=hook)
     model = train_model(args.model, train, args, settings, log)
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     # Training is the only collective part: the other ranks leave now rather than wait at a
@@ -398,7 +460,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
         if part is not None and len(part):
             metrics[label] = evaluate(
                 model,
-                load_data(part, size, progress=settings.progress, desc=f"{label} test images", log=log, hook=hook),
+                # At the model's own input size, as its checkpoint keeps it and the site feeds it.
+                load_data(part, model.preprocessing.size, progress=settings.progress, desc=f"{label} test images", log=log, hook=hook),
                 settings,
                 scale_km=splits.scale_km,
             ).metrics

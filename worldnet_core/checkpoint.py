@@ -1,7 +1,15 @@
-"""One file per trained model: weights, config, centroids, preprocessing, metrics, format version.
+"""One file per trained model: weights, config, preprocessing, centroids, metrics, format version.
 
 The file is a ``torch.save`` of plain types and tensors, read with
-``weights_only=True``: loading a checkpoint never runs code from it.
+``weights_only=True``: loading a checkpoint never runs code from it. The checkpoint is
+the model's one authority (nanoGPT's way): ``load_model`` rebuilds the model from the
+config and the preprocessing (input size, normalisation) stored in it, and from nothing
+else, with ``worldnet_core`` alone.
+
+Format versions: 2 keeps the input size in ``preprocessing`` only. 1, read as well, kept
+it in the config too (``image_size``), and its oldest files have no ``preprocessing``:
+their model is rebuilt from the config's ``image_size`` and ImageNet's statistics, the
+only ones it ever used.
 """
 
 from __future__ import annotations
@@ -9,22 +17,34 @@ from __future__ import annotations
 import json
 import pickle
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from worldnet_core.models import GeoModel, create_model
+from worldnet_core.models.backbones import Preprocessing
 
 FORMAT = "worldnet-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+#: Settings added after a model's first checkpoints, with the value that rebuilds a checkpoint written
+#: before they existed as it was (today's default may build another model: five interpolation heads
+#: where the file holds the weights of one).
+SETTINGS_BEFORE_THEY_EXISTED: dict[str, dict[str, Any]] = {
+    "worldnet": {"head_members": 1, "retrieval_weight": 0.0, "n_bank": 0, "tta": False},
+}
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used, with the reason in the message."""
 
 
-def save_checkpoint(model: GeoModel, path: Path, *, metrics: dict | None = None, training: dict | None = None) -> Path:
+def save_checkpoint(
+    model: GeoModel, path: Path | str, *, metrics: Mapping[str, Any] | None = None, training: Mapping[str, Any] | None = None
+) -> Path:
     """Writes ``model`` to ``path`` (atomically: a crash leaves no half-written file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,10 +54,11 @@ def save_checkpoint(model: GeoModel, path: Path, *, metrics: dict | None = None,
         "model": model.name,
         # Through JSON: the config must be plain data for weights_only loading to accept it.
         "config": json.loads(json.dumps(model.config)),
+        "preprocessing": model.preprocessing.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        # The centroids again, at the top: the site lists them without rebuilding the model.
         "centroids": model.config.get("centroids", []),
         "centroid_names": model.centroid_names,
-        "preprocessing": model.preprocessing.to_dict(),
         "metrics": json.loads(json.dumps(metrics or {})),
         "training": json.loads(json.dumps(training or {}, default=str)),
         "torch_version": str(torch.__version__),
@@ -48,7 +69,7 @@ def save_checkpoint(model: GeoModel, path: Path, *, metrics: dict | None = None,
     return path
 
 
-def read_checkpoint(path: Path) -> dict[str, Any]:
+def read_checkpoint(path: Path | str) -> dict[str, Any]:
     """The checkpoint's contents, checked; raises ``CheckpointError`` saying what is wrong."""
     path = Path(path)
     if not path.is_file():
@@ -68,22 +89,26 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a torch file but not a worldNET checkpoint (no '{FORMAT}' marker)")
     version = payload.get("format_version")
-    if version != FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {path} has format version {version}; this worldnet_core reads version {FORMAT_VERSION}")
+    if version not in READABLE_VERSIONS:
+        readable = ", ".join(map(str, READABLE_VERSIONS))
+        raise CheckpointError(f"checkpoint {path} has format version {version}; this worldnet_core reads versions {readable}")
+    if version >= 2 and "preprocessing" not in payload:
+        raise CheckpointError(f"checkpoint {path} has no preprocessing (input size, normalisation) to rebuild its model with")
     return payload
 
 
-def load_model(path: Path) -> tuple[GeoModel, dict[str, Any]]:
-    """Rebuilds the model of a checkpoint with ``worldnet_core`` alone."""
+def load_model(path: Path | str) -> tuple[GeoModel, dict[str, Any]]:
+    """Rebuilds the model of a checkpoint with ``worldnet_core`` alone, from the checkpoint alone."""
     payload = read_checkpoint(path)
-    config = dict(payload["config"])
+    name = payload["model"]
+    config = {**SETTINGS_BEFORE_THEY_EXISTED.get(name, {}), **payload["config"]}
     config["pretrained"] = False  # the weights come from the checkpoint, not ImageNet
     try:
-        model = create_model(payload["model"], **config)
+        if "preprocessing" in payload:
+            config["preprocessing"] = Preprocessing.from_dict(payload["preprocessing"])
+        model = create_model(name, **config)
         model.load_state_dict(payload["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as error:
-        raise CheckpointError(
-            f"checkpoint {path} does not fit its model {payload.get('model')!r}: {str(error).splitlines()[0][:300]}"
-        ) from None
+        raise CheckpointError(f"checkpoint {path} does not fit its model {name!r}: {str(error).splitlines()[0][:300]}") from None
     model.eval()
     return model, payload

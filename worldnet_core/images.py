@@ -1,7 +1,9 @@
-"""Images as model input: decoded, resized and stacked once, normalised in the model.
+"""Images as model input: decoded, resized and stacked once, with Pillow and NumPy (no torch here:
+the web process, which imports this module for ``upright_rgb``, never loads PyTorch).
 
-Models take float tensors ``(B, 3, h, w)`` in ``[0, 1]``; training keeps a whole image
-set in memory as ``uint8`` (an image set of 5,000 images at 96 × 128 is 180 MB).
+Images become ``uint8`` arrays ``(3, h, w)``; training keeps a whole image set in memory
+so (an image set of 5,000 images at 96 × 128 is 180 MB). Models take them as float
+tensors in ``[0, 1]`` (``worldnet_core.models.to_float``) and normalise them themselves.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
+from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 _WHITE = (255, 255, 255)
@@ -38,7 +40,7 @@ def upright_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(source: Path | Image.Image, size: tuple[int, int]) -> np.ndarray:
+def load_image(source: Path | Image.Image, size: tuple[int, int]) -> NDArray[np.uint8]:
     """``(3, h, w)`` uint8 from a file or PIL image, resized to ``size = (h, w)``."""
     image = Image.open(source) if not isinstance(source, Image.Image) else source
     try:
@@ -53,15 +55,12 @@ def load_image(source: Path | Image.Image, size: tuple[int, int]) -> np.ndarray:
 
 
 def load_images(
-    paths: Sequence[Path | Image.Image], size: tuple[int, int], progress: Callable[[Iterable], Iterable] | None = None
-) -> torch.Tensor:
-    """``(N, 3, h, w)`` uint8 tensor of every image."""
+    paths: Sequence[Path | Image.Image],
+    size: tuple[int, int],
+    progress: Callable[[Sequence[Path | Image.Image]], Iterable[Path | Image.Image]] | None = None,
+) -> NDArray[np.uint8]:
+    """``(N, 3, h, w)`` uint8 array of every image; ``progress`` wraps the sequence (e.g. ``tqdm``)."""
     out = np.empty((len(paths), 3, *size), dtype=np.uint8)
     for i, path in enumerate(progress(paths) if progress else paths):
         out[i] = load_image(path, size)
-    return torch.from_numpy(out)
-
-
-def to_float(batch: torch.Tensor) -> torch.Tensor:
-    """uint8 images to float in [0, 1] (on the batch's device)."""
-    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch
+    return out

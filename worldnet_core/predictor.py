@@ -18,13 +18,15 @@ from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 from PIL import Image
 
 from worldnet_core.checkpoint import load_model
 from worldnet_core.device import select_device
-from worldnet_core.images import load_image, to_float
+from worldnet_core.images import load_image
 from worldnet_core.land import snap_to_land
-from worldnet_core.models import GeoModel
+from worldnet_core.models import GeoModel, to_float
+from worldnet_core.models.worldnet import WorldNet
 
 TOP_K = 5
 
@@ -40,11 +42,11 @@ class Prediction:
 
 
 class Predictor:
-    def __init__(self, model: GeoModel, *, device: str | torch.device | None = None, checkpoint: dict[str, Any] | None = None):
+    def __init__(self, model: GeoModel, *, device: str | torch.device | None = None, checkpoint: dict[str, Any] | None = None) -> None:
         self.device = device if isinstance(device, torch.device) else select_device(device)
         self.model = model.to(self.device).eval()
         self.checkpoint = checkpoint or {}
-        self.size = tuple(model.preprocessing.size)
+        self.size = model.preprocessing.size
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> Predictor:
@@ -52,8 +54,9 @@ class Predictor:
         return cls(model, device=device, checkpoint=payload)
 
     @property
-    def metrics(self) -> dict:
-        return self.checkpoint.get("metrics", {})
+    def metrics(self) -> dict[str, Any]:
+        metrics: dict[str, Any] = self.checkpoint.get("metrics", {})
+        return metrics
 
     def prepare(self, images: Sequence[Image.Image | str | Path]) -> torch.Tensor:
         """uint8 ``(B, 3, h, w)`` at the model's input size."""
@@ -64,7 +67,7 @@ class Predictor:
     @property
     def can_explain(self) -> bool:
         """Whether the model gives activation maps (worldNET does; the baselines do not)."""
-        return hasattr(self.model, "forward_with_maps")
+        return isinstance(self.model, WorldNet)
 
     @torch.inference_mode()
     def predict_tensor(self, batch: torch.Tensor, *, with_maps: bool = False) -> list[Prediction]:
@@ -74,12 +77,12 @@ class Predictor:
         """
         images = to_float(batch.to(self.device, non_blocking=True))
         maps = None
-        if with_maps and self.can_explain:
+        if with_maps and isinstance(self.model, WorldNet):
             output, maps = self.model.forward_with_maps(images)
         else:
             output = self.model(images)
         latlon = output.latlon.double().cpu().numpy()
-        lat, lon = snap_to_land(latlon[:, 0], latlon[:, 1])
+        lat, lon = (np.atleast_1d(v) for v in snap_to_land(latlon[:, 0], latlon[:, 1]))
         tops: list[list[tuple[str, float]]] = [[] for _ in range(len(lat))]
         if output.probs is not None:
             probs, index = output.probs.float().topk(min(TOP_K, output.probs.shape[1]), dim=1)
@@ -97,14 +100,14 @@ class Predictor:
         return results
 
 
-def encode_heatmap(values: np.ndarray) -> bytes:
+def encode_heatmap(values: NDArray[np.floating[Any]]) -> bytes:
     """A map in [0, 1] as an 8-bit grey PNG: a few hundred bytes for a 6×8 grid."""
     buffer = io.BytesIO()
     Image.fromarray(np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8), mode="L").save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
-def decode_heatmap(data: bytes) -> np.ndarray:
+def decode_heatmap(data: bytes) -> NDArray[np.float32]:
     """The map back as floats in [0, 1], ``(h, w)``."""
     with Image.open(io.BytesIO(data)) as image:
         return np.asarray(image.convert("L"), dtype=np.float32) / 255.0

@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 from worldnet_core.manifest import Manifest
 
 DEFAULT_CELL_DEG = 1.0
+#: The share of each place's images (groups) ``split_by_image`` holds out; the training program's default too.
+DEFAULT_TEST_FRACTION = 0.3
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def cap_per_region(manifest: Manifest, max_per_region: int, *, seed: int = 0, ce
     return result
 
 
-def split_by_image(manifest: Manifest, *, test_fraction: float = 0.3, seed: int = 0) -> Split:
+def split_by_image(manifest: Manifest, *, test_fraction: float = DEFAULT_TEST_FRACTION, seed: int = 0) -> Split:
     """Within every place (or cell), about ``test_fraction`` of its groups go to test."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError("test_fraction must be between 0 and 1")

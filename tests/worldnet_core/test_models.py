@@ -146,8 +146,13 @@ def test_it_fails_clearly_on_corrupt_or_foreign_checkpoints(tmp_path, tiny_data)
     payload = torch.load(good, weights_only=True)
     payload["format_version"] = 99
     torch.save(payload, tmp_path / "future.pt")
-    with pytest.raises(CheckpointError, match="format version 99; this worldnet_core reads version 1"):
+    with pytest.raises(CheckpointError, match="format version 99; this worldnet_core reads versions 1, 2"):
         Predictor.load(tmp_path / "future.pt")
+    payload["format_version"] = 2
+    del payload["preprocessing"]
+    torch.save(payload, tmp_path / "unsized.pt")
+    with pytest.raises(CheckpointError, match="unsized.pt has no preprocessing"):
+        Predictor.load(tmp_path / "unsized.pt")
     payload["format_version"] = 1
     payload["model"] = "worldnet"
     torch.save(payload, tmp_path / "mismatch.pt")
@@ -155,6 +160,61 @@ def test_it_fails_clearly_on_corrupt_or_foreign_checkpoints(tmp_path, tiny_data)
         Predictor.load(tmp_path / "mismatch.pt")
     with pytest.raises(CheckpointError, match="does not exist"):
         Predictor.load(tmp_path / "missing.pt")
+
+
+def test_the_checkpoint_alone_decides_the_input_size_and_normalisation(tmp_path):
+    model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=(48, 64))
+    assert "image_size" not in model.config  # the preprocessing holds it, once
+    path = save_checkpoint(model, tmp_path / "w.pt")
+    payload = torch.load(path, weights_only=True)
+    assert payload["preprocessing"] == {"size": [48, 64], "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+    assert not any(key.startswith("normalize.") for key in payload["state_dict"])  # the preprocessing is their one record
+    payload["preprocessing"] = {"size": [32, 40], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}
+    torch.save(payload, path)
+    loaded = Predictor.load(path, device="cpu")
+    assert loaded.size == (32, 40) and loaded.model.preprocessing.mean == (0.5, 0.5, 0.5)
+    assert torch.equal(loaded.model.normalize.std.flatten(), torch.full((3,), 0.25))
+
+
+def test_the_training_programs_flags_default_to_a_default_model():
+    from worldnet_core.models import model_defaults
+
+    args = train_program.get_args_parser().parse_args([])
+    worldnet, knn = model_defaults("worldnet"), model_defaults("knn")
+    for flag in ("backbone", "interpolation", "mode_bandwidth_km", "mode_radius_km", "head_members", "retrieval_weight", "retrieval_k"):
+        assert getattr(args, flag) == worldnet[flag], flag
+    assert (args.knn_k, args.knn_bandwidth_km, args.no_pretrained) == (knn["k"], knn["bandwidth_km"], not worldnet["pretrained"])
+    settings = TrainSettings()
+    for flag in ("epochs", "head_epochs", "batch_size", "lr", "weight_decay", "workers", "seed", "label_smoothing_km"):
+        assert getattr(args, flag) == getattr(settings, flag), flag
+    assert create_model("worldnet").preprocessing == train_program.default_preprocessing(args.backbone)
+
+
+@pytest.mark.parametrize("name", ["worldnet", "regression"])
+def test_it_loads_a_checkpoint_written_before_the_preprocessing_was_read_back(name, tmp_path):
+    """Format 1, as its oldest files are: the size in the config only, no preprocessing, one interpolation MLP."""
+    torch.manual_seed(0)
+    if name == "worldnet":
+        model = create_model("worldnet", centroids=[[48.85, 2.35], [51.5, -0.12], [-33.9, 151.2]], image_size=(64, 96), head_members=1)
+        torch.nn.init.normal_(model.classifier[1].weight, std=3.0)
+        torch.nn.init.normal_(model.interpolation_head.mlp[2].weight)
+    else:
+        model = create_model("regression", image_size=(64, 96))
+    payload = torch.load(save_checkpoint(model, tmp_path / "new.pt"), weights_only=True)
+    payload["format_version"] = 1
+    payload["config"]["image_size"] = [64, 96]
+    del payload["preprocessing"]
+    for setting in ("head_members", "retrieval_weight", "retrieval_k", "retrieval_temperature", "n_bank", "tta"):
+        payload["config"].pop(setting, None)  # settings that came later
+    torch.save(payload, tmp_path / "old.pt")
+    images = torch.randint(0, 256, (4, 3, 64, 96), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    old = Predictor.load(tmp_path / "old.pt", device="cpu")
+    assert old.size == (64, 96) and old.model.preprocessing == model.preprocessing
+    expected = Predictor(model, device="cpu").predict_tensor(images)
+    assert [(p.lat, p.lon, p.top) for p in old.predict_tensor(images)] == [(p.lat, p.lon, p.top) for p in expected]
+    # Saved again, it is a checkpoint of today's format that predicts the same.
+    again = Predictor.load(save_checkpoint(old.model, tmp_path / "again.pt"), device="cpu")
+    assert [(p.lat, p.lon) for p in again.predict_tensor(images)] == [(p.lat, p.lon) for p in expected]
 
 
 def test_it_loads_a_checkpoint_with_worldnet_core_alone(tiny_data, tiny_world, tmp_path):
@@ -450,7 +510,7 @@ def test_the_interpolation_head_averages_members_each_trained_on_its_own_guesses
         assert torch.allclose(restored.eval()(images).latlon, model.eval()(images).latlon)
 
     # A checkpoint of one member (every one from before the members) loads as it was.
-    single = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=SIZE)
+    single = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=SIZE, head_members=1)
     assert set(k for k in single.state_dict() if k.startswith("interpolation_head.")) == {
         f"interpolation_head.mlp.{i}.{p}" for i in (0, 2) for p in ("weight", "bias")
     }

@@ -1,8 +1,9 @@
 """Image backbones by name: torchvision's (with ImageNet weights where they can be had) and a compact CNN.
 
 ``create_backbone(name)`` returns a ``Backbone``: a module mapping a batch of
-normalised images to a feature map ``(B, C, h, w)``, with its channel count and the
-preprocessing it expects.
+normalised images to a feature map ``(B, C, h, w)``, with its channel count. How
+images are resized and normalised for it is the model's ``Preprocessing`` (here too:
+``default_preprocessing(backbone)`` for a new model; a checkpoint keeps its own).
 
 Pretrained weights, when asked for, come from a file given with ``weights_path``, or
 from torchvision's cache (``$TORCH_HOME/hub/checkpoints``), or else are downloaded
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import torch
 from torch import nn
@@ -28,26 +31,11 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 TORCHVISION_BACKBONES = ("vgg19", "resnet18", "resnet50", "efficientnet_b0", "convnext_tiny")
 BACKBONES = (*TORCHVISION_BACKBONES, "compact")
+#: The backbone of a model that names none (and of the training programs' ``--backbone``).
+DEFAULT_BACKBONE = "compact"
 
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """How images become tensors: resize to ``size`` (h, w), then normalise."""
-
-    size: tuple[int, int]
-    mean: tuple[float, float, float] = IMAGENET_MEAN
-    std: tuple[float, float, float] = IMAGENET_STD
-
-    def to_dict(self) -> dict:
-        return {k: list(v) for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Preprocessing:
-        return cls(size=tuple(data["size"]), mean=tuple(data["mean"]), std=tuple(data["std"]))
-
-
-#: Input sizes keep the paper's 3:4 aspect (300 × 400); the compact CNN works smaller to train on a CPU.
-DEFAULT_SIZES = {
+#: Input sizes ``(h, w)`` keep the paper's 3:4 aspect (300 × 400); the compact CNN works smaller to train on a CPU.
+DEFAULT_SIZES: dict[str, tuple[int, int]] = {
     "compact": (96, 128),
     "vgg19": (225, 300),
     "resnet18": (225, 300),
@@ -57,10 +45,58 @@ DEFAULT_SIZES = {
 }
 
 
+class PreprocessingDict(TypedDict):
+    """``Preprocessing`` as a checkpoint stores it: plain lists."""
+
+    size: list[int]
+    mean: list[float]
+    std: list[float]
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How images become a model's input: resized to ``size`` (h, w), then normalised by ``mean`` and ``std``.
+
+    A model is built with one and its checkpoint stores it; a model rebuilt from the
+    checkpoint takes it from there (``worldnet_core.checkpoint``).
+
+    >>> Preprocessing.from_dict(default_preprocessing("compact").to_dict()) == default_preprocessing("compact")
+    True
+    """
+
+    size: tuple[int, int]
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+
+    def to_dict(self) -> PreprocessingDict:
+        return {"size": list(self.size), "mean": list(self.mean), "std": list(self.std)}
+
+    @classmethod
+    def from_dict(cls, data: PreprocessingDict) -> Preprocessing:
+        height, width = (int(v) for v in data["size"])
+        r, g, b = (float(v) for v in data["mean"])
+        std_r, std_g, std_b = (float(v) for v in data["std"])
+        return cls(size=(height, width), mean=(r, g, b), std=(std_r, std_g, std_b))
+
+
+def default_preprocessing(backbone: str = DEFAULT_BACKBONE, image_size: Sequence[int] | None = None) -> Preprocessing:
+    """A new model's preprocessing: ``image_size`` (h, w), or the backbone's default size; ImageNet's statistics.
+
+    >>> default_preprocessing("resnet18").size, default_preprocessing("compact", [48, 64]).size
+    ((225, 300), (48, 64))
+    """
+    if backbone not in DEFAULT_SIZES:
+        raise ValueError(f"unknown backbone {backbone!r}; one of {', '.join(BACKBONES)}")
+    if image_size is None:
+        return Preprocessing(size=DEFAULT_SIZES[backbone])
+    height, width = (int(v) for v in image_size)
+    return Preprocessing(size=(height, width))
+
+
 class CompactCNN(nn.Module):
     """Five stride-2 conv blocks, 24→192 channels: trains from scratch on a CPU in minutes."""
 
-    def __init__(self, width: int = 24):
+    def __init__(self, width: int = 24) -> None:
         super().__init__()
         channels = [3, width, width * 2, width * 4, width * 6, width * 8]
         layers: list[nn.Module] = []
@@ -71,7 +107,8 @@ class CompactCNN(nn.Module):
         self.out_channels = channels[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x)
+        features: torch.Tensor = self.features(x)
+        return features
 
 
 @dataclass
@@ -79,7 +116,6 @@ class Backbone:
     name: str
     module: nn.Module  # images -> (B, C, h, w)
     channels: int
-    preprocessing: Preprocessing
     pretrained: bool
     #: Which weights it started from, in words, for logs and model versions.
     weights: str = "none: trained from scratch"
@@ -99,14 +135,20 @@ def _feature_extractor(name: str, model: nn.Module | None = None) -> tuple[nn.Mo
 
     model = model if model is not None else get_model(name, weights=None)
     if name == "vgg19":
-        return model.features, 512
+        return model.get_submodule("features"), 512
     if name.startswith("resnet"):
-        return nn.Sequential(*list(model.children())[:-2]), model.fc.in_features
+        return nn.Sequential(*list(model.children())[:-2]), _linear(model.get_submodule("fc")).in_features
     if name == "efficientnet_b0":
-        return model.features, model.classifier[1].in_features
+        return model.get_submodule("features"), _linear(model.get_submodule("classifier.1")).in_features
     if name == "convnext_tiny":
-        return model.features, model.classifier[2].in_features
+        return model.get_submodule("features"), _linear(model.get_submodule("classifier.2")).in_features
     raise ValueError(name)
+
+
+def _linear(module: nn.Module) -> nn.Linear:
+    if not isinstance(module, nn.Linear):
+        raise TypeError(f"expected a classifier's linear layer, not {type(module).__name__}")
+    return module
 
 
 def cached_weights_path(name: str) -> Path:
@@ -176,21 +218,18 @@ def load_pretrained(name: str, module: nn.Module, weights_path: Path | None, *, 
     return described
 
 
-def create_backbone(
-    name: str, *, pretrained: bool = True, weights_path: Path | None = None, image_size: tuple[int, int] | None = None
-) -> Backbone:
+def create_backbone(name: str, *, pretrained: bool = True, weights_path: Path | str | None = None) -> Backbone:
     """A backbone by name; ``pretrained`` loads ImageNet weights (see the module) or raises ``PretrainedWeightsMissing``.
 
     The compact CNN has no pretrained weights: it always starts from scratch.
     """
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; one of {', '.join(BACKBONES)}")
-    preprocessing = Preprocessing(size=tuple(image_size or DEFAULT_SIZES[name]))
     if name == "compact":
-        module = CompactCNN()
-        return Backbone(name, module, module.out_channels, preprocessing, pretrained=False)
+        compact = CompactCNN()
+        return Backbone(name, compact, compact.out_channels, pretrained=False)
     module, channels = _feature_extractor(name)
     if not pretrained:
-        return Backbone(name, module, channels, preprocessing, pretrained=False)
-    described = load_pretrained(name, module, weights_path)
-    return Backbone(name, module, channels, preprocessing, pretrained=True, weights=described)
+        return Backbone(name, module, channels, pretrained=False)
+    described = load_pretrained(name, module, Path(weights_path) if weights_path else None)
+    return Backbone(name, module, channels, pretrained=True, weights=described)

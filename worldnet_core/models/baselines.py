@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from worldnet_core.geo import spherical_mean
 from worldnet_core.models.base import GeoModel, GeoOutput, register
@@ -17,12 +18,14 @@ class MeanModel(GeoModel):
 
     name = "mean"
 
-    def __init__(self, lat: float = 0.0, lon: float = 0.0, **config: Any):
+    point: torch.Tensor  # (2,) degrees
+
+    def __init__(self, lat: float = 0.0, lon: float = 0.0, **config: Any) -> None:
         super().__init__(lat=lat, lon=lon, **config)
         self.register_buffer("point", torch.tensor([lat, lon], dtype=torch.float64))
 
     @classmethod
-    def fit(cls, lat: np.ndarray, lon: np.ndarray, **config: Any) -> MeanModel:
+    def fit(cls, lat: NDArray[np.float64], lon: NDArray[np.float64], **config: Any) -> MeanModel:
         mean_lat, mean_lon = spherical_mean(lat, lon)
         return cls(lat=mean_lat, lon=mean_lon, **config)
 
@@ -36,18 +39,18 @@ class RandomLandModel(GeoModel):
 
     name = "random"
 
-    def __init__(self, seed: int = 0, **config: Any):
+    def __init__(self, seed: int = 0, **config: Any) -> None:
         super().__init__(seed=seed, **config)
         self._rng = np.random.default_rng(seed)
 
     @classmethod
-    def fit(cls, lat: np.ndarray, lon: np.ndarray, seed: int = 0, **config: Any) -> RandomLandModel:
+    def fit(cls, lat: NDArray[np.float64], lon: NDArray[np.float64], seed: int = 0, **config: Any) -> RandomLandModel:
         return cls(seed=seed, **config)
 
     def forward(self, images: torch.Tensor) -> GeoOutput:
         from worldnet_core.land import is_land
 
-        chosen: list[np.ndarray] = []
+        chosen: list[NDArray[np.float64]] = []
         needed = len(images)
         while needed > 0:
             # Uniform on the sphere: z uniform in [-1, 1]; land is ~29% of it.
@@ -66,13 +69,15 @@ class GuessModel(GeoModel):
 
     name = "guess"
 
-    def __init__(self, n_locations: int = 1, seed: int = 0, **config: Any):
+    locations: torch.Tensor  # (n_locations, 2) degrees
+
+    def __init__(self, n_locations: int = 1, seed: int = 0, **config: Any) -> None:
         super().__init__(n_locations=n_locations, seed=seed, **config)
         self.register_buffer("locations", torch.zeros(n_locations, 2, dtype=torch.float64))
         self._generator = torch.Generator().manual_seed(seed)
 
     @classmethod
-    def fit(cls, lat: np.ndarray, lon: np.ndarray, seed: int = 0, **config: Any) -> GuessModel:
+    def fit(cls, lat: NDArray[np.float64], lon: NDArray[np.float64], seed: int = 0, **config: Any) -> GuessModel:
         model = cls(n_locations=len(lat), seed=seed, **config)
         model.locations.copy_(torch.from_numpy(np.stack([lat, lon], axis=1)))
         return model

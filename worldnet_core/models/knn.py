@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,8 @@ import torch
 from torch import nn
 
 from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit, unit_to_latlon
-from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
+from worldnet_core.models.backbones import DEFAULT_BACKBONE, Preprocessing
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
 
 
 @register
@@ -22,22 +24,25 @@ class KNNModel(GeoModel):
     name = "knn"
     learns_from_images = True
 
+    bank: torch.Tensor  # (n_bank, C) descriptors of the training images
+    bank_latlon: torch.Tensor  # (n_bank, 2) their locations, degrees
+
     def __init__(
         self,
-        backbone: str = "compact",
-        image_size: tuple[int, int] | None = None,
-        pretrained: bool = False,
+        backbone: str = DEFAULT_BACKBONE,
+        image_size: Sequence[int] | None = None,
+        preprocessing: Preprocessing | None = None,
+        pretrained: bool = True,
         weights_path: str | None = None,
         n_bank: int = 1,
         k: int = 10,
         bandwidth_km: float = 500.0,
         **config: Any,
-    ):
-        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
-        super().__init__(
-            backbone=backbone, image_size=list(built.preprocessing.size), n_bank=n_bank, k=k, bandwidth_km=bandwidth_km, **config
-        )
-        self.normalize = Normalize(built.preprocessing)
+    ) -> None:
+        preprocessing = model_preprocessing(backbone, image_size, preprocessing)
+        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path)
+        super().__init__(preprocessing=preprocessing, backbone=backbone, n_bank=n_bank, k=k, bandwidth_km=bandwidth_km, **config)
+        self.normalize = Normalize(preprocessing)
         self.backbone = built.module
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.register_buffer("bank", torch.zeros(n_bank, built.channels))

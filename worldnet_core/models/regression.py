@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
-from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
+from worldnet_core.models.backbones import DEFAULT_BACKBONE, Preprocessing
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
 
 
 @register
@@ -23,20 +25,22 @@ class RegressionModel(GeoModel):
 
     def __init__(
         self,
-        backbone: str = "compact",
-        image_size: tuple[int, int] | None = None,
-        pretrained: bool = False,
+        backbone: str = DEFAULT_BACKBONE,
+        image_size: Sequence[int] | None = None,
+        preprocessing: Preprocessing | None = None,
+        pretrained: bool = True,
         weights_path: str | None = None,
         hidden: int = 512,
         **config: Any,
-    ):
-        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
-        super().__init__(backbone=backbone, image_size=list(built.preprocessing.size), hidden=hidden, **config)
-        self.normalize = Normalize(built.preprocessing)
+    ) -> None:
+        preprocessing = model_preprocessing(backbone, image_size, preprocessing)
+        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path)
+        super().__init__(preprocessing=preprocessing, backbone=backbone, hidden=hidden, **config)
+        self.normalize = Normalize(preprocessing)
         self.backbone = built.module
         self.frozen_backbone = built.pretrained
         with torch.no_grad():
-            flat = self.backbone.eval()(torch.zeros(1, 3, *built.preprocessing.size)).numel()
+            flat = self.backbone.eval()(torch.zeros(1, 3, *preprocessing.size)).numel()
         self.head = nn.Sequential(
             nn.Flatten(),
             nn.Linear(flat, hidden),

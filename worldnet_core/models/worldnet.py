@@ -31,17 +31,18 @@ where they do not, which is what an unseen place needs.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch import nn
 
 from worldnet_core.geo import haversine_km_torch, latlon_to_unit_torch, unit_to_latlon_torch
 from worldnet_core.metrics import CANDIDATE_MIN_PROB, SHOWN_CANDIDATES
-from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, register
+from worldnet_core.models.backbones import DEFAULT_BACKBONE, Preprocessing
+from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
 
 INTERPOLATIONS = ("mode", "sphere", "latlon")
-# Only the candidates a player is shown can anchor the mode (see worldnet_core.metrics).
 
 
 class InterpolationHead(nn.Module):
@@ -55,7 +56,7 @@ class InterpolationHead(nn.Module):
     training on cached probabilities.
     """
 
-    def __init__(self, classes: int, hidden: int, members: int = 1):
+    def __init__(self, classes: int, hidden: int, members: int) -> None:
         super().__init__()
         if members < 1:
             raise ValueError(f"an interpolation head needs at least one member, not {members}")
@@ -65,10 +66,10 @@ class InterpolationHead(nn.Module):
 
     @staticmethod
     def _member(classes: int, hidden: int) -> nn.Sequential:
-        mlp = nn.Sequential(nn.Linear(classes, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, classes))
-        nn.init.zeros_(mlp[2].weight)  # start as the identity: w = p
-        nn.init.zeros_(mlp[2].bias)
-        return mlp
+        out = nn.Linear(hidden, classes)
+        nn.init.zeros_(out.weight)  # start as the identity: w = p
+        nn.init.zeros_(out.bias)
+        return nn.Sequential(nn.Linear(classes, hidden), nn.ReLU(inplace=True), out)
 
     def members(self, probs: torch.Tensor) -> torch.Tensor:
         """``(members, B, k)``: each member's weights."""
@@ -77,6 +78,10 @@ class InterpolationHead(nn.Module):
 
     def forward(self, probs: torch.Tensor) -> torch.Tensor:
         return self.members(probs).mean(dim=0)
+
+    if TYPE_CHECKING:  # nn.Module types its __call__ as returning Any
+
+        def __call__(self, probs: torch.Tensor) -> torch.Tensor: ...
 
 
 def candidates(probs: torch.Tensor, min_prob: float = CANDIDATE_MIN_PROB, shown: int = SHOWN_CANDIDATES) -> torch.Tensor:
@@ -139,22 +144,31 @@ def interpolate(
 
 @register
 class WorldNet(GeoModel):
+    """worldNET (see the module). Its keyword defaults are those of a default worldNET: the
+    training program's flags take theirs from here (``worldnet_core.models.model_defaults``)."""
+
     name = "worldnet"
     learns_from_images = True
+
+    centroids: torch.Tensor  # (k, 2) degrees
+    mode_kernel: torch.Tensor | None  # (k, k), for mode interpolation only
+    bank: torch.Tensor  # (n_bank, C) normalised pooled features of the training images, when retrieving
+    bank_labels: torch.Tensor  # (n_bank,) their centroids
 
     def __init__(
         self,
         centroids: list[list[float]] | None = None,
         centroid_names: list[str] | None = None,
-        backbone: str = "compact",
-        image_size: tuple[int, int] | None = None,
-        pretrained: bool = False,
+        backbone: str = DEFAULT_BACKBONE,
+        image_size: Sequence[int] | None = None,
+        preprocessing: Preprocessing | None = None,
+        pretrained: bool = True,
         weights_path: str | None = None,
         interpolation: str = "mode",
         mode_bandwidth_km: float = 300.0,
         mode_radius_km: float = 1200.0,
         head_hidden: int = 256,
-        head_members: int = 1,
+        head_members: int = 5,
         dropout: float = 0.2,
         tta: bool = False,
         retrieval_k: int = 25,
@@ -162,17 +176,18 @@ class WorldNet(GeoModel):
         retrieval_weight: float = 0.5,
         n_bank: int = 0,
         **config: Any,
-    ):
+    ) -> None:
         centroids = centroids if centroids is not None else [[0.0, 0.0], [0.0, 90.0]]
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
-        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path, image_size=image_size)
+        preprocessing = model_preprocessing(backbone, image_size, preprocessing)
+        built = build_backbone(config, backbone, pretrained=pretrained, weights_path=weights_path)
         names = list(centroid_names or [f"centroid {i + 1}" for i in range(len(centroids))])
         super().__init__(
+            preprocessing=preprocessing,
             centroids=[list(map(float, c)) for c in centroids],
             centroid_names=names,
             backbone=backbone,
-            image_size=list(built.preprocessing.size),
             interpolation=interpolation,
             mode_bandwidth_km=mode_bandwidth_km,
             mode_radius_km=mode_radius_km,
@@ -186,7 +201,7 @@ class WorldNet(GeoModel):
             n_bank=n_bank,
             **config,
         )
-        self.normalize = Normalize(built.preprocessing)
+        self.normalize = Normalize(preprocessing)
         self.backbone = built.module
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(built.channels, len(centroids)))
@@ -201,12 +216,19 @@ class WorldNet(GeoModel):
             self.register_buffer("bank", torch.zeros(n_bank, built.channels))
             self.register_buffer("bank_labels", torch.zeros(n_bank, dtype=torch.long))
 
+    @property
+    def linear(self) -> nn.Linear:
+        """The classifier's linear layer (after its dropout): a logit per centroid."""
+        return cast(nn.Linear, self.classifier[1])
+
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """Pooled backbone features (the kNN baseline can reuse a trained worldNET's)."""
-        return self.pool(self.backbone(self.normalize(images)))
+        features: torch.Tensor = self.pool(self.backbone(self.normalize(images)))
+        return features
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(images))
+        logits: torch.Tensor = self.classifier(self.features(images))
+        return logits
 
     def forward(self, images: torch.Tensor) -> GeoOutput:
         return self.from_probs(self.probs(images))
@@ -217,7 +239,7 @@ class WorldNet(GeoModel):
         mirrored: a mirror image swaps the driving side). ``bank_rows``: each image's own row in
         the bank (training images), left out of its neighbours; -1 for none."""
         probs = self.belief(self.features(images), bank_rows=bank_rows)
-        if not self.config.get("tta") or self.training:
+        if not self.config["tta"] or self.training:
             return probs
         height, width = images.shape[2:]
         for dy, dx in ((0, width // 16), (0, -(width // 16)), (height // 16, 0)):
@@ -227,7 +249,7 @@ class WorldNet(GeoModel):
     def belief(self, features: torch.Tensor, *, bank_rows: torch.Tensor | None = None) -> torch.Tensor:
         """The distribution from pooled ``features``: the classifier's, averaged with the retrieved places'."""
         probs = torch.softmax(self.classifier(features), dim=-1)
-        weight = float(self.config.get("retrieval_weight", 0.0))
+        weight = float(self.config["retrieval_weight"])
         if weight <= 0 or not hasattr(self, "bank") or self.training:
             return probs
         similarity = nn.functional.normalize(features, dim=1) @ self.bank.T.to(features.dtype)
@@ -256,14 +278,14 @@ class WorldNet(GeoModel):
         matrix product on features the guess computes anyway: no second pass, no gradients.
         """
         feature_map = self.backbone(self.normalize(images))
-        probs = self.probs(images) if self.config.get("tta") else self.belief(self.pool(feature_map))  # the guess as evaluated
+        probs = self.probs(images) if self.config["tta"] else self.belief(self.pool(feature_map))  # the guess as evaluated
         maps = torch.relu(self.class_activation(feature_map, probs.argmax(dim=1)))
         peak = maps.flatten(1).amax(dim=1).clamp_min(1e-12)[:, None, None]
         return self.from_probs(probs), maps / peak
 
     def class_activation(self, feature_map: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
         """``(B, h, w)``: each position's contribution to the logit of ``classes`` (its mean plus the bias is that logit)."""
-        weights = self.classifier[1].weight[classes]  # (B, C)
+        weights = self.linear.weight[classes]  # (B, C)
         return torch.einsum("bc,bchw->bhw", weights.to(feature_map.dtype), feature_map)
 
     def from_probs(self, probs: torch.Tensor) -> GeoOutput:
