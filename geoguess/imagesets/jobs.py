@@ -1,88 +1,92 @@
 """Import jobs: an upload kept in storage, then imported in the background by a worker on the ``imports`` queue.
 
-The job's row is its whole state (status, stage, counts, problems, timings); the admin page
-polls it. How a job survives a worker that dies mid-import (SIGKILL, out of memory, a lost machine):
+The job is a ``geoguess.jobs`` background job (one row, one heartbeat, one stale sweep, one
+attempts policy: read ``geoguess/jobs/__init__.py``); what is an import's own is here:
 
-- the task is acknowledged late and rejected on worker loss, so the broker hands its message
-  out again after the visibility timeout (``CELERY_VISIBILITY_TIMEOUT``);
-- while an attempt runs, a thread refreshes ``heartbeat_at`` every ``IMPORT_HEARTBEAT_SECONDS``;
-  four missed beats make it stale;
-- a delivery that finds the job running with a stale heartbeat takes it over: it removes the
-  folders the dead attempt wrote (``import_folders(job.storage)``: no row of it was saved, the
-  save is one transaction) and starts again, with a new folder token; after
-  ``IMPORT_MAX_ATTEMPTS`` attempts the job fails cleanly instead;
-- a delivery that finds a fresh heartbeat leaves the job alone: a worker is still on it (an
-  import longer than the visibility timeout is handed out twice);
-- ``import_jobs_sweep`` (run by the job pages and when a worker starts) puts a running job whose
-  heartbeat is stale back in the queue, for when its message will not come back by itself;
-- every write of an attempt names its token, so an attempt that was taken over (alive but
-  silent too long) stops at its next progress report and writes nothing more.
+- an attempt imports through ``imageset_import`` with its own token, so it writes only under
+  ``originals/<token>`` and ``served/<token>`` (``import_folders``), and saves the set and all its
+  photos in one transaction at the end;
+- the attempt after a dead one first looks for the set the dead one may have saved just before it
+  died (``salvage``: the job then succeeded), else removes that attempt's folders (``discard``: no
+  row of it was saved) and starts again; after ``IMPORT_MAX_ATTEMPTS`` attempts the job fails, with
+  nothing kept;
+- the uploaded archive is removed once the job has ended, whatever the end.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 import shutil
-import threading
-import time
 import zipfile
-from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from geoguess.imagesets.models import ImageSet, ImportJob
-from geoguess.imagesets.services import (
-    Progress,
-    imageset_import,
-    imageset_name_check,
-    imageset_predictions_queue,
-    import_folders,
-    import_leftovers_remove,
-)
+from geoguess.imagesets.services import imageset_import, imageset_name_check, import_folders, import_leftovers_remove
+from geoguess.imagesets.signals import photos_added
+from geoguess.imagesets.uploads import upload_file_name, upload_keep
+from geoguess.jobs.attempt import Attempt, JobFailed
+from geoguess.jobs.kinds import JobKind
+from geoguess.jobs.services import job_enqueue, job_run
 from worldnet_core.manifest import ImageSetError, Problem
 from worldnet_core.readers import KINDS
 
-logger = logging.getLogger(__name__)
 Status = ImportJob.Status
-#: Progress is written at most this often (and at every change of stage): a page polls it, no more is needed.
-PROGRESS_WRITE_SECONDS = 0.5
-#: The stage of a job whose message could not be sent (the broker was down): the sweep sends it again.
-UNSENT = "queued, not yet sent: the queue (Redis) could not be reached"
-
-
-class AttemptSuperseded(BaseException):
-    """This attempt no longer owns its job (another worker took it over): stop, writing nothing more.
-
-    A ``BaseException``, so the import service removes this attempt's folders and re-raises it
-    instead of reporting it as a problem of the upload.
-    """
 
 
 def _media(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
 
 
-def stale_after() -> timedelta:
-    return timedelta(seconds=4 * settings.IMPORT_HEARTBEAT_SECONDS)
+class Imports(JobKind):
+    """Import jobs, for ``geoguess.jobs``."""
+
+    model = ImportJob
+    task_name = "geoguess.imagesets.tasks.import_run"
+    queue = "imports"
+    first_stage = "unpacking"
+
+    def heartbeat_s(self) -> float:
+        return float(settings.IMPORT_HEARTBEAT_SECONDS)
+
+    def stale_after_s(self) -> float:
+        return 4 * self.heartbeat_s()  # four missed beats
+
+    def max_attempts(self) -> int:
+        return int(settings.IMPORT_MAX_ATTEMPTS)
+
+    def fresh_fields(self) -> dict[str, Any]:
+        return {"checked": 0, "stored": 0, "total": 0, "image_set": None}
+
+    def salvage(self, job: ImportJob) -> dict[str, Any] | None:
+        saved = ImageSet.objects.filter(storage=import_folders(job.token)[0]).first()
+        if saved is None:
+            return None
+        # The dead attempt's own notice of the new photos may have died with it (it is sent after commit).
+        transaction.on_commit(lambda: photos_added.send_robust(sender=ImageSet, image_set_id=saved.pk))
+        return {"image_set": saved, "stored": saved.photos.count(), "total": saved.photos.count()}
+
+    def discard(self, token: str) -> None:
+        import_leftovers_remove(token=token)
+
+    def on_end(self, job: ImportJob, status: str) -> None:
+        if job.archive:
+            shutil.rmtree(_media(job.archive).parent, ignore_errors=True)
+
+    def gave_up(self, job: ImportJob) -> str:
+        return (
+            f"its worker stopped {job.attempts} times mid-import (killed, out of memory, or its machine lost); "
+            "nothing was kept. Upload it again"
+        )
+
+
+IMPORTS = Imports()
 
 
 # --- creating a job (the upload's request: it must return at once) ----------------------------
-
-
-def upload_file_name(name: str, max_bytes: int = 200) -> str:
-    """The upload's own name (messages quote it), made safe to write: no folders or control
-    characters, and short enough for any file system even in a multi-byte script."""
-    name = "".join(ch if ch.isprintable() and ch not in "/\\" else "_" for ch in Path(name or "upload").name) or "upload"
-    suffix = Path(name).suffix if len(Path(name).suffix.encode()) <= 16 else ""
-    stem = name[: len(name) - len(suffix)] if suffix else name
-    while len((stem + suffix).encode("utf-8")) > max_bytes:
-        stem = stem[:-1]
-    return (stem or "upload") + suffix
 
 
 def import_job_create(
@@ -107,7 +111,7 @@ def import_job_create(
     target = _media(relative)
     target.parent.mkdir(parents=True)
     try:
-        _keep(archive, target)
+        upload_keep(archive, target)
         if not zipfile.is_zipfile(target):
             raise ImageSetError(
                 [
@@ -129,222 +133,40 @@ def import_job_create(
     except BaseException:
         shutil.rmtree(target.parent, ignore_errors=True)
         raise
-    transaction.on_commit(lambda: import_job_enqueue(job_id=job.pk))
+    transaction.on_commit(lambda: job_enqueue(IMPORTS, job_id=job.pk))
     return job
-
-
-def _keep(archive: IO[bytes], target: Path) -> None:
-    temporary = getattr(archive, "temporary_file_path", None)
-    if temporary is not None:
-        shutil.move(temporary(), target)  # Django spooled the upload to disk as it arrived: a rename
-        return
-    with target.open("wb") as handle:
-        chunks = archive.chunks() if hasattr(archive, "chunks") else iter(lambda: archive.read(1 << 20), b"")
-        for chunk in chunks:
-            handle.write(chunk)
-
-
-def import_job_enqueue(*, job_id: int) -> None:
-    """Sends the job to the ``imports`` queue (``CELERY_TASK_ROUTES``). With the broker down, the
-    upload is kept all the same: the job says so and the next sweep sends it."""
-    from geoguess.celery import send_or_run_here
-    from geoguess.imagesets.tasks import import_run
-
-    try:
-        send_or_run_here(import_run, job_id)
-    except Exception:
-        logger.exception("import job %s could not be queued", job_id)
-        ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(stage=UNSENT)
 
 
 # --- running a job (the worker) ------------------------------------------------------------
 
 
 def import_job_run(*, job_id: int) -> str:
-    """Runs (or takes over) one job through ``imageset_import``; returns what became of it."""
-    claim = _claim(job_id)
-    if claim is None:
-        return "skipped"
-    job, token = claim
-    beat = _Heartbeat(job.pk, token)
-    beat.start()
-    try:
-        image_set = imageset_import(
-            name=job.name,
-            source=_media(job.archive),
-            kind=job.kind,
-            description=job.description,
-            progress=_reporter(job.pk, token, beat),
-            token=token,
-        )
-    except ImageSetError as error:
-        _finish(job, token, status=Status.FAILED, stage="failed", problems=[str(problem) for problem in error.problems])
-        return "failed"
-    except AttemptSuperseded:
-        logger.warning("import job %s: another worker took it over; this attempt stopped", job.pk)
-        return "superseded"
-    finally:
-        beat.stop()
-    if not _finish(job, token, status=Status.SUCCEEDED, stage="done", image_set=image_set):
-        logger.warning("import job %s was taken over after its set was saved", job.pk)
-    return "succeeded"
+    """One delivery of an import job (``geoguess.jobs.services.job_run``); returns what became of it."""
+    return job_run(IMPORTS, job_id=job_id, work=_import)
 
 
-def _claim(job_id: int) -> tuple[ImportJob, str] | None:
-    """Makes this delivery the job's owner, or says why not (finished, or alive elsewhere)."""
-    leftovers = ""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.is_finished:
-            return None
-        now = timezone.now()
-        if job.status == Status.RUNNING and job.heartbeat_at and now - job.heartbeat_at < stale_after():
-            return None  # a worker is still on it: this is a second delivery of a long import
-        if job.storage:  # an earlier attempt died (or was swept): it may have saved its set just before
-            saved = ImageSet.objects.filter(storage=import_folders(job.storage)[0]).first()
-            if saved is not None:
-                _mark(job, status=Status.SUCCEEDED, stage="done", image_set=saved, stored=saved.photos.count())
-                transaction.on_commit(lambda: imageset_predictions_queue(saved.pk))  # its own may have died with it
-                transaction.on_commit(lambda: _remove_archive(job))
-                return None
-            leftovers = job.storage
-        if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
-            problem = f"its worker stopped {job.attempts} times mid-import (killed, out of memory, or its machine lost); nothing was kept. Upload it again"
-            _mark(job, status=Status.FAILED, stage="failed", problems=[problem], storage="")
-            transaction.on_commit(lambda: (import_leftovers_remove(token=leftovers), _remove_archive(job)))
-            return None
-        token = secrets.token_hex(8)
-        job.status, job.stage, job.storage, job.attempts = Status.RUNNING, "unpacking", token, job.attempts + 1
-        job.checked = job.stored = job.total = 0
-        job.problems = []
-        job.started_at = job.started_at or now
-        job.heartbeat_at = now
-        job.save()
-    import_leftovers_remove(token=leftovers)  # nothing of it was saved: its files go, and this attempt starts afresh
-    return job, token
-
-
-def _mark(job: ImportJob, **fields) -> None:
-    now = timezone.now()
-    fields.setdefault("finished_at", now)
-    for key, value in fields.items():
-        setattr(job, key, value)
-    job.heartbeat_at = now
-    job.save()
-
-
-def _finish(job: ImportJob, token: str, **fields) -> bool:
-    """Records the end of this attempt, if it still owns the job; then the archive goes."""
-    now = timezone.now()
-    if "image_set" in fields:
-        fields["stored"] = fields["image_set"].photos.count()
-    owned = ImportJob.objects.filter(pk=job.pk, storage=token, status=Status.RUNNING).update(finished_at=now, heartbeat_at=now, **fields)
-    if owned:
-        _remove_archive(job)
-    return bool(owned)
-
-
-def _remove_archive(job: ImportJob) -> None:
-    if job.archive:
-        shutil.rmtree(_media(job.archive).parent, ignore_errors=True)
-
-
-def _reporter(job_id: int, token: str, beat: _Heartbeat) -> Progress:
-    """The ``progress`` callback of one attempt: writes the job's counts, at most twice a second."""
-    last = {"stage": "", "at": 0.0}
+def _import(attempt: Attempt) -> dict[str, Any]:
+    job = cast(ImportJob, attempt.job)
+    logged: set[str] = set()
 
     def progress(stage: str, done: int, total: int) -> None:
-        if beat.lost:
-            raise AttemptSuperseded
-        now = time.monotonic()
-        if stage == last["stage"] and done != total and now - last["at"] < PROGRESS_WRITE_SECONDS:
-            return
-        last.update(stage=stage, at=now)
-        fields: dict = {"stage": stage, "heartbeat_at": timezone.now()}
+        attempt.check()  # taken over or cancelled: stop here (the import removes what it wrote)
+        fields: dict[str, Any] = {"stage": stage}
         if stage == "checking":
             fields.update(checked=done, total=total)
         elif stage in ("storing", "saving"):
             fields.update(checked=total, stored=done, total=total)
-        if not ImportJob.objects.filter(pk=job_id, storage=token, status=Status.RUNNING).update(**fields):
-            raise AttemptSuperseded
+        attempt.report(**fields)
+        if stage not in logged:
+            logged.add(stage)
+            attempt.log(f"{stage} ({total:,} photos)" if total else stage)
 
-    return progress
-
-
-class _Heartbeat(threading.Thread):
-    """Refreshes the job's ``heartbeat_at`` while the attempt runs, even in stages that report nothing (unpacking)."""
-
-    def __init__(self, job_id: int, token: str) -> None:
-        super().__init__(name=f"import-heartbeat-{job_id}", daemon=True)
-        self.job_id, self.token = job_id, token
-        self.lost = False
-        self._stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self._stopped.wait(settings.IMPORT_HEARTBEAT_SECONDS):
-                try:
-                    if not ImportJob.objects.filter(pk=self.job_id, storage=self.token, status=Status.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    ):
-                        self.lost = True
-                        return
-                except Exception:
-                    logger.warning("import job %s: heartbeat not written", self.job_id, exc_info=True)
-        finally:
-            connection.close()  # this thread's own connection
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self.join(timeout=5)
-
-
-# --- the sweep ----------------------------------------------------------------------------
-
-
-def import_jobs_sweep() -> int:
-    """Queues again every running job whose heartbeat is stale (its worker is gone), and every job
-    that could not be sent; returns how many.
-
-    The job goes back to ``queued``, keeping its folder token, so the delivery that takes it
-    removes what the dead attempt wrote (or fails it, past ``IMPORT_MAX_ATTEMPTS``).
-    """
-    stale = ImportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=timezone.now() - stale_after())
-    requeued = 0
-    for job_id in stale.values_list("pk", flat=True):
-        with transaction.atomic():
-            if ImportJob.objects.filter(pk=job_id, status=Status.RUNNING, heartbeat_at__lt=timezone.now() - stale_after()).update(
-                status=Status.QUEUED, stage="queued again: its worker stopped"
-            ):
-                transaction.on_commit(lambda job_id=job_id: import_job_enqueue(job_id=job_id))
-                requeued += 1
-    for job_id in ImportJob.objects.filter(status=Status.QUEUED, stage=UNSENT).values_list("pk", flat=True):
-        if ImportJob.objects.filter(pk=job_id, status=Status.QUEUED, stage=UNSENT).update(stage="queued"):
-            transaction.on_commit(lambda job_id=job_id: import_job_enqueue(job_id=job_id))
-            requeued += 1
-    if requeued:
-        logger.warning("import jobs: %d job(s) queued again", requeued)
-    return requeued
-
-
-def import_job_progress(*, job: ImportJob) -> dict:
-    """What the job page shows and polls: status, stage, counts, problems, timings."""
-    end = job.finished_at or timezone.now()
-    return {
-        "id": job.pk,
-        "name": job.name,
-        "status": job.status,
-        "stage": job.stage,
-        "checked": job.checked,
-        "stored": job.stored,
-        "total": job.total,
-        "attempts": job.attempts,
-        "problems": list(job.problems)[:200],
-        "finished": job.is_finished,
-        "image_set_id": job.image_set_id,
-        "elapsed_s": round((end - job.started_at).total_seconds(), 1) if job.started_at else None,
-        "waited_s": round(((job.started_at or end) - job.created_at).total_seconds(), 1),
-    }
-
-
-__all__ = ["import_job_create", "import_job_progress", "import_job_run", "import_jobs_sweep", "upload_file_name"]
+    try:
+        image_set = imageset_import(
+            name=job.name, source=_media(job.archive), kind=job.kind, description=job.description, progress=progress, token=attempt.token
+        )
+    except ImageSetError as error:
+        raise JobFailed([str(problem) for problem in error.problems]) from None
+    count = image_set.photos.count()
+    attempt.log(f"saved {image_set.name!r}: {count:,} photos")
+    return {"image_set": image_set, "stored": count, "total": count}

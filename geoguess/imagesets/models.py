@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Count, Q
 
+from geoguess.jobs.models import BackgroundJob
 from geoguess.rules import ROUNDS_PER_GAME
 
 
@@ -65,55 +66,28 @@ class Photo(models.Model):
         return f"{self.image_set.name} #{self.pk} ({self.place or f'{self.lat:.2f}, {self.lon:.2f}'})"
 
 
-class ImportJob(models.Model):
-    """One upload being imported in the background by a worker on the ``imports`` queue.
+class ImportJob(BackgroundJob):
+    """One upload being imported in the background by a worker on the ``imports`` queue (``geoguess.imagesets.jobs``).
 
-    The row is the job's whole state: the admin page polls it, and a worker that takes the
-    job over after another died reads from it what the dead one may have left behind.
+    Its ``name`` is the image set to create; ``token`` names the folders its current attempt writes
+    (``originals/<token>``, ``served/<token>``), so a later attempt removes exactly what a killed one wrote.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
-
-    #: The image set to create.
-    name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, default="auto")
     #: The uploaded archive, relative to MEDIA_ROOT (``imports/<random>/<name>``); removed when the job ends.
     archive = models.CharField(max_length=400, editable=False)
     archive_name = models.CharField(max_length=255, editable=False)
     archive_bytes = models.BigIntegerField(default=0, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    #: What the worker is doing now: queued, unpacking, checking, storing, saving, done.
-    stage = models.CharField(max_length=40, default="queued")
     checked = models.PositiveIntegerField(default=0)
     stored = models.PositiveIntegerField(default=0)
     #: Photos in the set once it is read (0 until then).
     total = models.PositiveIntegerField(default=0)
-    #: Why it failed: the readers' problems, one line each ("labels.csv, row 3: ...").
-    problems = models.JSONField(default=list, blank=True)
     image_set = models.ForeignKey(ImageSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs")
-    #: The folder token of the attempt that owns the job now: files go under ``originals/<token>`` and
-    #: ``served/<token>``, so a later attempt can remove exactly what a killed one wrote.
-    storage = models.CharField(max_length=32, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    #: Refreshed every few seconds by the worker running the job: a stale one means that worker is gone.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status"])]
+    class Meta(BackgroundJob.Meta):
+        verbose_name = "import job"
 
     def __str__(self) -> str:
         return f"import of {self.name!r} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

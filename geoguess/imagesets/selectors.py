@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from geoguess.imagesets.models import ImageSet
 
@@ -20,3 +20,27 @@ def imageset_coverage_cells(*, image_set: ImageSet, cell_deg: float = 10.0) -> l
         key = (int(lat // cell_deg), int(lon // cell_deg))
         cells[key] = cells.get(key, 0) + 1
     return [{"south": a * cell_deg, "west": b * cell_deg, "size": cell_deg, "count": n} for (a, b), n in sorted(cells.items())]
+
+
+def imageset_coverage_map_html(*, image_set: ImageSet) -> str:
+    """An admin's folium map of every photo, with Leaflet served from this site's static files."""
+    from django.templatetags.static import static
+
+    from worldnet_core.maps import add_points, fit_points, offline_map
+
+    points = list(image_set.photos.values_list("lat", "lon"))
+    fmap = offline_map(asset_url=static("leaflet"))
+    add_points(fmap, points, color="#c0392b", radius=3)
+    fit_points(fmap, points)  # open on every photo, not on a fixed view that cuts off Asia and Oceania
+    return fmap.get_root().render()
+
+
+def image_sets_with_photo_counts(queryset: QuerySet[ImageSet]) -> QuerySet[ImageSet]:
+    """``queryset`` with each set's ``_photo_count`` and ``_enabled_count`` (the admin's list counts them in one query)."""
+    return queryset.annotate(_photo_count=Count("photos"), _enabled_count=Count("photos", filter=Q(photos__enabled=True)))
+
+
+def imageset_photo_points(*, image_set: ImageSet) -> list[dict[str, object]]:
+    """Every photo of a set with its position, place and whether games draw it (for the admin's map)."""
+    rows = image_set.photos.values_list("pk", "lat", "lon", "enabled", "place")
+    return [{"id": pk, "lat": lat, "lon": lon, "enabled": enabled, "place": place} for pk, lat, lon, enabled, place in rows]

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.text import slugify
 from PIL import Image
 
 from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.imagesets.signals import photos_added
 from geoguess.rules import ROUNDS_PER_GAME
 from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
@@ -108,7 +110,7 @@ def imageset_import(
     token of its own unless the caller gives one (an import job does, so that a later attempt
     can remove what a killed one left), so two imports never share a file.
     The name is checked before any work and again, atomically, by the database.
-    Queues worldNET's predictions after commit when a model is active.
+    Sends ``photos_added`` once the set has committed (worldNET's predictions follow).
     """
 
     name = imageset_name_check(name)
@@ -202,7 +204,8 @@ def _save(name: str, description: str, source: Path, storage: str, manifest: Man
                 for photo in photos:
                     photo.image_set = image_set
                 Photo.objects.bulk_create(photos, batch_size=500)
-                transaction.on_commit(lambda: imageset_predictions_queue(image_set.pk))
+                # Robust: a receiver that fails (worldNET's predictions not queued) does not undo a saved import.
+                transaction.on_commit(partial(photos_added.send_robust, sender=ImageSet, image_set_id=image_set.pk))
             return image_set
         except IntegrityError:
             if ImageSet.objects.filter(name=name).exists():
@@ -236,32 +239,12 @@ def imageset_files_remove(*, storage: str, paths: list[str]) -> None:
             shutil.rmtree(_media("served/" + storage.removeprefix("originals/")), ignore_errors=True)
 
 
-def imageset_predictions_queue(image_set_id: int) -> None:
-    """Queues the active worldNET's predictions for a set's photos (after an import, or its takeover)."""
-    from geoguess.opponent.services import predictions_queue_for_image_set  # the opponent app builds on this one
-
-    predictions_queue_for_image_set(image_set_id=image_set_id)
-
-
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:120] or "image-set"
     slug, n = base, 2
     while ImageSet.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def imageset_coverage_map_html(*, image_set: ImageSet) -> str:
-    """An admin's folium map of every photo, with Leaflet served from this site's static files."""
-    from django.templatetags.static import static
-
-    from worldnet_core.maps import add_points, fit_points, offline_map
-
-    points = list(image_set.photos.values_list("lat", "lon"))
-    fmap = offline_map(asset_url=static("leaflet"))
-    add_points(fmap, points, color="#c0392b", radius=3)
-    fit_points(fmap, points)  # open on every photo, not on a fixed view that cuts off Asia and Oceania
-    return fmap.get_root().render()
 
 
 def served_image_path(photo: Photo) -> Path:

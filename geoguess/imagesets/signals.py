@@ -1,26 +1,15 @@
-"""Deleting an image set or a photo deletes its files, once the deletion has committed.
+"""What the image sets app tells the apps built on it, without knowing them (``geoguess.opponent``
+connects its receivers in ``OpponentConfig.ready()``: worldNET's predictions follow the photos).
 
-Signals rather than an overridden ``delete()``: the admin's bulk action, queryset
-deletes and cascades all send ``post_delete``, and none of them calls ``delete()``.
+- ``photos_added`` (``image_set_id``): an image set's photos were saved. Sent once the import has
+  committed (and again when an import job finds the set that its dead worker saved).
+- ``photo_moved`` (``photo_id``): an admin corrected where a photo was taken. Sent inside the
+  transaction that moves it, so that what a receiver writes commits or rolls back with the move.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from django.dispatch import Signal
 
-from django.db import transaction
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
-
-from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.imagesets.services import imageset_files_remove
-
-
-@receiver(post_delete, sender=Photo, dispatch_uid="photo-files")
-def _photo_files(sender, instance: Photo, **kwargs) -> None:
-    transaction.on_commit(partial(imageset_files_remove, storage="", paths=[instance.original, instance.served]))
-
-
-@receiver(post_delete, sender=ImageSet, dispatch_uid="imageset-files")
-def _imageset_files(sender, instance: ImageSet, **kwargs) -> None:
-    transaction.on_commit(partial(imageset_files_remove, storage=instance.storage, paths=[]))
+photos_added = Signal()
+photo_moved = Signal()

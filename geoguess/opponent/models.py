@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.jobs.models import BackgroundJob
 
 
 class ModelVersion(models.Model):
@@ -53,37 +54,28 @@ class Prediction(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["photo", "model_version"], name="one_prediction_per_photo_and_version")]
 
+    def __str__(self) -> str:
+        return f"guess for photo {self.photo_id} by version {self.model_version_id}: {self.lat:.2f}, {self.lon:.2f}"
 
-class TrainingRun(models.Model):
-    """One training of a model version, from the admin (a Celery task) or the shell (``train_worldnet``).
 
-    Its progress fields are written by the training process (``geoguess.opponent.run_monitor``) every
-    few seconds, with ``heartbeat_at``: a running run whose heartbeat stops had its worker die.
+class TrainingRun(BackgroundJob):
+    """One training of a model version, from the admin (a task on the ``training`` queue) or the shell
+    (``train_worldnet``); ``name`` is the name its model version gets.
+
+    Its progress fields are written by the training process (``geoguess.opponent.training_progress``,
+    through ``geoguess.jobs``) every second or so, with ``heartbeat_at``.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
 
     class Source(models.TextChoices):
         ADMIN = "admin"
         SHELL = "shell", "shell (train_worldnet)"
 
-    #: The name its model version gets.
-    name = models.CharField(max_length=120)
     image_sets = models.ManyToManyField(ImageSet, related_name="training_runs")
     #: The flags of ``python -m training train``, all of them, as the checkpoint stores them.
     arguments = models.JSONField(default=dict)
     activate = models.BooleanField(default=False, help_text="make the new version worldNET when the run succeeds")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ADMIN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    cancel_requested = models.BooleanField(default=False)
-    #: Where the training is: the loop it is in ("classifier", "loading training images"...).
-    stage = models.CharField(max_length=120, blank=True)
     epoch = models.PositiveIntegerField(null=True, blank=True)
     epochs = models.PositiveIntegerField(null=True, blank=True)
     loss = models.FloatField(null=True, blank=True)
@@ -91,24 +83,10 @@ class TrainingRun(models.Model):
     stage_fraction = models.FloatField(default=0.0)
     #: Seconds until the current stage ends, at its pace so far.
     eta_seconds = models.FloatField(null=True, blank=True)
-    log = models.TextField(blank=True)
-    error = models.TextField(blank=True)
-    #: How many times a worker received its message: a second delivery finds the run taken and does nothing.
-    deliveries = models.PositiveIntegerField(default=0)
-    #: host and process that trains it.
-    worker = models.CharField(max_length=200, blank=True)
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(BackgroundJob.Meta):
+        verbose_name = "training run"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED)

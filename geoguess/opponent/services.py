@@ -8,6 +8,7 @@ import secrets
 import shutil
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from geoguess.celery import send_task
 from geoguess.imagesets.models import Photo
 from geoguess.opponent.models import ModelVersion, Prediction
 from geoguess.opponent.selectors import active_version
-from geoguess.opponent.selectors import prediction_for as prediction_for  # reads live in selectors; importable here as before
 
 logger = logging.getLogger(__name__)
+#: The task that predicts a batch of photos (``geoguess.opponent.tasks``), sent by name.
+PREDICT_BATCH = "geoguess.opponent.tasks.predict_batch"
 
 
 def model_version_register(
@@ -63,6 +66,7 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
 
 
 def predictions_queue_for_image_set(*, image_set_id: int) -> int:
+    """Queues the active version's predictions for a set's photos (new photos: an import)."""
     version = active_version()
     if version is None:
         return 0
@@ -73,14 +77,34 @@ def predictions_queue_for_image_set(*, image_set_id: int) -> int:
 
 def predictions_queue(*, version_id: int, photo_ids: list[int]) -> int:
     """Sends the photos that still lack a prediction to the ``inference`` queue in batches."""
-    from geoguess.opponent.tasks import predict_batch
-
     done = set(Prediction.objects.filter(model_version_id=version_id, photo_id__in=photo_ids).values_list("photo_id", flat=True))
     todo = [pk for pk in photo_ids if pk not in done]
     size = settings.PREDICTION_BATCH_SIZE
     for start in range(0, len(todo), size):
-        predict_batch.apply_async(args=(version_id, todo[start : start + size]), queue="inference")
+        send_task(PREDICT_BATCH, version_id, todo[start : start + size], queue="inference")
     return len(todo)
+
+
+def prediction_redo(*, photo_id: int) -> None:
+    """Has the active version's prediction for a photo made again (its location was corrected): deleted
+    now, in the caller's transaction, and queued once that commits (the queue skips photos that have one).
+
+    Other versions keep theirs: a prediction comes from the pixels alone, and duels and challenges
+    against those versions still need it.
+    """
+    version = active_version()
+    if version is None:
+        return
+    Prediction.objects.filter(photo_id=photo_id, model_version=version).delete()
+    transaction.on_commit(partial(_queue_again, version.pk, photo_id))
+
+
+def _queue_again(version_id: int, photo_id: int) -> None:
+    try:
+        predictions_queue(version_id=version_id, photo_ids=[photo_id])
+    except Exception:
+        # The correction is saved; the prediction comes back with the next queueing for the set.
+        logger.exception("the prediction of corrected photo %s could not be queued", photo_id)
 
 
 # One predictor per worker process, loaded on first use and replaced when another version is asked for.

@@ -1,15 +1,23 @@
-"""Celery tasks of the opponent: they take ids and call services (the model loads lazily per process)."""
+"""Celery tasks of the opponent: they take ids and call services (the model loads lazily per process).
+
+Nothing imports this module to send these tasks: they are sent by name (``geoguess.celery.send_task``),
+and a worker finds them through ``autodiscover_tasks``.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from geoguess.opponent.services import predictions_compute
+from geoguess.jobs.worker import JOB_TASK_OPTIONS, sweep_when_a_worker_starts
+from geoguess.opponent.services import PREDICT_BATCH, predictions_compute
+from geoguess.opponent.training_runs import TRAINING, training_run_execute
 
 
 @shared_task(
-    name="geoguess.opponent.tasks.predict_batch",
-    acks_late=True,  # a worker killed mid-batch leaves the message for another worker
+    name=PREDICT_BATCH,
+    # A batch is short and storing a prediction twice is refused by the database: acknowledged late,
+    # a worker killed mid-batch leaves its message for another worker (unlike a job's: geoguess.jobs).
+    acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
     retry_backoff=2,
@@ -20,17 +28,9 @@ def predict_batch(version_id: int, photo_ids: list[int]) -> int:
     return predictions_compute(version_id=version_id, photo_ids=photo_ids)
 
 
-@shared_task(
-    name="geoguess.opponent.tasks.train_run",
-    # Acknowledged when a worker takes it, not when it ends (settings make late the default): a run
-    # outlives the broker's visibility timeout, and a late-acknowledged one would then be handed to
-    # a second worker while the first still trains. A worker that dies mid-run is caught by the
-    # heartbeat sweep instead (see geoguess/opponent/training_runs.py).
-    acks_late=False,
-    reject_on_worker_lost=False,
-    ignore_result=True,
-)
+@shared_task(name=TRAINING.task_name, **JOB_TASK_OPTIONS)
 def train_run(run_id: int) -> str:
-    from geoguess.opponent.training_runs import training_run_execute
-
     return training_run_execute(run_id=run_id).status
+
+
+sweep_when_a_worker_starts(TRAINING)  # a worker that starts after a crash finds the runs the crashed one was training

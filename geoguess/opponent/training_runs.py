@@ -1,37 +1,27 @@
-"""Training runs: worldNET trained from the admin (a Celery task on the ``training`` queue) or from
-the shell (``manage.py train_worldnet``), both recorded as ``TrainingRun`` rows, one history.
+"""Training runs: worldNET trained from the admin (a task on the ``training`` queue) or from the shell
+(``manage.py train_worldnet``), both recorded as ``TrainingRun`` rows, one history.
 
 Both call ``train_from_database``: the image sets' photos written as a manifest, then
 ``training``'s own ``main`` with the flags of ``python -m training train``.
 
-A run outlives Celery's visibility timeout without being trained twice:
-
-- The training task acknowledges its message when a worker takes it (``acks_late=False``,
-  unlike the project's other tasks). With late acknowledgement, a run longer than the
-  Redis transport's visibility timeout (``CELERY_VISIBILITY_TIMEOUT``) would be handed to
-  another worker while the first still trains.
-- The price: a worker that dies mid-run takes the message with it. Its run stops
-  heartbeating (``run_monitor`` writes ``heartbeat_at`` every few seconds), and
-  ``training_runs_fail_stale`` marks it failed after ``TRAINING_STALE_AFTER_S``: an admin
-  sees it and starts it again. The sweep runs whenever runs are shown in the admin and
-  before a worker starts a run.
-- A message delivered twice anyway (a copy a prefetching worker held when the timeout
-  passed) does nothing: only the delivery that moves its run from queued to running, in
-  one conditional UPDATE, trains it.
+A run is a ``geoguess.jobs`` background job (one row, one heartbeat, one stale sweep, one attempts
+policy: read ``geoguess/jobs/__init__.py``). Its message is acknowledged when a worker takes it, so
+a run longer than the broker's visibility timeout is never handed to a second worker; a run whose
+worker dies stops heartbeating and the sweep fails it after ``TRAINING_STALE_AFTER_S``. It gets
+one attempt (``TRAINING_MAX_ATTEMPTS``): a rerun costs hours of GPU time, and what most often kills
+one (running out of memory) would kill it again, so an admin decides.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import secrets
-import socket
 import tempfile
-import traceback
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -41,9 +31,12 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.jobs.attempt import Attempt, JobFailed
+from geoguess.jobs.kinds import JobKind
+from geoguess.jobs.services import job_enqueue, job_run
 from geoguess.opponent.models import ModelVersion, TrainingRun
-from geoguess.opponent.run_monitor import RunMonitor, TrainingCancelled
 from geoguess.opponent.services import model_version_activate, model_version_register
+from geoguess.opponent.training_progress import TrainingProgress
 from training import train as train_program
 from training.engine import ProgressHook
 from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, write_manifest
@@ -127,6 +120,39 @@ def train_from_database(
 
 # --- runs ---------------------------------------------------------------------------------
 
+#: Attempts a run gets: its worker dying fails it (see the module's docstring).
+TRAINING_MAX_ATTEMPTS = 1
+#: Seconds between two heartbeats of a running run (its progress is written every second).
+HEARTBEAT_S = 2.0
+
+
+class Training(JobKind):
+    """Training runs, for ``geoguess.jobs``."""
+
+    model = TrainingRun
+    task_name = "geoguess.opponent.tasks.train_run"
+    queue = "training"
+    first_stage = "starting"
+
+    def heartbeat_s(self) -> float:
+        return HEARTBEAT_S
+
+    def stale_after_s(self) -> float:
+        return float(settings.TRAINING_STALE_AFTER_S)
+
+    def max_attempts(self) -> int:
+        return TRAINING_MAX_ATTEMPTS
+
+    def fresh_fields(self) -> dict[str, Any]:
+        return {"epoch": None, "epochs": None, "loss": None, "stage_fraction": 0.0, "eta_seconds": None}
+
+    def on_end(self, job: TrainingRun, status: str) -> None:
+        if status != TrainingRun.Status.SUCCEEDED:  # no stage is running: no time left to guess
+            TrainingRun.objects.filter(pk=job.pk).update(eta_seconds=None)
+
+
+TRAINING = Training()
+
 
 def training_run_default_name(model: str) -> str:
     name = f"{model}-{timezone.now():%Y%m%d-%H%M%S}"
@@ -175,120 +201,42 @@ def training_run_create(
     return run
 
 
-def training_run_start(**kwargs) -> TrainingRun:
-    """Creates a run (``training_run_create``'s arguments) and queues it on the ``training`` queue, after commit."""
+def training_run_start(**kwargs: Any) -> TrainingRun:
+    """Creates a run (``training_run_create``'s arguments) and queues it on the ``training`` queue, after
+    commit. With the broker down it stays queued, its stage says so, and the sweep sends it later."""
     with transaction.atomic():
         run = training_run_create(**kwargs)
-        transaction.on_commit(lambda: training_run_enqueue(run_id=run.pk))
-    run.refresh_from_db()  # failed already if the queue could not be reached
+        transaction.on_commit(partial(job_enqueue, TRAINING, job_id=run.pk))
+    run.refresh_from_db()
     return run
 
 
-#: A run's error when its message could not be sent.
-UNSENT_ERROR = "the training queue (Redis) could not be reached, so no worker got this run; start it again once Redis is up"
-
-
-def training_run_enqueue(*, run_id: int) -> None:
-    """Sends the run to the ``training`` queue. With the broker down the run ends failed, saying so:
-    not a 500 after the run was stored, and not a run shown as queued that no worker will ever get."""
-    from geoguess.celery import send_or_run_here
-    from geoguess.opponent.tasks import train_run
-
-    try:
-        send_or_run_here(train_run, run_id)  # CELERY_TASK_ROUTES sends it to the training queue
-    except Exception:
-        logger.exception("training run %s could not be queued", run_id)
-        TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-            status=TrainingRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=UNSENT_ERROR,
-        )
-
-
 def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = None) -> TrainingRun:
-    """Trains a queued run here and now (a worker's task, or the shell); returns it finished.
+    """Trains a queued run here and now (a worker's task, or the shell); returns it, finished.
 
-    Does nothing to a run that is not queued: a redelivered message, or a run cancelled
-    before a worker took it. ``echo`` also gets every log line (the shell's output).
+    Does nothing to a run that is not queued: a copy of its message, or a run cancelled before a
+    worker took it. ``echo`` also gets every log line (the shell's output). A run that succeeds and
+    was started to be activated is activated.
     """
-    TrainingRun.objects.filter(pk=run_id).update(deliveries=F("deliveries") + 1)
-    training_runs_fail_stale()
-    now = timezone.now()
-    claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-        status=TrainingRun.Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-    )
+    outcome = job_run(TRAINING, job_id=run_id, work=_train, echo=echo)
     run = TrainingRun.objects.get(pk=run_id)
-    if not claimed:
-        logger.warning("training run %s is %s already: this delivery does nothing", run_id, run.status)
-        return run
-    # Inside a transaction (a test's), a thread's own connection would not see the run: write inline.
-    monitor = RunMonitor(run_id, echo=echo, threaded=not transaction.get_connection().in_atomic_block)
-    monitor.start()
-    # Whatever ends the training (BaseException included), the run ends with a status.
-    status, error, version = TrainingRun.Status.FAILED, "the training process was stopped", None
-    try:
-        version = train_from_database(
-            image_sets=run.image_sets.all(), arguments=training_namespace(run.arguments), name=run.name, log=monitor.log, hook=monitor.hook
-        )
-        status, error = TrainingRun.Status.SUCCEEDED, ""
-    except TrainingCancelled:
-        monitor.log("cancelled")
-        status, error = TrainingRun.Status.CANCELLED, ""
-    except (TrainingInputError, ImageSetError, PretrainedWeightsMissing) as problem:  # the admin's to fix: one line
-        monitor.log(str(problem))
-        error = str(problem)
-    except KeyboardInterrupt:  # Ctrl-C in the shell
-        monitor.log("interrupted")
-        status, error = TrainingRun.Status.CANCELLED, "interrupted"
-        raise
-    except Exception as problem:  # a bug or a broken machine: the traceback goes to the run's log
-        logger.exception("training run %s failed", run_id)
-        monitor.log(traceback.format_exc())
-        error = f"{type(problem).__name__}: {problem}"
-    finally:
-        monitor.stop()  # its last write first: _finish's state is the last word
-        _finish(run_id, status=status, error=error, model_version=version)
-    run.refresh_from_db()
-    if run.status == TrainingRun.Status.SUCCEEDED and run.activate and run.model_version is not None:
+    if outcome == TrainingRun.Status.SUCCEEDED and run.activate and run.model_version is not None:
         model_version_activate(version=run.model_version)
-        _append_log(run_id, f"activated {run.model_version.name}: its predictions for every photo are queued")
+        line = f"activated {run.model_version.name}: its predictions for every photo are queued"
+        TrainingRun.objects.filter(pk=run_id).update(log=Concat(F("log"), Value(line + "\n")))
+        if echo is not None:
+            echo(line)
         run.refresh_from_db()
     return run
 
 
-def _finish(run_id: int, *, status: str, error: str = "", model_version: ModelVersion | None = None) -> None:
-    """The run's last state; only a running run changes (one the sweep failed meanwhile stays failed)."""
-    fields: dict[str, object] = {"status": status, "error": error, "finished_at": timezone.now(), "eta_seconds": None}
-    if status == TrainingRun.Status.SUCCEEDED:
-        fields.update(model_version=model_version, stage="done", stage_fraction=1.0)
-    TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING).update(**fields)
-
-
-def _append_log(run_id: int, line: str) -> None:
-    TrainingRun.objects.filter(pk=run_id).update(log=Concat(F("log"), Value(line + "\n")))
-
-
-def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
-    """A queued run ends cancelled at once; a running one is asked to stop (its worker stops between two batches)."""
-    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
-        status=TrainingRun.Status.CANCELLED, finished_at=timezone.now(), cancel_requested=True
-    )
-    TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(cancel_requested=True)
-    run.refresh_from_db()
-    return run
-
-
-def training_runs_fail_stale(*, stale_after_s: float | None = None) -> int:
-    """Marks failed the running runs whose worker has not written a heartbeat for ``stale_after_s``
-    (default ``TRAINING_STALE_AFTER_S``): their worker died. Returns how many."""
-    stale_after_s = settings.TRAINING_STALE_AFTER_S if stale_after_s is None else stale_after_s
-    cutoff = timezone.now() - timedelta(seconds=stale_after_s)
-    return TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=TrainingRun.Status.FAILED,
-        finished_at=timezone.now(),
-        eta_seconds=None,
-        error=f"its worker stopped: no heartbeat for over {stale_after_s:.0f} s (killed, out of memory, or restarted); start it again",
-    )
+def _train(attempt: Attempt) -> dict[str, Any]:
+    run = cast(TrainingRun, attempt.job)
+    progress = TrainingProgress(attempt)
+    try:
+        version = train_from_database(
+            image_sets=run.image_sets.all(), arguments=training_namespace(run.arguments), name=run.name, log=attempt.log, hook=progress.hook
+        )
+    except (TrainingInputError, ImageSetError, PretrainedWeightsMissing) as problem:  # the admin's to fix: one line
+        raise JobFailed([str(problem)]) from None
+    return {"model_version": version, "stage_fraction": 1.0, "eta_seconds": None}

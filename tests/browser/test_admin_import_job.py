@@ -46,8 +46,10 @@ def site(tmp_path_factory):
         "-c",
         (
             "from django.utils import timezone; from geoguess.imagesets.models import ImportJob; "
-            "ImportJob.objects.create(name='Big trip', archive='imports/x/trip.zip', archive_name='trip.zip', status='running', stage='checking', "
-            "checked=10, total=100, storage='abc', attempts=1, started_at=timezone.now(), heartbeat_at=timezone.now() + timezone.timedelta(hours=1))"
+            "ImportJob.objects.create(name='Big trip', archive='imports/x/trip.zip', archive_name='trip.zip', "
+            "status='running', stage='checking', "
+            "checked=10, total=100, token='abc', attempts=1, started_at=timezone.now(), "
+            "heartbeat_at=timezone.now() + timezone.timedelta(hours=1))"
         ),
     )
     process, url = start_site(env)
@@ -75,23 +77,23 @@ def test_the_job_page_follows_the_job_live_and_lists_its_problems_as_text(site, 
     page = logged_in(browser, url)
     page.goto(url + "/admin/imagesets/importjob/1/change/")
     progress = page.locator("#import-progress")
-    assert "checking" in progress.inner_text() and "photos checked: 10 of 100" in progress.inner_text()
+    assert "checking" in progress.inner_text() and page.inner_text("#import-progress [data-fact=checked]") == "10 of 100"
     worker_writes(db, "UPDATE imagesets_importjob SET stage='storing', checked=100, stored=40 WHERE id=1")
     # Locators, not wait_for_function: the page's CSP forbids evaluating strings, Playwright's included.
-    expect(page.locator("[data-field=stage]")).to_have_text("storing", timeout=10_000)
-    assert "photos stored: 40 of 100" in progress.inner_text()
+    expect(page.locator("[data-fact=stage]")).to_have_text("storing", timeout=10_000)
+    assert page.inner_text("#import-progress [data-fact=stored]") == "40 of 100" and "photos stored" in progress.inner_text()
     assert page.locator("progress[data-bar=stored]").get_attribute("value") == "40"
     worker_writes(
         db,
         "UPDATE imagesets_importjob SET status='failed', stage='failed', problems=?, finished_at=CURRENT_TIMESTAMP WHERE id=1",
         f'["{HOSTILE}"]',
     )
-    expect(page.locator("[data-field=status]")).to_have_text("failed", timeout=10_000)
-    assert page.locator("[data-field=problems] li").inner_text() == HOSTILE  # shown as text, never run
+    expect(page.locator("[data-fact=status]")).to_have_text("failed", timeout=10_000)
+    assert page.locator("[data-list=problems] li").inner_text() == HOSTILE  # shown as text, never run
     assert page.locator("#import-progress img").count() == 0 and page.title() != "owned"
     # The rest of the page is drawn again once the job has ended: its heading no longer says it runs.
     expect(page.locator("#content h2")).to_contain_text("(failed)", timeout=10_000)
-    assert page.locator("[data-field=problems] li").inner_text() == HOSTILE
+    assert page.locator("[data-list=problems] li").inner_text() == HOSTILE
 
 
 def test_the_set_page_shows_its_photos_on_a_map_with_thumbnails(site, browser):

@@ -93,7 +93,7 @@ def test_it_rejects_a_bad_upload_whole_with_the_readers_message(admin_client, se
     assert job.status == "failed"
     page = admin_client.get(f"/admin/imagesets/importjob/{job.pk}/change/").content.decode()
     assert message in page  # the job's page lists the problems
-    assert message.replace("&#x27;", "'") in admin_client.get(f"/admin/imagesets/importjob/{job.pk}/status/").json()["problems"][0]
+    assert message.replace("&#x27;", "'") in admin_client.get(f"/admin/imagesets/importjob/{job.pk}/progress.json").json()["problems"][0]
     assert ImageSet.objects.count() == 0 and Photo.objects.count() == 0
     assert media_files(settings) == []  # the archive too is gone once the job has ended
 

@@ -10,9 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from geoguess.imagesets.jobs import import_job_create, import_job_run, import_jobs_sweep
+from geoguess.imagesets.jobs import IMPORTS, import_job_create, import_job_run
 from geoguess.imagesets.models import ImageSet, ImportJob, Photo
 from geoguess.imagesets.services import imageset_import, import_folders
+from geoguess.jobs.services import jobs_sweep
 from tests.support.images import small_world
 from tests.support.import_corpus import labels_zip
 from worldnet_core.manifest import ImageSetError
@@ -39,7 +40,7 @@ def dead_attempt(job: ImportJob, settings, *, attempts: int = 1) -> str:
         (Path(settings.MEDIA_ROOT) / folder).mkdir(parents=True)
         (Path(settings.MEDIA_ROOT) / folder / "half-written.jpg").write_bytes(b"\xff\xd8")
     ImportJob.objects.filter(pk=job.pk).update(
-        status="running", storage=token, attempts=attempts, stage="storing", stored=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
+        status="running", token=token, attempts=attempts, stage="storing", stored=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
     )
     return token
 
@@ -74,7 +75,7 @@ def test_it_takes_over_a_job_whose_worker_died_removing_what_that_worker_wrote(s
     dead = dead_attempt(job, settings)
     assert import_job_run(job_id=job.pk) == "succeeded"
     job.refresh_from_db()
-    assert job.status == "succeeded" and job.attempts == 2 and job.storage != dead
+    assert job.status == "succeeded" and job.attempts == 2 and job.token != dead
     assert not any((Path(settings.MEDIA_ROOT) / folder).exists() for folder in import_folders(dead))
     assert Photo.objects.count() == 5
 
@@ -103,7 +104,7 @@ def test_a_set_saved_just_before_its_worker_died_completes_the_job(settings):
     token = "0123456789abcdef"
     image_set = imageset_import(name=job.name, source=small_world(Path(settings.MEDIA_ROOT).parent / "w"), token=token)
     ImportJob.objects.filter(pk=job.pk).update(
-        status="running", storage=token, attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
+        status="running", token=token, attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
     )
     assert import_job_run(job_id=job.pk) == "skipped"
     job.refresh_from_db()
@@ -115,10 +116,10 @@ def test_the_sweep_queues_again_a_running_job_whose_heartbeat_stopped(settings, 
     dead_attempt(job, settings)
     fresh = queued("Fresh")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert import_jobs_sweep() == 1
+        assert jobs_sweep(IMPORTS) == 1
     assert len(callbacks) == 1
     job.refresh_from_db()
-    assert job.status == "queued" and job.storage  # its token stays: the next delivery removes its files
+    assert job.status == "queued" and job.token  # its token stays: the next delivery removes its files
     assert ImportJob.objects.get(pk=fresh.pk).status == "queued"
     import_job_run(job_id=job.pk)
     assert ImportJob.objects.get(pk=job.pk).status == "succeeded"
@@ -128,7 +129,7 @@ def test_it_refuses_a_name_being_imported_already_and_what_is_not_a_zip(settings
     queued("Twice")
     with pytest.raises(ImageSetError, match="queued or running already"):
         queued("Twice")
-    with pytest.raises(ImageSetError, match="notes.txt: is not a zip file"):
+    with pytest.raises(ImageSetError, match=r"notes\.txt: is not a zip file"):
         import_job_create(name="Text", archive=io.BytesIO(b"hello"), archive_name="notes.txt")
     assert ImportJob.objects.count() == 1 and len(media_files(settings)) == 1
 
@@ -154,12 +155,12 @@ def test_the_command_imports_in_the_foreground_with_a_line_per_stage(tmp_path):
 
 def test_the_job_page_and_its_status_are_for_staff_only(client, admin_client):
     job = queued()
-    assert client.get(f"/admin/imagesets/importjob/{job.pk}/status/").status_code == 302  # to the login
-    state = admin_client.get(f"/admin/imagesets/importjob/{job.pk}/status/").json()
+    assert client.get(f"/admin/imagesets/importjob/{job.pk}/progress.json").status_code == 302  # to the login
+    state = admin_client.get(f"/admin/imagesets/importjob/{job.pk}/progress.json").json()
     assert state["status"] == "queued" and state["finished"] is False
     page = admin_client.get(f"/admin/imagesets/importjob/{job.pk}/change/").content.decode()
-    assert 'id="import-progress"' in page and "imagesets/import_job.js" in page
-    assert admin_client.get("/admin/imagesets/importjob/999999/status/").status_code == 404
+    assert 'id="import-progress"' in page and "jobs/job_progress.js" in page
+    assert admin_client.get("/admin/imagesets/importjob/999999/progress.json").status_code == 404
 
 
 def test_a_successful_job_queues_worldnets_predictions_for_the_new_set(model_version, django_capture_on_commit_callbacks):

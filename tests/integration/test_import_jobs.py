@@ -95,6 +95,15 @@ def photo_rows(env: dict) -> int:
         return db.execute("SELECT COUNT(*) FROM imagesets_photo").fetchone()[0]
 
 
+def checked(state: dict) -> int:
+    """Photos checked, from a job's progress JSON (geoguess/jobs/progress.py)."""
+    return state["bars"]["checked"]["value"]
+
+
+def stored(state: dict) -> int:
+    return state["bars"]["stored"]["value"]
+
+
 def files_under(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
@@ -121,7 +130,7 @@ def test_an_upload_of_2000_camera_photos_returns_at_once_and_a_worker_imports_it
         assert upload_s < 2.0
         job_page = headers["Location"]
         assert job_page.startswith("/admin/imagesets/importjob/")
-        status_url = job_page.replace("/change/", "/status/")
+        status_url = job_page.replace("/change/", "/progress.json")
 
         seen_midway: list[dict] = []
         page_midway = b""
@@ -130,7 +139,7 @@ def test_an_upload_of_2000_camera_photos_returns_at_once_and_a_worker_imports_it
             state = admin.json(status_url)
             if state["finished"]:
                 break
-            if 0 < state["checked"] < PHOTOS or 0 < state["stored"] < PHOTOS:
+            if 0 < checked(state) < PHOTOS or 0 < stored(state) < PHOTOS:
                 seen_midway.append(state)
                 if not page_midway:
                     page_midway = admin.get(job_page)[2]
@@ -141,11 +150,11 @@ def test_an_upload_of_2000_camera_photos_returns_at_once_and_a_worker_imports_it
         stop(worker)
         stop(server)
     assert state["status"] == "succeeded", state
-    assert state["checked"] == state["stored"] == state["total"] == PHOTOS
+    assert checked(state) == stored(state) == state["bars"]["stored"]["max"] == PHOTOS
     assert seen_midway, "the job page never showed the import part-way"
     stages = {s["stage"] for s in seen_midway}
     assert stages & {"checking", "storing"}, stages
-    assert any(0 < s["stored"] < PHOTOS for s in seen_midway) or any(0 < s["checked"] < PHOTOS for s in seen_midway)
+    assert any(0 < stored(s) < PHOTOS for s in seen_midway) or any(0 < checked(s) < PHOTOS for s in seen_midway)
     # The page itself (not only its JSON) shows the counts and bars while the import runs.
     assert b'id="import-progress"' in page_midway and b"<progress" in page_midway and b"photos stored" in page_midway
     assert photo_rows(env) == PHOTOS
@@ -173,7 +182,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_partial_and_the_job_is_taken_
     finally:
         stop(worker)
     killed = job_row(env)
-    dead_token = killed["storage"]
+    dead_token = killed["token"]
     assert killed["status"] == "running" and killed["stored"] < 300, "the import finished before the kill; the test proves nothing"
     assert files_under(media / "originals" / dead_token), "the killed attempt should have left files for the next one to remove"
     assert photo_rows(env) == 0  # the set is saved in one transaction, at the end
@@ -193,11 +202,11 @@ def test_a_worker_killed_mid_import_leaves_nothing_partial_and_the_job_is_taken_
     finally:
         stop(restarted)
     assert row["status"] == "succeeded", row
-    assert row["attempts"] == 2 and row["storage"] != dead_token
+    assert row["attempts"] == 2 and row["token"] != dead_token
     assert photo_rows(env) == 300
     # Nothing of the dead attempt is left; the set's own folders hold exactly its photos; the archive is gone.
     assert not (media / "originals" / dead_token).exists() and not (media / "served" / dead_token).exists()
-    assert len(files_under(media / "originals" / row["storage"])) == 300 and len(files_under(media / "served" / row["storage"])) == 300
+    assert len(files_under(media / "originals" / row["token"])) == 300 and len(files_under(media / "served" / row["token"])) == 300
     assert files_under(media / "imports") == []
 
 

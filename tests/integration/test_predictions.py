@@ -16,7 +16,10 @@ import pytest
 from tests.support.images import small_world
 from tests.support.processes import REGISTER, manage, redis_server, start_worker, stop, wait_for
 
-COUNT = "from geoguess.opponent.models import Prediction; from geoguess.imagesets.models import Photo; print(Prediction.objects.count(), Photo.objects.count())"
+COUNT = (
+    "from geoguess.opponent.models import Prediction; from geoguess.imagesets.models import Photo; "
+    "print(Prediction.objects.count(), Photo.objects.count())"
+)
 
 
 def counts(env: dict) -> tuple[int, int]:
@@ -63,7 +66,10 @@ def test_it_stores_a_prediction_for_every_photo_once_a_version_is_activated(site
     assert latency.strip() == "True"
 
 
-ONE_PHOTO = "from pathlib import Path; from django.conf import settings; from geoguess.imagesets.models import Photo; print(Path(settings.MEDIA_ROOT) / Photo.objects.order_by('pk').last().original)"
+ONE_PHOTO = (
+    "from pathlib import Path; from django.conf import settings; from geoguess.imagesets.models import Photo; "
+    "print(Path(settings.MEDIA_ROOT) / Photo.objects.order_by('pk').last().original)"
+)
 
 
 def reader_is_waiting(fifo: Path) -> int | None:

@@ -35,7 +35,11 @@ from geoguess.opponent.training_runs import training_run_start
 run = training_run_start(image_sets=ImageSet.objects.all(), arguments={arguments}, activate=False, name={name!r})
 print(run.pk)
 """
-CANCEL = "from geoguess.opponent.models import TrainingRun as R; from geoguess.opponent.training_runs import training_run_cancel as c; c(run=R.objects.get(pk={pk}))"
+CANCEL = (
+    "from geoguess.jobs.services import job_cancel; from geoguess.opponent.models import TrainingRun as R; "
+    "from geoguess.opponent.training_runs import TRAINING; job_cancel(TRAINING, job=R.objects.get(pk={pk}))"
+)
+SWEEP = "from geoguess.jobs.services import jobs_sweep; from geoguess.opponent.training_runs import TRAINING; jobs_sweep(TRAINING)"
 
 
 class Site:
@@ -48,7 +52,19 @@ class Site:
             return db.execute(sql, params).fetchall()
 
     def run(self, pk: int) -> dict:
-        columns = ["status", "stage", "epoch", "epochs", "loss", "deliveries", "worker", "log", "error", "model_version_id", "heartbeat_at"]
+        columns = [
+            "status",
+            "stage",
+            "epoch",
+            "epochs",
+            "loss",
+            "deliveries",
+            "worker",
+            "log",
+            "problems",
+            "model_version_id",
+            "heartbeat_at",
+        ]
         row = self.query(f"SELECT {', '.join(columns)} FROM opponent_trainingrun WHERE id = ?", pk)[0]
         return dict(zip(columns, row))
 
@@ -222,12 +238,10 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.set_input_files("input[name=archive]", str(archive))
     page.click("input[type=submit]")
     page.wait_for_selector("#import-progress")
-    first_status = page.inner_text("[data-field=status]")
-    expect(page.locator("#import-progress [data-field=status]")).to_have_text(
-        "succeeded", timeout=120_000
-    )  # filled in by the page's script
-    assert first_status in ("queued", "running", "succeeded") and page.inner_text("#import-progress [data-field=stored]") == "16"
-    page.click("#import-image-set")
+    first_status = page.inner_text("[data-fact=status]")
+    expect(page.locator("#import-progress [data-fact=status]")).to_have_text("succeeded", timeout=120_000)  # filled in by the page's script
+    assert first_status in ("queued", "running", "succeeded") and page.inner_text("#import-progress [data-fact=stored]") == "16 of 16"
+    page.click("#import-progress [data-fact=image_set] a")
     ((set_id,),) = site.query("SELECT id FROM imagesets_imageset WHERE name = 'Uploaded world'")
 
     # Train on it from the image set list, without activating.
@@ -278,7 +292,8 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.wait_for_selector("path.pin-worldnet")
     reveal = page.evaluate("() => fetch(location.pathname + 'round/0').then(r => r.json())")
     predictions = site.query(
-        "SELECT p.lat, p.lon FROM opponent_prediction p JOIN imagesets_photo f ON f.id = p.photo_id WHERE p.model_version_id = ? AND f.image_set_id = ?",
+        "SELECT p.lat, p.lon FROM opponent_prediction p JOIN imagesets_photo f ON f.id = p.photo_id "
+        "WHERE p.model_version_id = ? AND f.image_set_id = ?",
         version_id,
         set_id,
     )
@@ -294,8 +309,6 @@ def test_a_run_whose_worker_dies_is_marked_failed_once_its_heartbeat_stops(site)
     time.sleep(2)
     assert site.run(pk)["status"] == "running"  # nothing can say otherwise yet
     time.sleep(STALE_AFTER_S)
-    manage(
-        site.env, "shell", "-v", "0", "-c", "from geoguess.opponent.training_runs import training_runs_fail_stale as s; s()"
-    )  # as any admin page does
+    manage(site.env, "shell", "-v", "0", "-c", SWEEP)  # as any admin page does
     run = site.run(pk)
-    assert run["status"] == "failed" and "its worker stopped" in run["error"] and run["model_version_id"] is None, run
+    assert run["status"] == "failed" and "its worker stopped" in run["problems"] and run["model_version_id"] is None, run

@@ -22,7 +22,7 @@ def wait_for_release(label: str) -> str:
 def test_an_eager_task_runs_in_a_thread_and_the_caller_does_not_wait_for_it():
     app.conf.task_always_eager = True
     try:
-        send_or_run_here(wait_for_release, "job-7")  # returns although the task is still waiting
+        send_or_run_here("tests.wait_for_release", "job-7")  # returns although the task is still waiting
         assert started.wait(10), "the task never started"
         assert ran_in == []
         release.set()

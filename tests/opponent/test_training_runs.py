@@ -74,10 +74,10 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
     assert run.name.startswith("worldnet-")
 
     page = admin_client.get(response["Location"]).content.decode()
-    assert 'data-progress-url="/admin/opponent/trainingrun/' in page and "Cancel this run" in page
-    assert "queued: waiting for a worker on the training queue" in page and "opponent/training_run.js" in page
-    facts = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/progress.json").json()
-    assert facts["status"] == "queued" and facts["finished"] is False and facts["epoch"] == "–"
+    assert 'data-progress-url="/admin/opponent/trainingrun/' in page and "Cancel this training run" in page
+    assert "queued: waiting for a worker on the training queue" in page and "jobs/job_progress.js" in page
+    state = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/progress.json").json()
+    assert state["status"] == "queued" and state["finished"] is False and state["facts"]["epoch"] == "–"
 
 
 def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
@@ -153,14 +153,16 @@ def test_a_redelivered_message_for_a_taken_run_does_nothing(image_set, status):
     assert not ModelVersion.objects.exists()
 
 
-def test_it_fails_running_runs_whose_heartbeat_stopped(image_set):
-    from geoguess.opponent.training_runs import training_runs_fail_stale
+def test_it_fails_running_runs_whose_heartbeat_stopped(image_set, settings):
+    from geoguess.jobs.services import jobs_sweep
+    from geoguess.opponent.training_runs import TRAINING
 
+    settings.TRAINING_STALE_AFTER_S = 300
     now = timezone.now()
-    dead = _run(image_set, name="dead", status="running", heartbeat_at=now - timedelta(seconds=301))
-    alive = _run(image_set, name="alive", status="running", heartbeat_at=now - timedelta(seconds=5))
+    dead = _run(image_set, name="dead", status="running", attempts=1, heartbeat_at=now - timedelta(seconds=301))
+    alive = _run(image_set, name="alive", status="running", attempts=1, heartbeat_at=now - timedelta(seconds=5))
     done = _run(image_set, name="done", status="succeeded", heartbeat_at=now - timedelta(days=1))
-    assert training_runs_fail_stale(stale_after_s=300) == 1
+    assert jobs_sweep(TRAINING) == 1
     for run in (dead, alive, done):
         run.refresh_from_db()
     assert dead.status == "failed" and "no heartbeat for over 300 s" in dead.error and dead.finished_at is not None
@@ -195,17 +197,21 @@ def test_a_runs_page_cannot_be_saved_over_what_its_worker_writes(admin_client, i
 
 
 def test_the_monitor_records_stage_epoch_loss_and_eta_and_stops_a_cancelled_run(image_set):
-    from geoguess.opponent.run_monitor import RunMonitor, TrainingCancelled
+    from geoguess.jobs.attempt import JobCancelled
+    from geoguess.jobs.services import job_claim
+    from geoguess.opponent.training_progress import TrainingProgress
+    from geoguess.opponent.training_runs import TRAINING
     from training.engine import Progress
 
-    run = _run(image_set, status="running", heartbeat_at=timezone.now() - timedelta(minutes=1))
-    monitor = RunMonitor(run.pk, every_s=0, threaded=False)  # writes at every step
+    run = _run(image_set)
+    attempt = job_claim(TRAINING, job_id=run.pk, every_s=0)  # writes at every step
+    monitor = TrainingProgress(attempt)
     stage = Progress(total=4, desc="classifier", unit="epochs", bars=False, log=None, hook=monitor.hook)
     stage.started -= 10  # ten seconds into the stage
     stage.update(loss=2.5)
     Progress(total=2, desc="classifier epoch 2", unit="batches", bars=False, log=None, hook=monitor.hook).update(loss=2.25)
-    monitor.log("a line")
-    monitor.stop()
+    attempt.log("a line")
+    attempt.stop()
     run.refresh_from_db()
     assert (run.stage, run.epoch, run.epochs, run.loss) == ("classifier", 1, 4, 2.25)
     assert run.stage_fraction == pytest.approx(1.5 / 4)
@@ -213,7 +219,7 @@ def test_the_monitor_records_stage_epoch_loss_and_eta_and_stops_a_cancelled_run(
     assert run.log == "a line\n" and run.heartbeat_at > timezone.now() - timedelta(seconds=5)
 
     type(run).objects.filter(pk=run.pk).update(cancel_requested=True)
-    with pytest.raises(TrainingCancelled):  # the write that reads the flag, then the next step stops
+    with pytest.raises(JobCancelled):  # the write that reads the flag, then the next step stops
         for _ in range(2):
             stage.update(loss=2.0)
 
@@ -297,18 +303,18 @@ def test_a_runs_progress_and_cancel_are_for_staff_only(client, django_user_model
 
 
 @pytest.mark.django_db(transaction=True)  # real commits: the send runs when the start commits, inside the request
-def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, image_set, monkeypatch):
+def test_a_run_that_cannot_be_queued_says_why_and_is_sent_once_the_queue_is_back(admin_client, image_set, monkeypatch):
     # Redis down when the admin presses Start: the send raises after the run was stored. Before, a
-    # 500, and a run shown as "queued" forever (no sweep looks at queued training runs).
+    # 500, and a run shown as "queued" forever. Now it is kept, says so, and the sweep sends it.
     from kombu.exceptions import OperationalError
 
-    from geoguess.opponent import tasks
+    from geoguess.celery import app
     from geoguess.opponent.models import TrainingRun
 
     def unreachable(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.train_run, "apply_async", unreachable)
+    monkeypatch.setattr(app, "send_task", unreachable)
     form = {
         "image_sets": [image_set.pk],
         "model": "worldnet",
@@ -326,8 +332,16 @@ def test_a_run_that_cannot_be_queued_ends_failed_and_says_why(admin_client, imag
     }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form, follow=True)
     run = TrainingRun.objects.get()
-    assert response.status_code == 200 and run.status == TrainingRun.Status.FAILED and "could not be reached" in run.error
-    assert any("was not started" in str(m) for m in response.context["messages"])
+    assert response.status_code == 200 and run.status == TrainingRun.Status.QUEUED and "could not be reached" in run.stage
+    assert any("not sent yet" in str(m) for m in response.context["messages"])
+    assert "could not be reached" in response.content.decode()  # the run's page says so
+    monkeypatch.undo()  # Redis is back: the next page that shows training runs sends it
+    sent: list[tuple] = []
+    monkeypatch.setattr(app, "send_task", lambda name, args, **options: sent.append((name, args)))
+    assert admin_client.get("/admin/opponent/trainingrun/").status_code == 200
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.QUEUED and run.stage == "queued"
+    assert sent == [("geoguess.opponent.tasks.train_run", (run.pk,))]
 
 
 @pytest.mark.parametrize(
@@ -415,14 +429,15 @@ def test_each_poll_sends_only_the_log_lines_the_page_lacks(admin_client, image_s
     progress = f"/admin/opponent/trainingrun/{run.pk}/progress.json"
     page = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/change/").content.decode()
     assert f'data-length="{len(first)}"' in page
-    whole = admin_client.get(progress).json()  # a page that holds nothing gets everything
-    assert whole["log_from"] == 0 and whole["log"] == first and whole["log_length"] == len(first)
+    whole = admin_client.get(progress).json()["log"]  # a page that holds nothing gets everything
+    assert whole["from"] == 0 and whole["text"] == first and whole["length"] == len(first)
     TrainingRun.objects.filter(pk=run.pk).update(log=Concat("log", Value("classifier: 2/2 epochs, loss 1.5\n")))
-    facts = admin_client.get(f"{progress}?log_from={len(first)}").json()
-    assert facts["log_from"] == len(first) and facts["log"] == "classifier: 2/2 epochs, loss 1.5\n"
-    assert facts["log_length"] == len(TrainingRun.objects.get(pk=run.pk).log) and facts["status"] == "running"
-    assert admin_client.get(f"{progress}?log_from={facts['log_length']}").json()["log"] == ""  # nothing new: nothing sent
+    state = admin_client.get(f"{progress}?log_from={len(first)}").json()
+    log = state["log"]
+    assert log["from"] == len(first) and log["text"] == "classifier: 2/2 epochs, loss 1.5\n"
+    assert log["length"] == len(TrainingRun.objects.get(pk=run.pk).log) and state["status"] == "running"
+    assert admin_client.get(f"{progress}?log_from={log['length']}").json()["log"]["text"] == ""  # nothing new: nothing sent
     # An offset past the end (a log that was cut), or one that is not a count, sends the whole log again.
     for hostile in ("999999", "-1", "abc", "9" * 40, "4294967296", "١٢", "1e3", ""):
-        facts = admin_client.get(progress, {"log_from": hostile}).json()
-        assert facts["log_from"] == 0 and facts["log"].startswith(first), hostile
+        log = admin_client.get(progress, {"log_from": hostile}).json()["log"]
+        assert log["from"] == 0 and log["text"].startswith(first), hostile

@@ -79,8 +79,6 @@ class Command(BaseCommand):
                 )
         except ImageSetError as error:
             raise CommandError(f"nothing was queued:\n{error}") from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"queued import job {job.pk} for {job.name!r}: a worker on the imports queue imports it; follow it at /admin/imagesets/importjob/{job.pk}/change/"
-            )
-        )
+        page = f"/admin/imagesets/importjob/{job.pk}/change/"
+        queued = f"queued import job {job.pk} for {job.name!r}: a worker on the imports queue imports it; follow it at {page}"
+        self.stdout.write(self.style.SUCCESS(queued))

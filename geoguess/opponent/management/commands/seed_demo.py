@@ -23,7 +23,10 @@ DEMO_LABEL_SMOOTHING_KM = 0.0
 
 
 class Command(BaseCommand):
-    help = f"Create the demo-world image set (procedural streets of {len(DEFAULT_PLACES)} real cities) and train a demo worldNET if none exists."
+    help = (
+        f"Create the demo-world image set (procedural streets of {len(DEFAULT_PLACES)} real cities) "
+        "and train a demo worldNET if none exists."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--per-city", type=int, default=20, help="images per city (default 20)")

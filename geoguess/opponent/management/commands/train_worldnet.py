@@ -38,9 +38,8 @@ class Command(BaseCommand):
             image_sets = image_sets.filter(name__in=options["imageset"])
             missing = sorted(set(options["imageset"]) - set(image_sets.values_list("name", flat=True)))
             if missing:
-                raise CommandError(
-                    f"no image set called {', '.join(missing)}; there are: {', '.join(ImageSet.objects.values_list('name', flat=True)) or 'none'}"
-                )
+                there = ", ".join(ImageSet.objects.values_list("name", flat=True)) or "none"
+                raise CommandError(f"no image set called {', '.join(missing)}; there are: {there}")
         photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
         if photos < 10:
             raise CommandError(f"{photos} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")

@@ -1,4 +1,4 @@
-"""Admin: model versions with their evaluation; activating one queues its predictions."""
+"""Admin: model versions with their evaluation (activating one queues its predictions), and their predictions."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import re
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
-from geoguess.opponent.models import ModelVersion, Prediction
+from geoguess.opponent.admin.display import arguments_table, facts_table
+from geoguess.opponent.models import ModelVersion
+from geoguess.opponent.selectors import active_version
 from geoguess.opponent.services import model_version_activate
 from worldnet_core.metrics import METRIC_KEYS
 
@@ -33,16 +34,6 @@ def _is_object_repr(key: str, value: object) -> bool:
 
 def _number(value: object) -> str:
     return f"{value:,.3f}" if isinstance(value, (int, float)) else "–"
-
-
-def _argument(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return " ".join(map(str, value)) or "–"
-    return str(value)
 
 
 def _duration(seconds: float) -> str:
@@ -71,16 +62,11 @@ def activation_warnings(version: ModelVersion, replaced: ModelVersion | None) ->
     if not worse:
         return []
     return [
-        f"{version.name} guesses farther off on average than {replaced.name}, which it replaced ({'; '.join(worse)}; each measured on its own test photos). To go back, activate {replaced.name}."
+        f"{version.name} guesses farther off on average than {replaced.name}, which it replaced "
+        f"({'; '.join(worse)}; each measured on its own test photos). To go back, activate {replaced.name}."
     ]
 
 
-def _table(rows: list[tuple[str, str]]) -> SafeString:
-    """Two columns of text (escaped), as the admin shows read-only facts."""
-    return format_html("<table><tbody>{}</tbody></table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
-
-
-@admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "model_name", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
     readonly_fields = [
@@ -116,7 +102,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one model version to activate.", messages.ERROR)
             return
-        replaced = ModelVersion.objects.filter(is_active=True).first()
+        replaced = active_version()
         version = model_version_activate(version=queryset.get())
         self.message_user(request, f"{version.name} is now worldNET; its predictions for every photo are queued.", messages.SUCCESS)
         for warning in activation_warnings(version, replaced):
@@ -182,7 +168,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             facts.append(("places held out (unseen)", ", ".join(map(str, training["holdout"]))))
         if not facts:
             return "no training record stored"
-        return _table(facts)
+        return facts_table(facts)
 
     @admin.display(description="training arguments")
     def training_arguments(self, obj: ModelVersion) -> str:
@@ -190,13 +176,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         arguments = training.get("args")
         if not isinstance(arguments, dict) or not arguments:
             return "none stored"
-        rows = [
-            (f"--{key.replace('_', '-')}", _argument(value)) for key, value in sorted(arguments.items()) if not _is_object_repr(key, value)
-        ]
-        return _table(rows)
+        return arguments_table({key: value for key, value in arguments.items() if not _is_object_repr(key, value)})
 
 
-@admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
     list_display = ["photo", "model_version", "lat", "lon", "latency_ms", "created_at"]
     list_filter = ["model_version"]
@@ -204,7 +186,3 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-# Training runs have a module of their own; importing it registers their admin (and the image set list's Train action).
-from geoguess.opponent import admin_runs  # noqa: E402,F401

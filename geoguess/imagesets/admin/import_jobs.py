@@ -1,0 +1,65 @@
+"""Admin: import jobs, read-only (they come from uploads and ``import_imageset --background``); a job's
+page follows it live and can cancel it (``geoguess.jobs.admin``)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+
+from geoguess.imagesets.jobs import IMPORTS
+from geoguess.imagesets.models import ImportJob
+from geoguess.jobs.admin import JobAdmin
+from geoguess.jobs.progress import Bars, Facts
+
+
+class ImportJobAdmin(JobAdmin):
+    kind = IMPORTS
+    panel_id = "import-progress"
+    shown = [
+        ("status", "status"),
+        ("stage", "stage"),
+        ("checked", "photos checked"),
+        ("stored", "photos stored"),
+        ("attempts", "attempts"),
+        ("elapsed", "elapsed"),
+        ("image_set", "image set"),
+    ]
+    list_display = ["name", "status", "stage", "counts", "created_at", "image_set"]
+    list_filter = ["status"]
+    fields = [
+        "name",
+        "progress",
+        "archive_name",
+        "archive_bytes",
+        "kind",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "deliveries",
+        "worker",
+        "image_set",
+        "log_text",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # an upload is the image set list's "add"
+
+    def facts(self, job: ImportJob) -> Facts:
+        link = {"text": "the image set", "href": reverse("admin:imagesets_imageset_change", args=[job.image_set_id])}
+        return {
+            "checked": f"{job.checked:,} of {job.total:,}",
+            "stored": f"{job.stored:,} of {job.total:,}",
+            "attempts": f"{job.attempts} of {IMPORTS.max_attempts()}",
+            "image_set": link if job.image_set_id else "–",
+        }
+
+    def bars(self, job: ImportJob) -> Bars:
+        return {"checked": {"value": job.checked, "max": job.total}, "stored": {"value": job.stored, "max": job.total}}
+
+    @admin.display(description="photos checked / stored / in all")
+    def counts(self, obj: ImportJob) -> str:
+        return f"{obj.checked:,} / {obj.stored:,} / {obj.total:,}"
