@@ -103,8 +103,9 @@ def main() -> None:
             source = write_zip(Path(folder) / f"{label.replace(' ', '')}.zip", count, SIZES[label])
             result = measure(source, count)
             print(
-                f"{label:>5} ({SIZES[label][0]}x{SIZES[label][1]}, {source.stat().st_size / count / 1e6:.1f} MB each): {count} photos in {result['seconds']:.1f} s = "
-                f"{result['photos/s']:.1f} photos/s (checking {result['checking photos/s']:.1f}/s, storing {result['storing photos/s']:.1f}/s)"
+                f"{label:>5} ({SIZES[label][0]}x{SIZES[label][1]}, {source.stat().st_size / count / 1e6:.1f} MB each): "
+                f"{count} photos in {result['seconds']:.1f} s = {result['photos/s']:.1f} photos/s "
+                f"(checking {result['checking photos/s']:.1f}/s, storing {result['storing photos/s']:.1f}/s)"
             )
 
 

@@ -54,7 +54,7 @@ def wait_listening(port: int, timeout: float = 30.0) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Player:
@@ -114,7 +114,8 @@ def main() -> int:
         "--think-ms",
         type=float,
         default=500.0,
-        help="mean pause of each player between requests; people look at a round for seconds, so 500 ms is a harsh load (default 500; 0 saturates the server)",
+        help="mean pause of each player between requests; people look at a round for seconds, so 500 ms is a harsh load "
+        "(default 500; 0 saturates the server)",
     )
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers (default 2 x cores + 1)")
     args = parser.parse_args()
@@ -132,86 +133,94 @@ def main() -> int:
             "DJANGO_SETTINGS_MODULE": "geoguess.settings",
         }
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # production settings refuse to start without one
-        log = open(Path(folder) / "services.log", "wb")
-        try:
-            children.append(
-                subprocess.Popen(
-                    [redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", folder], stdout=log, stderr=log
-                )
-            )
-            wait_listening(redis_port)
-            children.append(
-                subprocess.Popen(
-                    [python, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference", "--pool", "solo", "-l", "WARNING"],
-                    cwd=REPO,
-                    env=env,
-                    stdout=log,
-                    stderr=log,
-                )
-            )
-            manage = lambda *a: (
-                subprocess.run([python, "manage.py", *a], cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout
-            )
-            print("seeding a demo world and a demo worldNET ...", flush=True)
-            manage("migrate", "-v", "0")
-            manage("seed_demo", "--per-city", "10", "--epochs", "3")
-            count = "from geoguess.opponent.models import Prediction as P; from geoguess.imagesets.models import Photo, ImageSet; print(P.objects.count(), Photo.objects.count(), ImageSet.objects.get().pk)"
-            deadline = time.monotonic() + 300
-            while True:
-                stored, photos, image_set = manage("shell", "-v", "0", "-c", count).split()
-                if stored == photos or time.monotonic() > deadline:
-                    break
-                time.sleep(1)
-            print(f"{stored} of {photos} predictions stored by the worker before play", flush=True)
-            children.append(
-                subprocess.Popen(
-                    [
-                        python,
-                        "-m",
-                        "gunicorn",
-                        "geoguess.wsgi",
-                        "-w",
-                        str(args.web_workers),
-                        "-b",
-                        f"127.0.0.1:{web_port}",
-                        "--log-level",
-                        "warning",
-                    ],
-                    cwd=REPO,
-                    env=env,
-                    stdout=log,
-                    stderr=log,
-                )
-            )
-            wait_listening(web_port)
-            base = f"http://127.0.0.1:{web_port}"
-            lock = threading.Lock()
-            # One untimed game per player first: every gunicorn worker compiles its templates
-            # and imports its lazy modules on its first requests, which is start-up, not load.
-            warmup: dict[str, list] = {"page": [], "guess": [], "ready": []}
-            with ThreadPoolExecutor(args.players) as pool:
-                list(pool.map(lambda i: Player(base).play(f"w{i}", image_set, warmup, lock), range(args.players)))
-            timings: dict[str, list] = {"page": [], "guess": [], "ready": []}
-            started = time.perf_counter()
-            with ThreadPoolExecutor(args.players) as pool:
-                jobs = [
-                    pool.submit(
-                        lambda i=i: [Player(base).play(f"p{i}", image_set, timings, lock, args.think_ms / 1000) for _ in range(args.games)]
+        with open(Path(folder) / "services.log", "wb") as log:
+            try:
+                children.append(
+                    subprocess.Popen(
+                        [redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", folder], stdout=log, stderr=log
                     )
-                    for i in range(args.players)
-                ]
-                for job in jobs:
-                    job.result()
-            elapsed = time.perf_counter() - started
-        finally:
-            for child in reversed(children):
-                child.terminate()
-            for child in children:
-                child.wait(timeout=15)
-            log.close()
+                )
+                wait_listening(redis_port)
+                children.append(
+                    subprocess.Popen(
+                        [python, "-m", "celery", "-A", "geoguess", "worker", "-Q", "inference", "--pool", "solo", "-l", "WARNING"],
+                        cwd=REPO,
+                        env=env,
+                        stdout=log,
+                        stderr=log,
+                    )
+                )
+
+                def manage(*arguments: str) -> str:
+                    return subprocess.run(
+                        [python, "manage.py", *arguments], cwd=REPO, env=env, check=True, capture_output=True, text=True
+                    ).stdout
+
+                print("seeding a demo world and a demo worldNET ...", flush=True)
+                manage("migrate", "-v", "0")
+                manage("seed_demo", "--per-city", "10", "--epochs", "3")
+                count = (
+                    "from geoguess.opponent.models import Prediction as P; from geoguess.imagesets.models import Photo, ImageSet; "
+                    "print(P.objects.count(), Photo.objects.count(), ImageSet.objects.get().pk)"
+                )
+                deadline = time.monotonic() + 300
+                while True:
+                    stored, photos, image_set = manage("shell", "-v", "0", "-c", count).split()
+                    if stored == photos or time.monotonic() > deadline:
+                        break
+                    time.sleep(1)
+                print(f"{stored} of {photos} predictions stored by the worker before play", flush=True)
+                children.append(
+                    subprocess.Popen(
+                        [
+                            python,
+                            "-m",
+                            "gunicorn",
+                            "geoguess.wsgi",
+                            "-w",
+                            str(args.web_workers),
+                            "-b",
+                            f"127.0.0.1:{web_port}",
+                            "--log-level",
+                            "warning",
+                        ],
+                        cwd=REPO,
+                        env=env,
+                        stdout=log,
+                        stderr=log,
+                    )
+                )
+                wait_listening(web_port)
+                base = f"http://127.0.0.1:{web_port}"
+                lock = threading.Lock()
+                # One untimed game per player first: every gunicorn worker compiles its templates
+                # and imports its lazy modules on its first requests, which is start-up, not load.
+                warmup: dict[str, list] = {"page": [], "guess": [], "ready": []}
+                with ThreadPoolExecutor(args.players) as pool:
+                    list(pool.map(lambda i: Player(base).play(f"w{i}", image_set, warmup, lock), range(args.players)))
+                timings: dict[str, list] = {"page": [], "guess": [], "ready": []}
+                started = time.perf_counter()
+                with ThreadPoolExecutor(args.players) as pool:
+                    jobs = [
+                        pool.submit(
+                            lambda i=i: [
+                                Player(base).play(f"p{i}", image_set, timings, lock, args.think_ms / 1000) for _ in range(args.games)
+                            ]
+                        )
+                        for i in range(args.players)
+                    ]
+                    for job in jobs:
+                        job.result()
+                elapsed = time.perf_counter() - started
+            finally:
+                for child in reversed(children):
+                    child.terminate()
+                for child in children:
+                    child.wait(timeout=15)
     rounds = len(timings["guess"])
     print(
-        f"{args.players} concurrent players, {args.players * args.games} games, {rounds} rounds in {elapsed:.1f} s, think time {args.think_ms:.0f} ms (gunicorn x{args.web_workers}, Redis, 1 worker, SQLite)"
+        f"{args.players} concurrent players, {args.players * args.games} games, {rounds} rounds in {elapsed:.1f} s, "
+        f"think time {args.think_ms:.0f} ms (gunicorn x{args.web_workers}, Redis, 1 worker, SQLite)"
     )
     for key, label in (("page", "round page"), ("guess", "guess POST")):
         values = timings[key]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import math
 import subprocess
@@ -163,7 +164,7 @@ def _area_km2(rings: list[list[tuple[float, float]]]) -> float:
     total = 0.0
     for position, ring in enumerate(rings):
         lat0 = sum(lat for _, lat in ring) / len(ring)
-        twice = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+        twice = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
         area = abs(twice) / 2 * math.cos(math.radians(lat0)) * 111.32**2
         total += area if position == 0 else -area
     return total
@@ -316,9 +317,9 @@ def city_tiers(cities: dict[str, dict], countries: dict[str, dict]) -> list[dict
     capitals: dict[tuple[str, str], dict] = {}
     for city in cities.values():
         key = (city["countrycode"], city["name"])
-        if countries.get(city["countrycode"], {}).get("capital") == city["name"]:
-            if key not in capitals or city["population"] > capitals[key]["population"]:
-                capitals[key] = city
+        is_capital = countries.get(city["countrycode"], {}).get("capital") == city["name"]
+        if is_capital and (key not in capitals or city["population"] > capitals[key]["population"]):
+            capitals[key] = city
     capital_ids = {city["geonameid"] for city in capitals.values()}
     shadowed = _shadowed(list(cities.values()), capital_ids)
     tiers: list[list[list]] = [[] for _ in CITY_TIERS]
@@ -390,7 +391,7 @@ def _coordinates(value: Any) -> Iterable[tuple[float, float]]:
 def _polygons_bbox(layer: dict, region: str) -> list[float]:
     """The bbox of a part's polygons; one that crosses the antimeridian (Fiji, Chukotka) counts
     only within its region's rectangle, or every part would reach round the world."""
-    _, west, south, east, north = next(r for r in REGIONS if r[0] == region)
+    _, west, _south, east, _north = next(r for r in REGIONS if r[0] == region)
     boxes = []
     for feature in layer["features"]:
         coordinates = feature["geometry"]["coordinates"]
@@ -477,10 +478,7 @@ def build(downloads: Path, out: Path) -> None:
             extension = "geojson" if value.get("type") == "FeatureCollection" else "json"
             file = f"{name}-{region}.{extension}"
             _write(out / file, value)
-            if extension == "geojson":
-                bbox = _polygons_bbox(value, region)
-            else:
-                bbox = _bbox((row[2], row[1]) for row in value["rows"])
+            bbox = _polygons_bbox(value, region) if extension == "geojson" else _bbox((row[2], row[1]) for row in value["rows"])
             index_rows.append(
                 {
                     "name": f"{name}-{region}",

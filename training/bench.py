@@ -16,11 +16,18 @@ import math
 import os
 import timeit
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from worldnet_core.models.backbones import DEFAULT_BACKBONE
+
+if TYPE_CHECKING:
+    import torch
+
+    from worldnet_core.models.worldnet import WorldNet
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
@@ -96,17 +103,18 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
     from worldnet_core.checkpoint import load_model
     from worldnet_core.demo_world import PAPER_CITIES
     from worldnet_core.device import select_device
-    from worldnet_core.models import create_model, to_float
+    from worldnet_core.models import to_float
+    from worldnet_core.models.worldnet import WorldNet
     from worldnet_core.predictor import Predictor
 
     device = select_device(args.device)
     if args.checkpoint:
         model, _ = load_model(args.checkpoint)
+        if not isinstance(model, WorldNet):
+            raise SystemExit(f"bench predictor: {args.checkpoint} is a {model.name} checkpoint, not a worldNET one")
     else:
         centroids = [[p.lat, p.lon] for p in PAPER_CITIES]
-        model = create_model(
-            "worldnet", centroids=centroids, centroid_names=[p.name for p in PAPER_CITIES], backbone=args.backbone, pretrained=False
-        )
+        model = WorldNet(centroids=centroids, centroid_names=[p.name for p in PAPER_CITIES], backbone=args.backbone, pretrained=False)
     predictor = Predictor(model, device=device)
     backbone = model.backbone.to(device).eval()
     normalize = model.normalize.to(device)
@@ -116,19 +124,15 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
         images = torch.randint(0, 256, (batch_size, 3, *model.preprocessing.size), dtype=torch.uint8, generator=generator)
 
         @torch.inference_mode()
-        def bare() -> None:
+        def bare(images: torch.Tensor = images) -> None:
             backbone(normalize(to_float(images.to(device))))
             if device.type == "cuda":
                 torch.cuda.synchronize()
 
-        def full() -> None:
-            predictor.predict_tensor(images)
-
-        def explained() -> None:
-            predictor.predict_tensor(images, with_maps=True)
-
         repeat = max(10, 400 // batch_size)
-        bare_s, full_s, maps_s = best_seconds_interleaved([bare, full, explained], repeat)
+        bare_s, full_s, maps_s = best_seconds_interleaved(
+            [bare, partial(predictor.predict_tensor, images), partial(predictor.predict_tensor, images, with_maps=True)], repeat
+        )
         rows.append(
             {
                 "batch": batch_size,
@@ -144,11 +148,10 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
 def bench_train_step(args: argparse.Namespace) -> dict[str, float]:
     """Seconds per classifier step (forward, backward, AdamW) of a compact-backbone worldNET, batch 64."""
     import torch
-    from torch import nn
 
     from worldnet_core.demo_world import PAPER_CITIES
     from worldnet_core.device import mixed_precision_available, select_device
-    from worldnet_core.models import create_model
+    from worldnet_core.models.worldnet import WorldNet
 
     device = select_device(args.device)
     generator = torch.Generator().manual_seed(args.seed)
@@ -159,24 +162,35 @@ def bench_train_step(args: argparse.Namespace) -> dict[str, float]:
         variants.append(("channels-last bf16 autocast", torch.channels_last, True))
     for label, layout, bf16 in variants:
         torch.manual_seed(args.seed)
-        model = create_model("worldnet", centroids=centroids, backbone=args.backbone, pretrained=False).to(device).train()
+        model = WorldNet(centroids=centroids, backbone=args.backbone, pretrained=False).to(device).train()
         model.backbone.to(memory_format=layout)
         images = torch.rand(64, 3, *model.preprocessing.size, generator=generator).to(device)
         labels = torch.randint(0, len(centroids), (64,), generator=generator).to(device)
-        optimizer = torch.optim.AdamW(model.classifier_parameters(), lr=1e-3)
-
-        def step() -> None:
-            normalized = model.normalize(images).contiguous(memory_format=layout)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                loss = nn.functional.cross_entropy(model.classifier(model.pool(model.backbone(normalized))).float(), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-
-        figures[label] = best_seconds(step, args.repeat)
+        figures[label] = best_seconds(_training_step(model, images, labels, layout=layout, bf16=bf16), args.repeat)
     return figures
+
+
+def _training_step(
+    model: WorldNet, images: torch.Tensor, labels: torch.Tensor, *, layout: torch.memory_format, bf16: bool
+) -> Callable[[], None]:
+    """One classifier step of ``model`` on ``images`` (forward, backward, AdamW), as a function to time."""
+    import torch
+    from torch import nn
+
+    optimizer = torch.optim.AdamW(model.classifier_parameters(), lr=1e-3)
+    device = images.device
+
+    def step() -> None:
+        normalized = model.normalize(images).contiguous(memory_format=layout)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            loss = nn.functional.cross_entropy(model.classifier(model.pool(model.backbone(normalized))).float(), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return step
 
 
 def main(args: argparse.Namespace) -> int:
@@ -200,14 +214,16 @@ def main(args: argparse.Namespace) -> int:
         print("batch   backbone img/s   predictor img/s   predictor time / backbone time   with activation maps / without (target <= 1.5)")
         for row in rows:
             print(
-                f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   {row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x"
+                f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   "
+                f"{row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x"
             )
     elif args.target == "train-step":
         import torch
 
         figures = bench_train_step(args)
         print(
-            f"worldNET classifier training step ({args.backbone} backbone, batch 64, {torch.get_num_threads()} threads; best of {args.repeat})"
+            f"worldNET classifier training step ({args.backbone} backbone, batch 64, "
+            f"{torch.get_num_threads()} threads; best of {args.repeat})"
         )
         for label, seconds in figures.items():
             print(f"{label:28s} {seconds:6.3f} s/step   {64 / seconds:6.0f} images/s")

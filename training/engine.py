@@ -12,17 +12,18 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO, TypeVar
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from numpy.typing import NDArray
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from tqdm import tqdm
 
-from worldnet_core.device import mixed_precision_available
+from worldnet_core.device import mixed_precision_available, select_device
 from worldnet_core.geo import haversine_loss
 from worldnet_core.images import load_images
 from worldnet_core.manifest import Manifest
@@ -59,7 +60,8 @@ class TrainSettings:
     weight_decay: float = 1e-4
     workers: int = 0
     seed: int = 0
-    device: torch.device = torch.device("cpu")
+    #: As the programs' --device: WORLDNET_DEVICE, else CUDA when present, else the CPU.
+    device: torch.device = field(default_factory=select_device)
     amp: bool = True  # bf16 mixed precision on CUDA
     #: bf16 on a CPU that computes it natively (AVX-512 BF16, AMX): about twice as fast there, but
     #: off by default: on the demo world it cost accuracy (see the README's training programs).
@@ -152,9 +154,8 @@ class Progress:
         crossed_tenth = self.tenths and self.done // tenth != (self.done - steps) // tenth
         if self.done >= self.total or (crossed_tenth and now - self.last_line >= 1.0) or now - self.last_line >= PLAIN_EVERY_S:
             self.last_line = now
-            self.log(
-                f"{self.desc}: {self.done}/{self.total} {self.unit}{', ' + self.postfix if self.postfix else ''} ({now - self.started:.1f} s)"
-            )
+            shown = f", {self.postfix}" if self.postfix else ""
+            self.log(f"{self.desc}: {self.done}/{self.total} {self.unit}{shown} ({now - self.started:.1f} s)")
 
     def close(self) -> None:
         if self.bar is not None:
@@ -221,7 +222,9 @@ def _parallel(module: nn.Module, device: torch.device) -> nn.Module:
 
 
 def _loader(dataset: TensorDataset, settings: TrainSettings, shuffle: bool = True) -> DataLoader:
-    sampler = DistributedSampler(dataset, shuffle=shuffle, seed=settings.seed) if dist.is_initialized() else None
+    sampler: DistributedSampler[tuple[torch.Tensor, ...]] | None = (
+        DistributedSampler(dataset, shuffle=shuffle, seed=settings.seed) if dist.is_initialized() else None
+    )
     generator = torch.Generator().manual_seed(settings.seed)
     return DataLoader(
         dataset,
@@ -508,8 +511,8 @@ def fit_knn(model: KNNModel, data: ImageData, settings: TrainSettings, *, traine
 
 @dataclass
 class Evaluation:
-    metrics: dict[str, float]
-    predicted: np.ndarray  # (N, 2) after the land snap
+    metrics: dict[str, float | None]  # see worldnet_core.metrics (coherence is None for the baselines)
+    predicted: NDArray[np.float64]  # (N, 2) after the land snap
     top1: list[str]
 
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from training.engine import TrainSettings, evaluate, load_data
+from training.report import metrics_table
 from worldnet_core.checkpoint import load_model
 from worldnet_core.device import select_device
 from worldnet_core.geo import scale_km
@@ -34,8 +35,6 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> int:
-    from training.report import _table
-
     checkpoint = args.checkpoint or args.checkpoint_path
     if checkpoint is None:
         raise SystemExit("evaluate: which checkpoint? --checkpoint FILE")
@@ -51,5 +50,5 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps({"model": model.name, "images": len(manifest), "scale_km": scale, **result.metrics}, indent=2))
         return 0
     print(f"{checkpoint.name} on {args.data} ({len(manifest)} images, D = {scale:,.0f} km; predictions snapped to land):\n")
-    print("\n".join(_table({model.name: result.metrics})))
+    print("\n".join(metrics_table({model.name: result.metrics})))
     return 0

@@ -16,7 +16,7 @@ import argparse
 import copy
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -63,11 +63,12 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def _fmt_km(value: float) -> str:
-    return f"{value:,.0f}"
+def _fmt_km(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
 
 
-def _table(results: dict[str, dict[str, float]]) -> list[str]:
+def metrics_table(results: Mapping[str, Mapping[str, float | None]]) -> list[str]:
+    """A Markdown table of ``worldnet_core.metrics`` blocks, one row per model (the report's and ``evaluate``'s)."""
     header = "| model | mean km | median km | <1 km | <25 km | <200 km | <750 km | <1000 km | <2500 km | continent | points | incoherent |"
     lines = [header, "|" + "---|" * 12]
     for name, m in results.items():
@@ -165,23 +166,29 @@ def claims(report: dict) -> list[tuple[str, bool, str]]:
 
 def write_markdown(report: dict, path: Path) -> None:
     config = report["config"]
+    weights = (
+        "ImageNet-pretrained"
+        if config["backbone_pretrained"]
+        else "no pretrained weights: learned models trained their backbone end to end; knn uses the backbone worldNET trained"
+    )
     lines = [
         "# worldNET report",
         "",
         f"Image set `{config['data']}`: {config['train_images']} training images of {config['seen_places']} places; "
         f"{config['seen_test_images']} held-out images of those places (seen); {config['unseen_test_images']} images of "
         f"{len(config['holdout'])} held-out places (unseen): {', '.join(config['holdout']) or 'none'}.",
-        f"Backbone `{config['backbone']}` ({'ImageNet-pretrained' if config['backbone_pretrained'] else 'no pretrained weights: learned models trained their backbone end to end; knn uses the backbone worldNET trained'}), "
-        f"input {config['image_size'][0]}×{config['image_size'][1]}, {config['epochs']} epochs (interpolation head {config['head_epochs']}), seed {config['seed']}, device {config['device']}. "
-        f"Points use D = {config['scale_km']:,.0f} km. All predictions are snapped to land before scoring. Took {config['seconds'] / 60:.1f} min.",
+        f"Backbone `{config['backbone']}` ({weights}), input {config['image_size'][0]}×{config['image_size'][1]}, "
+        f"{config['epochs']} epochs (interpolation head {config['head_epochs']}), seed {config['seed']}, device {config['device']}. "
+        f"Points use D = {config['scale_km']:,.0f} km. All predictions are snapped to land before scoring. "
+        f"Took {config['seconds'] / 60:.1f} min.",
         "",
         "## Unseen images of seen places (the paper's Figure 4a)",
         "",
-        *_table(report["seen"]),
+        *metrics_table(report["seen"]),
         "",
         "## Images of unseen places (Figure 4b)",
         "",
-        *_table(report["unseen"]),
+        *metrics_table(report["unseen"]),
         "",
         "*incoherent*: the share of guesses more than 1,500 km from every candidate the player is shown "
         "(those holding at least 10% of worldNET's probability, or its top one): a pin that contradicts its bars. "
@@ -199,8 +206,9 @@ def write_markdown(report: dict, path: Path) -> None:
         lines += [
             "## What each change does (each one alone, added to the paper's worldNET)",
             "",
-            "The paper's worldNET: one-hot labels, the classifier alone (no retrieval), global interpolation on the sphere, one interpolation head trained on the classifier's own "
-            "training images, one view per image. Each row adds one change; the last is the default, what the tables above use.",
+            "The paper's worldNET: one-hot labels, the classifier alone (no retrieval), global interpolation on the sphere, "
+            "one interpolation head trained on the classifier's own training images, one view per image. "
+            "Each row adds one change; the last is the default, what the tables above use.",
             "",
             *_compact_rows(report["ablation"], "worldNET"),
             "",
@@ -219,7 +227,8 @@ def write_markdown(report: dict, path: Path) -> None:
         + ", ".join(f"{k} {v:,.0f}" for k, v in PAPER["unseen"].items())
         + ".",
         "",
-        f"Classifier accuracy of worldNET on seen test images (top-1 place): {report['config'].get('worldnet_top1_accuracy', float('nan')):.3f}.",
+        "Classifier accuracy of worldNET on seen test images (top-1 place): "
+        f"{report['config'].get('worldnet_top1_accuracy', float('nan')):.3f}.",
         "",
         "![predictions against truth](map.png)",
         "",
@@ -276,7 +285,9 @@ def with_interpolation(worldnet: WorldNet, mode: str, train_probs, train_latlon,
     """A copy of ``worldnet`` combining its centroids by ``mode``, its head retrained for it (the classifier is shared)."""
     variant = copy.deepcopy(worldnet)
     variant.set_interpolation(mode)
-    variant.interpolation_head = InterpolationHead(len(variant.centroid_names), variant.config["head_hidden"], variant.config["head_members"])
+    variant.interpolation_head = InterpolationHead(
+        len(variant.centroid_names), variant.config["head_hidden"], variant.config["head_members"]
+    )
     fit_interpolation(variant, train_probs, train_latlon, settings, log)
     return variant
 
@@ -387,7 +398,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         "unseen": load_data(splits.unseen_test, size, progress=settings.progress, desc="unseen test images"),
     }
     log(
-        f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and {len(tests['unseen'])} unseen test images; device {settings.device}{precision_note(settings)}"
+        f"report: {len(train)} training images of {len(set(train.places))} places; {len(tests['seen'])} seen and "
+        f"{len(tests['unseen'])} unseen test images; device {settings.device}{precision_note(settings)}"
     )
 
     out = Path(args.out)
@@ -407,7 +419,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         for split in tests:
             report[split][name] = evaluations[name][split].metrics
         log(
-            f"{name}: seen mean {report['seen'][name]['mean_km']:,.0f} km, unseen mean {report['unseen'][name]['mean_km']:,.0f} km ({seconds[name]:.0f} s)"
+            f"{name}: seen mean {report['seen'][name]['mean_km']:,.0f} km, "
+            f"unseen mean {report['unseen'][name]['mean_km']:,.0f} km ({seconds[name]:.0f} s)"
         )
         save_checkpoint(
             model.cpu(),

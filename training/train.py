@@ -118,7 +118,8 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--head-members",
         type=at_least_one,
         default=WORLDNET["head_members"],
-        help=f"worldNET's interpolation head: MLPs trained side by side and averaged (default {WORLDNET['head_members']}; 1: the paper's one)",
+        help="worldNET's interpolation head: MLPs trained side by side and averaged "
+        f"(default {WORLDNET['head_members']}; 1: the paper's one)",
     )
     parser.add_argument(
         "--batch-size", type=int, default=TrainSettings.batch_size, help=f"batch size per process (default {TrainSettings.batch_size})"
@@ -130,7 +131,10 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help=f"peak learning rate, AdamW with a one-cycle schedule (default {TrainSettings.lr:g})",
     )
     parser.add_argument(
-        "--weight-decay", type=float, default=TrainSettings.weight_decay, help=f"AdamW weight decay (default {TrainSettings.weight_decay:g})"
+        "--weight-decay",
+        type=float,
+        default=TrainSettings.weight_decay,
+        help=f"AdamW weight decay (default {TrainSettings.weight_decay:g})",
     )
     parser.add_argument(
         "--seed", type=int, default=TrainSettings.seed, help=f"seed of splits, initialisation and batches (default {TrainSettings.seed})"
@@ -184,7 +188,8 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--mode-radius-km",
         type=kilometres,
         default=WORLDNET["mode_radius_km"],
-        help=f"mode interpolation: centroids farther than this from the chosen candidate are left out (default {WORLDNET['mode_radius_km']:g})",
+        help="mode interpolation: centroids farther than this from the chosen candidate are left out "
+        f"(default {WORLDNET['mode_radius_km']:g})",
     )
     parser.add_argument(
         "--label-smoothing-km",
@@ -439,7 +444,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     manifest = read_imageset(args.data)
     splits = make_splits(manifest, args)
     log(
-        f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and {len(splits.unseen_test or [])} unseen; device {settings.device}{precision_note(settings)}"
+        f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and "
+        f"{len(splits.unseen_test or [])} unseen; device {settings.device}{precision_note(settings)}"
     )
     for note in splits.train.notes:
         log(note)

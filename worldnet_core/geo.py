@@ -13,13 +13,17 @@ great-circle kilometres.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:  # torch is heavy; only the torch functions import it
     import torch
+
+#: Arguments for which the functions here (and in ``land``) answer with arrays rather than single numbers.
+Many: TypeAlias = NDArray[Any] | Sequence[float]
 
 #: Mean Earth radius (IUGG), the one geopy uses.
 EARTH_RADIUS_KM = 6371.0088
@@ -39,6 +43,12 @@ _HAVERSINE_BLOCK = 16384
 _HALF_RAD = math.pi / 360.0
 
 
+@overload
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float: ...
+@overload
+def haversine_km(lat1: Many, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> NDArray[np.float64]: ...
+@overload
+def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> NDArray[np.float64] | float: ...
 def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> NDArray[np.float64] | float:
     """Great-circle distance in km between points given in degrees; broadcasts like NumPy.
 
@@ -47,26 +57,26 @@ def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayL
     """
     args = [np.asarray(x, dtype=np.float64) for x in (lat1, lon1, lat2, lon2)]
     scalar = all(x.ndim == 0 for x in args)
-    lat1, lon1, lat2, lon2 = (x.reshape(-1) for x in np.broadcast_arrays(*args))
+    lats1, lons1, lats2, lons2 = (x.reshape(-1) for x in np.broadcast_arrays(*args))
     shape = np.broadcast_shapes(*(x.shape for x in args))
-    out = np.empty(lat1.size)
-    block = min(_HAVERSINE_BLOCK, max(lat1.size, 1))
+    out = np.empty(lats1.size)
+    block = min(_HAVERSINE_BLOCK, max(lats1.size, 1))
     hav, term, scratch = np.empty(block), np.empty(block), np.empty(block)
-    for start in range(0, lat1.size, block):
-        stop = min(start + block, lat1.size)
+    for start in range(0, lats1.size, block):
+        stop = min(start + block, lats1.size)
         n = stop - start
         h, t, c = hav[:n], term[:n], scratch[:n]
         # h = sin^2(dlat/2) + cos(lat1) cos(lat2) sin^2(dlon/2)
-        np.subtract(lat2[start:stop], lat1[start:stop], out=h)
+        np.subtract(lats2[start:stop], lats1[start:stop], out=h)
         h *= _HALF_RAD
         np.sin(h, out=h)
         h *= h
-        np.subtract(lon2[start:stop], lon1[start:stop], out=t)
+        np.subtract(lons2[start:stop], lons1[start:stop], out=t)
         t *= _HALF_RAD
         np.sin(t, out=t)
         t *= t
-        for lat in (lat1, lat2):
-            np.multiply(lat[start:stop], 2.0 * _HALF_RAD, out=c)
+        for lats in (lats1, lats2):
+            np.multiply(lats[start:stop], 2.0 * _HALF_RAD, out=c)
             np.cos(c, out=c)
             t *= c
         h += t
@@ -143,6 +153,12 @@ def scale_km(lat: ArrayLike, lon: ArrayLike) -> float:
     return float(min(max(diagonal, MIN_SCALE_KM), WORLD_SCALE_KM))
 
 
+@overload
+def geoguessr_points(distance_km: float, scale: float = WORLD_SCALE_KM) -> int: ...
+@overload
+def geoguessr_points(distance_km: Many, scale: float = WORLD_SCALE_KM) -> NDArray[np.int64]: ...
+@overload
+def geoguessr_points(distance_km: ArrayLike, scale: float = WORLD_SCALE_KM) -> NDArray[np.int64] | int: ...
 def geoguessr_points(distance_km: ArrayLike, scale: float = WORLD_SCALE_KM) -> NDArray[np.int64] | int:
     """``round(5000 * exp(-10 * d / D))``: 5000 for a perfect guess, falling with distance."""
     d = np.asarray(distance_km, dtype=np.float64)

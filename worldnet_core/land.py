@@ -17,13 +17,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
-from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit
+from worldnet_core.geo import EARTH_RADIUS_KM, Many, latlon_to_unit
 
 COUNTRIES_FILE = Path(__file__).parent / "data" / "ne_110m_countries.geojson"
 COUNTRY_LABELS_FILE = Path(__file__).parent / "data" / "basemap" / "country-labels.json"
@@ -116,10 +117,16 @@ def _as_arrays(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64], NDA
     return np.atleast_1d(lat_a), np.atleast_1d(lon_a), scalar
 
 
+@overload
+def is_land(lat: float, lon: float) -> bool: ...
+@overload
+def is_land(lat: Many, lon: ArrayLike) -> NDArray[np.bool_]: ...
+@overload
+def is_land(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.bool_] | bool: ...
 def is_land(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.bool_] | bool:
     """Whether each point lies on land (a drawn country, boundary included)."""
     lats, lons, scalar = _as_arrays(lat, lon)
-    inside = shapely.intersects_xy(_world().land, lons, lats)
+    inside: NDArray[np.bool_] = shapely.intersects_xy(_world().land, lons, lats)
     return bool(inside[0]) if scalar else inside
 
 
@@ -131,6 +138,12 @@ def _nearest_coast(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> tupl
     return km, index
 
 
+@overload
+def snap_to_land(lat: float, lon: float) -> tuple[float, float]: ...
+@overload
+def snap_to_land(lat: Many, lon: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+@overload
+def snap_to_land(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]] | tuple[float, float]: ...
 def snap_to_land(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]] | tuple[float, float]:
     """Moves points at sea to the nearest land; points on land stay exactly where they are."""
     lats, lons, scalar = _as_arrays(lat, lon)
@@ -162,25 +175,49 @@ def _country_index(lat: ArrayLike, lon: ArrayLike, margin_km: float | None) -> t
     return found, scalar
 
 
-def country_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.str_] | str | None:
+def _named(found: NDArray[np.int64], scalar: bool, table: NDArray[np.str_]) -> NDArray[np.object_] | str | None:
+    """``table``'s entry for each index in ``found``; None where it is -1."""
+    named = table[np.maximum(found, 0)].astype(object)
+    named[found < 0] = None
+    if not scalar:
+        return named
+    value = named[0]
+    return None if value is None else str(value)
+
+
+@overload
+def country_of(lat: float, lon: float, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> str | None: ...
+@overload
+def country_of(lat: Many, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_]: ...
+@overload
+def country_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_] | str | None: ...
+def country_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_] | str | None:
     """Country name at each point, or of the nearest coast within ``margin_km``; else None."""
-    found, scalar = _country_index(lat, lon, margin_km)
-    names = np.where(found >= 0, _world().names[np.maximum(found, 0)], None)
-    return names[0] if scalar else names
+    return _named(*_country_index(lat, lon, margin_km), _world().names)
 
 
-def iso_a3_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.str_] | str | None:
+@overload
+def iso_a3_of(lat: float, lon: float, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> str | None: ...
+@overload
+def iso_a3_of(lat: Many, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_]: ...
+@overload
+def iso_a3_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_] | str | None: ...
+def iso_a3_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_] | str | None:
     """ISO 3166-1 alpha-3 code of ``country_of``."""
-    found, scalar = _country_index(lat, lon, margin_km)
-    codes = np.where(found >= 0, _world().iso_a3[np.maximum(found, 0)], None)
-    return codes[0] if scalar else codes
+    return _named(*_country_index(lat, lon, margin_km), _world().iso_a3)
 
 
-def continent_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.str_] | str | None:
+@overload
+def continent_of(lat: float, lon: float, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> str | None: ...
+@overload
+def continent_of(lat: Many, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_]: ...
+@overload
+def continent_of(
+    lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM
+) -> NDArray[np.object_] | str | None: ...
+def continent_of(lat: ArrayLike, lon: ArrayLike, margin_km: float | None = DEFAULT_COUNTRY_MARGIN_KM) -> NDArray[np.object_] | str | None:
     """Continent (one of ``CONTINENTS``) of ``country_of``; ``margin_km=None`` always finds one."""
-    found, scalar = _country_index(lat, lon, margin_km)
-    continents = np.where(found >= 0, _world().continents[np.maximum(found, 0)], None)
-    return continents[0] if scalar else continents
+    return _named(*_country_index(lat, lon, margin_km), _world().continents)
 
 
 @functools.cache

@@ -130,4 +130,3 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
         writer.writerow(MANIFEST_COLUMNS)
         for r in manifest.records:
             writer.writerow([r.path, f"{r.lat:.7f}", f"{r.lon:.7f}", r.place, r.country, r.group])
-

@@ -24,7 +24,7 @@ def leaflet_dir() -> Path:
     spec = importlib.util.find_spec("leaflet")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("django-leaflet is not installed: it provides the Leaflet files offline maps use")
-    return Path(list(spec.submodule_search_locations)[0]) / "static" / "leaflet"
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "leaflet"
 
 
 def copy_leaflet_assets(folder: Path) -> None:
@@ -49,7 +49,10 @@ def offline_map(*, asset_url: str, center: tuple[float, float] = (20.0, 0.0), zo
         style_function=lambda _: {"fillColor": "#e8e4d8", "color": "#9a9486", "weight": 0.6, "fillOpacity": 1.0},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#bcd7ea}</style>"))
+    page = fmap.get_root()
+    if not isinstance(page, folium.Figure):  # a new map's root is the page (a Figure) it makes for itself
+        raise TypeError(f"a folium map's root is a Figure, not {type(page).__name__}")
+    page.header.add_child(folium.Element("<style>.leaflet-container{background:#bcd7ea}</style>"))
     return fmap
 
 

@@ -58,7 +58,7 @@ def geolocation_metrics(
     if len(true_lat) == 0:
         raise ValueError("no predictions to evaluate")
     distance = haversine_km(true_lat, true_lon, pred_lat, pred_lon)
-    metrics = {"mean_km": float(distance.mean()), "median_km": float(np.median(distance))}
+    metrics: dict[str, float | None] = {"mean_km": float(distance.mean()), "median_km": float(np.median(distance))}
     for radius in ACCURACY_RADII_KM:
         metrics[f"acc_{radius}km"] = float((distance <= radius).mean())
     same_continent = continent_of(true_lat, true_lon, margin_km=None) == continent_of(pred_lat, pred_lon, margin_km=None)

@@ -85,7 +85,7 @@ def split_by_image(manifest: Manifest, *, test_fraction: float = DEFAULT_TEST_FR
         group_ids = np.array(sorted(set(groups[members])))
         if len(group_ids) < 2:
             continue  # a place with one group can only be seen or unseen, not both
-        n_test = min(max(1, int(round(test_fraction * len(group_ids)))), len(group_ids) - 1)
+        n_test = min(max(1, round(test_fraction * len(group_ids))), len(group_ids) - 1)
         chosen = set(rng.permutation(group_ids)[:n_test])
         test[members] = np.isin(groups[members], list(chosen))
     return _split(manifest, test)

@@ -92,7 +92,7 @@ def test_it_reports_every_model_on_seen_and_unseen_places(small_world, tmp_path)
     for split in ("seen", "unseen"):  # only worldNET shows candidates, so only it can contradict them
         assert 0.0 <= report[split]["worldnet"]["coherence"] <= 1.0
         assert all(report[split][m]["coherence"] is None for m in models if m != "worldnet")
-    assert list(report["ablation"])[0] == "the paper's (one-hot, sphere)" and len(report["ablation"]) == 8
+    assert next(iter(report["ablation"])) == "the paper's (one-hot, sphere)" and len(report["ablation"]) == 8
     assert any(name.startswith("+ interpolation head averaged over") for name in report["ablation"])
     # The default classifier is the smoothed-labels row's own: only the paper's and the held-out one train again.
     assert "+ haversine-smoothed labels (3,000 km)" in report["ablation"]

@@ -133,11 +133,11 @@ def test_it_fails_clearly_on_corrupt_or_foreign_checkpoints(tmp_path, tiny_data)
     good = save_checkpoint(model, tmp_path / "good.pt")
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(good.read_bytes()[:200])
-    with pytest.raises(CheckpointError, match="truncated.pt is corrupt or not a torch file"):
+    with pytest.raises(CheckpointError, match=r"truncated\.pt is corrupt or not a torch file"):
         Predictor.load(truncated)
     noise = tmp_path / "noise.pt"
     noise.write_bytes(b"\x00not a checkpoint at all" * 10)
-    with pytest.raises(CheckpointError, match="noise.pt is corrupt"):
+    with pytest.raises(CheckpointError, match=r"noise\.pt is corrupt"):
         Predictor.load(noise)
     foreign = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, foreign)
@@ -151,7 +151,7 @@ def test_it_fails_clearly_on_corrupt_or_foreign_checkpoints(tmp_path, tiny_data)
     payload["format_version"] = 2
     del payload["preprocessing"]
     torch.save(payload, tmp_path / "unsized.pt")
-    with pytest.raises(CheckpointError, match="unsized.pt has no preprocessing"):
+    with pytest.raises(CheckpointError, match=r"unsized\.pt has no preprocessing"):
         Predictor.load(tmp_path / "unsized.pt")
     payload["format_version"] = 1
     payload["model"] = "worldnet"
@@ -511,7 +511,7 @@ def test_the_interpolation_head_averages_members_each_trained_on_its_own_guesses
 
     # A checkpoint of one member (every one from before the members) loads as it was.
     single = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], image_size=SIZE, head_members=1)
-    assert set(k for k in single.state_dict() if k.startswith("interpolation_head.")) == {
+    assert {k for k in single.state_dict() if k.startswith("interpolation_head.")} == {
         f"interpolation_head.mlp.{i}.{p}" for i in (0, 2) for p in ("weight", "bias")
     }
     assert load_model(save_checkpoint(single, tmp_path / "one.pt"))[0].config["head_members"] == 1

@@ -191,14 +191,14 @@ def test_it_rejects_an_absolute_zip_entry(tmp_path):
     archive = tmp_path / "abs.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("/etc/evil", b"x")
-    with pytest.raises(ImageSetError, match="abs.zip: entry '/etc/evil' escapes its folder"):
+    with pytest.raises(ImageSetError, match=r"abs\.zip: entry '/etc/evil' escapes its folder"):
         read_imageset(archive, dest=tmp_path / "out")
 
 
 def test_it_rejects_a_file_that_is_not_a_zip(tmp_path):
     bogus = tmp_path / "set.zip"
     bogus.write_bytes(b"PK\x03\x04 truncated")
-    with pytest.raises(ImageSetError, match="set.zip: is neither a folder, a zip file nor a CSV"):
+    with pytest.raises(ImageSetError, match=r"set\.zip: is neither a folder, a zip file nor a CSV"):
         read_imageset(bogus)
 
 
@@ -271,7 +271,7 @@ def test_it_rejects_an_im2gps_csv_missing_its_columns(tmp_path):
     write_csv(tmp_path / "im2gps.csv", [["IMG_ID", "LAT", "LONG"], ["1.jpg", "0", "0"]])
     from worldnet_core.readers import read_im2gps_csv
 
-    with pytest.raises(ImageSetError, match="im2gps.csv, row 1: missing coordinate or image column: LON"):
+    with pytest.raises(ImageSetError, match=r"im2gps\.csv, row 1: missing coordinate or image column: LON"):
         read_im2gps_csv(tmp_path / "im2gps.csv")
 
 

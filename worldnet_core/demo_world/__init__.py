@@ -101,7 +101,7 @@ def generate_world(
     per_city: int = 100,
     seed: int = 0,
     workers: int = 1,
-    progress: Callable[[Iterable], Iterable] | None = None,
+    progress: Callable[[Iterable[ImageRecord]], Iterable[ImageRecord]] | None = None,
 ) -> Manifest:
     """Writes the image set into ``out`` and returns its manifest.
 

@@ -14,23 +14,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# (lat_min, lat_max, lon_min, lon_max, peak aridity): the large dry regions.
-_DRY_REGIONS = (
-    (15.0, 35.0, -17.0, 60.0, 1.0),  # Sahara and Arabia
-    (24.0, 42.0, 44.0, 72.0, 0.8),  # Iran, Afghanistan, Pakistan, Central Asia
-    (22.0, 37.0, -119.5, -103.0, 0.9),  # Sonoran, Mojave, Chihuahuan deserts
-    (-30.0, -4.0, -81.5, -69.0, 0.9),  # Atacama and coastal Peru
-    (-32.0, -18.0, 115.0, 145.0, 0.9),  # Australian interior
-    (-29.0, -17.0, 11.0, 25.0, 0.8),  # Namib and Kalahari
-    (36.0, 46.0, 75.0, 110.0, 0.7),  # Taklamakan and Gobi
+#: A box of ``(lat_min, lat_max, lon_min, lon_max)`` degrees.
+Box = tuple[float, float, float, float]
+
+# ((lat_min, lat_max, lon_min, lon_max), peak aridity): the large dry regions.
+_DRY_REGIONS: tuple[tuple[Box, float], ...] = (
+    ((15.0, 35.0, -17.0, 60.0), 1.0),  # Sahara and Arabia
+    ((24.0, 42.0, 44.0, 72.0), 0.8),  # Iran, Afghanistan, Pakistan, Central Asia
+    ((22.0, 37.0, -119.5, -103.0), 0.9),  # Sonoran, Mojave, Chihuahuan deserts
+    ((-30.0, -4.0, -81.5, -69.0), 0.9),  # Atacama and coastal Peru
+    ((-32.0, -18.0, 115.0, 145.0), 0.9),  # Australian interior
+    ((-29.0, -17.0, 11.0, 25.0), 0.8),  # Namib and Kalahari
+    ((36.0, 46.0, 75.0, 110.0), 0.7),  # Taklamakan and Gobi
 )
 #: Degrees over which a dry region's edge fades out.
 _DRY_EDGE_DEG = 4.0
 
 # Regions deep inside a continent have colder winters than their latitude says.
-_CONTINENTAL = ((38.0, 65.0, -105.0, -65.0), (35.0, 65.0, 100.0, 130.0), (45.0, 65.0, 30.0, 100.0))
+_CONTINENTAL: tuple[Box, ...] = ((38.0, 65.0, -105.0, -65.0), (35.0, 65.0, 100.0, 130.0), (45.0, 65.0, 30.0, 100.0))
 # Western coasts in the westerlies are milder (the Gulf Stream, the Pacific).
-_MARITIME = ((43.0, 72.0, -12.0, 30.0), (40.0, 60.0, -130.0, -120.0), (-48.0, -36.0, 140.0, 180.0))
+_MARITIME: tuple[Box, ...] = ((43.0, 72.0, -12.0, 30.0), (40.0, 60.0, -130.0, -120.0), (-48.0, -36.0, 140.0, 180.0))
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Climate:
         return "boreal"
 
 
-def _box_weight(lat: float, lon: float, box: tuple[float, float, float, float], edge: float) -> float:
+def _box_weight(lat: float, lon: float, box: Box, edge: float) -> float:
     """1 inside the box, fading linearly to 0 at ``edge`` degrees outside it."""
     lat_min, lat_max, lon_min, lon_max = box
     dlat = max(lat_min - lat, 0.0, lat - lat_max)
@@ -65,7 +68,7 @@ def climate_of(lat: float, lon: float) -> Climate:
     warmth = 27.5 - 0.5 * max(0.0, abs(lat) - 15.0)
     warmth -= 4.0 * max((_box_weight(lat, lon, box, 6.0) for box in _CONTINENTAL), default=0.0)
     warmth += 2.0 * max((_box_weight(lat, lon, box, 6.0) for box in _MARITIME), default=0.0)
-    aridity = max(peak * _box_weight(lat, lon, box[:4], _DRY_EDGE_DEG) for *box, peak in _DRY_REGIONS)
+    aridity = max(peak * _box_weight(lat, lon, box, _DRY_EDGE_DEG) for box, peak in _DRY_REGIONS)
     return Climate(warmth=warmth, aridity=min(1.0, aridity))
 
 

@@ -12,15 +12,19 @@ Nothing in a scene encodes its coordinates: it is all cues a person would read.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw
 
 from worldnet_core.demo_world.styles import RGB, SceneStyle
+
+T = TypeVar("T")
 
 WIDTH, HEIGHT = 800, 600
 #: The scenes were designed at 400×300; every length in pixels is written for that size and
@@ -56,14 +60,16 @@ class Conditions:
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(a[i] + (b[i] - a[i]) * t) for i in range(3))  # type: ignore[return-value]
+    red, green, blue = (int(a[i] + (b[i] - a[i]) * t) for i in range(3))
+    return red, green, blue
 
 
 def _shade(color: RGB, factor: float) -> RGB:
-    return tuple(int(min(255, max(0, c * factor))) for c in color)  # type: ignore[return-value]
+    red, green, blue = (int(min(255, max(0, c * factor))) for c in color)
+    return red, green, blue
 
 
-def _pick(rng: np.random.Generator, options: tuple | list):
+def _pick(rng: np.random.Generator, options: Sequence[T]) -> T:
     return options[int(rng.integers(len(options)))]
 
 
@@ -279,13 +285,18 @@ def _pole_line(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator,
     tops.reverse()
     for wire in range(style.look.wires):
         drop = 0.2 + 0.12 * wire
-        for (x1, y1, z1), (x2, y2, z2) in zip(tops, tops[1:]):
+        for (x1, y1, z1), (x2, y2, z2) in itertools.pairwise(tops):
             sag = cam.size(0.3, (z1 + z2) / 2)
             mid = ((x1 + x2) / 2, (y1 + y2) / 2 + cam.size(drop, (z1 + z2) / 2) + sag)
             draw.line([(x1, y1 + cam.size(drop, z1)), mid, (x2, y2 + cam.size(drop, z2))], fill=(35, 35, 35), width=WIRE_PX)
         if tops:  # wires running out of the picture over the camera
             x1, y1, z1 = tops[0]
             draw.line([(x1, y1 + cam.size(drop, z1)), (x1 - side * 80 * SCALE, -5 * SCALE)], fill=(35, 35, 35), width=WIRE_PX)
+
+
+def _sign_beside(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style: SceneStyle, side: int, z: float) -> None:
+    """A sign on the kerb of ``side`` (1 right, -1 left), a little off it."""
+    _sign(draw, cam, rng, style, side * rng.uniform(1.15, 1.45), z)
 
 
 def _sign(draw: ImageDraw.ImageDraw, cam: Camera, rng: np.random.Generator, style: SceneStyle, lateral: float, z: float) -> None:
@@ -468,30 +479,26 @@ def render_scene(style: SceneStyle, rng: np.random.Generator) -> Image.Image:
             length = rng.uniform(2.0, 7.0) * (1.3 if style.place.size == 1 else 1.0)
             if rng.random() < 0.85 * style.building_density:
                 floors = int(rng.integers(lo_floors, max_floors + 1))
-                items.append(
-                    (
-                        z + length,
-                        lambda s=side, a=z, b=z + length, f=floors, xl=x_line: _facade(draw, cam, style, rng, s, xl, a, b, f, cond.snowy),
-                    )
-                )
+                items.append((z + length, partial(_facade, draw, cam, style, rng, side, x_line, z, z + length, floors, cond.snowy)))
             z += length + (rng.uniform(0.5, 3.0) if rng.random() < 0.3 else 0.0)
     for _ in range(int(rng.poisson(7 * style.tree_density))):
         side, z = _pick(rng, (-1, 1)), rng.uniform(0.9, FAR * 0.6)
         kind = _weighted(rng, style.vegetation)
         lateral = side * rng.uniform(1.15, pavement_out + 0.3)
-        items.append((z, lambda k=kind, l=lateral, zz=z: _tree(draw, cam, rng, k, l, zz, cond)))
+        items.append((z, partial(_tree, draw, cam, rng, kind, lateral, z, cond)))
     for _ in range(int(rng.poisson(3))):
         side, z = _pick(rng, (-1, 1)), rng.uniform(1.0, 20.0)
-        items.append((z, lambda l=side * rng.uniform(1.1, pavement_out + 0.5), zz=z: _clutter(draw, cam, rng, l, zz)))
+        items.append((z, partial(_clutter, draw, cam, rng, side * rng.uniform(1.1, pavement_out + 0.5), z)))
     drive_side = -1 if style.left_hand else 1
     for _ in range(int(rng.integers(0, 3))):
         z = rng.uniform(1.5, 12.0)
-        items.append((z, lambda zz=z: _sign(draw, cam, rng, style, drive_side * rng.uniform(1.15, 1.45), zz)))
+        # The sign's offset is drawn when it is painted (the generator's order keeps the images as they were).
+        items.append((z, partial(_sign_beside, draw, cam, rng, style, drive_side, z)))
     if style.bollards and rng.random() < 0.8:
         spacing = rng.uniform(2.0, 5.0)
         for z in np.arange(rng.uniform(1.0, 3.0), 25.0, spacing):
             for side in (-1, 1):
-                items.append((float(z), lambda l=side * 1.12, zz=float(z): _bollard(draw, cam, style.bollards, l, zz)))
+                items.append((float(z), partial(_bollard, draw, cam, style.bollards, side * 1.12, float(z))))
     for _ in range(int(rng.integers(0, 4))):
         z = rng.uniform(2.2, 25.0)
         roll = rng.random()
@@ -501,7 +508,7 @@ def render_scene(style: SceneStyle, rng: np.random.Generator) -> Image.Image:
             lateral, away = -drive_side * rng.uniform(0.35, 0.6), False
         else:  # parked at the kerb
             lateral, away = _pick(rng, (-1, 1)) * 0.8, bool(rng.random() < 0.5)
-        items.append((z, lambda l=lateral, zz=z, a=away: _car(draw, cam, rng, style, l, zz, a)))
+        items.append((z, partial(_car, draw, cam, rng, style, lateral, z, away)))
     items.sort(key=lambda item: -item[0])
     for _, paint in items:
         paint()

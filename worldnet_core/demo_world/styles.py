@@ -451,7 +451,8 @@ def _name_rng(*names: str) -> np.random.Generator:
 
 
 def _jitter(color: RGB, rng: np.random.Generator, amount: float) -> RGB:
-    return tuple(int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in color)  # type: ignore[return-value]
+    red, green, blue = (int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in color)
+    return red, green, blue
 
 
 def _verge(climate: Climate, region: str) -> RGB:
@@ -461,7 +462,8 @@ def _verge(climate: Climate, region: str) -> RGB:
     color = (1 - dry) * grass + dry * (sand if climate.aridity > 0.5 else straw)
     if region in ("africa", "latin_america", "south_asia") and climate.warmth > 18:
         color = 0.6 * color + 0.4 * red_earth
-    return tuple(int(c) for c in color)  # type: ignore[return-value]
+    red, green, blue = (int(c) for c in color)
+    return red, green, blue
 
 
 def style_for(place: Place) -> SceneStyle:

@@ -36,4 +36,3 @@ def model_defaults(name: str) -> dict[str, Any]:
     """
     parameters = inspect.signature(MODELS[name].__init__).parameters.values()
     return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
-

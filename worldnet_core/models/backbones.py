@@ -16,6 +16,7 @@ unless that was asked for (``pretrained=False``, the programs' ``--no-pretrained
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 from collections.abc import Sequence
@@ -100,7 +101,7 @@ class CompactCNN(nn.Module):
         super().__init__()
         channels = [3, width, width * 2, width * 4, width * 6, width * 8]
         layers: list[nn.Module] = []
-        for c_in, c_out in zip(channels, channels[1:]):
+        for c_in, c_out in itertools.pairwise(channels):
             layers += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
             layers += [nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
         self.features = nn.Sequential(*layers)
@@ -155,7 +156,7 @@ def cached_weights_path(name: str) -> Path:
     """Where torchvision keeps ``name``'s ImageNet weights once downloaded."""
     from torchvision.models import get_model_weights
 
-    filename = get_model_weights(name).DEFAULT.url.rsplit("/", 1)[-1]
+    filename: str = get_model_weights(name).DEFAULT.url.rsplit("/", 1)[-1]
     return Path(torch.hub.get_dir()) / "checkpoints" / filename
 
 
@@ -185,7 +186,8 @@ def fetch_weights(name: str, *, progress: bool = True) -> Path:
         reason = getattr(error, "reason", None) or error
         raise PretrainedWeightsMissing(
             f"ImageNet weights for {name} are not in {target.parent} and could not be downloaded from {source} ({reason}): "
-            f"copy {target.name} there, pass --weights FILE, set WORLDNET_WEIGHTS_URL to a mirror, or use --no-pretrained to train from scratch"
+            f"copy {target.name} there, pass --weights FILE, set WORLDNET_WEIGHTS_URL to a mirror, "
+            "or use --no-pretrained to train from scratch"
         ) from None
     finally:
         socket.setdefaulttimeout(previous)

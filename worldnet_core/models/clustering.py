@@ -22,7 +22,7 @@ class Centroids:
     labels: NDArray[np.int64]  # cluster of each training location
 
 
-def centroids_from_places(lat: NDArray, lon: NDArray, places: NDArray[np.str_]) -> Centroids:
+def centroids_from_places(lat: NDArray[np.float64], lon: NDArray[np.float64], places: NDArray[np.str_]) -> Centroids:
     names = sorted(set(places.tolist()))
     index = {name: i for i, name in enumerate(names)}
     labels = np.array([index[p] for p in places], dtype=np.int64)
@@ -30,7 +30,9 @@ def centroids_from_places(lat: NDArray, lon: NDArray, places: NDArray[np.str_]) 
     return Centroids(names, latlon, labels)
 
 
-def centroids_kmeans(lat: NDArray, lon: NDArray, *, k: int | None = None, seed: int = 0, max_k: int = 64) -> Centroids:
+def centroids_kmeans(
+    lat: NDArray[np.float64], lon: NDArray[np.float64], *, k: int | None = None, seed: int = 0, max_k: int = 64
+) -> Centroids:
     """k-means on the sphere (unit vectors); ``k=None`` picks k in 2..max_k by silhouette."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -53,7 +55,7 @@ def centroids_kmeans(lat: NDArray, lon: NDArray, *, k: int | None = None, seed: 
     return Centroids(names, np.stack([clat, clon], axis=1), model.labels_.astype(np.int64))
 
 
-def make_centroids(lat: NDArray, lon: NDArray, places: NDArray[np.str_], *, seed: int = 0) -> Centroids:
+def make_centroids(lat: NDArray[np.float64], lon: NDArray[np.float64], places: NDArray[np.str_], *, seed: int = 0) -> Centroids:
     """Places when every image has one (and there are at least two), k-means otherwise."""
     if len(places) and all(places) and len(set(places.tolist())) >= 2:
         return centroids_from_places(lat, lon, places)

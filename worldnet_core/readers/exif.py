@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import SupportsFloat
 
 from PIL import Image
 
 from worldnet_core.manifest import ImageSetError, Manifest, Problem, parse_coordinate
-from worldnet_core.readers.validation import Candidate, Limits, check_image, validate
 from worldnet_core.readers.sources import image_files, unsupported_photos
+from worldnet_core.readers.validation import Candidate, Limits, check_image, validate
 
 GPS_IFD = 0x8825
 GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
 
 
-def _degrees(dms: tuple) -> float:
+def _degrees(dms: Sequence[SupportsFloat]) -> float:
     """Degrees from EXIF's (degrees, minutes, seconds) rationals."""
     degrees, minutes, seconds = (float(x) for x in dms)
     return degrees + minutes / 60.0 + seconds / 3600.0

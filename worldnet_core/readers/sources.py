@@ -107,7 +107,8 @@ def _checked_entries(
             problems.append(
                 Problem(
                     name,
-                    f"entry {shown} would expand {info.file_size / max(info.compress_size, 1):,.0f} times (at most {limits.max_entry_ratio:,.0f}): refused as a possible zip bomb",
+                    f"entry {shown} would expand {info.file_size / max(info.compress_size, 1):,.0f} times "
+                    f"(at most {limits.max_entry_ratio:,.0f}): refused as a possible zip bomb",
                 )
             )
             continue
@@ -119,7 +120,8 @@ def _checked_entries(
         problems.append(
             Problem(
                 name,
-                f"would expand {total / max(archive_size, 1):,.0f} times its size (at most {limits.max_total_ratio:,.0f}): refused as a possible zip bomb",
+                f"would expand {total / max(archive_size, 1):,.0f} times its size "
+                f"(at most {limits.max_total_ratio:,.0f}): refused as a possible zip bomb",
             )
         )
     else:

@@ -99,11 +99,11 @@ def validate(
     report = rows_checked.get()
     candidates = list(candidates)  # the total, for progress
     for checked, candidate in enumerate(candidates, start=1):
-        record, problem = _check(candidate, root, real_root, limits, locate, seen)
-        if problem is not None:
-            problems.append(problem)
+        checked_row = _check(candidate, root, real_root, limits, locate, seen)
+        if isinstance(checked_row, Problem):
+            problems.append(checked_row)
         else:
-            records.append(record)
+            records.append(checked_row)
         if report is not None:
             report(checked, len(candidates))
     if problems:
@@ -111,11 +111,11 @@ def validate(
     return Manifest(root, records, list(notes or []))
 
 
-def _check(
-    c: Candidate, root: Path, real_root: Path, limits: Limits, locate: Locate, seen: dict[str, str]
-) -> tuple[ImageRecord, None] | tuple[None, Problem]:
-    def refuse(message: str) -> tuple[None, Problem]:
-        return None, Problem(c.file, message, row=c.row)
+def _check(c: Candidate, root: Path, real_root: Path, limits: Limits, locate: Locate, seen: dict[str, str]) -> ImageRecord | Problem:
+    """The candidate's record, or the problem that refuses it."""
+
+    def refuse(message: str) -> Problem:
+        return Problem(c.file, message, row=c.row)
 
     if c.problem:
         return refuse(c.problem)
@@ -149,7 +149,7 @@ def _check(
     unreadable = check_image(path, limits)
     if unreadable:
         return refuse(f"{subject}{unreadable}")
-    return ImageRecord(path=relative, lat=lat, lon=lon, place=place, country=country, group=group), None
+    return ImageRecord(path=relative, lat=lat, lon=lon, place=place, country=country, group=group)
 
 
 # --- the checks, usable one at a time ------------------------------------------------------
@@ -200,7 +200,10 @@ def check_image(path: Path, limits: Limits | None = None) -> str | None:
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > limits.max_pixels:
-                    return f"is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), more than the {limits.max_pixels / 1e6:.0f} megapixels allowed"
+                    return (
+                        f"is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), "
+                        f"more than the {limits.max_pixels / 1e6:.0f} megapixels allowed"
+                    )
                 if width < 1 or height < 1:
                     return "has no pixels"
                 if image.format == "JPEG":
