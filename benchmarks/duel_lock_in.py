@@ -40,13 +40,13 @@ def main() -> int:
         return 1
     draws = random.Random(0)
     delays = np.array([lock_in_delay_s(confidence=float(c), draw=draws.random()) for c in confidences])
-    share = lambda values, q: np.percentile(values, q)  # noqa: E731
     print(f"{version.name}: {len(confidences)} stored predictions")
+    low, high = np.percentile(confidences, [10, 90])
+    print(f"confidence (top candidate): median {np.median(confidences):.2f}, 10th-90th percentile {low:.2f}-{high:.2f}")
+    low, high = np.percentile(delays, [10, 90])
     print(
-        f"confidence (top candidate): median {np.median(confidences):.2f}, 10th-90th percentile {share(confidences, 10):.2f}-{share(confidences, 90):.2f}"
-    )
-    print(
-        f"lock-in: median {np.median(delays):.1f} s, 10th-90th percentile {share(delays, 10):.1f}-{share(delays, 90):.1f} s, range {delays.min():.1f}-{delays.max():.1f} s"
+        f"lock-in: median {np.median(delays):.1f} s, 10th-90th percentile {low:.1f}-{high:.1f} s, "
+        f"range {delays.min():.1f}-{delays.max():.1f} s"
     )
     return 0
 
