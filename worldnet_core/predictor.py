@@ -64,16 +64,12 @@ class Predictor:
             np.stack([load_image(image if isinstance(image, Image.Image) else Path(image), self.size) for image in images])
         )
 
-    @property
-    def can_explain(self) -> bool:
-        """Whether the model gives activation maps (worldNET does; the baselines do not)."""
-        return isinstance(self.model, WorldNet)
-
     @torch.inference_mode()
     def predict_tensor(self, batch: torch.Tensor, *, with_maps: bool = False) -> list[Prediction]:
         """Predictions for images already at the model's size (uint8, or floats in [0, 1]).
 
-        ``with_maps``: each prediction also carries its activation map (``heatmap``), when the model has them.
+        ``with_maps``: each prediction also carries its activation map (``heatmap``), when the model has them
+        (worldNET does; the baselines do not).
         """
         images = to_float(batch.to(self.device, non_blocking=True))
         maps = None

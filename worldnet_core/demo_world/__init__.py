@@ -5,7 +5,7 @@
 >>> image.size
 (800, 600)
 
-``generate_world(out, per_city=100)`` writes ``out/images/<place>/<n>.jpg``,
+``generate_world(out, per_city=100, seed=0)`` writes ``out/images/<place>/<n>.jpg``,
 ``out/manifest.csv`` (``path,lat,lon,place,country``) and ``out/unseen_places.txt``
 (the places beyond the paper's 23). Every image depends only on ``(seed, place,
 index)``: the same seed gives byte-identical files, in any order or process.
@@ -98,8 +98,8 @@ def generate_world(
     out: Path,
     *,
     places: Sequence[Place] = DEFAULT_PLACES,
-    per_city: int = 100,
-    seed: int = 0,
+    per_city: int,
+    seed: int,
     workers: int = 1,
     progress: Callable[[Iterable[ImageRecord]], Iterable[ImageRecord]] | None = None,
 ) -> Manifest:

@@ -177,6 +177,7 @@ class WorldNet(GeoModel):
         n_bank: int = 0,
         **config: Any,
     ) -> None:
+        # Two placeholder places, for a model built only to be looked at (a trained one has its own).
         centroids = centroids if centroids is not None else [[0.0, 0.0], [0.0, 90.0]]
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
