@@ -17,14 +17,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from worldnet_core.geo import EARTH_RADIUS_KM, Many, latlon_to_unit
+
+if TYPE_CHECKING:  # SciPy loads with the land data (_world), not with the module: web processes import it for names
+    from scipy.spatial import cKDTree
 
 COUNTRIES_FILE = Path(__file__).parent / "data" / "ne_110m_countries.geojson"
 COUNTRY_LABELS_FILE = Path(__file__).parent / "data" / "basemap" / "country-labels.json"
@@ -55,6 +57,7 @@ class _World:
 def _world() -> _World:
     """Loads the shipped countries once per process (about 0.3 s)."""
     import geopandas  # imported here: land is optional for most callers
+    from scipy.spatial import cKDTree
 
     frame = geopandas.read_file(COUNTRIES_FILE)
     polygons = frame.geometry.to_numpy()
