@@ -359,7 +359,7 @@ def test_it_loads_local_pretrained_weights_from_a_file(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", TORCHVISION_BACKBONES)
 def test_it_builds_every_torchvision_backbone(name):
-    backbone = create_backbone(name, pretrained=False, image_size=(64, 96))
+    backbone = create_backbone(name, pretrained=False)
     with torch.no_grad():
         features = backbone.module.eval()(torch.rand(1, 3, 64, 96))
     assert features.shape[1] == backbone.channels
