@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 from PIL import Image
 
@@ -22,7 +22,7 @@ from geoguess.imagesets.signals import photos_added
 from geoguess.rules import ROUNDS_PER_GAME
 from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
-from worldnet_core.manifest import ImageSetError, Manifest, Problem
+from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, Problem
 from worldnet_core.readers import ArchiveLimits, Limits, read_imageset
 from worldnet_core.readers.validation import rows_checked, text_field
 
@@ -61,15 +61,22 @@ def encode_served_image(original: Path, target: Path, max_side: int) -> None:
     clean.save(target, format="JPEG", quality=SERVED_JPEG_QUALITY, optimize=True)
 
 
+def max_length(model: type[models.Model], field: str) -> int:
+    """The longest text a model's column holds."""
+    column = model._meta.get_field(field)
+    if not isinstance(column, models.CharField) or column.max_length is None:
+        raise TypeError(f"{model.__name__}.{field} is no text column of bounded length")
+    return column.max_length
+
+
 def import_limits(storage: str) -> Limits:
     """The row limits: the pixel cap from settings, text lengths from the database's own fields."""
-    field = Photo._meta.get_field
     return Limits(
         max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS,
-        max_path_chars=field("original").max_length - len(storage) - 1,
-        max_place_chars=field("place").max_length,
-        max_country_chars=field("country").max_length,
-        max_group_chars=field("group").max_length,
+        max_path_chars=max_length(Photo, "original") - len(storage) - 1,
+        max_place_chars=max_length(Photo, "place"),
+        max_country_chars=max_length(Photo, "country"),
+        max_group_chars=max_length(Photo, "group"),
     )
 
 
@@ -84,7 +91,7 @@ def import_archive_limits() -> ArchiveLimits:
 def imageset_name_check(name: str) -> str:
     """The name, tidied; ``ImageSetError`` when it is empty, too long, or taken."""
     try:
-        name = text_field(name, "the name", ImageSet._meta.get_field("name").max_length)
+        name = text_field(name, "the name", max_length(ImageSet, "name"))
     except ValueError as error:
         raise ImageSetError([Problem("name", str(error))]) from None
     if not name:
@@ -164,7 +171,7 @@ def _store(manifest: Manifest, storage: str, served_folder: str, *, moved: bool,
     (a rename on one file system) rather than copied.
     """
 
-    def store(record) -> Photo:
+    def store(record: ImageRecord) -> Photo:
         original = f"{storage}/{record.path}"
         served = f"{served_folder}/{secrets.token_hex(16)}.jpg"
         _media(original).parent.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,8 @@ class BackgroundJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = models.Manager()
+
     class Meta:
         abstract = True
         ordering = ["-created_at", "-pk"]

@@ -111,7 +111,8 @@ def job_run(kind: JobKind, *, job_id: int, work: Work, echo: Callable[[str], Non
         logger.info("%s %s is not queued: this delivery does nothing", kind.model.__name__, job_id)
         return "skipped"
     attempt.start()
-    status, fields = Status.FAILED, {"problems": ["the worker process was stopped"]}
+    status: str = Status.FAILED
+    fields: dict[str, Any] = {"problems": ["the worker process was stopped"]}
     try:
         fields = work(attempt)
         status = Status.SUCCEEDED

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.training_runs import training_defaults, training_flags, training_run_name_taken
@@ -57,11 +59,11 @@ ROW_ID = re.compile(r"[0-9]{1,18}")
 class ImageSetChoices(forms.ModelMultipleChoiceField):
     """Image sets by id; an id no database column could hold is refused before any query is made."""
 
-    def _check_values(self, value):
-        for pk in value:
+    def clean(self, value: Any) -> QuerySet[ImageSet]:
+        for pk in value if isinstance(value, (list, tuple)) else []:
             if not ROW_ID.fullmatch(str(pk)):
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 def _label(dest: str) -> str:
@@ -70,20 +72,25 @@ def _label(dest: str) -> str:
 
 def flag_field(action: argparse.Action, default: object) -> forms.Field:
     """A form field for one parser flag, with its default and help."""
-    common = {"label": _label(action.dest), "help_text": action.help or ""}
+    label, help_text = _label(action.dest), action.help or ""
     low, high = BOUNDS.get(action.dest, (None, None))
     if isinstance(action, argparse._StoreTrueAction):
-        return forms.BooleanField(required=False, initial=bool(default), **common)
+        return forms.BooleanField(required=False, initial=bool(default), label=label, help_text=help_text)
     if action.choices:
-        return forms.ChoiceField(choices=[(choice, choice) for choice in action.choices], initial=default, **common)
+        choices = [(choice, choice) for choice in action.choices]
+        return forms.ChoiceField(choices=choices, initial=default, label=label, help_text=help_text)
     if action.nargs is not None:  # e.g. --image-size H W
         initial = " ".join(map(str, default)) if isinstance(default, list) else ""
-        return forms.CharField(required=False, initial=initial, **common)
+        return forms.CharField(required=False, initial=initial, label=label, help_text=help_text)
+    required = default is not None
     if action.type is int:
-        return forms.IntegerField(required=default is not None, initial=default, min_value=low, max_value=high, **common)
+        low_int, high_int = (None if low is None else int(low)), (None if high is None else int(high))
+        return forms.IntegerField(
+            required=required, initial=default, min_value=low_int, max_value=high_int, label=label, help_text=help_text
+        )
     if action.type in FLOAT_TYPES:
-        return forms.FloatField(required=default is not None, initial=default, min_value=low, max_value=high, **common)
-    return forms.CharField(required=False, initial=default or "", max_length=100, **common)
+        return forms.FloatField(required=required, initial=default, min_value=low, max_value=high, label=label, help_text=help_text)
+    return forms.CharField(required=False, initial=default or "", max_length=100, label=label, help_text=help_text)
 
 
 class TrainingRunForm(forms.Form):
@@ -97,7 +104,7 @@ class TrainingRunForm(forms.Form):
         help_text="make the new version worldNET when the run succeeds (queues its predictions for every photo)",
     )
 
-    def __init__(self, *args, initial_arguments: dict[str, object] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, initial_arguments: dict[str, object] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         defaults = {**training_defaults(), **(initial_arguments or {})}
         flags = training_flags()

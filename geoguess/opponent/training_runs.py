@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
@@ -182,7 +182,7 @@ def training_run_create(
     activate: bool,
     name: str = "",
     source: str = TrainingRun.Source.ADMIN,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> TrainingRun:
     """A queued run (not sent to a worker: ``training_run_start`` does that; the shell runs it itself)."""
     namespace = training_namespace(arguments)  # refuses unknown flags before anything is stored
@@ -224,8 +224,6 @@ def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = No
         model_version_activate(version=run.model_version)
         line = f"activated {run.model_version.name}: its predictions for every photo are queued"
         TrainingRun.objects.filter(pk=run_id).update(log=Concat(F("log"), Value(line + "\n")))
-        if echo is not None:
-            echo(line)
         run.refresh_from_db()
     return run
 

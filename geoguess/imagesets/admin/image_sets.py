@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from geoguess.imagesets.jobs import import_job_create
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.selectors import image_sets_with_photo_counts, imageset_coverage_map_html, imageset_photo_points
+from geoguess.imagesets.services import max_length
 from geoguess.security import map_document_response
 from worldnet_core.manifest import ImageSetError
 from worldnet_core.readers import KINDS
@@ -24,7 +25,7 @@ PHOTOS_ON_SET_PAGE = 500
 
 
 class ImageSetUploadForm(forms.Form):
-    name = forms.CharField(max_length=ImageSet._meta.get_field("name").max_length)
+    name = forms.CharField(max_length=max_length(ImageSet, "name"))
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     archive = forms.FileField(
         help_text="A zip of images plus a labels CSV (filename, lat, lon), photos with EXIF GPS, or the GSV-Cities layout. "

@@ -12,6 +12,24 @@ from geoguess.imagesets.models import ImportJob
 from geoguess.jobs.admin import JobAdmin
 from geoguess.jobs.progress import Bars, Facts
 
+#: The page's fields, all read-only: a job changes only through its worker and the Cancel button.
+FIELDS = (
+    "name",
+    "progress",
+    "archive_name",
+    "archive_bytes",
+    "kind",
+    "created_by",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "attempts",
+    "deliveries",
+    "worker",
+    "image_set",
+    "log_text",
+)
+
 
 class ImportJobAdmin(JobAdmin):
     kind = IMPORTS
@@ -27,23 +45,8 @@ class ImportJobAdmin(JobAdmin):
     ]
     list_display = ["name", "status", "stage", "counts", "created_at", "image_set"]
     list_filter = ["status"]
-    fields = [
-        "name",
-        "progress",
-        "archive_name",
-        "archive_bytes",
-        "kind",
-        "created_by",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "attempts",
-        "deliveries",
-        "worker",
-        "image_set",
-        "log_text",
-    ]
-    readonly_fields = fields
+    fields = FIELDS
+    readonly_fields = FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # an upload is the image set list's "add"

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -28,7 +29,8 @@ class PhotoForm(forms.ModelForm):
         fields = ["enabled", "lat", "lon"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name, kind in (("lat", "latitude"), ("lon", "longitude")):
             if name in cleaned:
                 try:
@@ -39,13 +41,13 @@ class PhotoForm(forms.ModelForm):
 
 
 @admin.action(description="Disable the selected photos (not drawn in new games)")
-def disable_photos(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) -> None:
+def disable_photos(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
     changed = photos_enable(photo_ids=queryset.values_list("pk", flat=True), enabled=False)
     modeladmin.message_user(request, f"{changed} photo(s) disabled: new games no longer draw them.")
 
 
 @admin.action(description="Enable the selected photos")
-def enable_photos(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) -> None:
+def enable_photos(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
     changed = photos_enable(photo_ids=queryset.values_list("pk", flat=True), enabled=True)
     modeladmin.message_user(request, f"{changed} photo(s) enabled.")
 
@@ -72,10 +74,10 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["thumbnail", "image_set", "original", "served", "place", "country", "group", "location_corrected_at", "preview"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # photos arrive with their image set
 
-    def save_model(self, request, obj: Photo, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Photo, form: forms.ModelForm, change: bool) -> None:
         # Through the curation services: a moved photo gets its predictions made again.
         photos_enable(photo_ids=[obj.pk], enabled=form.cleaned_data["enabled"])
         obj.refresh_from_db(fields=["enabled"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -94,11 +96,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
     actions = ["activate"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions come from training runs (the admin's, or `manage.py train_worldnet`)
 
     @admin.action(description="Activate (and predict every photo)")
-    def activate(self, request, queryset):
+    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one model version to activate.", messages.ERROR)
             return
@@ -184,5 +186,5 @@ class PredictionAdmin(admin.ModelAdmin):
     list_filter = ["model_version"]
     readonly_fields = ["photo", "model_version", "lat", "lon", "top", "latency_ms", "created_at"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,9 +4,10 @@ one too (its "Train worldNET" action, added to that list by ``register``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,6 +21,24 @@ from geoguess.opponent.admin.display import arguments_table
 from geoguess.opponent.forms import ROW_ID, TrainingRunForm
 from geoguess.opponent.models import ModelVersion, TrainingRun
 from geoguess.opponent.training_runs import TRAINING, TrainingInputError, training_flags, training_run_start
+
+#: The page's fields, all read-only: a job changes only through its worker and the Cancel button.
+FIELDS = (
+    "progress",
+    "name",
+    "image_set_names",
+    "activate",
+    "arguments_table",
+    "source",
+    "created_by",
+    "worker",
+    "attempts",
+    "deliveries",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "log_text",
+)
 
 
 class TrainingRunAdmin(JobAdmin):
@@ -36,23 +55,8 @@ class TrainingRunAdmin(JobAdmin):
     ]
     list_display = ["name", "status", "source", "stage_now", "loss_now", "elapsed", "model_version", "created_at"]
     list_filter = ["status", "source"]
-    fields = [
-        "progress",
-        "name",
-        "image_set_names",
-        "activate",
-        "arguments_table",
-        "source",
-        "created_by",
-        "worker",
-        "attempts",
-        "deliveries",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "log_text",
-    ]
-    readonly_fields = fields
+    fields = FIELDS
+    readonly_fields = FIELDS
     actions = ["cancel_jobs"]
 
     def facts(self, job: TrainingRun) -> Facts:
@@ -83,7 +87,7 @@ class TrainingRunAdmin(JobAdmin):
                         arguments=form.arguments(),
                         activate=form.cleaned_data["activate"],
                         name=form.cleaned_data["name"],
-                        created_by=request.user,
+                        created_by=cast(User, request.user),  # staff: the admin signed them in
                     )
                 except TrainingInputError as error:
                     form.add_error(None, str(error))

@@ -7,8 +7,9 @@ import job for a worker on the ``imports`` queue instead, as the admin's upload 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from geoguess.imagesets.jobs import import_job_create
@@ -20,7 +21,7 @@ from worldnet_core.readers import KINDS
 class Command(BaseCommand):
     help = "Import an image set from a folder or zip (labels CSV, EXIF GPS, GSV-Cities, im2gps or a manifest)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="folder or zip (a zip with --background)")
         parser.add_argument("--name", required=True, help="the image set's name, shown to players")
         parser.add_argument("--kind", default="auto", choices=KINDS, help="how to read it (default auto)")
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             help="queue an import job for a worker on the imports queue and return (default: import here)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["background"]:
             return self._queue(options)
         bars: dict[str, tqdm] = {}

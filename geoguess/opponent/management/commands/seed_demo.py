@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.services import imageset_import
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         "and train a demo worldNET if none exists."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--per-city", type=int, default=20, help="images per city (default 20)")
         parser.add_argument(
             "--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs of the demo worldNET's classifier (default {DEFAULT_EPOCHS})"
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-training", action="store_true", help="only the image set")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if ImageSet.objects.filter(name=DEMO_NAME).exists():
             self.stdout.write(f"{DEMO_NAME!r} exists already")
         else:

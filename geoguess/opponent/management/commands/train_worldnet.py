@@ -10,8 +10,9 @@ it there stops it here.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import TrainingRun
@@ -22,7 +23,7 @@ from training import train as train_program
 class Command(BaseCommand):
     help = "Train worldNET (or a baseline) on image sets in the database and register it as a model version."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         # The training program's own flags, as they are (the --data it needs is written from the database).
         parser._add_container_actions(train_program.get_args_parser(add_help=False))
         for action in parser._actions:
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default=None, help="name of the new model version (default: worldnet-<date>)")
         parser.add_argument("--activate", action="store_true", help="make it worldNET right away (queues its predictions for every photo)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         image_sets = ImageSet.objects.all()
         if options["imageset"]:
             image_sets = image_sets.filter(name__in=options["imageset"])
@@ -59,10 +60,11 @@ class Command(BaseCommand):
         except TrainingInputError as error:
             raise CommandError(str(error)) from None
         run = training_run_execute(run_id=run.pk, echo=self.stdout.write)
-        if run.status != TrainingRun.Status.SUCCEEDED:  # the user's to fix, or cancelled from the admin: one line, no traceback
+        version = run.model_version
+        if run.status != TrainingRun.Status.SUCCEEDED or version is None:  # the user's to fix, or cancelled from the admin
             raise CommandError(f"training run {run.name!r} {run.status}" + (f": {run.error}" if run.error else ""))
-        self.stdout.write(self.style.SUCCESS(f"registered model version {run.model_version.name!r}"))
+        self.stdout.write(self.style.SUCCESS(f"registered model version {version.name!r}"))
         if run.activate:
             self.stdout.write(
-                self.style.SUCCESS(f"{run.model_version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued")
+                self.style.SUCCESS(f"{version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued")
             )
