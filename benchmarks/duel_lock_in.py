@@ -5,7 +5,7 @@
 
 Reads the active version's stored predictions (their top candidate's probability, the
 confidence a duel uses) and prints their spread and that of the lock-in delay, one draw
-per prediction, as ``geoguess.game.duel.lock_in_delay_s`` gives it in a round.
+per prediction, as ``geoguess.rules.lock_in_delay_s`` gives it in a round.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ def main() -> int:
     import django
 
     django.setup()
-    from geoguess.game.duel import lock_in_delay_s
     from geoguess.opponent.models import Prediction
     from geoguess.opponent.services import active_version
+    from geoguess.rules import lock_in_delay_s
 
     version = active_version()
     if version is None:

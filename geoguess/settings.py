@@ -61,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "geoguess.game.context_processors.rules",  # the rules' numbers, for every page and its scripts
             ],
         },
     },
@@ -80,7 +81,8 @@ SECRET_KEY_FILE = VAR_DIR / "secret_key"
 SECRET_KEY = env_str("SECRET_KEY", "") or local_secret_key(SECRET_KEY_FILE, create=running_play_command()) or DEV_SECRET_KEY
 if SECRET_KEY == DEV_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set it for a deployment (e.g. SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')), "
+        "SECRET_KEY is not set. Set it for a deployment "
+        "(e.g. SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')), "
         f"run `manage.py play` once to keep a random key in {SECRET_KEY_FILE}, or set DEBUG=true for development."
     )
 DATABASES = {

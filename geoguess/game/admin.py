@@ -7,21 +7,26 @@ class RoundInline(admin.TabularInline):
     model = Round
     extra = 0
     can_delete = False
-    readonly_fields = [
+    # Read-only, and only these: the image token and the lock-in draw would help a player cheat.
+    fields = readonly_fields = (
         "index",
         "photo",
         "started_at",
         "guessed_at",
         "guess_lat",
         "guess_lon",
+        "guess_country",
         "timed_out",
         "distance_km",
         "points",
+        "worldnet_distance_km",
         "worldnet_points",
+        "worldnet_country",
+        "damage_to_player",
+        "damage_to_worldnet",
         "player_health",
         "worldnet_health",
-    ]
-    exclude = ["image_token", "lock_draw"]
+    )
 
 
 @admin.register(Game)

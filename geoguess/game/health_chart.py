@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from geoguess.game.duel import START_HEALTH
+from geoguess.rules import START_HEALTH
 
 
 def health_chart(states: Sequence[tuple[int, int]], *, width: int = 320, height: int = 120) -> dict:

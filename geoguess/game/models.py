@@ -7,7 +7,7 @@ import secrets
 from django.db import models
 
 from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.rules import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME, TIME_LIMITS  # noqa: F401  (moved: the game's rules)
+from geoguess.rules import PLAYER_NAME_MAX_LENGTH
 
 CLASSIC, DUEL = "classic", "duel"
 MODES = ((CLASSIC, "Classic"), (DUEL, "Duel worldNET"))
@@ -33,7 +33,7 @@ class Game(models.Model):
     #: ranked only among the challenge's results. A field, not ``challenge_of IS NULL``, so that
     #: deleting an original (SET_NULL) does not promote its replays onto the leaderboard.
     ranked = models.BooleanField(default=True)
-    #: Classic (five rounds, the better total wins) or a duel against worldNET (see ``duel.py``).
+    #: Classic (five rounds, the better total wins) or a duel against worldNET (see ``modes/``).
     mode = models.CharField(max_length=10, choices=MODES, default=CLASSIC)
     #: The worldNET a duel is played against, fixed at its start: its challenges meet the same one,
     #: even after another version is activated. None for classic games (they show the active one).
@@ -60,13 +60,31 @@ class Round(models.Model):
     guess_lat = models.FloatField(null=True, blank=True)
     guess_lon = models.FloatField(null=True, blank=True)
     timed_out = models.BooleanField(default=False)
+    # What the guess scored, decided once when it is stored (``engine.guess_submit``); pages read them.
     distance_km = models.FloatField(null=True, blank=True)
     points = models.IntegerField(null=True, blank=True)
-    #: Duels: the uniform draw that, with worldNET's confidence, sets when it locks in (duel.lock_in_delay_s).
+    #: The country the player's pin fell in, as the shipped land data names it ("" far out at sea).
+    guess_country = models.CharField(max_length=100, blank=True)
+    #: Duels: the uniform draw that, with worldNET's confidence, sets when it locks in (rules.lock_in_delay_s).
     lock_draw = models.FloatField(null=True, blank=True)
-    #: Duels: worldNET's score and both sides' health once the round is settled (kept: a later
-    #: prediction for the photo cannot rewrite a finished round).
+    # worldNET's guess for the round, decided once when it is attached (``engine.worldnet_attach``): at the
+    # player's guess if it is stored by then, or as soon as it lands. Kept on the round: a later prediction
+    # for the photo (a corrected location, another version) cannot rewrite a round already played.
+    worldnet_prediction = models.ForeignKey("opponent.Prediction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    worldnet_lat = models.FloatField(null=True, blank=True)
+    worldnet_lon = models.FloatField(null=True, blank=True)
+    worldnet_distance_km = models.FloatField(null=True, blank=True)
     worldnet_points = models.IntegerField(null=True, blank=True)
+    worldnet_country = models.CharField(max_length=100, blank=True)
+    #: The candidate its pin lies near (within rules.NEAR_CANDIDATE_KM), if any.
+    worldnet_near = models.CharField(max_length=200, blank=True)
+    #: Its top candidates as the reveal shows them: [{place, probability, lat, lon, km_from_guess}, ...].
+    worldnet_candidates = models.JSONField(default=list, blank=True)
+    #: Whether its prediction has a map of where it looked (the reveal then offers it).
+    worldnet_saw = models.BooleanField(default=False)
+    # Duels: what the round dealt and both sides' health after it, settled with the player's guess.
+    damage_to_player = models.IntegerField(null=True, blank=True)
+    damage_to_worldnet = models.IntegerField(null=True, blank=True)
     player_health = models.IntegerField(null=True, blank=True)
     worldnet_health = models.IntegerField(null=True, blank=True)
 
@@ -74,6 +92,13 @@ class Round(models.Model):
         ordering = ["index"]
         constraints = [models.UniqueConstraint(fields=["game", "index"], name="one_round_per_index")]
 
+    def __str__(self) -> str:
+        return f"round {self.index + 1} of {self.game_id}"
+
     @property
     def is_done(self) -> bool:
         return self.guessed_at is not None
+
+    @property
+    def worldnet_attached(self) -> bool:
+        return self.worldnet_lat is not None

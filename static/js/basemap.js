@@ -8,7 +8,6 @@
 "use strict";
 
 window.GeoBasemap = (function () {
-  const DETAIL_ZOOM = 4; // from here 1:50m outlines replace 1:110m (worldnet_core.basemap.DETAIL_ZOOM)
   const LABEL_MIN_ZOOM = 0.5; // a round's world view fits the world at 0.8 to 1.5; the home page's zoom-0 thumbnails stay bare
   const LAND = ["#efe7d3", "#e5ebd3", "#f2e2d5", "#e4e3ee", "#f3edcb"]; // pastel fills by map colouring
   const BORDER = { color: "#9d937d", weight: 0.7, opacity: 1 };
@@ -79,11 +78,12 @@ window.GeoBasemap = (function () {
   /* Fetches the layer list (one request per page), then draws from it. */
   function draw(map, indexUrl) {
     getJSON(indexUrl)
-      .then((index) => drawLayers(map, index.layers))
+      .then((index) => drawLayers(map, index.layers, index.detailZoom))
       .catch((error) => console.error("basemap index", error));
   }
 
-  function drawLayers(map, layers) {
+  /* detailZoom: from this zoom on, 1:50m outlines replace 1:110m (the server's, worldnet_core.basemap.DETAIL_ZOOM). */
+  function drawLayers(map, layers, detailZoom) {
     const labelPane = "geomaps-labels"; // made for every map by maps.js, under the pins' pane
     const byKind = {};
     layers.forEach((layer) => { (byKind[layer.kind] = byKind[layer.kind] || []).push(layer); });
@@ -158,7 +158,7 @@ window.GeoBasemap = (function () {
     function showOutlines() {
       const bounds = map.getBounds();
       const parts = (byKind["outline-50m"] || []).filter((layer) => inView(layer.bbox, bounds));
-      const useDetail = map.getZoom() >= DETAIL_ZOOM && parts.length > 0 && parts.every((layer) => loaded[layer.url]);
+      const useDetail = map.getZoom() >= detailZoom && parts.length > 0 && parts.every((layer) => loaded[layer.url]);
       const [on, off] = useDetail ? [[detail, detailLakes], [world110, lakes110]] : [[world110, lakes110], [detail, detailLakes]];
       off.forEach((layer) => { if (layer) map.removeLayer(layer); });
       on.forEach((layer) => { if (layer && !map.hasLayer(layer)) map.addLayer(layer); });

@@ -80,7 +80,7 @@ window.GeoDuel = (function () {
     }
     if (d.over) {
       const end = { player: " You win the duel!", worldnet: " worldNET wins the duel.", draw: " The duel ends in a draw." };
-      text += d.health.player > 0 && d.health.worldnet > 0 ? " No photo is left." + end[d.winner] : end[d.winner];
+      text += (d.ended_by === "no_photos_left" ? " No photo is left." : "") + end[d.winner];
     }
     return text;
   }

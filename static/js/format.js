@@ -3,7 +3,8 @@
 "use strict";
 
 window.GeoFormat = (function () {
-  const COHERENCE_KM = 1500; // worldnet_core.metrics.COHERENCE_KM
+  // The game's numbers, as the server's rules say them (geoguess/rules.py, given to every page by base.html).
+  const rules = JSON.parse(document.getElementById("rules").textContent);
   const whole = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
   const tenth = new Intl.NumberFormat("en", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
@@ -41,13 +42,13 @@ window.GeoFormat = (function () {
     const other = ai.top.find((candidate) => candidate.place === ai.near);
     if (other) return text + " Its last step, trained on where first impressions go wrong, put the pin on " + other.place + " (" + percent(other.probability) + ") instead.";
     // A version that averages all its candidates (the paper's global interpolation) can land far
-    // from every one of them (further than coherence allows: worldnet_core.metrics).
+    // from every one of them (further than coherence allows: rules.coherenceKm).
     const placed = ai.top.filter((candidate) => candidate.km_from_guess !== null && candidate.km_from_guess !== undefined);
-    if (placed.length && placed.every((candidate) => candidate.km_from_guess > COHERENCE_KM)) {
+    if (placed.length && placed.every((candidate) => candidate.km_from_guess > rules.coherenceKm)) {
       return text + " Its pin is a blend of all its candidates, far from each of them.";
     }
     return text + " It placed its pin in the region it believed most, between the candidates there.";
   }
 
-  return { number, km, points, percent, worldnetGuess };
+  return { rules, number, km, points, percent, worldnetGuess };
 })();

@@ -96,6 +96,21 @@
     errorBox.hidden = false;
   }
 
+  /* What the page does with each refusal of the server, by its code (geoguess/game/errors.py; a test
+     checks that every code has an entry): "reveal" the round (it is over: scored, or 0 for a late guess),
+     "reload" the game where the server stands, or "show" the message and let the player try again. */
+  const ON_REFUSAL = {
+    time_up: "reveal", already_guessed: "reveal",
+    out_of_order: "reload", round_not_shown: "reload", round_not_found: "reload", bad_index: "reload",
+    game_not_found: "show", not_your_game: "show", not_a_duel: "show",
+    body_empty: "show", body_not_json: "show", body_too_large: "show", wrong_content_type: "show", wrong_fields: "show",
+    bad_number: "show", pin_missing: "show", bad_latitude: "show",
+    answer_after_guess: "show", no_attention_map: "show",
+    // Refused by the forms that start a game: the server shows them on its pages, never to this script.
+    name_missing: "show", name_too_long: "show", name_not_printable: "show", unknown_image_set: "show", unknown_mode: "show",
+    bad_time_limit: "show", too_few_photos: "show", worldnet_not_ready: "show", worldnet_removed: "show",
+  };
+
   function submit(timedOut) {
     if (done || (!marker && !timedOut)) return;
     done = true;
@@ -111,10 +126,13 @@
       .then((response) => response.json().then((data) => ({ ok: response.ok, data })))
       .then(({ ok, data }) => {
         if (ok) return reveal(data);
-        if (data.error && data.error.startsWith("time is up")) return fetch(cfg.revealUrl).then((r) => r.json()).then(reveal);
+        const refusal = data.error || {};
+        const action = ON_REFUSAL[refusal.code] || "show";
+        if (action === "reveal") return fetch(cfg.revealUrl).then((r) => r.json()).then(reveal);
+        if (action === "reload") { window.location.href = cfg.nextUrl; return; }
         done = false;
         guessButton.disabled = !marker;
-        showError(data.error || "That did not work; try again.");
+        showError(refusal.message || "That did not work; try again.");
       })
       .catch(() => { done = false; guessButton.disabled = !marker; showError("The server could not be reached; try again."); });
   }
@@ -208,12 +226,10 @@
     showWorldnet(data, truth);
     refit(); // the reveal panel and the legend took room: Leaflet must learn the map's new size
     const next = document.getElementById("next");
-    // A duel goes on until a side has no health left (or no photo is left): the server says when.
-    const last = data.duel ? data.duel.over : cfg.index + 1 >= cfg.rounds;
-    if (data.duel) {
-      GeoDuel.reveal(data.duel);
-      next.textContent = last ? "See the summary" : "Next round";
-    }
+    // Whether the game ended with this round is the server's to say (a duel's end is worldNET's health, or no photo left).
+    const last = data.finished;
+    if (data.duel) GeoDuel.reveal(data.duel);
+    next.textContent = last ? "See the summary" : "Next round";
     next.focus({ preventScroll: true });
     next.onclick = () => { window.location.href = last ? cfg.summaryUrl : cfg.nextUrl; };
     if (window.matchMedia("(max-width: 800px)").matches) mapEl.scrollIntoView({ block: "start" }); // a phone: the map and the scores, not the photo

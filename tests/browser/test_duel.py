@@ -100,7 +100,8 @@ def click_answer(page, site: Site, public_id: str, index: int, offset_km: float 
     lat, lon = map(float, site.helper.ask("answer", public_id, index).split())
     lat += offset_km / 111.195
     point = page.evaluate(
-        "([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); return GeoRound.map.latLngToContainerPoint([lat, lon]); }",
+        "([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); "
+        "return GeoRound.map.latLngToContainerPoint([lat, lon]); }",
         [lat, lon],
     )
     box = page.locator("#map").bounding_box()
@@ -113,7 +114,8 @@ def health(page) -> tuple[int, int]:
 
 def bar_widths(page) -> list[float]:
     return page.evaluate(
-        "() => [...document.querySelectorAll('#duel-health .fill')].map((f) => f.getBoundingClientRect().width / f.parentNode.getBoundingClientRect().width)"
+        "() => [...document.querySelectorAll('#duel-health .fill')]"
+        ".map((f) => f.getBoundingClientRect().width / f.parentNode.getBoundingClientRect().width)"
     )
 
 

@@ -138,7 +138,8 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
             lat, lon = map(float, site.helper.ask("answer", public_id, index).split())
             # Zoomed in on it first, as a player sure of the place would: a pixel is then a few hundred metres.
             point = page.evaluate(
-                "([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); return GeoRound.map.latLngToContainerPoint([lat, lon]); }",
+                "([lat, lon]) => { GeoRound.map.setView([lat, lon], 7, { animate: false }); "
+                "return GeoRound.map.latLngToContainerPoint([lat, lon]); }",
                 [lat, lon],
             )
             box = page.locator("#map").bounding_box()
@@ -215,8 +216,8 @@ def test_worldnets_explanation_names_the_candidate_its_pin_went_to(site, browser
     assert on_best == "worldNET's pin: Thailand, near Bangkok. It was 49% sure of Bangkok."
     on_other = page.evaluate(explain, {**base, "near": "Kuala Lumpur"})
     assert (
-        on_other
-        == "worldNET's pin: Malaysia, near Kuala Lumpur. It was 49% sure of Bangkok. Its last step, trained on where first impressions go wrong, put the pin on Kuala Lumpur (37%) instead."
+        on_other == "worldNET's pin: Malaysia, near Kuala Lumpur. It was 49% sure of Bangkok. "
+        "Its last step, trained on where first impressions go wrong, put the pin on Kuala Lumpur (37%) instead."
     )
     between = page.evaluate(explain, {**base, "near": None, "top": [{**c, "km_from_guess": km} for c, km in zip(top, [700, 600, 1900])]})
     assert between.endswith("between the candidates there.") and "instead" not in between
@@ -255,7 +256,8 @@ def test_the_keyboard_shows_a_crosshair_and_space_drops_the_pin_on_it(site, brow
 
 def image_box(page) -> dict:
     return page.evaluate(
-        "() => { const r = document.getElementById('street').getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }"
+        "() => { const r = document.getElementById('street').getBoundingClientRect(); "
+        "return { x: r.x, y: r.y, width: r.width, height: r.height }; }"
     )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from tests.support.browser import SCREENSHOTS
 from training import basemap_data
 from worldnet_core import basemap
 from worldnet_core.basemap import FIRST_LOAD_BUDGET_BYTES, LAYERS, first_load_layers, layer_bytes
@@ -171,7 +173,7 @@ def test_country_name_gives_full_names_for_codes_and_map_names():
 
 def test_nothing_on_the_map_comes_from_another_site():
     for path in JS_FILES:
-        assert not re.search(r"https?://", open(path, encoding="utf-8").read()), path
+        assert not re.search(r"https?://", Path(path).read_text(encoding="utf-8")), path
     for name in LAYERS:
         assert b"http" not in layer_bytes(name), name
 
@@ -224,8 +226,6 @@ def test_the_first_load_fits_its_byte_budget(client):
 
 # --- in a browser -------------------------------------------------------------------------------
 
-from tests.support.browser import SCREENSHOTS
-
 
 def _resources(page) -> list[dict]:
     return page.evaluate("""() => performance.getEntriesByType('resource')
@@ -238,7 +238,8 @@ def _overlaps(page) -> list:
         const boxes = [...document.querySelectorAll('#map .map-label-text')].map((e) => e.getBoundingClientRect());
         const hits = [];
         boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
-            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) hits.push([a.x, a.y, b.x, b.y]);
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+              hits.push([a.x, a.y, b.x, b.y]);
         }));
         return hits;
     }""")
@@ -316,7 +317,8 @@ def test_it_reads_like_a_map_from_the_world_down_to_a_region(server, browser):
     # Across the date line, the world's copy east of it has its land under its labels (Brazil
     # one turn east, at 310°), as a reveal's pins on the answer's side of the line need.
     _view(page, -10, 180, 1.5)
-    land_at = """([lat, lon]) => Object.values(GeoMaps.maps[0]._layers).some((layer) => layer.feature && layer.getBounds && layer.getBounds().contains([lat, lon]))"""
+    land_at = """([lat, lon]) => Object.values(GeoMaps.maps[0]._layers)
+      .some((layer) => layer.feature && layer.getBounds && layer.getBounds().contains([lat, lon]))"""
     assert page.evaluate(land_at, [-10, -50]) and page.evaluate(land_at, [-10, 310])
     assert page.evaluate(land_at, [-25, 134 - 360])  # and Australia one turn west
     page.screenshot(path=str(SCREENSHOTS / "basemap-date-line.png"))

@@ -1,4 +1,4 @@
-"""The duel's rules (geoguess/game/duel.py): plain Python, no Django, no database."""
+"""The duel's rules (geoguess/rules.py): plain Python arithmetic, no database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,19 @@ import random
 
 import pytest
 
-from geoguess.game import duel
-from geoguess.game.duel import Damage, Health
+from geoguess import rules as duel
+from geoguess.rules import Damage, Health
+
+
+def play_out(scores: list[tuple[int, int]]) -> list[Health]:
+    """Health at the start and after each round of ``scores`` ((player, worldNET) points), up to the duel's end."""
+    states = [duel.START]
+    for number, (player_points, worldnet_points) in enumerate(scores, start=1):
+        if duel.duel_is_over(states[-1], photos_left=len(scores) - number + 1):
+            break
+        hit = duel.damage(player_points=player_points, worldnet_points=worldnet_points, round_number=number)
+        states.append(duel.after_round(states[-1], hit))
+    return states
 
 
 def test_its_examples_hold():
@@ -45,29 +56,29 @@ def test_the_lower_score_loses_the_difference_times_the_multiplier(player, world
 
 
 def test_health_never_goes_below_zero_and_a_side_at_zero_ends_the_duel():
-    health = duel.after_round(Health(900, 6000), player_points=0, worldnet_points=5000, round_number=1)
-    assert health == Health(0, 6000) and health.over and duel.winner(health) == "worldnet"
-    assert not Health(1, 1).over and Health(1, 0).over
+    health = duel.after_round(Health(900, 6000), duel.damage(player_points=0, worldnet_points=5000, round_number=1))
+    assert health == Health(0, 6000) and duel.duel_is_over(health, photos_left=9) and health.winner == "worldnet"
+    assert not duel.duel_is_over(Health(1, 1), photos_left=9) and duel.duel_is_over(Health(1, 0), photos_left=9)
 
 
 def test_a_duel_goes_past_round_five_while_health_remains_and_the_multiplier_finishes_it():
     # worldNET 400 points better every round: 4 x 400 = 1600, then 600, 800, 1000, 1200, 1400 (6600 > 6000).
-    states = duel.track([(4000, 4400)] * 20)
+    states = play_out([(4000, 4400)] * 20)
     assert [s.player for s in states] == [6000, 5600, 5200, 4800, 4400, 3800, 3000, 2000, 800, 0]
-    assert len(states) - 1 == 9 and states[-1].over and duel.winner(states[-1]) == "worldnet"
+    assert len(states) - 1 == 9 and states[-1].player == 0 and states[-1].winner == "worldnet"
     assert all(s.worldnet == 6000 for s in states)
 
 
-def test_the_track_ignores_rounds_after_the_end():
-    assert duel.track([(0, 5000), (0, 5000), (5000, 0)])[-1] == Health(0, 6000)
+def test_no_round_is_played_after_the_end():
+    assert play_out([(0, 5000), (0, 5000), (5000, 0)])[-1] == Health(0, 6000)
 
 
 def test_it_ends_when_the_photos_run_out_and_the_healthier_side_wins():
     health = Health(4000, 2500)
-    assert not duel.is_over(health, photos_left=3)
-    assert duel.is_over(health, photos_left=0) and duel.winner(health) == "player"
-    assert duel.winner(Health(3000, 3000)) == "draw"
-    assert duel.is_over(Health(0, 10), photos_left=50)
+    assert not duel.duel_is_over(health, photos_left=3)
+    assert duel.duel_is_over(health, photos_left=0) and health.winner == "player"
+    assert Health(3000, 3000).winner == "draw"
+    assert duel.duel_is_over(Health(0, 10), photos_left=50)
 
 
 def test_worldnet_locks_in_later_the_less_sure_it_is():
@@ -95,7 +106,7 @@ def test_the_health_chart_runs_from_full_health_at_the_top_to_zero_at_the_bottom
     from geoguess.game import health_chart as module
 
     assert doctest.testmod(module).failed == 0
-    chart = module.health_chart([(h.player, h.worldnet) for h in duel.track([(4000, 4400)] * 20)], width=90, height=60)
+    chart = module.health_chart([(h.player, h.worldnet) for h in play_out([(4000, 4400)] * 20)], width=90, height=60)
     player = [tuple(map(float, point.split(","))) for point in chart["player"].split()]
     assert player[0] == (0.0, 0.0) and player[-1] == (90.0, 60.0) and len(player) == 10  # the start and nine rounds
     assert chart["worldnet"].split()[-1] == "90,0" and [t["label"] for t in chart["ticks"]] == list(range(1, 10))

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from geoguess.game import duel, records, services
+from geoguess import rules as duel
+from geoguess.game import engine, presentation, selectors, services
+from geoguess.game.errors import GameError
 from geoguess.game.models import DUEL, Game, Round
-from geoguess.game.services import GameError
+from geoguess.game.modes import duel as duel_mode
 from geoguess.opponent.models import ModelVersion, Prediction
 from worldnet_core.geo import geoguessr_points, haversine_km
 
@@ -19,9 +21,9 @@ def start_duel(image_set, owner="owner-1", name="Dee", seed=0) -> Game:
 
 
 def open_round(game: Game, now=None) -> Round:
-    round = services.current_round(game)
+    round = selectors.current_round(game)
     assert round is not None
-    return services.round_open(round=Round.objects.select_related("game", "photo").get(pk=round.pk), now=now)
+    return engine.round_open(round=Round.objects.select_related("game", "photo").get(pk=round.pk), now=now)
 
 
 def worldnet_of(round: Round) -> Prediction:
@@ -32,7 +34,7 @@ def guess_like_worldnet(game: Game, now=None) -> Round:
     """The player's pin on worldNET's: the same score, so no damage."""
     round = open_round(game, now)
     prediction = worldnet_of(round)
-    return services.guess_submit(game=game, index=round.index, lat=prediction.lat, lon=prediction.lon, now=now)
+    return engine.guess_submit(game=game, index=round.index, lat=prediction.lat, lon=prediction.lon, now=now)
 
 
 def test_a_duel_needs_an_active_worldnet(image_set):
@@ -52,7 +54,7 @@ def test_a_duel_starts_with_one_round_full_health_and_the_active_version(image_s
     )
     (round,) = game.rounds.all()
     assert round.index == 0 and 0.0 <= round.lock_draw < 1.0
-    assert services.round_limit(game) == 1
+    assert selectors.round_count(game) == 1
 
 
 def test_it_refuses_an_unknown_mode(image_set, model_version):
@@ -63,22 +65,22 @@ def test_it_refuses_an_unknown_mode(image_set, model_version):
 def test_a_round_deals_the_lower_score_the_difference_and_draws_the_next(image_set, model_version):
     game = start_duel(image_set)
     round = open_round(game)
-    scored = services.guess_submit(game=game, index=0, lat=0.0, lon=0.0)
+    scored = engine.guess_submit(game=game, index=0, lat=0.0, lon=0.0)
     prediction = worldnet_of(round)
     worldnet_points = geoguessr_points(haversine_km(round.photo.lat, round.photo.lon, prediction.lat, prediction.lon), image_set.scale_km)
-    expected = duel.after_round(duel.START, player_points=scored.points, worldnet_points=worldnet_points, round_number=1)
+    expected = duel.after_round(duel.START, duel.damage(player_points=scored.points, worldnet_points=worldnet_points, round_number=1))
     scored.refresh_from_db()
     game.refresh_from_db()
     assert scored.worldnet_points == worldnet_points
     assert (
         (scored.player_health, scored.worldnet_health) == (game.player_health, game.worldnet_health) == (expected.player, expected.worldnet)
     )
-    reveal = services.round_reveal(round=Round.objects.select_related("game", "photo").get(pk=scored.pk))
+    reveal = presentation.round_reveal(round=Round.objects.select_related("game", "photo").get(pk=scored.pk))
     hit = duel.damage(player_points=scored.points, worldnet_points=worldnet_points, round_number=1)
     assert reveal["duel"]["damage"] == {"player": hit.to_player, "worldnet": hit.to_worldnet}
     assert reveal["duel"]["health_before"] == {"player": 6000, "worldnet": 6000} and reveal["duel"]["multiplier"] == 1.0
     assert reveal["worldnet"]["points"] == worldnet_points
-    if not expected.over:
+    if expected.player > 0 and expected.worldnet > 0:
         assert reveal["duel"]["over"] is False and game.rounds.count() == 2 and game.finished_at is None
         assert game.rounds.get(index=1).photo_id != round.photo_id
 
@@ -89,7 +91,7 @@ def test_it_goes_past_round_five_and_ends_when_worldnets_health_is_gone(image_se
         round = open_round(game)
         # worldNET's guess 100 km off in every round, the player's on the answer: worldNET loses each round.
         Prediction.objects.filter(pk=worldnet_of(round).pk).update(lat=round.photo.lat + 100 / 111.195, lon=round.photo.lon)
-        services.guess_submit(game=game, index=index, lat=round.photo.lat, lon=round.photo.lon)
+        engine.guess_submit(game=game, index=index, lat=round.photo.lat, lon=round.photo.lon)
         game.refresh_from_db()
         if game.finished_at is not None:
             break
@@ -101,7 +103,7 @@ def test_it_goes_past_round_five_and_ends_when_worldnets_health_is_gone(image_se
     assert rounds[3].worldnet_health - rounds[4].worldnet_health == (3 * lost[4] + 1) // 2  # x1.5 in round 5
     assert rounds[4].worldnet_health - rounds[5].worldnet_health == min(2 * lost[5], rounds[4].worldnet_health)  # x2 in round 6
     assert all(r.is_done for r in rounds)  # no round drawn after the end
-    summary = services.game_summary(game=game)
+    summary = presentation.game_summary(game=game)
     assert summary["duel"]["winner"] == "player" and summary["duel"]["health"][0] == {"player": 6000, "worldnet": 6000}
     assert len(summary["duel"]["health"]) == len(rounds) + 1
 
@@ -117,7 +119,8 @@ def test_it_ends_when_the_photos_worldnet_has_guessed_run_out(image_set, model_v
     assert played == set(photos[:3]) and game.finished_at is not None and game.rounds.count() == 3
     assert (game.player_health, game.worldnet_health) == (6000, 6000)
     last = Round.objects.select_related("game", "photo").get(game=game, index=2)
-    assert services.round_reveal(round=last)["duel"]["over"] is True and services.round_reveal(round=last)["duel"]["winner"] == "draw"
+    shown = presentation.round_reveal(round=last)["duel"]
+    assert shown["over"] is True and shown["winner"] == "draw" and shown["ended_by"] == "no_photos_left"
 
 
 def test_worldnet_locks_in_later_when_unsure_and_the_countdown_follows(image_set, model_version):
@@ -130,23 +133,23 @@ def test_worldnet_locks_in_later_when_unsure_and_the_countdown_follows(image_set
     times = {}
     for confidence in (0.9, 0.2):
         Prediction.objects.filter(pk=prediction.pk).update(top=[["Paris", confidence], ["London", 1 - confidence]])
-        times[confidence] = services.worldnet_locks_at(round)
+        times[confidence] = duel_mode.worldnet_locks_at(round)
     assert times[0.9] < times[0.2]
     locks_at = times[0.2]
     assert locks_at == t0 + timedelta(seconds=duel.lock_in_delay_s(confidence=0.2, draw=0.5))
-    before = services.round_state(round=round, now=locks_at - timedelta(seconds=0.5))
-    after = services.round_state(round=round, now=locks_at + timedelta(seconds=5))
+    before = duel_mode.round_state(round=round, now=locks_at - timedelta(seconds=0.5))
+    after = duel_mode.round_state(round=round, now=locks_at + timedelta(seconds=5))
     assert before == {"index": 0, "guessed": False, "locked": False, "seconds_left": None}
     assert after == {"index": 0, "guessed": False, "locked": True, "seconds_left": pytest.approx(10.0)}
-    assert services.seconds_left(round, locks_at - timedelta(seconds=1)) is None  # no clock before the lock-in
+    assert engine.seconds_left(round, locks_at - timedelta(seconds=1)) is None  # no clock before the lock-in
 
 
 def test_a_player_who_guesses_first_has_no_countdown(image_set, model_version):
     game = start_duel(image_set)
     t0 = timezone.now()
     round = open_round(game, now=t0)
-    assert services.worldnet_locks_at(round) > t0 + timedelta(seconds=duel.LOCK_IN_MIN_SECONDS - 0.01)
-    scored = services.guess_submit(game=game, index=0, lat=10.0, lon=10.0, now=t0 + timedelta(seconds=2))
+    assert duel_mode.worldnet_locks_at(round) > t0 + timedelta(seconds=duel.LOCK_IN_MIN_SECONDS - 0.01)
+    scored = engine.guess_submit(game=game, index=0, lat=10.0, lon=10.0, now=t0 + timedelta(seconds=2))
     assert not scored.timed_out and scored.guess_lat == 10.0
 
 
@@ -154,10 +157,10 @@ def test_the_server_refuses_a_guess_after_the_countdown(image_set, model_version
     game = start_duel(image_set)
     t0 = timezone.now()
     round = open_round(game, now=t0)
-    deadline = services.worldnet_locks_at(round) + timedelta(seconds=duel.COUNTDOWN_SECONDS)
+    deadline = duel_mode.worldnet_locks_at(round) + timedelta(seconds=duel.COUNTDOWN_SECONDS)
     late = deadline + timedelta(seconds=settings.GUESS_GRACE_SECONDS + 0.5)
     with pytest.raises(GameError, match="time is up") as error:
-        services.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon, now=late)
+        engine.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon, now=late)
     assert error.value.status == 409
     round.refresh_from_db()
     assert round.timed_out and round.points == 0 and round.guess_lat is None
@@ -172,11 +175,11 @@ def test_only_the_end_of_the_countdown_may_end_a_round_without_a_pin(image_set, 
     game = start_duel(image_set)
     t0 = timezone.now()
     round = open_round(game, now=t0)
-    deadline = services.worldnet_locks_at(round) + timedelta(seconds=duel.COUNTDOWN_SECONDS)
+    deadline = duel_mode.worldnet_locks_at(round) + timedelta(seconds=duel.COUNTDOWN_SECONDS)
     for early in (t0 + timedelta(seconds=1), deadline - timedelta(seconds=5)):
         with pytest.raises(GameError, match="needs a place on the map"):
-            services.guess_submit(game=game, index=0, lat=None, lon=None, now=early)
-    timed_out = services.guess_submit(game=game, index=0, lat=None, lon=None, now=deadline)
+            engine.guess_submit(game=game, index=0, lat=None, lon=None, now=early)
+    timed_out = engine.guess_submit(game=game, index=0, lat=None, lon=None, now=deadline)
     assert timed_out.timed_out and timed_out.points == 0
 
 
@@ -185,11 +188,12 @@ def test_without_a_guess_of_worldnets_the_round_has_no_countdown_and_worldnet_sc
     t0 = timezone.now()
     round = open_round(game, now=t0)
     worldnet_of(round).delete()  # e.g. recomputed under way
-    assert services.worldnet_locks_at(round) is None and services.round_state(round=round, now=t0 + timedelta(minutes=5))["locked"] is False
-    scored = services.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon, now=t0 + timedelta(minutes=5))
+    assert duel_mode.worldnet_locks_at(round) is None
+    assert duel_mode.round_state(round=round, now=t0 + timedelta(minutes=5))["locked"] is False
+    scored = engine.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon, now=t0 + timedelta(minutes=5))
     scored.refresh_from_db()
     assert scored.worldnet_points == 0 and scored.worldnet_health == 6000 - scored.points
-    reveal = services.round_reveal(round=Round.objects.select_related("game", "photo").get(pk=scored.pk))
+    reveal = presentation.round_reveal(round=Round.objects.select_related("game", "photo").get(pk=scored.pk))
     assert reveal["worldnet"] is None and reveal["duel"]["worldnet_points"] == 0
 
 
@@ -197,10 +201,10 @@ def test_nothing_of_worldnets_guess_is_in_the_round_state(image_set, model_versi
     game = start_duel(image_set)
     round = open_round(game)
     for now in (timezone.now(), timezone.now() + timedelta(seconds=30)):
-        state = services.round_state(round=round, now=now)
+        state = duel_mode.round_state(round=round, now=now)
         assert set(state) == {"index", "guessed", "locked", "seconds_left"}
     with pytest.raises(GameError, match="after the guess"):
-        services.round_reveal(round=round)
+        presentation.round_reveal(round=round)
 
 
 def test_a_challenge_meets_the_same_worldnet_on_the_same_photos(image_set, model_version, tmp_path):
@@ -243,14 +247,14 @@ def test_the_records_list_who_beat_worldnet_and_its_win_rate(image_set, model_ve
     finished_duel(image_set, "Ed", 2000, 2000)  # photos ran out level: a draw
     finished_duel(image_set, "Cheat", 6000, 0, ranked=False)  # a replayed challenge
     start_duel(image_set, name="Unfinished")
-    assert [g.player_name for g in records.duel_winners(image_set=image_set)] == ["Bo", "Ann"]  # the biggest win first
-    record = records.worldnet_record(image_set=image_set)
+    assert [g.player_name for g in selectors.duel_winners(image_set=image_set)] == ["Bo", "Ann"]  # the biggest win first
+    record = selectors.worldnet_record(image_set=image_set)
     assert (record.duels, record.worldnet_wins, record.win_rate) == (5, 2, 0.4)
-    assert services.leaderboard(image_set=image_set) == []  # duels are not classic games
+    assert selectors.leaderboard(image_set=image_set) == []  # duels are not classic games
 
 
 def test_no_duel_no_win_rate(image_set):
-    assert records.worldnet_record(image_set=image_set).win_rate is None
+    assert selectors.worldnet_record(image_set=image_set).win_rate is None
 
 
 def test_a_duel_needs_photos_the_active_worldnet_has_guessed(image_set, model_version):
@@ -282,7 +286,7 @@ def test_a_duel_whose_worldnet_is_deleted_ends_with_the_round_under_way(image_se
     Prediction.objects.filter(photo=image_set.photos.exclude(pk=round.photo_id).first()).delete()  # a photo no version has guessed
     model_version.delete()
     game.refresh_from_db()
-    played = services.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon)
+    played = engine.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon)
     played.refresh_from_db()
     game.refresh_from_db()
     assert played.worldnet_points == 0

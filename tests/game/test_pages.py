@@ -13,6 +13,7 @@ from django.test import Client
 from PIL import Image
 
 from geoguess.game.models import Game
+from geoguess.game.modes import duel as duel_mode
 from geoguess.imagesets.services import served_image_path
 from geoguess.opponent.models import Prediction
 from tests.support.games import guess, start_game
@@ -52,7 +53,7 @@ def test_it_refuses_a_second_guess_and_other_players(client, image_set):
     client.get(f"/game/{game.public_id}/")
     assert guess(client, game, 0, 1.0, 1.0).status_code == 200
     second = guess(client, game, 0, 50.0, 50.0)
-    assert second.status_code == 409 and second.json() == {"error": "this round has been guessed already"}
+    assert second.status_code == 409 and second.json()["error"]["message"] == "this round has been guessed already"
     assert game.rounds.get(index=0).guess_lat == 1.0
     stranger = Client()
     client.get(f"/game/{game.public_id}/")
@@ -241,7 +242,7 @@ def start_duel(client: Client, image_set, name="Dee") -> Game:
 def test_home_offers_classic_and_a_duel_once_worldnet_is_active(client, image_set):
     page = client.get("/").content.decode()
     assert 'value="classic">Classic' in page and re.search(r'value="duel" disabled>Duel worldNET<', page)
-    from geoguess.game import duel
+    from geoguess import rules as duel
 
     assert f"you have {duel.COUNTDOWN_SECONDS} seconds" in page  # the rules' own figures, not a copy
     response = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "time_limit": 0, "mode": "duel"})
@@ -251,7 +252,7 @@ def test_home_offers_classic_and_a_duel_once_worldnet_is_active(client, image_se
 def test_nothing_a_duel_round_exposes_before_the_guess_reveals_worldnets_guess_or_the_answer(client, image_set, model_version):
     from datetime import timedelta
 
-    from geoguess.game import duel, services
+    from geoguess import rules as duel
 
     game = start_duel(client, image_set)
     round = game.rounds.get(index=0)
@@ -299,7 +300,7 @@ def test_nothing_a_duel_round_exposes_before_the_guess_reveals_worldnets_guess_o
     assert after["seconds_left"] == pytest.approx(max(0.0, duel.COUNTDOWN_SECONDS - (20 - delay)), abs=2)
     assert state_after["Cache-Control"] == "private, no-store"
     assert reveal.status_code == 409 and attention.status_code == 409 and summary.status_code == 302
-    assert services.round_state(round=game.rounds.get(index=0))["locked"] is True
+    assert duel_mode.round_state(round=game.rounds.get(index=0))["locked"] is True
     assert Client().get(f"/game/{game.public_id}/round/0/state").status_code == 403  # not another player's
 
 
@@ -346,7 +347,7 @@ def test_the_server_refuses_a_duel_guess_after_the_countdown(client, image_set, 
     game.rounds.filter(index=0).update(started_at=round.started_at - timedelta(seconds=60))
     assert client.get(f"/game/{game.public_id}/round/0/state").json()["seconds_left"] == 0.0
     late = guess(client, game, 0, round.photo.lat, round.photo.lon)
-    assert late.status_code == 409 and late.json() == {"error": "time is up: this round scores 0"}
+    assert late.status_code == 409 and late.json()["error"]["message"] == "time is up: this round scores 0"
     reveal = client.get(f"/game/{game.public_id}/round/0").json()
     assert reveal["timed_out"] is True and reveal["player_points"] == 0 and reveal["player"] is None
     assert reveal["duel"]["damage"]["player"] == reveal["duel"]["worldnet_points"]  # it still counts: worldNET scored, the player 0

@@ -8,7 +8,8 @@ import importlib
 import pytest
 from django.template import Context, Template
 
-from geoguess.game import services
+from geoguess import rules
+from geoguess.game import presentation
 from geoguess.opponent.models import ModelVersion, Prediction
 from tests.support.games import play_round, start
 from worldnet_core.demo_world import PAPER_CITIES
@@ -18,7 +19,7 @@ from worldnet_core.geo import haversine_km
 def test_it_puts_each_candidate_where_its_centroid_is(image_set, model_version):
     game = start(image_set)
     play_round(game, 0, 0.0, 0.0)
-    ai = services.round_reveal(round=game.rounds.get(index=0))["worldnet"]
+    ai = presentation.round_reveal(round=game.rounds.get(index=0))["worldnet"]
     cities = {city.name: city for city in PAPER_CITIES}
     assert len(ai["top"]) == 3
     for candidate in ai["top"]:
@@ -26,18 +27,19 @@ def test_it_puts_each_candidate_where_its_centroid_is(image_set, model_version):
         assert haversine_km(candidate["lat"], candidate["lon"], city.lat, city.lon) < 50
         assert candidate["km_from_guess"] == pytest.approx(haversine_km(ai["lat"], ai["lon"], candidate["lat"], candidate["lon"]))
     nearest = min(ai["top"], key=lambda c: c["km_from_guess"])
-    assert ai["near"] == (nearest["place"] if nearest["km_from_guess"] <= services.NEAR_CANDIDATE_KM else None)
+    assert ai["near"] == (nearest["place"] if nearest["km_from_guess"] <= rules.NEAR_CANDIDATE_KM else None)
 
 
 def test_it_names_the_answers_country_and_the_country_of_worldnets_pin_in_full(image_set, model_version):
     game = start(image_set)
+    round = game.rounds.get(index=0)
+    Prediction.objects.filter(photo=round.photo).update(lat=48.8566, lon=2.3522)  # worldNET's pin in Paris
     play_round(game, 0, 0.0, 0.0)
     round = game.rounds.get(index=0)
-    reveal = services.round_reveal(round=round)
+    reveal = presentation.round_reveal(round=round)
     assert len(round.photo.country) == 3 and reveal["truth"]["country"] == round.photo.country  # the demo world's codes
     assert reveal["truth"]["country_name"] in {"United Kingdom", "France", "Spain", "Japan"}
-    Prediction.objects.filter(photo=round.photo).update(lat=48.8566, lon=2.3522)  # worldNET's pin in Paris
-    ai = services.round_reveal(round=round)["worldnet"]
+    ai = reveal["worldnet"]
     assert ai["country_name"] == "France"
     if any(c["place"] == "Paris" for c in ai["top"]):  # a candidate there: its pin is "near Paris"
         assert ai["near"] == "Paris"
@@ -47,7 +49,7 @@ def test_a_version_without_centroids_still_reveals_its_bars(image_set, model_ver
     ModelVersion.objects.filter(pk=model_version.pk).update(centroids=[])
     game = start(image_set)
     play_round(game, 0, 0.0, 0.0)
-    ai = services.round_reveal(round=game.rounds.get(index=0))["worldnet"]
+    ai = presentation.round_reveal(round=game.rounds.get(index=0))["worldnet"]
     assert [c["lat"] for c in ai["top"]] == [None, None, None] and ai["near"] is None
     assert len(ai["top"]) == 3 and all(c["place"] for c in ai["top"])
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from geoguess.game import services as game
-from geoguess.game.models import ROUNDS_PER_GAME, Round
+from geoguess.game import services
+from geoguess.game.errors import GameError
+from geoguess.game.models import Round
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import Prediction
+from geoguess.rules import ROUNDS_PER_GAME
 
 CHANGELIST = "/admin/imagesets/photo/"
 
@@ -24,7 +26,7 @@ def test_a_disabled_photo_is_never_drawn_in_new_games(admin_client, image_set):
     assert Photo.objects.filter(enabled=False).count() == 6
     drawn = set(
         Round.objects.filter(
-            game__in=[game.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=seed) for seed in range(40)]
+            game__in=[services.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=seed) for seed in range(40)]
         ).values_list("photo_id", flat=True)
     )
     assert drawn and not drawn & {p.pk for p in disabled}
@@ -37,7 +39,7 @@ def test_a_reenabled_photo_is_drawn_again(admin_client, image_set):
     assert admin_client.post(CHANGELIST, {"action": "enable_photos", "_selected_action": [photos[0].pk]}).status_code == 302
     drawn = set(
         Round.objects.filter(
-            game__in=[game.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=s) for s in range(40)]
+            game__in=[services.game_start(image_set=image_set, player_name="Ann", owner_key="k", seed=s) for s in range(40)]
         ).values_list("photo_id", flat=True)
     )
     assert photos[0].pk in drawn and not drawn & {p.pk for p in photos[1:7]}
@@ -48,8 +50,8 @@ def test_a_set_with_fewer_enabled_photos_than_a_game_needs_is_not_offered(admin_
     disable_through_the_admin(admin_client, photos[: len(photos) - ROUNDS_PER_GAME + 1])
     assert not ImageSet.objects.playable().exists()
     assert image_set.name not in client.get("/").content.decode()
-    with pytest.raises(game.GameError, match="a game needs 5"):
-        game.game_start(image_set=image_set, player_name="Ann", owner_key="k")
+    with pytest.raises(GameError, match="a game needs 5"):
+        services.game_start(image_set=image_set, player_name="Ann", owner_key="k")
     photos_page = admin_client.get(f"/admin/imagesets/imageset/{image_set.pk}/change/").content.decode()
     assert "4 / 12" in photos_page  # enabled / all, on the set's page
 

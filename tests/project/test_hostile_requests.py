@@ -18,7 +18,10 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from geoguess.game.errors import Code
 from geoguess.game.models import Game, Round
+
+CODES = {code.value for code in Code}
 
 # Things only Python says: a player must never see them in an error message.
 PYTHON_TEXT = re.compile(
@@ -206,7 +209,7 @@ def clients(owner: tuple[Client, Game, Game]) -> dict[str, Client]:
 def error_message(response: HttpResponse) -> str:
     """The message a player is shown: the JSON error of the API, the alert of a page."""
     if response["Content-Type"].startswith("application/json"):
-        return response.json()["error"]
+        return response.json()["error"]["message"]
     found = re.search(r'role="alert"[^>]*>(.*?)<', response.content.decode(errors="replace"), re.S)
     return found.group(1) if found else ""
 
@@ -231,6 +234,11 @@ def check(failures: list[str], what: str, response: HttpResponse, *, api: bool =
     if api and 400 <= status < 500 and status not in (405,):
         if not response["Content-Type"].startswith("application/json"):
             failures.append(f"{what}: {status} answered {response['Content-Type']}, not JSON")
+            return
+        error = response.json().get("error")
+        # Pages branch on the code (round.js's ON_REFUSAL), never on the wording.
+        if not (isinstance(error, dict) and error.get("code") in CODES and isinstance(error.get("message"), str)):
+            failures.append(f"{what}: {status} answered {error!r}, not an error with a known code")
             return
     if 400 <= status < 500:
         message = error_message(response)
@@ -399,22 +407,23 @@ def test_it_says_which_time_limits_exist_not_what_python_thinks(image_set):
 def test_it_refuses_an_index_that_is_not_a_whole_number(owner, raw):
     client, game, _ = owner
     response = client.post(f"/game/{game.public_id}/guess", raw, content_type="application/json")
-    assert response.status_code == 400
-    assert response.json() == {"error": "index must be a round number from 0 to 4"}
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_index"
+    assert response.json()["error"]["message"].startswith("index must be a round number")
 
 
 @pytest.mark.parametrize("index", [-1, 5, 32768, 2**63, 10**30, 1.5, "0", True])
 def test_it_refuses_an_index_outside_the_game(owner, index):
     client, game, _ = owner
     response = post_guess(client, game, {"index": index, "lat": 1.0, "lon": 1.0})
-    assert response.status_code == 400 and response.json() == {"error": "index must be a round number from 0 to 4"}
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_index"
+    assert response.json()["error"]["message"].startswith("index must be a round number")
 
 
 def test_it_refuses_deeply_nested_json_without_recursing(owner):
     client, game, _ = owner
     response = client.post(f"/game/{game.public_id}/guess", b"[" * 100_000, content_type="application/json")
     assert 400 <= response.status_code < 500
-    assert not PYTHON_TEXT.search(response.json()["error"])
+    assert not PYTHON_TEXT.search(response.json()["error"]["message"])
 
 
 @pytest.mark.parametrize("field,value", [("lat", True), ("lon", False), ("lat", "10"), ("lat", 10**400)])
@@ -422,7 +431,7 @@ def test_it_refuses_coordinates_that_are_not_numbers(owner, field, value):
     client, game, _ = owner
     response = post_guess(client, game, {"index": 0, "lat": 10.0, "lon": 20.0, field: value})
     assert response.status_code == 400
-    assert response.json() == {"error": "latitude and longitude must be numbers"}
+    assert response.json()["error"]["message"] == "latitude and longitude must be numbers"
     round = game.rounds.get(index=0)
     assert not round.is_done and round.points is None  # a boolean was once scored as (1, 0)
 
@@ -432,7 +441,7 @@ def test_it_refuses_coordinates_that_are_not_finite(owner, literal):
     client, game, _ = owner
     response = client.post(f"/game/{game.public_id}/guess", f'{{"index": 0, "lat": {literal}, "lon": 1}}', content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"error": "latitude and longitude must be finite numbers"}
+    assert response.json()["error"]["message"] == "latitude and longitude must be finite numbers"
     assert not game.rounds.get(index=0).is_done
 
 
@@ -460,7 +469,7 @@ def test_it_refuses_coordinates_that_are_not_finite(owner, literal):
 def test_it_explains_what_a_guess_must_look_like(owner, body, content_type, status, message):
     client, game, _ = owner
     response = client.post(f"/game/{game.public_id}/guess", body, content_type=content_type)
-    assert (response.status_code, response.json()) == (status, {"error": message})
+    assert (response.status_code, response.json()["error"]["message"]) == (status, message)
     assert not game.rounds.get(index=0).is_done
 
 
@@ -481,7 +490,7 @@ def test_it_answers_unknown_and_overlong_ids_and_round_indexes_with_404(owner):
     an error on databases that check it: both are refused before the query now.)"""
     client, game, _ = owner
     assert client.get(f"/game/{game.public_id}/round/99999999999999999999").status_code == 404
-    assert client.get(f"/game/{game.public_id}/round/99999999999999999999").json() == {"error": "no such round"}
+    assert client.get(f"/game/{game.public_id}/round/99999999999999999999").json()["error"]["message"] == "no such round"
     assert client.get(f"/game/{game.public_id}/round/5").status_code == 404
     for path in (
         f"/game/{'a' * 5000}/",
@@ -492,7 +501,7 @@ def test_it_answers_unknown_and_overlong_ids_and_round_indexes_with_404(owner):
         "/challenge/%00/",
     ):
         assert client.get(path).status_code == 404, path
-    assert client.get(f"/game/{'a' * 5000}/round/0").json() == {"error": "no such game"}
+    assert client.get(f"/game/{'a' * 5000}/round/0").json()["error"]["message"] == "no such game"
 
 
 # --- duels: the same tables against a duel's endpoints --------------------------------------
@@ -533,7 +542,10 @@ def test_it_answers_hostile_duel_requests_with_4xx(duel_owner, owner):
                 failures.append(f"{who} duel guess {short(body)} was accepted")
     # A classic game has no round state; a duel's round beyond those drawn is no round.
     assert client.get(f"/game/{classic.public_id}/round/0/state").status_code in (403, 404)
-    assert post_guess(client, game, {"index": 1, "lat": 1.0, "lon": 1.0}).json() == {"error": "index must be a round number from 0 to 0"}
+    assert (
+        post_guess(client, game, {"index": 1, "lat": 1.0, "lon": 1.0}).json()["error"]["message"]
+        == "index must be a round number from 0 to 0"
+    )
     assert not failures, "\n".join(failures)
     assert not game.rounds.get(index=0).is_done, "a hostile guess was stored"
 

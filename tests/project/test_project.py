@@ -41,7 +41,10 @@ def test_it_refuses_bad_setting_values_by_name(monkeypatch, reader, value):
 
 
 def test_it_honours_database_url():
-    code = "import django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    )
     result = run_python(code, DJANGO_SETTINGS_MODULE="geoguess.settings", DATABASE_URL="postgres://u:p@db.example:5432/geo")
     assert result.stdout.split() == ["django.db.backends.postgresql", "geo", "db.example"], result.stderr
     default = run_python(code, DJANGO_SETTINGS_MODULE="geoguess.settings")

@@ -1,7 +1,7 @@
 """Security headers on every kind of response, HTTPS settings, and the secret key's rules.
 
 The policies are read from real responses (Django's test client) and, for the deployment
-settings, from ``manage.py`` run in its own process with the variables the README documents.
+settings, from ``manage.py`` run in its own process with the variables docs/security.md documents.
 """
 
 from __future__ import annotations
@@ -150,9 +150,9 @@ def run(args: list[str], var_dir: Path, **variables: str) -> subprocess.Complete
 
 
 def readme_production_variables() -> dict[str, str]:
-    """The ``export NAME=value`` lines of the README's Security section: the test keeps the README honest."""
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("\n## Security\n", 1)[1].split("\n## ", 1)[0]
+    """The ``export NAME=value`` lines of docs/security.md's deployment section: the test keeps the docs honest."""
+    page = (REPO / "docs" / "security.md").read_text()
+    section = page.split("\n## What a deployment must set\n", 1)[1].split("\n## ", 1)[0]
     variables = dict(re.findall(r"^export (\w+)=(.+)$", section, re.M))
     assert {
         "SECRET_KEY",
@@ -162,7 +162,7 @@ def readme_production_variables() -> dict[str, str]:
         "SECURE_SSL_REDIRECT",
         "SECURE_HSTS_SECONDS",
     } <= variables.keys()
-    variables["SECRET_KEY"] = secrets.token_urlsafe(50)  # the README generates one: $(...)
+    variables["SECRET_KEY"] = secrets.token_urlsafe(50)  # the docs generate one: $(...)
     return {name: value.strip("'\"") for name, value in variables.items()}
 
 

@@ -86,7 +86,10 @@ MAP_STATE = """() => {
   if (truth) {
     const r = truth.getBoundingClientRect();
     const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
-    onTop = hit ? (hit.getAttribute("class") || hit.className || "").toString() + " " + (hit.getAttribute("d") || "").slice(0, 40) + " order:" + [...truth.parentNode.children].map((n) => (n.getAttribute("class") || "?").replace("leaflet-interactive", "").trim() || "line").join(",") : null;
+    const order = [...truth.parentNode.children]
+      .map((n) => (n.getAttribute("class") || "?").replace("leaflet-interactive", "").trim() || "line").join(",");
+    onTop = hit ? (hit.getAttribute("class") || hit.className || "").toString() + " " + (hit.getAttribute("d") || "").slice(0, 40)
+      + " order:" + order : null;
   }
   const b = GeoRound.map.getBounds();
   return {
@@ -120,7 +123,8 @@ def assert_reveal_fits(page, where: str) -> dict:
 
 def assert_header_on_one_line(page, where: str) -> None:
     tops = page.evaluate(
-        "() => [...document.querySelectorAll('.bar .brand, .bar .status > span')].map((n) => [n.getClientRects().length, Math.round(n.getBoundingClientRect().top)])"
+        "() => [...document.querySelectorAll('.bar .brand, .bar .status > span')]"
+        ".map((n) => [n.getClientRects().length, Math.round(n.getBoundingClientRect().top)])"
     )
     assert all(lines == 1 for lines, _ in tops), f"{where}: a header item wraps: {tops}"
     assert max(top for _, top in tops) - min(top for _, top in tops) <= 4, f"{where}: the header is on more than one line: {tops}"

@@ -6,7 +6,7 @@ import json
 
 from django.test import Client
 
-from geoguess.game import services
+from geoguess.game import engine, services
 from geoguess.game.models import Game, Round
 
 
@@ -16,8 +16,8 @@ def start(image_set, owner="owner-1", **kwargs) -> Game:
 
 def play_round(game: Game, index: int, lat: float, lon: float, now=None) -> Round:
     round = game.rounds.get(index=index)
-    services.round_open(round=round, now=now)
-    return services.guess_submit(game=game, index=index, lat=lat, lon=lon, now=now)
+    engine.round_open(round=round, now=now)
+    return engine.guess_submit(game=game, index=index, lat=lat, lon=lon, now=now)
 
 
 def start_game(client: Client, image_set, name="Ann", time_limit=0) -> Game:

@@ -55,7 +55,7 @@ class AdminClient:
         body = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/admin/"}
         ).encode()
-        status, headers, _ = self.request("POST", "/admin/login/", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        status, _, _ = self.request("POST", "/admin/login/", body, {"Content-Type": "application/x-www-form-urlencoded"})
         assert status == 302 and "sessionid" in self.cookies, "admin login failed"
 
     def post_multipart(self, path: str, fields: dict[str, str], file_field: str, file: Path) -> tuple[int, dict[str, str], bytes]:
@@ -63,7 +63,10 @@ class AdminClient:
         parts = [
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()
         ]
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{file.name}"\r\nContent-Type: application/zip\r\n\r\n'.encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{file.name}"\r\n'
+            "Content-Type: application/zip\r\n\r\n"
+        ).encode()
         body = b"".join(parts) + head + file.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
         return self.request(
             "POST", path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -79,33 +80,34 @@ def start_worker(
     children at once (``os.killpg``), as a lost machine would.
     """
     environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
-    output = open(log, "ab") if log else subprocess.DEVNULL
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "geoguess",
-            "worker",
-            "--pool",
-            pool,
-            "--concurrency",
-            "1",
-            "-Q",
-            queues,
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=REPO,
-        env=environment,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=own_process_group,
-    )
+    # The child keeps its own copy of the log's handle: this one closes once it has started.
+    with open(log, "ab") if log else contextlib.nullcontext(subprocess.DEVNULL) as output:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "geoguess",
+                "worker",
+                "--pool",
+                pool,
+                "--concurrency",
+                "1",
+                "-Q",
+                queues,
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=REPO,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_process_group,
+        )
 
 
 #: Debian's chromium, headless, reaching nothing but the site under test (DEVELOPERS.md's flags).

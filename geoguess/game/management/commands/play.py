@@ -38,6 +38,7 @@ from geoguess.celery import app as celery_app
 from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS
 from geoguess.opponent.models import ModelVersion
+from geoguess.opponent.selectors import active_version
 
 #: The local worker consumes every queue (and Celery's default one): one machine, one worker. One
 #: task at a time (solo pool): a training run started from the admin holds predictions back until it ends.
@@ -60,7 +61,10 @@ def _lower_priority() -> None:  # runs in the child between fork and exec
 
 
 class Command(BaseCommand):
-    help = "Set up and run the game locally: database, demo data, Redis, a Celery worker and the web server (worldNET trains in the background)."
+    help = (
+        "Set up and run the game locally: database, demo data, Redis, a Celery worker and the web server "
+        "(worldNET trains in the background)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server (default 127.0.0.1:8000)")
@@ -179,20 +183,19 @@ class Command(BaseCommand):
         process), and it is niced, so pages stay quick on a small machine while it trains.
         """
         log_path = Path(settings.VAR_DIR) / "demo-worldnet.log"
-        log = open(log_path, "w", encoding="utf-8")
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        if eager:
-            environment["CELERY_TASK_ALWAYS_EAGER"] = "true"
-        child = subprocess.Popen(
-            [sys.executable, "manage.py", "seed_demo", "--epochs", str(epochs), "--head-epochs", str(head_epochs)],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_lower_priority,
-        )
-        log.close()  # the child has its own handle
+        with open(log_path, "w", encoding="utf-8") as log:  # the child keeps its own handle
+            environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            if eager:
+                environment["CELERY_TASK_ALWAYS_EAGER"] = "true"
+            child = subprocess.Popen(
+                [sys.executable, "manage.py", "seed_demo", "--epochs", str(epochs), "--head-epochs", str(head_epochs)],
+                cwd=settings.BASE_DIR,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_lower_priority,
+            )
         started = time.monotonic()
         self.stdout.write(
             f"worldNET is training in the background (log: {log_path}); the game is playable now, "
@@ -203,11 +206,12 @@ class Command(BaseCommand):
             code = child.wait()
             minutes = (time.monotonic() - started) / 60
             if code == 0:
-                version = ModelVersion.objects.filter(is_active=True).first()
+                version = active_version()
                 name = version.name if version else "the demo worldNET"
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"worldNET ({name}) is trained, after {minutes:.1f} min, and joins the game: its guesses land as the worker computes them"
+                        f"worldNET ({name}) is trained, after {minutes:.1f} min, and joins the game: "
+                        "its guesses land as the worker computes them"
                     )
                 )
             elif code > 0:  # negative: stopped by us at exit

@@ -1,0 +1,57 @@
+"""Why the game refuses a request: a stable machine-readable ``code``, a message a player can read, an HTTP status.
+
+Pages branch on the code, never on the message's wording (``static/js/round.js``'s ``ON_REFUSAL`` has an
+entry for every code below, and a test holds it to that). The API answers
+``{"error": {"code": "time_up", "message": "time is up: this round scores 0"}}``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    # Starting a game (the home page's and the challenge page's forms).
+    NAME_MISSING = "name_missing"
+    NAME_TOO_LONG = "name_too_long"
+    NAME_NOT_PRINTABLE = "name_not_printable"
+    UNKNOWN_IMAGE_SET = "unknown_image_set"
+    UNKNOWN_MODE = "unknown_mode"
+    BAD_TIME_LIMIT = "bad_time_limit"
+    TOO_FEW_PHOTOS = "too_few_photos"
+    WORLDNET_NOT_READY = "worldnet_not_ready"
+    WORLDNET_REMOVED = "worldnet_removed"
+    # Which game, which round.
+    GAME_NOT_FOUND = "game_not_found"
+    NOT_YOUR_GAME = "not_your_game"
+    ROUND_NOT_FOUND = "round_not_found"
+    NOT_A_DUEL = "not_a_duel"
+    # The guess's body, before the rules see it.
+    BODY_EMPTY = "body_empty"
+    BODY_NOT_JSON = "body_not_json"
+    BODY_TOO_LARGE = "body_too_large"
+    WRONG_CONTENT_TYPE = "wrong_content_type"
+    WRONG_FIELDS = "wrong_fields"
+    BAD_INDEX = "bad_index"
+    BAD_NUMBER = "bad_number"
+    # The guess, against the rules.
+    ALREADY_GUESSED = "already_guessed"
+    OUT_OF_ORDER = "out_of_order"
+    ROUND_NOT_SHOWN = "round_not_shown"
+    PIN_MISSING = "pin_missing"
+    BAD_LATITUDE = "bad_latitude"
+    TIME_UP = "time_up"
+    # What is shown after the guess only.
+    ANSWER_AFTER_GUESS = "answer_after_guess"
+    NO_ATTENTION_MAP = "no_attention_map"
+
+
+class GameError(Exception):
+    """A request the rules refuse. ``status`` is the HTTP status a view answers with."""
+
+    def __init__(self, code: Code, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+    def as_json(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code.value, "message": self.message}}

@@ -1,0 +1,57 @@
+"""Classic: ``rules.ROUNDS_PER_GAME`` photos drawn at the start, an optional time limit per round, the better total wins.
+
+worldNET plays every round with the version active when its guess is attached to the round.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from geoguess import rules
+from geoguess.game import engine
+from geoguess.game.errors import Code, GameError
+from geoguess.game.models import CLASSIC, Game, Round
+from geoguess.imagesets.models import ImageSet
+
+
+def start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
+    """A new game: ``ROUNDS_PER_GAME`` distinct photos of ``image_set``, spread over its places.
+
+    ``time_limit``: seconds a round, one of ``rules.TIME_LIMITS`` (``services.game_start`` checks it).
+    """
+    photos = list(engine.photo_pool(image_set=image_set).order_by("id").values_list("id", "place"))
+    if len(photos) < rules.ROUNDS_PER_GAME:
+        raise GameError(Code.TOO_FEW_PHOTOS, f"{image_set.name} has {len(photos)} photos; a game needs {rules.ROUNDS_PER_GAME}")
+    chosen = engine.varied_draw(random.Random(seed), photos, rules.ROUNDS_PER_GAME)
+    return engine.game_create(
+        image_set=image_set, player_name=player_name, owner_key=owner_key, mode=CLASSIC, photo_ids=chosen, time_limit=time_limit
+    )
+
+
+def replay(*, original: Game, player_name: str, owner_key: str) -> Game:
+    """The same photos, in the same order and with the same time limit, for someone else."""
+    photo_ids = list(original.rounds.order_by("index").values_list("photo_id", flat=True))
+    return engine.game_create(
+        image_set=original.image_set,
+        player_name=player_name,
+        owner_key=owner_key,
+        mode=CLASSIC,
+        photo_ids=photo_ids,
+        time_limit=original.time_limit,
+        challenge_of=original,
+    )
+
+
+def clock(round: Round) -> engine.Clock | None:
+    """The game's time limit from the moment the round's image is first shown; none without a limit."""
+    if round.started_at is None or not round.game.time_limit:
+        return None
+    return engine.Clock(shown_from=round.started_at, deadline=round.started_at + timedelta(seconds=round.game.time_limit))
+
+
+def after_guess(round: Round, game: Game, now: datetime) -> None:
+    """Nothing more: the guess is scored, and the game ends with its last round."""
+
+
+MODE = engine.Mode(name=CLASSIC, label="Classic", pins_version=False, clock=clock, after_guess=after_guess)

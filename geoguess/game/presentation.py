@@ -1,0 +1,121 @@
+"""What players see of a round after their guess, and of a finished game: the reveal's and the summary's data.
+
+Read, never recomputed: distances, points, countries, worldNET's guess and a duel's damage were decided
+and stored when each guess was scored (``engine``); this module only puts them in the shape pages use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoguess import rules
+from geoguess.game.errors import Code, GameError
+from geoguess.game.models import DUEL, Game, Round
+from geoguess.game.selectors import health_after, is_finished, played_rounds, round_count
+from worldnet_core.land import country_name
+
+
+def round_reveal(*, round: Round) -> dict[str, Any]:
+    """The truth, both guesses, distances, points and worldNET's candidates. Only after the guess.
+
+    ``finished`` says whether the game ended with this round (the page then offers the summary).
+    Countries are given twice: ``country`` as stored (a code on most image sets) and
+    ``country_name``, the full English name players read. worldNET's side says where its pin fell
+    (the country, and the candidate it lies near, if any) and where each of its candidates is, so
+    the page can show what it believed next to what it guessed.
+    """
+    if not round.is_done:
+        raise GameError(Code.ANSWER_AFTER_GUESS, "the answer is shown after the guess", status=409)
+    game = round.game
+    previous = health_after(game=game, index=round.index - 1) if game.mode == DUEL and round.index else None
+    finished = round.index == round_count(game) - 1 and is_finished(game)
+    return _reveal(round, finished=finished, health_before=rules.Health(*previous) if previous else rules.START)
+
+
+def _reveal(round: Round, *, finished: bool, health_before: rules.Health) -> dict[str, Any]:
+    photo = round.photo
+    reveal: dict[str, Any] = {
+        "index": round.index,
+        "truth": {
+            "lat": photo.lat,
+            "lon": photo.lon,
+            "place": photo.place,
+            "country": photo.country,
+            "country_name": country_name(photo.country) if photo.country else "",
+        },
+        "player": None,
+        "player_points": round.points or 0,
+        "timed_out": round.timed_out,
+        "worldnet": _worldnet(round),
+        "finished": finished,
+    }
+    if round.guess_lat is not None:
+        reveal["player"] = {
+            "lat": round.guess_lat,
+            "lon": round.guess_lon,
+            "distance_km": round.distance_km,
+            "country_name": country_name(round.guess_country) if round.guess_country else "",
+        }
+    if round.game.mode == DUEL:
+        reveal["duel"] = _duel(round, finished=finished, before=health_before)
+    return reveal
+
+
+def _worldnet(round: Round) -> dict[str, Any] | None:
+    if not round.worldnet_attached:
+        return None
+    return {
+        "lat": round.worldnet_lat,
+        "lon": round.worldnet_lon,
+        "distance_km": round.worldnet_distance_km,
+        "points": round.worldnet_points,
+        "country_name": country_name(round.worldnet_country) if round.worldnet_country else "",
+        "near": round.worldnet_near or None,
+        "top": round.worldnet_candidates,
+        "saw": round.worldnet_saw,  # the page may then ask for the attention image
+    }
+
+
+def _duel(round: Round, *, finished: bool, before: rules.Health) -> dict[str, Any]:
+    """The round's duel as it was settled: both scores, the multiplier, the damage, health before and after."""
+    number = round.index + 1
+    after = rules.Health(round.player_health or 0, round.worldnet_health or 0)
+    knocked_out = after.player <= 0 or after.worldnet <= 0
+    return {
+        "round": number,
+        "multiplier": rules.multiplier(number),
+        "worldnet_points": round.worldnet_points,
+        "start_health": rules.START_HEALTH,
+        "damage": {"player": round.damage_to_player or 0, "worldnet": round.damage_to_worldnet or 0},
+        "health_before": {"player": before.player, "worldnet": before.worldnet},
+        "health": {"player": after.player, "worldnet": after.worldnet},
+        "over": finished,
+        "winner": after.winner if finished else None,
+        # How it ended: a side with no health left, or no photo left for another round.
+        "ended_by": ("knockout" if knocked_out else "no_photos_left") if finished else None,
+    }
+
+
+def game_summary(*, game: Game) -> dict[str, Any]:
+    """Every guessed round's reveal, both totals, and for a duel the health over the rounds and the winner."""
+    rounds = played_rounds(game)
+    finished = game.finished_at is not None
+    reveals, health = [], rules.START
+    for number, round in enumerate(rounds, start=1):
+        reveals.append(_reveal(round, finished=finished and number == len(rounds), health_before=health))
+        if game.mode == DUEL:
+            health = rules.Health(round.player_health or 0, round.worldnet_health or 0)
+    summary: dict[str, Any] = {
+        "player": game.player_name,
+        "total": sum(r.points or 0 for r in rounds),
+        "worldnet_total": sum(r.worldnet_points or 0 for r in rounds),
+        # A classic round waits for worldNET's guess; a duel's is settled (0 without one) with the player's.
+        "worldnet_complete": all(r.worldnet_points is not None for r in rounds),
+        "rounds": reveals,
+        "finished": finished,
+    }
+    if game.mode == DUEL:
+        states = [rules.START] + [rules.Health(r.player_health or 0, r.worldnet_health or 0) for r in rounds]
+        final = states[-1]
+        summary["duel"] = {"health": [{"player": h.player, "worldnet": h.worldnet} for h in states], "winner": final.winner, "final": final}
+    return summary

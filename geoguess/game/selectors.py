@@ -1,0 +1,139 @@
+"""Reads of the game (HackSoft's selectors): games and rounds by their public ids, leaderboards, duel records.
+
+Views read through these and write through ``services``; neither queries on its own. Only first plays
+are ranked: whoever replays a challenge can know every answer (play a game, accept your own challenge in
+a fresh session, answer from the first game's reveals: 25,000 points), so a replay is ranked among its
+challenge's results alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
+
+from geoguess.game.errors import Code, GameError
+from geoguess.game.models import CLASSIC, DUEL, Game, Round
+from geoguess.imagesets.models import ImageSet
+from geoguess.imagesets.selectors import imageset_coverage_cells
+
+# --- one game, one round -------------------------------------------------------------------------
+
+
+def game_for_owner(*, public_id: str, owner_key: str) -> Game:
+    """The game ``public_id`` of the player holding ``owner_key``; 404 for no game, 403 for another player's."""
+    game = Game.objects.select_related("image_set").filter(public_id=public_id).first()
+    if game is None:
+        raise GameError(Code.GAME_NOT_FOUND, "no such game", status=404)
+    if not owner_key or game.owner_key != owner_key:
+        raise GameError(Code.NOT_YOUR_GAME, "this game belongs to another player", status=403)
+    return game
+
+
+def game_by_public_id(*, public_id: str) -> Game | None:
+    return Game.objects.select_related("image_set").filter(public_id=public_id).first()
+
+
+def finished_game(*, public_id: str) -> Game | None:
+    """A finished game, as a challenge link names it."""
+    return Game.objects.select_related("image_set").filter(public_id=public_id, finished_at__isnull=False).first()
+
+
+def round_count(game: Game) -> int:
+    """How many rounds a guess's index may name: all of a classic game's, those drawn so far in a duel."""
+    return game.rounds.count()
+
+
+def current_round(game: Game) -> Round | None:
+    """The round to play now: the first without a guess (None once the game is over)."""
+    return game.rounds.select_related("game__image_set", "photo").filter(guessed_at__isnull=True).order_by("index").first()
+
+
+def round_of(*, game: Game, index: int) -> Round:
+    """Round ``index`` of ``game``, with its photo and image set; 404 when there is none."""
+    # The bound first: a huge index overflows some databases' integers.
+    found = game.rounds.select_related("photo", "game__image_set").filter(index=index).first() if 0 <= index < round_count(game) else None
+    if found is None:
+        raise GameError(Code.ROUND_NOT_FOUND, "no such round", status=404)
+    return found
+
+
+def round_by_image_token(*, token: str) -> Round | None:
+    return Round.objects.select_related("game", "photo").filter(image_token=token).first()
+
+
+def is_finished(game: Game) -> bool:
+    """Whether the game has ended, read afresh (a guess may have just ended it)."""
+    return Game.objects.filter(pk=game.pk, finished_at__isnull=False).exists()
+
+
+def health_after(*, game: Game, index: int) -> tuple[int, int] | None:
+    """(player, worldNET) health after a duel's round ``index``, as it was settled; None before it is."""
+    row = game.rounds.filter(index=index).values_list("player_health", "worldnet_health").first()
+    return None if row is None or row[0] is None or row[1] is None else (row[0], row[1])
+
+
+def played_rounds(game: Game) -> list[Round]:
+    """The game's guessed rounds, in order, with what a summary shows of them."""
+    rounds = game.rounds.select_related("photo", "game__image_set").filter(guessed_at__isnull=False).order_by("index")
+    return list(rounds)
+
+
+# --- rankings ------------------------------------------------------------------------------------
+
+
+def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
+    """The best finished classic games of first plays on ``image_set``."""
+    games = Game.objects.filter(image_set=image_set, mode=CLASSIC, ranked=True, finished_at__isnull=False)
+    return list(games.order_by("-total_points", "finished_at")[:limit])
+
+
+def challenge_results(*, game: Game) -> list[Game]:
+    """Everyone who played these photos: the original game and every finished challenge of it.
+
+    Duels rank by the health left against worldNET (then by worldNET's, lower first), classic games by points.
+    """
+    root_id = game.challenge_of_id or game.pk
+    order = ("-player_health", "worldnet_health", "finished_at") if game.mode == DUEL else ("-total_points", "finished_at")
+    return list(Game.objects.filter(Q(pk=root_id) | Q(challenge_of_id=root_id), finished_at__isnull=False).order_by(*order))
+
+
+@dataclass(frozen=True)
+class WorldnetRecord:
+    duels: int
+    worldnet_wins: int
+
+    @property
+    def win_rate(self) -> float | None:
+        """worldNET's share of the finished duels it won (a draw is no win); None before any duel."""
+        return self.worldnet_wins / self.duels if self.duels else None
+
+
+def _finished_duels(image_set: ImageSet) -> QuerySet[Game]:
+    return Game.objects.filter(image_set=image_set, mode=DUEL, ranked=True, finished_at__isnull=False)
+
+
+def duel_winners(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
+    """The players who beat worldNET on ``image_set``, the most health left first (the biggest win leads)."""
+    won = _finished_duels(image_set).filter(player_health__gt=F("worldnet_health"))
+    return list(won.order_by("-player_health", "worldnet_health", "finished_at")[:limit])
+
+
+def worldnet_record(*, image_set: ImageSet) -> WorldnetRecord:
+    """How many finished duels worldNET played on ``image_set``, and how many it won."""
+    duels = _finished_duels(image_set)
+    return WorldnetRecord(duels=duels.count(), worldnet_wins=duels.filter(worldnet_health__gt=F("player_health")).count())
+
+
+def image_set_cards(image_sets: QuerySet[ImageSet]) -> list[dict[str, object]]:
+    """What the home page shows of each set offered: where its photos lie, its best players, worldNET's duel record."""
+    return [
+        {
+            "set": image_set,
+            "cells": imageset_coverage_cells(image_set=image_set),
+            "leaders": leaderboard(image_set=image_set, limit=3),
+            "duel_record": worldnet_record(image_set=image_set),
+            "duel_winners": duel_winners(image_set=image_set, limit=1),
+        }
+        for image_set in image_sets
+    ]
