@@ -13,7 +13,7 @@ from django.utils import timezone
 from geoguess.imagesets.jobs import IMPORTS, import_job_create, import_job_run
 from geoguess.imagesets.models import ImageSet, ImportJob, Photo
 from geoguess.imagesets.services import imageset_import, import_folders
-from geoguess.jobs.services import jobs_sweep
+from geoguess.jobs.services import job_cancel, jobs_sweep
 from tests.support.images import small_world
 from tests.support.import_corpus import labels_zip
 from worldnet_core.manifest import ImageSetError
@@ -188,3 +188,38 @@ def test_an_upload_is_spooled_beside_the_media_so_keeping_it_is_a_rename():
     spool = Path(project.FILE_UPLOAD_TEMP_DIR)
     assert spool.is_dir() and spool.is_relative_to(project.MEDIA_ROOT)
     assert os.stat(spool).st_dev == os.stat(project.MEDIA_ROOT).st_dev
+
+
+def test_an_import_cancelled_mid_way_stops_and_leaves_nothing(settings, monkeypatch):
+    from geoguess.imagesets import jobs
+
+    settings.IMPORT_HEARTBEAT_SECONDS = 0  # every progress report writes, and reads the cancel back
+    job = queued()
+    real = jobs.imageset_import
+
+    def import_that_an_admin_cancels(**kwargs):
+        report = kwargs["progress"]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "storing" and done == 2:
+                job_cancel(IMPORTS, job=ImportJob.objects.get(pk=job.pk))  # from the job's page, meanwhile
+            report(stage, done, total)
+
+        return real(**{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(jobs, "imageset_import", import_that_an_admin_cancels)
+    assert import_job_run(job_id=job.pk) == "cancelled"
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.finished_at and job.stored < 5 and job.log.endswith("cancelled\n")
+    assert ImageSet.objects.count() == 0 and Photo.objects.count() == 0
+    assert media_files(settings) == []  # its folders and the upload
+
+
+def test_the_job_page_cancels_a_queued_import_and_its_upload_goes(admin_client, settings, django_capture_on_commit_callbacks):
+    job = queued()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/imagesets/importjob/{job.pk}/cancel/")
+    assert response.status_code == 302 and response["Location"] == f"/admin/imagesets/importjob/{job.pk}/change/"
+    job.refresh_from_db()
+    assert job.status == "cancelled" and media_files(settings) == []
+    assert "Cancel this import job" not in admin_client.get(response["Location"]).content.decode()  # it has ended

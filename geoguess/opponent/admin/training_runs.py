@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet
 from geoguess.jobs.admin import JobAdmin
-from geoguess.jobs.progress import Bars, Facts, duration
+from geoguess.jobs.progress import Bars, Facts, duration, stage_shown
 from geoguess.jobs.services import UNSENT
 from geoguess.opponent.admin.display import arguments_table
 from geoguess.opponent.forms import ROW_ID, TrainingRunForm
@@ -138,8 +139,8 @@ class TrainingRunAdmin(JobAdmin):
     def stage_now(self, obj: TrainingRun) -> str:
         if obj.is_finished:
             return "–"
-        stage = self.progress_state(obj)["stage"]
-        return f"{stage}, epoch {obj.epoch} of {obj.epochs}" if obj.epochs else str(stage)
+        stage = stage_shown(obj, queue=TRAINING.queue)
+        return f"{stage}, epoch {obj.epoch} of {obj.epochs}" if obj.epochs else stage
 
     @admin.display(description="loss")
     def loss_now(self, obj: TrainingRun) -> str:
@@ -147,7 +148,7 @@ class TrainingRunAdmin(JobAdmin):
 
     @admin.display(description="elapsed")
     def elapsed(self, obj: TrainingRun) -> str:
-        return str(self.progress_state(obj)["facts"]["elapsed"])
+        return duration(((obj.finished_at or timezone.now()) - obj.started_at).total_seconds() if obj.started_at else None)
 
     @admin.display(description="image sets")
     def image_set_names(self, obj: TrainingRun) -> str:
