@@ -13,7 +13,7 @@ INSTALLED := $(VENV)/.installed
 # Both passes run even when the first fails; the target fails if either did.
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: setup test test-fast test-postgres play bench clean
+.PHONY: setup lint test test-fast test-postgres play bench clean
 
 setup: $(INSTALLED)
 
@@ -23,10 +23,18 @@ $(INSTALLED): requirements.txt requirements-test.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 	touch $@
 
-test: setup
+# ruff (lint, then formatting), import-linter's contracts (the floors, the apps' directions, no
+# cycles) and mypy (strict on worldnet_core, with django-stubs on geoguess): any finding stops here.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: setup lint
 	status=0; $(PYTEST) || status=$$?; $(PYTEST) -p tests.support.postgres || status=$$?; exit $$status
 
-test-fast: setup
+test-fast: setup lint
 	status=0; $(PYTEST) -m "not slow" || status=$$?; $(PYTEST) -p tests.support.postgres -m "not slow" || status=$$?; exit $$status
 
 test-postgres: setup

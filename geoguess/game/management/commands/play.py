@@ -28,11 +28,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from geoguess.celery import app as celery_app
 from geoguess.imagesets.models import ImageSet
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         "(worldNET trains in the background)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server (default 127.0.0.1:8000)")
         parser.add_argument("--no-worker", action="store_true", help="do not start a Celery worker (use your own)")
         parser.add_argument(
@@ -86,10 +87,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-training", action="store_true", help="do not train a demo worldNET when there is no model")
 
-    def handle(self, *args, **options):
-        children: list[subprocess.Popen] = []
+    def handle(self, *args: Any, **options: Any) -> None:
+        children: list[subprocess.Popen[bytes]] = []
 
-        def stop_children(*_):
+        def stop_children(*_: object) -> None:
             for child in reversed(children):
                 if child.poll() is None:
                     child.terminate()
@@ -156,11 +157,12 @@ class Command(BaseCommand):
                     cwd=settings.BASE_DIR,
                 )
             )
-        if not ModelVersion.objects.filter(is_active=True).exists() and ModelVersion.objects.exists():
+        newest = ModelVersion.objects.order_by("-created_at").first()
+        if active_version() is None and newest is not None:
             # A run stopped between registering and activating its model: activate the newest.
             from geoguess.opponent.services import model_version_activate
 
-            model_version_activate(version=ModelVersion.objects.order_by("-created_at").first())
+            model_version_activate(version=newest)
             self.stdout.write("activated the newest model version, which an earlier run registered but did not activate")
         if not options["no_training"] and not ModelVersion.objects.exists():
             children.append(
