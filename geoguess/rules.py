@@ -21,11 +21,11 @@ difference times the round's multiplier::
     >>> damage(player_points=4200, worldnet_points=3000, round_number=5)
     Damage(to_player=0, to_worldnet=1800)
     >>> h = after_round(Health(6000, 6000), damage(player_points=100, worldnet_points=5000, round_number=2))
-    >>> h, duel_is_over(h, photos_left=10)
-    (Health(player=1100, worldnet=6000), False)
+    >>> h, duel_end(h, next_photo=True)
+    (Health(player=1100, worldnet=6000), None)
 
 The duel ends when a side reaches 0 health or the image set has no photo left for another round
-(``duel_is_over``); the side with more health wins (equal health: a draw).
+(``duel_end`` says which); the side with more health wins (equal health: a draw).
 
 worldNET "locks in" a few seconds into each round, later when it is unsure; the player then has
 ``COUNTDOWN_SECONDS`` to guess::
@@ -57,6 +57,11 @@ TIME_LIMITS = (0, 30, 60, 120)
 PLAYER_NAME_MAX_LENGTH = 40
 
 __all__ = ["COHERENCE_KM", "MAX_POINTS"]  # the report's figures, re-exported for the game's pages
+
+
+#: A round may end without a pin (its clock ran out with none placed) this long before its deadline at
+#: the earliest: the page's clock and the server's may differ by a little.
+TIME_OUT_EARLY_SECONDS = 1.0
 
 
 def guess_grace() -> timedelta:
@@ -140,9 +145,15 @@ def after_round(health: Health, hit: Damage) -> Health:
     return Health(player=max(0, health.player - hit.to_player), worldnet=max(0, health.worldnet - hit.to_worldnet))
 
 
-def duel_is_over(health: Health, *, photos_left: int) -> bool:
-    """Whether a duel ends here: a side has no health left, or no photo is left for another round."""
-    return health.player <= 0 or health.worldnet <= 0 or photos_left <= 0
+DuelEnd = Literal["knockout", "no_photos_left"]
+
+
+def duel_end(health: Health, *, next_photo: bool) -> DuelEnd | None:
+    """Whether a duel ends after a round, and how: a side has no health left ("knockout"), or no
+    photo is left for another round ("no_photos_left"); None while it goes on."""
+    if health.player <= 0 or health.worldnet <= 0:
+        return "knockout"
+    return None if next_photo else "no_photos_left"
 
 
 def lock_in_delay_s(*, confidence: float, draw: float) -> float:

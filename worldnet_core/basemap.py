@@ -80,8 +80,10 @@ def layer_gzip(name: str) -> bytes:
 
 @functools.cache
 def index_version() -> str:
-    """A digest of every layer's, for the layer list's URL."""
-    return hashlib.sha256("".join(layer_version(name) for name in sorted(LAYERS)).encode()).hexdigest()[:12]
+    """A digest of the layer list as the site serves it, for its URL (which browsers cache for a year):
+    each layer's file, kind, zoom and bbox, and ``DETAIL_ZOOM``. A change of any of them is a new URL."""
+    listed = [(name, layer_version(name), layer.kind, layer.min_zoom, layer.bbox) for name, layer in sorted(LAYERS.items())]
+    return hashlib.sha256(repr((DETAIL_ZOOM, listed)).encode()).hexdigest()[:12]
 
 
 @functools.cache

@@ -1,22 +1,21 @@
 """The round engine: what every mode shares.
 
 Drawing photos, creating a game's rounds, a round's clock, storing a guess and scoring it, and
-worldNET's guess for the round. A mode (``modes/``) adds only its own rules on top: how a game
-starts, how many rounds it has, when a round's time is up, and what follows a guess (a duel deals
-damage and draws its next round). Modes register themselves here (``register``), so the engine
-never imports them.
+worldNET's guess for the round (``worldnet.py``). A mode (``modes/``) adds only its own rules on top:
+how a game starts and is replayed, when a round's time is up, and what follows a guess (a duel deals
+damage and draws its next round). Modes register themselves in ``mode.py``, so the engine never
+imports them.
 
 Decided once, read after: a guess's distance, points and country are stored when it is scored, and
-worldNET's (distance, points, country, the candidate it lies near) when its guess is attached to the
-round. The reveal, the summary and the leaderboards read what was stored.
+worldNET's (its pin, country, the candidate it lies near, then its distance and points) when its
+guess is attached to the round. The reveal, the summary and the leaderboards read what was stored.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,50 +25,13 @@ from django.utils import timezone
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
+from geoguess.game.mode import mode_of
 from geoguess.game.models import Game, Round
 from geoguess.game.selectors import current_round, round_count
+from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.opponent.models import Prediction
-from geoguess.opponent.selectors import prediction_for
 from worldnet_core.geo import haversine_km
 from worldnet_core.land import country_of
-
-# --- modes ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clock:
-    """A round's clock: shown to the player from ``shown_from``, up at ``deadline``."""
-
-    shown_from: datetime
-    deadline: datetime
-
-
-@dataclass(frozen=True)
-class Mode:
-    """A game mode's own rules, as the engine calls them (each mode module defines one: ``MODE``)."""
-
-    name: str
-    label: str
-    #: Whether the mode plays the worldNET version fixed at its start (a duel) rather than the active one.
-    pins_version: bool
-    #: The round's clock, or None while none runs (no time limit; worldNET not locked in yet).
-    clock: Callable[[Round], Clock | None]
-    #: What follows a stored guess (or a time-out), inside its transaction, the round's row locked.
-    after_guess: Callable[[Round, Game, datetime], None]
-
-
-MODES: dict[str, Mode] = {}
-
-
-def register(mode: Mode) -> Mode:
-    MODES[mode.name] = mode
-    return mode
-
-
-def mode_of(game: Game) -> Mode:
-    return MODES[game.mode]
-
 
 # --- drawing photos and creating rounds ----------------------------------------------------------
 
@@ -175,17 +137,13 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
         deadline = round_deadline(round)
         if lat is None or lon is None:
             # Only the clock may end a round without a pin, and only once it has run out.
-            if deadline is None or now < deadline - timedelta(seconds=1):
+            if deadline is None or now < deadline - timedelta(seconds=rules.TIME_OUT_EARLY_SECONDS):
                 raise GameError(Code.PIN_MISSING, "a guess needs a place on the map")
-            _settle(round, game, now, timed_out=True)
+            _settle(round, game, now, pin=None)
             return round
-        lat, lon = _on_the_map(lat, lon)
-        if deadline is not None and now > deadline + rules.guess_grace():
-            _settle(round, game, now, timed_out=True)
-            refused_late = True
-        else:
-            _score(round, game, lat, lon, now)
-            _settle(round, game, now, timed_out=False)
+        pin = _on_the_map(lat, lon)
+        refused_late = deadline is not None and now > deadline + rules.guess_grace()
+        _settle(round, game, now, pin=None if refused_late else pin)
     if refused_late:  # raised after the commit, so the round stays scored 0
         raise GameError(Code.TIME_UP, "time is up: this round scores 0", status=409)
     return round
@@ -202,86 +160,36 @@ def _on_the_map(lat: float, lon: float) -> tuple[float, float]:
     return lat, lon
 
 
-def _score(round: Round, game: Game, lat: float, lon: float, now: datetime) -> None:
-    distance = float(haversine_km(round.photo.lat, round.photo.lon, lat, lon))
-    round.guess_lat, round.guess_lon, round.guessed_at, round.distance_km = lat, lon, now, distance
-    round.points = rules.points(distance, scale_km=game.image_set.scale_km)
-    round.guess_country = str(country_of(lat, lon) or "")
-    round.save(update_fields=["guess_lat", "guess_lon", "guessed_at", "distance_km", "points", "guess_country"])
-    Game.objects.filter(pk=game.pk).update(total_points=F("total_points") + round.points)
+#: What storing a guess writes to its round.
+SCORED_FIELDS = [
+    "truth_lat",
+    "truth_lon",
+    "guessed_at",
+    "timed_out",
+    "points",
+    "guess_lat",
+    "guess_lon",
+    "distance_km",
+    "guess_country",
+]
 
 
-def _settle(round: Round, game: Game, now: datetime, *, timed_out: bool) -> None:
-    """After a guess or a time-out: worldNET's guess attached, the mode's rules, then the game's end if it came."""
-    if timed_out:
-        round.timed_out, round.points, round.guessed_at = True, 0, now
-        round.save(update_fields=["timed_out", "points", "guessed_at"])
+def _settle(round: Round, game: Game, now: datetime, *, pin: tuple[float, float] | None) -> None:
+    """Scores the guess (``pin`` None: time ran out, 0 points), then worldNET's, then the mode's rules,
+    then the game's end if it came. The answer is kept with the round: the one it was scored against."""
+    photo = round.photo
+    round.truth_lat, round.truth_lon, round.guessed_at = photo.lat, photo.lon, now
+    if pin is None:
+        round.timed_out, round.points = True, 0
+    else:
+        distance = float(haversine_km(photo.lat, photo.lon, *pin))
+        round.guess_lat, round.guess_lon, round.distance_km = pin[0], pin[1], distance
+        round.points = rules.points(distance, scale_km=game.image_set.scale_km)
+        round.guess_country = str(country_of(*pin) or "")
+    round.save(update_fields=SCORED_FIELDS)
+    if round.points:
+        Game.objects.filter(pk=game.pk).update(total_points=F("total_points") + round.points)
     worldnet_attach(round=round)
     mode_of(game).after_guess(round, game, now)
     if not game.rounds.filter(guessed_at__isnull=True).exists():
         Game.objects.filter(pk=game.pk, finished_at__isnull=True).update(finished_at=now)
-
-
-# --- worldNET's guess for the round --------------------------------------------------------------
-
-
-def worldnet_prediction(round: Round) -> Prediction | None:
-    """worldNET's stored guess for the round's photo: by the version the game pins (a duel), else the active one's."""
-    game = round.game
-    if not mode_of(game).pins_version:
-        return prediction_for(photo_id=round.photo_id)
-    if game.model_version_id is None:  # the version was deleted since: no guess to show or score
-        return None
-    return (
-        Prediction.objects.select_related("model_version").filter(photo_id=round.photo_id, model_version_id=game.model_version_id).first()
-    )
-
-
-def worldnet_attach(*, round: Round) -> bool:
-    """Stores worldNET's guess on the round, scored, once; returns whether the round has it now.
-
-    Called when the player's guess is stored, and for a guessed round still without it (worldNET
-    was thinking) when the round is shown again. A round keeps the first guess attached to it.
-    """
-    if round.worldnet_attached:
-        return True
-    prediction = worldnet_prediction(round)
-    if prediction is None:
-        return False
-    photo, scale = round.photo, round.game.image_set.scale_km
-    distance = float(haversine_km(photo.lat, photo.lon, prediction.lat, prediction.lon))
-    candidates = _candidates(prediction)
-    placed = [c for c in candidates if c["km_from_guess"] is not None]
-    nearest = min(placed, key=lambda c: c["km_from_guess"], default=None)
-    fields = {
-        "worldnet_prediction": prediction,
-        "worldnet_lat": prediction.lat,
-        "worldnet_lon": prediction.lon,
-        "worldnet_distance_km": distance,
-        # A duel's settled round keeps the points it dealt with.
-        "worldnet_points": round.worldnet_points if round.worldnet_points is not None else rules.points(distance, scale_km=scale),
-        # Predictions are snapped to land: no country only far out at sea.
-        "worldnet_country": str(country_of(prediction.lat, prediction.lon) or ""),
-        "worldnet_near": nearest["place"] if nearest is not None and nearest["km_from_guess"] <= rules.NEAR_CANDIDATE_KM else "",
-        "worldnet_candidates": candidates,
-        "worldnet_saw": prediction.heatmap is not None,
-    }
-    if not Round.objects.filter(pk=round.pk, worldnet_lat__isnull=True).update(**fields):
-        round.refresh_from_db()  # attached meanwhile by another request: keep that one
-        return True
-    for name, value in fields.items():
-        setattr(round, name, value)
-    return True
-
-
-def _candidates(prediction: Prediction) -> list[dict[str, Any]]:
-    """Its top candidates, each with where it is and how far from the pin (bars only for a version without centroids)."""
-    positions = prediction.model_version.centroid_positions()
-    candidates = []
-    for name, probability in prediction.top[: rules.REVEAL_CANDIDATES]:
-        candidate: dict[str, Any] = {"place": name, "probability": probability, "lat": None, "lon": None, "km_from_guess": None}
-        if name in positions:
-            lat, lon = positions[name]
-            candidate.update(lat=lat, lon=lon, km_from_guess=float(haversine_km(prediction.lat, prediction.lon, lat, lon)))
-        candidates.append(candidate)
-    return candidates

@@ -1,8 +1,9 @@
 """Why the game refuses a request: a stable machine-readable ``code``, a message a player can read, an HTTP status.
 
-Pages branch on the code, never on the message's wording (``static/js/round.js``'s ``ON_REFUSAL`` has an
-entry for every code below, and a test holds it to that). The API answers
-``{"error": {"code": "time_up", "message": "time is up: this round scores 0"}}``.
+Pages branch on the code, never on the message's wording. The API answers
+``{"error": {"code": "time_up", "message": "time is up: this round scores 0"}}``, and the round page's
+script has an entry for every code it can send (``static/js/round.js``'s ``ON_REFUSAL``; a test holds it
+to that). The refusals of starting a game (``START_CODES``) are shown on the pages whose forms start one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ class Code(StrEnum):
     NAME_MISSING = "name_missing"
     NAME_TOO_LONG = "name_too_long"
     NAME_NOT_PRINTABLE = "name_not_printable"
-    UNKNOWN_IMAGE_SET = "unknown_image_set"
     UNKNOWN_MODE = "unknown_mode"
     BAD_TIME_LIMIT = "bad_time_limit"
     TOO_FEW_PHOTOS = "too_few_photos"
@@ -44,6 +44,23 @@ class Code(StrEnum):
     # What is shown after the guess only.
     ANSWER_AFTER_GUESS = "answer_after_guess"
     NO_ATTENTION_MAP = "no_attention_map"
+
+
+#: Refused when a game is started (the home page's and the challenge page's forms); never by the round API.
+START_CODES = frozenset(
+    {
+        Code.NAME_MISSING,
+        Code.NAME_TOO_LONG,
+        Code.NAME_NOT_PRINTABLE,
+        Code.UNKNOWN_MODE,
+        Code.BAD_TIME_LIMIT,
+        Code.TOO_FEW_PHOTOS,
+        Code.WORLDNET_NOT_READY,
+        Code.WORLDNET_REMOVED,
+    }
+)
+#: What the round API may answer with.
+API_CODES = frozenset(Code) - START_CODES
 
 
 class GameError(Exception):

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from geoguess.game.errors import Code, GameError
 from geoguess.game.models import CLASSIC
-from geoguess.game.services import TIME_LIMIT_MESSAGE
+from geoguess.game.services import NAME_MISSING_MESSAGE, TIME_LIMIT_MESSAGE
 from geoguess.imagesets.models import ImageSet
 
 # Public ids and image tokens are ``secrets.token_urlsafe(18)``: 24 URL-safe characters. Anything
@@ -32,9 +32,9 @@ def is_token(value: str) -> bool:
 
 
 class _PlayerNameForm(forms.Form):
-    # Not required here: an empty name is the services' to refuse, with the words of every other
-    # name rule (``services.clean_player_name``). Django's own null-character check stays.
-    player_name = forms.CharField(required=False, strip=False)
+    # Present, and text (Django's own null-character check stays); the name rules (spaces, length,
+    # printable characters) are the services' (``services.clean_player_name``).
+    player_name = forms.CharField(strip=False, error_messages={"required": NAME_MISSING_MESSAGE})
 
 
 class GameStartForm(_PlayerNameForm):
@@ -62,7 +62,8 @@ class GameStartForm(_PlayerNameForm):
         text = self.cleaned_data["time_limit"]
         if not text:
             return 0
-        if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        # A whole number as the page's <select> writes it: digits, no sign, no leading zero.
+        if not (text.isascii() and text.isdigit() and len(text) <= 6 and str(int(text)) == text):
             raise forms.ValidationError(TIME_LIMIT_MESSAGE)
         return int(text)
 

@@ -36,11 +36,14 @@ class Game(models.Model):
     #: Classic (five rounds, the better total wins) or a duel against worldNET (see ``modes/``).
     mode = models.CharField(max_length=10, choices=MODES, default=CLASSIC)
     #: The worldNET a duel is played against, fixed at its start: its challenges meet the same one,
-    #: even after another version is activated. None for classic games (they show the active one).
+    #: even after another version is activated. None for classic games (a round takes the version
+    #: active when worldNET's guess is attached to it).
     model_version = models.ForeignKey("opponent.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     #: A duel's health now (after its last settled round); None for classic games.
     player_health = models.IntegerField(null=True, blank=True)
     worldnet_health = models.IntegerField(null=True, blank=True)
+    #: How a finished duel ended, as ``rules.duel_end`` decided it: "knockout" or "no_photos_left".
+    ended_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["image_set", "-total_points"]), models.Index(fields=["image_set", "mode", "finished_at"])]
@@ -61,16 +64,21 @@ class Round(models.Model):
     guess_lon = models.FloatField(null=True, blank=True)
     timed_out = models.BooleanField(default=False)
     # What the guess scored, decided once when it is stored (``engine.guess_submit``); pages read them.
+    #: Where the photo was taken as the round was scored (an admin may correct a photo later: a played
+    #: round keeps the answer it was scored against).
+    truth_lat = models.FloatField(null=True, blank=True)
+    truth_lon = models.FloatField(null=True, blank=True)
     distance_km = models.FloatField(null=True, blank=True)
     points = models.IntegerField(null=True, blank=True)
     #: The country the player's pin fell in, as the shipped land data names it ("" far out at sea).
     guess_country = models.CharField(max_length=100, blank=True)
     #: Duels: the uniform draw that, with worldNET's confidence, sets when it locks in (rules.lock_in_delay_s).
     lock_draw = models.FloatField(null=True, blank=True)
-    # worldNET's guess for the round, decided once when it is attached (``engine.worldnet_attach``): at the
-    # player's guess if it is stored by then, or as soon as it lands. Kept on the round: a later prediction
+    # worldNET's guess for the round, decided once when it is attached (``worldnet.worldnet_attach``): a
+    # duel's when the round is drawn (it locks in by it), a classic round's at the player's guess or as
+    # soon as it lands. Kept on the round, never shown before the player's guess: a later prediction
     # for the photo (a corrected location, another version) cannot rewrite a round already played.
-    worldnet_prediction = models.ForeignKey("opponent.Prediction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    worldnet_version = models.ForeignKey("opponent.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     worldnet_lat = models.FloatField(null=True, blank=True)
     worldnet_lon = models.FloatField(null=True, blank=True)
     worldnet_distance_km = models.FloatField(null=True, blank=True)
@@ -80,8 +88,8 @@ class Round(models.Model):
     worldnet_near = models.CharField(max_length=200, blank=True)
     #: Its top candidates as the reveal shows them: [{place, probability, lat, lon, km_from_guess}, ...].
     worldnet_candidates = models.JSONField(default=list, blank=True)
-    #: Whether its prediction has a map of where it looked (the reveal then offers it).
-    worldnet_saw = models.BooleanField(default=False)
+    #: Where it looked (a small grey PNG; ``Prediction.heatmap``), shown after the guess only.
+    worldnet_heatmap = models.BinaryField(null=True, blank=True, editable=False)
     # Duels: what the round dealt and both sides' health after it, settled with the player's guess.
     damage_to_player = models.IntegerField(null=True, blank=True)
     damage_to_worldnet = models.IntegerField(null=True, blank=True)

@@ -11,7 +11,7 @@ from typing import Any
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.models import DUEL, Game, Round
-from geoguess.game.selectors import health_after, is_finished, played_rounds, round_count
+from geoguess.game.selectors import game_end, health_after, played_rounds, round_count
 from worldnet_core.land import country_name
 
 
@@ -28,17 +28,18 @@ def round_reveal(*, round: Round) -> dict[str, Any]:
         raise GameError(Code.ANSWER_AFTER_GUESS, "the answer is shown after the guess", status=409)
     game = round.game
     previous = health_after(game=game, index=round.index - 1) if game.mode == DUEL and round.index else None
-    finished = round.index == round_count(game) - 1 and is_finished(game)
-    return _reveal(round, finished=finished, health_before=rules.Health(*previous) if previous else rules.START)
+    ended, ended_by = game_end(game)
+    finished = ended and round.index == round_count(game) - 1
+    return _reveal(round, finished=finished, ended_by=ended_by, health_before=rules.Health(*previous) if previous else rules.START)
 
 
-def _reveal(round: Round, *, finished: bool, health_before: rules.Health) -> dict[str, Any]:
+def _reveal(round: Round, *, finished: bool, ended_by: str, health_before: rules.Health) -> dict[str, Any]:
     photo = round.photo
     reveal: dict[str, Any] = {
         "index": round.index,
-        "truth": {
-            "lat": photo.lat,
-            "lon": photo.lon,
+        "truth": {  # the answer the round was scored against, kept with it
+            "lat": round.truth_lat if round.truth_lat is not None else photo.lat,
+            "lon": round.truth_lon if round.truth_lon is not None else photo.lon,
             "place": photo.place,
             "country": photo.country,
             "country_name": country_name(photo.country) if photo.country else "",
@@ -57,7 +58,7 @@ def _reveal(round: Round, *, finished: bool, health_before: rules.Health) -> dic
             "country_name": country_name(round.guess_country) if round.guess_country else "",
         }
     if round.game.mode == DUEL:
-        reveal["duel"] = _duel(round, finished=finished, before=health_before)
+        reveal["duel"] = _duel(round, finished=finished, ended_by=ended_by, before=health_before)
     return reveal
 
 
@@ -72,15 +73,14 @@ def _worldnet(round: Round) -> dict[str, Any] | None:
         "country_name": country_name(round.worldnet_country) if round.worldnet_country else "",
         "near": round.worldnet_near or None,
         "top": round.worldnet_candidates,
-        "saw": round.worldnet_saw,  # the page may then ask for the attention image
+        "saw": round.worldnet_heatmap is not None,  # the page may then ask for the attention image
     }
 
 
-def _duel(round: Round, *, finished: bool, before: rules.Health) -> dict[str, Any]:
+def _duel(round: Round, *, finished: bool, ended_by: str, before: rules.Health) -> dict[str, Any]:
     """The round's duel as it was settled: both scores, the multiplier, the damage, health before and after."""
     number = round.index + 1
     after = rules.Health(round.player_health or 0, round.worldnet_health or 0)
-    knocked_out = after.player <= 0 or after.worldnet <= 0
     return {
         "round": number,
         "multiplier": rules.multiplier(number),
@@ -91,8 +91,8 @@ def _duel(round: Round, *, finished: bool, before: rules.Health) -> dict[str, An
         "health": {"player": after.player, "worldnet": after.worldnet},
         "over": finished,
         "winner": after.winner if finished else None,
-        # How it ended: a side with no health left, or no photo left for another round.
-        "ended_by": ("knockout" if knocked_out else "no_photos_left") if finished else None,
+        # How it ended (rules.duel_end): a side with no health left, or no photo left for another round.
+        "ended_by": (ended_by or None) if finished else None,
     }
 
 
@@ -102,7 +102,7 @@ def game_summary(*, game: Game) -> dict[str, Any]:
     finished = game.finished_at is not None
     reveals, health = [], rules.START
     for number, round in enumerate(rounds, start=1):
-        reveals.append(_reveal(round, finished=finished and number == len(rounds), health_before=health))
+        reveals.append(_reveal(round, finished=finished and number == len(rounds), ended_by=game.ended_by, health_before=health))
         if game.mode == DUEL:
             health = rules.Health(round.player_health or 0, round.worldnet_health or 0)
     summary: dict[str, Any] = {

@@ -40,10 +40,9 @@ def round_attention_bytes(*, round: Round) -> bytes:
     """The round's image with where worldNET looked laid over it. Only after the guess, like the answer."""
     if not round.is_done:
         raise GameError(Code.ANSWER_AFTER_GUESS, "what worldNET saw is shown after the guess", status=409)
-    prediction = round.worldnet_prediction
-    if prediction is None or prediction.heatmap is None:
+    if round.worldnet_heatmap is None:
         raise GameError(Code.NO_ATTENTION_MAP, "worldNET has no map of what it saw for this photo", status=404)
-    return attention_jpeg(round_image_bytes(round=round), bytes(prediction.heatmap))
+    return attention_jpeg(round_image_bytes(round=round), bytes(round.worldnet_heatmap))
 
 
 def jpeg_variant(source: Path, *, seed: bytes) -> bytes:

@@ -22,7 +22,7 @@ from geoguess.imagesets.selectors import imageset_coverage_cells
 
 def game_for_owner(*, public_id: str, owner_key: str) -> Game:
     """The game ``public_id`` of the player holding ``owner_key``; 404 for no game, 403 for another player's."""
-    game = Game.objects.select_related("image_set").filter(public_id=public_id).first()
+    game = Game.objects.select_related("image_set", "challenge_of").filter(public_id=public_id).first()
     if game is None:
         raise GameError(Code.GAME_NOT_FOUND, "no such game", status=404)
     if not owner_key or game.owner_key != owner_key:
@@ -62,9 +62,10 @@ def round_by_image_token(*, token: str) -> Round | None:
     return Round.objects.select_related("game", "photo").filter(image_token=token).first()
 
 
-def is_finished(game: Game) -> bool:
-    """Whether the game has ended, read afresh (a guess may have just ended it)."""
-    return Game.objects.filter(pk=game.pk, finished_at__isnull=False).exists()
+def game_end(game: Game) -> tuple[bool, str]:
+    """Whether the game has ended, and how a duel did (``Game.ended_by``), read afresh: a guess may have just ended it."""
+    finished_at, ended_by = Game.objects.filter(pk=game.pk).values_list("finished_at", "ended_by").get()
+    return finished_at is not None, ended_by
 
 
 def health_after(*, game: Game, index: int) -> tuple[int, int] | None:

@@ -12,11 +12,12 @@ from django.db import transaction
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
+from geoguess.game.mode import MODES, mode_of
 from geoguess.game.models import CLASSIC, Game
-from geoguess.game.modes import MODULES, classic
 from geoguess.imagesets.models import ImageSet
 
 TIME_LIMIT_MESSAGE = f"time limit must be one of {', '.join(map(str, rules.TIME_LIMITS))} seconds"
+NAME_MISSING_MESSAGE = "please give a display name for the leaderboard"
 
 
 def clean_player_name(name: str) -> str:
@@ -27,7 +28,7 @@ def clean_player_name(name: str) -> str:
     """
     name = " ".join((name or "").split())
     if not name:
-        raise GameError(Code.NAME_MISSING, "please give a display name for the leaderboard")
+        raise GameError(Code.NAME_MISSING, NAME_MISSING_MESSAGE)
     if len(name) > rules.PLAYER_NAME_MAX_LENGTH:
         raise GameError(Code.NAME_TOO_LONG, f"a display name is at most {rules.PLAYER_NAME_MAX_LENGTH} characters")
     if any(unicodedata.category(c)[0] == "C" for c in name):
@@ -39,15 +40,16 @@ def clean_player_name(name: str) -> str:
 def game_start(
     *, image_set: ImageSet, player_name: str, owner_key: str, mode: str = CLASSIC, time_limit: int = 0, seed: int | None = None
 ) -> Game:
-    """A new game of ``mode`` on ``image_set`` (the time limit is a classic game's; a duel's clock is worldNET's lock-in)."""
+    """A new game of ``mode`` on ``image_set`` (the time limit is a classic game's; a duel's clock is worldNET's lock-in).
+
+    The rules are checked in the order the home page asks: the name, the time limit, the mode.
+    """
     player_name = clean_player_name(player_name)
-    if mode not in MODULES:
-        raise GameError(Code.UNKNOWN_MODE, "choose Classic or Duel worldNET")
     if time_limit not in rules.TIME_LIMITS:
         raise GameError(Code.BAD_TIME_LIMIT, TIME_LIMIT_MESSAGE)
-    if mode == CLASSIC:
-        return classic.start(image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, seed=seed)
-    return MODULES[mode].start(image_set=image_set, player_name=player_name, owner_key=owner_key, seed=seed)
+    if mode not in MODES:
+        raise GameError(Code.UNKNOWN_MODE, "choose Classic or Duel worldNET")
+    return MODES[mode].start(image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, seed=seed)
 
 
 @transaction.atomic
@@ -58,4 +60,4 @@ def game_start_challenge(*, original: Game, player_name: str, owner_key: str) ->
     replay is not ranked on the image set's leaderboard (see ``selectors``).
     """
     root = original.challenge_of or original
-    return MODULES[root.mode].replay(original=root, player_name=clean_player_name(player_name), owner_key=owner_key)
+    return mode_of(root).replay(original=root, player_name=clean_player_name(player_name), owner_key=owner_key)

@@ -37,8 +37,8 @@ def photo_location_correct(*, photo: Photo, lat: float | str, lon: float | str) 
 
     ``ValueError`` (with the readers' own words) when a coordinate is not a valid one. Sends
     ``photo_moved`` inside the transaction: the opponent app has worldNET's prediction for the photo
-    made again. Scores are computed against the photo's location when revealed, so they follow the
-    correction.
+    made again. Rounds played already keep the answer they were scored against (the game stores it
+    with each guess); rounds played from now on are scored against the corrected location.
     """
     lat, lon = parse_coordinate(lat, "latitude"), parse_coordinate(lon, "longitude")
     if (lat, lon) == (photo.lat, photo.lon):

@@ -7,7 +7,7 @@
 
 window.GeoDuel = (function () {
   const strip = document.getElementById("duel-health");
-  const start = Number(strip.dataset.start);
+  const start = GeoFormat.rules.startHealth;
   const fills = { player: strip.querySelector(".you .fill"), worldnet: strip.querySelector(".ai .fill") };
   const numbers = { player: document.getElementById("hp-you"), worldnet: document.getElementById("hp-ai") };
   const share = (health) => Math.max(0, Math.min(100, (100 * health) / start)) + "%";
@@ -31,8 +31,13 @@ window.GeoDuel = (function () {
       if (revealed) return;
       if (round.isDone()) { setTimeout(poll, 1000); return; } // a guess on its way; if it fails, the clock still matters
       fetch(cfg.stateUrl, { cache: "no-store" })
-        .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-        .then((state) => {
+        .then((r) => r.json().then((body) => ({ ok: r.ok, body })))
+        .then(({ ok, body: state }) => {
+          if (!ok) {  // refused (by its code): the page is behind the game, or the game is not this session's
+            if (round.onRefusal(state.error) === "reload") window.location.href = cfg.nextUrl;
+            else lock.textContent = (state.error && state.error.message) || "The duel cannot be followed here.";
+            return;
+          }
           failures = 0;
           if (revealed || state.guessed) return;
           if (state.locked) locked(state.seconds_left);

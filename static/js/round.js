@@ -96,9 +96,10 @@
     errorBox.hidden = false;
   }
 
-  /* What the page does with each refusal of the server, by its code (geoguess/game/errors.py; a test
-     checks that every code has an entry): "reveal" the round (it is over: scored, or 0 for a late guess),
-     "reload" the game where the server stands, or "show" the message and let the player try again. */
+  /* What the page does with each refusal of the round API, by its code (geoguess/game/errors.py; a test
+     checks that every code the API can send has an entry): "reveal" the round (it is over: scored, or 0
+     for a late guess), "reload" the game where the server stands, or "show" the message (and, for a
+     guess, let the player try again). */
   const ON_REFUSAL = {
     time_up: "reveal", already_guessed: "reveal",
     out_of_order: "reload", round_not_shown: "reload", round_not_found: "reload", bad_index: "reload",
@@ -106,10 +107,8 @@
     body_empty: "show", body_not_json: "show", body_too_large: "show", wrong_content_type: "show", wrong_fields: "show",
     bad_number: "show", pin_missing: "show", bad_latitude: "show",
     answer_after_guess: "show", no_attention_map: "show",
-    // Refused by the forms that start a game: the server shows them on its pages, never to this script.
-    name_missing: "show", name_too_long: "show", name_not_printable: "show", unknown_image_set: "show", unknown_mode: "show",
-    bad_time_limit: "show", too_few_photos: "show", worldnet_not_ready: "show", worldnet_removed: "show",
   };
+  const onRefusal = (refusal) => ON_REFUSAL[(refusal || {}).code] || "show";
 
   function submit(timedOut) {
     if (done || (!marker && !timedOut)) return;
@@ -127,7 +126,7 @@
       .then(({ ok, data }) => {
         if (ok) return reveal(data);
         const refusal = data.error || {};
-        const action = ON_REFUSAL[refusal.code] || "show";
+        const action = onRefusal(refusal);
         if (action === "reveal") return fetch(cfg.revealUrl).then((r) => r.json()).then(reveal);
         if (action === "reload") { window.location.href = cfg.nextUrl; return; }
         done = false;
@@ -137,7 +136,7 @@
       .catch(() => { done = false; guessButton.disabled = !marker; showError("The server could not be reached; try again."); });
   }
 
-  /* --- countdown: the classic time limit, or a duel's 15 s once worldNET locks in (duel.js) --- */
+  /* --- countdown: the classic time limit, or a duel's countdown once worldNET locks in (duel.js) --- */
   function countdown(secondsLeft, show) {
     const deadline = Date.now() + secondsLeft * 1000;
     const tick = () => {
@@ -150,7 +149,7 @@
     tick();
   }
   if (cfg.mode === "duel") {
-    GeoDuel.watch(cfg, { isDone: () => done, countdown });
+    GeoDuel.watch(cfg, { isDone: () => done, countdown, onRefusal });
   } else if (cfg.timeLimit && cfg.secondsLeft !== null) {
     const timer = document.getElementById("timer");
     countdown(cfg.secondsLeft, (left) => { timer.textContent = left + " s"; timer.classList.toggle("urgent", left <= 10); });
@@ -251,8 +250,13 @@
       const delay = Math.min(8000, 1000 * Math.pow(1.4, attempt));
       setTimeout(() => {
         fetch(cfg.revealUrl)
-          .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-          .then((fresh) => { thinking.textContent = "worldNET is thinking… its guess appears here as soon as it is ready."; showWorldnet(fresh, truth, attempt + 1); })
+          .then((r) => r.json().then((body) => ({ ok: r.ok, body })))
+          .then(({ ok, body }) => {
+            // A refusal (the game gone, another session's) will not change by asking again: say it and stop.
+            if (!ok) { thinking.textContent = (body.error && body.error.message) || "worldNET's guess cannot be shown."; return; }
+            thinking.textContent = "worldNET is thinking… its guess appears here as soon as it is ready.";
+            showWorldnet(body, truth, attempt + 1);
+          })
           .catch(() => { thinking.textContent = "The server could not be reached; trying again…"; showWorldnet(data, truth, attempt + 1); });
       }, delay);
       return;

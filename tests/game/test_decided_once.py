@@ -4,7 +4,7 @@ duel's damage read what was stored instead of working it out again."""
 from __future__ import annotations
 
 from geoguess import rules
-from geoguess.game import engine, presentation, selectors, services
+from geoguess.game import engine, presentation, selectors, services, worldnet
 from geoguess.game.models import DUEL, Round
 from geoguess.opponent.models import Prediction
 from tests.support.games import play_round, start
@@ -40,13 +40,14 @@ def test_worldnets_guess_is_attached_once_and_keeps_its_figures(image_set, model
     round = play_round(game, 0, 10.0, 20.0)
     round.refresh_from_db()
     prediction = Prediction.objects.get(photo_id=round.photo_id, model_version=model_version)
-    assert round.worldnet_prediction_id == prediction.pk and round.worldnet_attached
+    assert round.worldnet_version_id == model_version.pk and round.worldnet_attached
+    assert round.worldnet_heatmap is not None and bytes(round.worldnet_heatmap) == bytes(prediction.heatmap)
     assert round.worldnet_distance_km == float(haversine_km(round.photo.lat, round.photo.lon, prediction.lat, prediction.lon))
     assert round.worldnet_points == rules.points(round.worldnet_distance_km, scale_km=image_set.scale_km)
     assert [c["place"] for c in round.worldnet_candidates] == [name for name, _ in prediction.top[: rules.REVEAL_CANDIDATES]]
     # A later prediction for the photo (its location corrected, a new version) does not rewrite the round.
     Prediction.objects.filter(pk=prediction.pk).update(lat=-33.9, lon=151.2)
-    assert engine.worldnet_attach(round=selectors.round_of(game=game, index=0))
+    assert worldnet.worldnet_attach(round=selectors.round_of(game=game, index=0))
     shown = presentation.round_reveal(round=selectors.round_of(game=game, index=0))["worldnet"]
     assert (shown["lat"], shown["lon"]) == (prediction.lat, prediction.lon)
 
@@ -61,7 +62,7 @@ def test_a_guess_before_worldnet_has_played_gets_its_guess_when_it_lands(image_s
     round = selectors.round_of(game=game, index=0)
     assert not round.worldnet_attached and presentation.round_reveal(round=round)["worldnet"] is None
     Prediction.objects.create(photo_id=first.photo_id, model_version=model_version, **kept)  # it lands
-    assert engine.worldnet_attach(round=round)
+    assert worldnet.worldnet_attach(round=round)
     assert presentation.round_reveal(round=selectors.round_of(game=game, index=0))["worldnet"]["lat"] == kept["lat"]
 
 
@@ -86,3 +87,19 @@ def test_the_reveal_says_when_the_game_ended_with_its_round(image_set):
         assert reveal["finished"] is (index == rules.ROUNDS_PER_GAME - 1)
     finished = selectors.game_by_public_id(public_id=game.public_id)
     assert [r["finished"] for r in presentation.game_summary(game=finished)["rounds"]] == [False] * 4 + [True]
+
+
+def test_a_played_round_keeps_the_answer_it_was_scored_against(image_set, model_version):
+    """An admin corrects a photo's location after a round was played: the round's reveal shows the answer,
+    the distances and the points it was scored with, one consistent picture, and new games get the new one."""
+    from geoguess.imagesets.curation import photo_location_correct
+
+    game = start(image_set, seed=7)
+    played = play_round(game, 0, 10.0, 20.0)
+    before = presentation.round_reveal(round=selectors.round_of(game=game, index=0))
+    photo = played.photo
+    photo_location_correct(photo=photo, lat=photo.lat + 5.0, lon=photo.lon)
+    after = presentation.round_reveal(round=selectors.round_of(game=game, index=0))
+    assert after["truth"]["lat"] == before["truth"]["lat"] != photo.lat + 5.0
+    assert after["player"] == before["player"] and after["player_points"] == before["player_points"]
+    assert after["worldnet"]["distance_km"] == before["worldnet"]["distance_km"]

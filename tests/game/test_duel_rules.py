@@ -15,7 +15,7 @@ def play_out(scores: list[tuple[int, int]]) -> list[Health]:
     """Health at the start and after each round of ``scores`` ((player, worldNET) points), up to the duel's end."""
     states = [duel.START]
     for number, (player_points, worldnet_points) in enumerate(scores, start=1):
-        if duel.duel_is_over(states[-1], photos_left=len(scores) - number + 1):
+        if duel.duel_end(states[-1], next_photo=True):
             break
         hit = duel.damage(player_points=player_points, worldnet_points=worldnet_points, round_number=number)
         states.append(duel.after_round(states[-1], hit))
@@ -57,8 +57,8 @@ def test_the_lower_score_loses_the_difference_times_the_multiplier(player, world
 
 def test_health_never_goes_below_zero_and_a_side_at_zero_ends_the_duel():
     health = duel.after_round(Health(900, 6000), duel.damage(player_points=0, worldnet_points=5000, round_number=1))
-    assert health == Health(0, 6000) and duel.duel_is_over(health, photos_left=9) and health.winner == "worldnet"
-    assert not duel.duel_is_over(Health(1, 1), photos_left=9) and duel.duel_is_over(Health(1, 0), photos_left=9)
+    assert health == Health(0, 6000) and duel.duel_end(health, next_photo=True) == "knockout" and health.winner == "worldnet"
+    assert duel.duel_end(Health(1, 1), next_photo=True) is None and duel.duel_end(Health(1, 0), next_photo=True) == "knockout"
 
 
 def test_a_duel_goes_past_round_five_while_health_remains_and_the_multiplier_finishes_it():
@@ -75,10 +75,10 @@ def test_no_round_is_played_after_the_end():
 
 def test_it_ends_when_the_photos_run_out_and_the_healthier_side_wins():
     health = Health(4000, 2500)
-    assert not duel.duel_is_over(health, photos_left=3)
-    assert duel.duel_is_over(health, photos_left=0) and health.winner == "player"
+    assert duel.duel_end(health, next_photo=True) is None
+    assert duel.duel_end(health, next_photo=False) == "no_photos_left" and health.winner == "player"
     assert Health(3000, 3000).winner == "draw"
-    assert duel.duel_is_over(Health(0, 10), photos_left=50)
+    assert duel.duel_end(Health(0, 10), next_photo=False) == "knockout"  # a knockout says so, photos or not
 
 
 def test_worldnet_locks_in_later_the_less_sure_it_is():

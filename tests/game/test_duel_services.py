@@ -89,8 +89,9 @@ def test_it_goes_past_round_five_and_ends_when_worldnets_health_is_gone(image_se
     game = start_duel(image_set)
     for index in range(12):
         round = open_round(game)
-        # worldNET's guess 100 km off in every round, the player's on the answer: worldNET loses each round.
-        Prediction.objects.filter(pk=worldnet_of(round).pk).update(lat=round.photo.lat + 100 / 111.195, lon=round.photo.lon)
+        # worldNET's guess (attached as the round was drawn) 100 km off in every round, the player's on the answer:
+        # worldNET loses each round.
+        Round.objects.filter(pk=round.pk).update(worldnet_lat=round.photo.lat + 100 / 111.195, worldnet_lon=round.photo.lon)
         engine.guess_submit(game=game, index=index, lat=round.photo.lat, lon=round.photo.lon)
         game.refresh_from_db()
         if game.finished_at is not None:
@@ -129,10 +130,9 @@ def test_worldnet_locks_in_later_when_unsure_and_the_countdown_follows(image_set
     round = open_round(game, now=t0)
     Round.objects.filter(pk=round.pk).update(lock_draw=0.5)
     round.refresh_from_db()
-    prediction = worldnet_of(round)
     times = {}
-    for confidence in (0.9, 0.2):
-        Prediction.objects.filter(pk=prediction.pk).update(top=[["Paris", confidence], ["London", 1 - confidence]])
+    for confidence in (0.9, 0.2):  # its candidates, as attached to the round when it was drawn
+        round.worldnet_candidates = [{"place": "Paris", "probability": confidence}, {"place": "London", "probability": 1 - confidence}]
         times[confidence] = duel_mode.worldnet_locks_at(round)
     assert times[0.9] < times[0.2]
     locks_at = times[0.2]
@@ -183,11 +183,29 @@ def test_only_the_end_of_the_countdown_may_end_a_round_without_a_pin(image_set, 
     assert timed_out.timed_out and timed_out.points == 0
 
 
-def test_without_a_guess_of_worldnets_the_round_has_no_countdown_and_worldnet_scores_nothing(image_set, model_version):
+def test_worldnets_guess_is_the_rounds_from_its_draw_whatever_becomes_of_the_prediction(image_set, model_version):
     game = start_duel(image_set)
     t0 = timezone.now()
     round = open_round(game, now=t0)
-    worldnet_of(round).delete()  # e.g. recomputed under way
+    prediction = worldnet_of(round)
+    locks_at = duel_mode.worldnet_locks_at(round)
+    prediction.delete()  # e.g. recomputed under way, or its version deleted
+    assert duel_mode.worldnet_locks_at(Round.objects.get(pk=round.pk)) == locks_at  # it locks in as it was going to
+    scored = engine.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon, now=locks_at + timedelta(seconds=1))
+    scored.refresh_from_db()
+    assert (scored.worldnet_lat, scored.worldnet_lon) == (prediction.lat, prediction.lon) and scored.worldnet_points is not None
+    reveal = presentation.round_reveal(round=Round.objects.select_related("game", "photo").get(pk=scored.pk))
+    assert reveal["worldnet"]["lat"] == prediction.lat and reveal["duel"]["worldnet_points"] == scored.worldnet_points
+
+
+def test_without_a_guess_of_worldnets_the_round_has_no_countdown_and_worldnet_scores_nothing(image_set, model_version):
+    """A round drawn before worldNET's guess was attached to rounds, whose prediction has gone since."""
+    game = start_duel(image_set)
+    t0 = timezone.now()
+    round = open_round(game, now=t0)
+    worldnet_of(round).delete()
+    Round.objects.filter(pk=round.pk).update(worldnet_lat=None, worldnet_lon=None, worldnet_candidates=[], worldnet_version=None)
+    round = Round.objects.select_related("game", "photo").get(pk=round.pk)
     assert duel_mode.worldnet_locks_at(round) is None
     assert duel_mode.round_state(round=round, now=t0 + timedelta(minutes=5))["locked"] is False
     scored = engine.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon, now=t0 + timedelta(minutes=5))
@@ -289,7 +307,9 @@ def test_a_duel_whose_worldnet_is_deleted_ends_with_the_round_under_way(image_se
     played = engine.guess_submit(game=game, index=0, lat=round.photo.lat, lon=round.photo.lon)
     played.refresh_from_db()
     game.refresh_from_db()
-    assert played.worldnet_points == 0
+    # The round keeps the guess drawn with it (and scores it); the version's deletion ends the duel there.
+    assert played.worldnet_lat is not None and played.worldnet_version_id is None
+    assert played.worldnet_points == duel.points(played.worldnet_distance_km, scale_km=image_set.scale_km)
     # No next round: not one drawn from the photos no version has guessed (the pool's filter on a
     # version id of None), against an opponent that can only score 0.
     assert game.finished_at is not None and game.rounds.count() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from geoguess.game.errors import Code, GameError
+from geoguess.game.errors import API_CODES, START_CODES, Code, GameError
 from tests.support.games import guess, start_game
 from tests.support.processes import REPO
 
@@ -21,7 +21,8 @@ def on_refusal_table() -> dict[str, str]:
 
 def test_it_handles_every_code_the_game_can_send_and_no_other():
     table = on_refusal_table()
-    assert set(table) == {code.value for code in Code}
+    assert set(table) == {code.value for code in API_CODES}
+    assert set(Code) == API_CODES | START_CODES and not API_CODES & START_CODES
     assert set(table.values()) <= {"reveal", "reload", "show"}
     # The two refusals that end a round show its reveal; a page behind the game reloads where it stands.
     assert table["time_up"] == table["already_guessed"] == "reveal"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from geoguess.game import engine, presentation, selectors, services
 from geoguess.game.errors import Code, GameError
 from geoguess.game.forms import guess_from_json
+from geoguess.game.models import DUEL
 from geoguess.game.modes import duel as duel_mode
 from tests.support.games import play_round, start
 from worldnet_core.geo import geoguessr_points, haversine_km
@@ -263,6 +264,23 @@ def test_a_guess_locks_its_round_alone_not_the_photo_or_the_image_set(image_set)
         engine.guess_submit(game=game, index=0, lat=10.0, lon=20.0)
     locking = [query["sql"] for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
     assert locking and all(sql.rstrip().endswith('FOR UPDATE OF "game_round"') for sql in locking), locking
+
+
+def test_a_duels_guess_locks_its_round_and_its_game_alone(image_set, model_version):
+    """A duel's settling locks the game's row too (one round's damage is dealt once), never the image set's:
+    every duel on a set would queue on it, and curation (which locks the set) could deadlock with them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update_of:
+        pytest.skip("SELECT ... FOR UPDATE OF: checked on PostgreSQL (make test's second pass)")
+    game = services.game_start(image_set=image_set, player_name="Dee", owner_key="o", mode=DUEL, seed=0)
+    engine.round_open(round=game.rounds.get(index=0))
+    with CaptureQueriesContext(connection) as captured:
+        engine.guess_submit(game=game, index=0, lat=10.0, lon=20.0)
+    locking = [query["sql"].rstrip() for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
+    assert len(locking) == 2, locking
+    assert locking[0].endswith('FOR UPDATE OF "game_round"') and locking[1].endswith('FOR UPDATE OF "game_game"'), locking
 
 
 def test_draws_spread_over_the_places_before_any_comes_back():

@@ -1,17 +1,14 @@
 """The game's modes, each a small module of its own rules on the round engine (``geoguess/game/engine.py``).
 
-A mode module defines ``MODE`` (an ``engine.Mode``: how many rounds, the round's clock, what follows a
-guess) and how a game of it starts (``start``) and is replayed from a challenge link (``replay``).
-Importing this package registers every mode with the engine (``GameConfig.ready`` does).
+A mode module defines ``MODE`` (a ``mode.Mode``: how a game of it starts and is replayed from a
+challenge link, the round's clock, what follows a guess). Importing this package registers every mode
+with the engine (``GameConfig.ready`` does); ``models.MODES`` names them for the database and pages.
 """
 
 from __future__ import annotations
 
-from geoguess.game import engine
+from geoguess.game.mode import register
 from geoguess.game.modes import classic, duel
 
 for _module in (classic, duel):
-    engine.register(_module.MODE)
-
-#: Each mode's module, by its name: where ``services`` finds ``start`` and ``replay``.
-MODULES = {classic.MODE.name: classic, duel.MODE.name: duel}
+    register(_module.MODE)

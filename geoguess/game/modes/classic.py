@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from geoguess import rules
 from geoguess.game import engine
 from geoguess.game.errors import Code, GameError
+from geoguess.game.mode import Clock, Mode
 from geoguess.game.models import CLASSIC, Game, Round
 from geoguess.imagesets.models import ImageSet
 
@@ -43,15 +44,15 @@ def replay(*, original: Game, player_name: str, owner_key: str) -> Game:
     )
 
 
-def clock(round: Round) -> engine.Clock | None:
+def clock(round: Round) -> Clock | None:
     """The game's time limit from the moment the round's image is first shown; none without a limit."""
     if round.started_at is None or not round.game.time_limit:
         return None
-    return engine.Clock(shown_from=round.started_at, deadline=round.started_at + timedelta(seconds=round.game.time_limit))
+    return Clock(shown_from=round.started_at, deadline=round.started_at + timedelta(seconds=round.game.time_limit))
 
 
 def after_guess(round: Round, game: Game, now: datetime) -> None:
     """Nothing more: the guess is scored, and the game ends with its last round."""
 
 
-MODE = engine.Mode(name=CLASSIC, label="Classic", pins_version=False, clock=clock, after_guess=after_guess)
+MODE = Mode(name=CLASSIC, start=start, replay=replay, pins_version=False, clock=clock, after_guess=after_guess)

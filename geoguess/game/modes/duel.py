@@ -1,8 +1,10 @@
 """Duel worldNET: health, multipliers, and a countdown once worldNET locks in (the arithmetic is ``rules``).
 
 A duel plays one version of worldNET, fixed at its start (its challenges meet the same one). Its rounds
-are drawn one at a time, each from the photos that version has a stored guess for, so worldNET always has
-a guess (and a confidence to lock in by) when a round starts: a duel never waits on a worker.
+are drawn one at a time, each from the photos that version has a stored guess for, and the guess is
+attached to the round as it is drawn: worldNET has its guess (and a confidence to lock in by) when the
+round starts, a duel never waits on a worker, and nothing that happens to the prediction later changes
+the round.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from django.utils import timezone
 from geoguess import rules
 from geoguess.game import engine
 from geoguess.game.errors import Code, GameError
+from geoguess.game.mode import Clock, Mode
 from geoguess.game.models import DUEL, Game, Round
+from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import ModelVersion
 from geoguess.opponent.selectors import active_version
@@ -24,8 +28,11 @@ from geoguess.opponent.selectors import active_version
 _lock_draws = random.SystemRandom()
 
 
-def start(*, image_set: ImageSet, player_name: str, owner_key: str, seed: int | None = None) -> Game:
-    """A duel's first round, against the active worldNET, on a photo it has already guessed."""
+def start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
+    """A duel's first round, against the active worldNET, on a photo it has already guessed.
+
+    A duel's clock is worldNET's lock-in: a time limit does not apply.
+    """
     version = active_version()
     if version is None:
         raise GameError(
@@ -67,8 +74,16 @@ def _create(
             f"worldNET has not looked at the photos of {image_set.name} yet: try a duel again in a minute",
             status=409,
         )
-    Round.objects.create(game=game, index=0, photo_id=photo_id, lock_draw=_lock_draws.random())
+    _draw_round(game, 0, photo_id)
     return game
+
+
+def _draw_round(game: Game, index: int, photo_id: int) -> Round:
+    """Round ``index`` on ``photo_id``, with worldNET's guess attached (kept from the player until they guess)."""
+    round = Round.objects.create(game=game, index=index, photo_id=photo_id, lock_draw=_lock_draws.random())
+    round = Round.objects.select_related("game__image_set", "photo").get(pk=round.pk)
+    worldnet_attach(round=round)
+    return round
 
 
 def _pool(game: Game) -> QuerySet[Photo]:
@@ -102,24 +117,22 @@ def _next_photo(game: Game, index: int, rng: random.Random | None) -> int | None
 def worldnet_locks_at(round: Round) -> datetime | None:
     """When worldNET locks in its guess: sooner the surer it was (``rules.lock_in_delay_s``).
 
-    None before the round is shown, or when worldNET has no guess for the photo (its version was
-    deleted, or the prediction since): it then never locks in, the player has no countdown, and
-    worldNET scores 0 for the round.
+    None before the round is shown, or when the round has no guess of worldNET's (one drawn before
+    guesses were attached to rounds, whose prediction has gone since): worldNET then never locks in,
+    the player has no countdown, and worldNET scores 0 for the round.
     """
-    if round.started_at is None or round.lock_draw is None:
+    if round.started_at is None or round.lock_draw is None or not round.worldnet_attached:
         return None
-    prediction = engine.worldnet_prediction(round)
-    if prediction is None:
-        return None
-    confidence = float(prediction.top[0][1]) if prediction.top else 0.0
+    candidates = round.worldnet_candidates
+    confidence = float(candidates[0]["probability"]) if candidates else 0.0
     return round.started_at + timedelta(seconds=rules.lock_in_delay_s(confidence=confidence, draw=round.lock_draw))
 
 
-def clock(round: Round) -> engine.Clock | None:
+def clock(round: Round) -> Clock | None:
     locks_at = worldnet_locks_at(round)
     if locks_at is None:
         return None
-    return engine.Clock(shown_from=locks_at, deadline=locks_at + timedelta(seconds=rules.COUNTDOWN_SECONDS))
+    return Clock(shown_from=locks_at, deadline=locks_at + timedelta(seconds=rules.COUNTDOWN_SECONDS))
 
 
 def round_state(*, round: Round, now: datetime | None = None) -> dict[str, object]:
@@ -143,24 +156,25 @@ def round_state(*, round: Round, now: datetime | None = None) -> dict[str, objec
 
 
 def after_guess(round: Round, game: Game, now: datetime) -> None:
-    """Deals the round's damage and draws the next round, unless the duel is over (``rules.duel_is_over``).
+    """Deals the round's damage, then draws the next round unless the duel ends here (``rules.duel_end``).
 
-    The game's row is locked, so two requests can never deal one round's damage twice.
+    The game's row alone is locked (``of="self"``: not the image set's, which every duel on the set
+    would then queue on), so two requests can never deal one round's damage twice.
     """
-    game = Game.objects.select_for_update().select_related("image_set").get(pk=game.pk)
-    worldnet_points = round.worldnet_points or 0  # no guess attached: worldNET's version is gone, it scores 0
+    game = Game.objects.select_for_update(of=("self",)).select_related("image_set").get(pk=game.pk)
+    worldnet_points = round.worldnet_points or 0  # no guess of worldNET's on the round: it scores 0
     before = rules.Health(*(rules.START_HEALTH if health is None else health for health in (game.player_health, game.worldnet_health)))
     hit = rules.damage(player_points=round.points or 0, worldnet_points=worldnet_points, round_number=round.index + 1)
     after = rules.after_round(before, hit)
     round.worldnet_points, round.damage_to_player, round.damage_to_worldnet = worldnet_points, hit.to_player, hit.to_worldnet
     round.player_health, round.worldnet_health = after.player, after.worldnet
     round.save(update_fields=["worldnet_points", "damage_to_player", "damage_to_worldnet", "player_health", "worldnet_health"])
-    Game.objects.filter(pk=game.pk).update(player_health=after.player, worldnet_health=after.worldnet)
-    if rules.duel_is_over(after, photos_left=_pool(game).count()):
-        return
-    photo_id = _next_photo(game, round.index + 1, None)
-    assert photo_id is not None  # the pool has photos left
-    Round.objects.create(game=game, index=round.index + 1, photo_id=photo_id, lock_draw=_lock_draws.random())
+    knocked_out = rules.duel_end(after, next_photo=True) is not None
+    photo_id = None if knocked_out else _next_photo(game, round.index + 1, None)
+    ended_by = rules.duel_end(after, next_photo=photo_id is not None)
+    Game.objects.filter(pk=game.pk).update(player_health=after.player, worldnet_health=after.worldnet, ended_by=ended_by or "")
+    if photo_id is not None and ended_by is None:
+        _draw_round(game, round.index + 1, photo_id)
 
 
-MODE = engine.Mode(name=DUEL, label="Duel worldNET", pins_version=True, clock=clock, after_guess=after_guess)
+MODE = Mode(name=DUEL, start=start, replay=replay, pins_version=True, clock=clock, after_guess=after_guess)

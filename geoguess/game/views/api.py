@@ -20,6 +20,7 @@ from geoguess.game.modes import duel
 from geoguess.game.presentation import round_reveal
 from geoguess.game.round_images import round_attention_bytes, round_image_bytes
 from geoguess.game.views.common import json_error, player_key
+from geoguess.game.worldnet import worldnet_attach
 
 logger = logging.getLogger(__name__)
 
@@ -52,24 +53,24 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 @require_POST
-def guess(request: HttpRequest, public_id: str) -> JsonResponse:
+def guess(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         game = _game(request, public_id)  # first: strangers learn nothing from how a body is judged
         sent = guess_from_json(body=_body(request), content_type=request.content_type or "")
         stored = engine.guess_submit(game=game, index=sent.index, lat=sent.lat, lon=sent.lon)
-        return JsonResponse(round_reveal(round=selectors.round_of(game=game, index=stored.index)))
+        return _no_store(JsonResponse(round_reveal(round=selectors.round_of(game=game, index=stored.index))))
     except GameError as problem:
         return json_error(problem)
 
 
 @require_GET
-def reveal(request: HttpRequest, public_id: str, index: int) -> JsonResponse:
+def reveal(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
     """A guessed round's reveal; asked again while worldNET is thinking, it attaches worldNET's guess once stored."""
     try:
         round = selectors.round_of(game=_game(request, public_id), index=index)
         if round.is_done:
-            engine.worldnet_attach(round=round)
-        return JsonResponse(round_reveal(round=round))
+            worldnet_attach(round=round)
+        return _no_store(JsonResponse(round_reveal(round=round)))
     except GameError as problem:
         return json_error(problem)
 

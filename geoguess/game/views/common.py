@@ -37,5 +37,7 @@ def page_config() -> dict[str, Any]:
 
 
 def json_error(problem: GameError) -> JsonResponse:
-    """``{"error": {"code": ..., "message": ...}}`` with the refusal's status."""
-    return JsonResponse(problem.as_json(), status=problem.status)
+    """``{"error": {"code": ..., "message": ...}}`` with the refusal's status (never kept by a cache)."""
+    response = JsonResponse(problem.as_json(), status=problem.status)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -18,6 +18,7 @@ from geoguess.game.models import DUEL, Game
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
 from geoguess.game.views.common import page_config, player_key
+from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.selectors import playable_image_sets
 from geoguess.opponent.selectors import active_version
 
@@ -95,7 +96,6 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
         context["duel"] = {
             "number": round.index + 1,
             "multiplier": rules.multiplier(round.index + 1),
-            "start": rules.START_HEALTH,
             "player": game.player_health,
             "worldnet": game.worldnet_health,
         }
@@ -110,7 +110,7 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
     if game.finished_at is None:
         return redirect("game:play", public_id=public_id)
     for round in selectors.played_rounds(game):  # worldNET's guesses that landed since its rounds were played
-        engine.worldnet_attach(round=round)
+        worldnet_attach(round=round)
     data = game_summary(game=game)
     context: dict[str, Any] = {
         "game": game,
