@@ -27,7 +27,7 @@ def main() -> int:
 
     django.setup()
     from geoguess.opponent.models import Prediction
-    from geoguess.opponent.services import active_version
+    from geoguess.opponent.selectors import active_version
     from geoguess.rules import lock_in_delay_s
 
     version = active_version()

@@ -142,7 +142,7 @@ IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 20 * 1024**3)
 IMPORT_MAX_ENTRY_RATIO = env_int("IMPORT_MAX_ENTRY_RATIO", 200)
 IMPORT_MAX_TOTAL_RATIO = env_int("IMPORT_MAX_TOTAL_RATIO", 50)
 #: Import jobs (on the ``imports`` queue): a running job's worker writes a heartbeat this often (seconds);
-#: four missed beats and another delivery takes the job over, up to IMPORT_MAX_ATTEMPTS attempts in all.
+#: after four missed beats the stale sweep queues the job again, up to IMPORT_MAX_ATTEMPTS attempts in all.
 IMPORT_HEARTBEAT_SECONDS = env_int("IMPORT_HEARTBEAT_SECONDS", 10)
 IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3)
 #: Seconds of network slack allowed after a round's time limit.
