@@ -82,18 +82,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "training_run",
         "training_arguments",
     ]
-    fields = [
-        "name",
-        "model_name",
-        "checkpoint",
-        "is_active",
-        "activated_at",
-        "created_at",
-        "evaluation",
-        "trained_by",
-        "training_run",
-        "training_arguments",
-    ]
+    fields = ["name", *readonly_fields]  # the name is the one field an admin may edit
     actions = ["activate"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
