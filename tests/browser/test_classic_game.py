@@ -95,3 +95,28 @@ def test_the_map_takes_a_pin_and_a_guess_from_the_keyboard_alone(server, browser
     page.wait_for_selector("#reveal:not([hidden])")
     assert page.locator("path.pin-player").count() == 1
     page.close()
+
+
+@pytest.mark.slow
+def test_back_and_forward_show_the_game_as_the_server_has_it(server, browser):
+    """Once kept in the browser's back-and-forward cache, a played round came back with an empty map and its
+    clock running again (and a guess on it was refused). Game pages are no-store: the browser asks again."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server + "/")
+    page.fill("input[name=player_name]", "Bea")
+    page.select_option("select[name=time_limit]", "30")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    round_url = page.url
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    page.click("#guess")
+    page.wait_for_selector("#reveal:not([hidden])")
+    page.go_back()
+    page.wait_for_load_state()
+    page.go_forward()
+    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    assert page.url == round_url
+    assert page.locator(".status strong").first.inner_text() == "2"  # the round the server is at, not round 1 again
+    assert page.locator("#reveal").is_hidden() and page.locator("#guess").is_disabled()  # a fresh round, no pin on it yet
+    page.close()

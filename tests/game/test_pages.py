@@ -359,3 +359,22 @@ def test_a_duels_challenge_whose_worldnet_was_deleted_says_so(client, image_set,
     model_version.delete()
     response = Client().post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
     assert response.status_code == 410 and "the worldNET of that duel has been removed" in response.content.decode()
+
+
+def test_no_game_page_or_game_answer_may_be_kept_by_a_cache(client, image_set, model_version):
+    """A kept round page comes back with its clock running again and an empty map (the browser's back and
+    forward cache restores it without asking); a proxy could hand one player's page to another."""
+    game = start_game(client, image_set)
+    pages = {"home": client.get("/"), "round": client.get(f"/game/{game.public_id}/")}
+    pages["guess"] = guess(client, game, 0, 1.0, 1.0)
+    pages["reveal"] = client.get(f"/game/{game.public_id}/round/0")
+    pages["refusal"] = guess(client, game, 0, 1.0, 1.0)
+    for index in range(1, 5):
+        client.get(f"/game/{game.public_id}/")
+        guess(client, game, index, 1.0, 1.0)
+    pages["summary"] = client.get(f"/game/{game.public_id}/summary")
+    pages["challenge"] = client.get(f"/challenge/{game.public_id}/")
+    for name, response in pages.items():
+        assert response.status_code in (200, 409), name
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= directives, (name, response["Cache-Control"])
