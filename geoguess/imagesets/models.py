@@ -52,6 +52,13 @@ class Photo(models.Model):
     place = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=100, blank=True)
     group = models.CharField(max_length=200, blank=True)
+    #: The photo's credit, shown to players after their guess (licences such as CC BY-SA ask for it):
+    #: who took it, under which licence, and where it comes from (an http(s) URL). Plain text, never
+    #: HTML; empty when the import gave none. From the labels CSV, else the photo's EXIF Artist and
+    #: Copyright, else the import's set-wide defaults.
+    author = models.CharField(max_length=200, blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    source = models.URLField(max_length=500, blank=True)
     #: Off when an admin takes the photo out of new games (a sign that gives the answer away, a blurry shot).
     enabled = models.BooleanField(default=True)
     #: When an admin last moved the photo's position (None: as imported).
