@@ -1,4 +1,4 @@
-"""The one format of an image set: a CSV of ``path,lat,lon[,place,country,group]``, and its records.
+"""The one format of an image set: a CSV of ``path,lat,lon[,place,country,group,author,licence,source]``, and its records.
 
 This module holds what every reader makes and every caller takes: ``ImageRecord``,
 ``Manifest``, and the ``Problem``\\ s of an ``ImageSetError``. The readers (``worldnet_core.readers``)
@@ -6,7 +6,9 @@ import it, never the other way round: reading a manifest CSV is ``readers.read_m
 
 ``path`` is relative to the folder holding the CSV. ``place`` is a city or other
 cluster label, ``country`` a country name or code, ``group`` a photographer or
-panorama id: images of one group never straddle a train/test split.
+panorama id: images of one group never straddle a train/test split. ``author``,
+``licence`` and ``source`` are the photo's credit (who took it, under which licence,
+the http(s) page it comes from): plain text the site shows players after their guess.
 
 >>> from pathlib import Path
 >>> m = Manifest(Path("."), [ImageRecord("a.jpg", 48.85, 2.35, place="Paris")])
@@ -26,6 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 MANIFEST_COLUMNS = ("path", "lat", "lon", "place", "country", "group")
+#: A photo's credit: written after ``MANIFEST_COLUMNS`` when any record has one.
+CREDIT_COLUMNS = ("author", "licence", "source")
 REQUIRED_COLUMNS = ("path", "lat", "lon")
 MAX_PROBLEMS_LISTED = 50
 
@@ -62,6 +66,9 @@ class ImageRecord:
     place: str = ""
     country: str = ""
     group: str = ""
+    author: str = ""
+    licence: str = ""
+    source: str = ""
 
 
 @dataclass
@@ -123,10 +130,16 @@ def parse_coordinate(value: str | float | None, kind: str) -> float:
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:
-    """Writes ``manifest`` as CSV; its paths are written relative to ``manifest.root``."""
+    """Writes ``manifest`` as CSV; its paths are written relative to ``manifest.root``.
+
+    The credit columns are written only when a record has a credit, so a set without any keeps
+    the six columns it always had.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    credited = any(r.author or r.licence or r.source for r in manifest.records)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerow(MANIFEST_COLUMNS + (CREDIT_COLUMNS if credited else ()))
         for r in manifest.records:
-            writer.writerow([r.path, f"{r.lat:.7f}", f"{r.lon:.7f}", r.place, r.country, r.group])
+            credit = [r.author, r.licence, r.source] if credited else []
+            writer.writerow([r.path, f"{r.lat:.7f}", f"{r.lon:.7f}", r.place, r.country, r.group, *credit])

@@ -10,12 +10,21 @@ from PIL import Image
 
 
 def jpeg_bytes(
-    color: tuple[int, int, int] = (90, 120, 160), size: tuple[int, int] = (32, 24), gps: tuple[float, float] | None = None
+    color: tuple[int, int, int] = (90, 120, 160),
+    size: tuple[int, int] = (32, 24),
+    gps: tuple[float, float] | None = None,
+    artist: str | bytes | None = None,
+    copyright: str | bytes | None = None,
 ) -> bytes:
-    """A small JPEG, with EXIF GPS tags when ``gps`` is given."""
+    """A small JPEG, with EXIF GPS tags when ``gps`` is given, and EXIF Artist and Copyright when given
+    (bytes are written as they are: UTF-8, Windows-1252 or worse; text must be ASCII)."""
     image = Image.new("RGB", size, color)
     buffer = io.BytesIO()
     exif = Image.Exif()
+    if artist is not None:
+        exif[0x013B] = artist
+    if copyright is not None:
+        exif[0x8298] = copyright
     if gps is not None:
         lat, lon = gps
 

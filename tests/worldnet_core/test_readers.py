@@ -297,3 +297,211 @@ def test_it_names_the_problem_with_an_empty_folder(tmp_path):
 def test_it_unwraps_a_single_top_level_folder(tmp_path):
     shutil.copytree(labels_set(tmp_path / "a"), tmp_path / "outer" / "inner")
     assert len(read_imageset(tmp_path / "outer")) == 2
+
+
+# --- photo credits: author, licence and source, from the CSV or the photo's EXIF -------------
+
+
+def credited_set(root: Path, header: tuple, rows: list[list], images: dict[str, bytes] | None = None) -> Path:
+    """A labels set whose rows name a.jpg and b.jpg; ``images`` replaces their bytes (EXIF tags, say)."""
+    for name in ("a.jpg", "b.jpg"):
+        (root / "images").mkdir(parents=True, exist_ok=True)
+        (root / "images" / name).write_bytes((images or {}).get(name) or jpeg_bytes())
+    write_csv(root / "labels.csv", [list(header), *rows])
+    return root
+
+
+def credits(manifest) -> list[tuple[str, str, str]]:
+    return [(r.author, r.licence, r.source) for r in manifest]
+
+
+def test_it_reads_credit_columns_from_a_labels_csv(tmp_path):
+    root = credited_set(
+        tmp_path,
+        ("filename", "lat", "lon", "author", "licence", "source"),
+        [["a.jpg", "1", "2", "Ann Lee", "CC BY-SA 4.0", "https://example.org/a"], ["b.jpg", "3", "4", "", "", ""]],
+    )
+    assert credits(read_imageset(root)) == [("Ann Lee", "CC BY-SA 4.0", "https://example.org/a"), ("", "", "")]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Photographer", "License", "Source URL"),
+        ("artist", "rights", "url"),
+        ("CREATOR", "Licence_Name", "page-url"),
+        ("credit", "copyright", "permalink"),
+        ("attribution", "license name", "link"),
+    ],
+)
+def test_it_matches_credit_columns_by_their_usual_names(tmp_path, header):
+    root = credited_set(
+        tmp_path,
+        ("filename", "lat", "lon", *header),
+        [["a.jpg", "1", "2", "Ann", "CC0", "http://example.org/a"], ["b.jpg", "3", "4", "Bob", "CC BY 4.0", ""]],
+    )
+    assert credits(read_imageset(root)) == [("Ann", "CC0", "http://example.org/a"), ("Bob", "CC BY 4.0", "")]
+
+
+def test_an_im2gps_author_is_the_credit_and_the_group(tmp_path):
+    write_jpeg(tmp_path / "1001.jpg")
+    write_csv(tmp_path / "im2gps.csv", [["IMG_ID", "AUTHOR", "LAT", "LON"], ["1001.jpg", "ann", "10", "20"]])
+    [record] = read_imageset(tmp_path).records
+    assert (record.author, record.group) == ("ann", "ann")
+
+
+def test_a_manifest_keeps_its_credits_through_a_round_trip(tmp_path):
+    root = credited_set(
+        tmp_path,
+        ("filename", "lat", "lon", "author", "licence", "source"),
+        [["a.jpg", "1", "2", "Ann", "CC0", "https://example.org/a"], ["b.jpg", "3", "4", "", "", ""]],
+    )
+    manifest = read_imageset(root)
+    write_manifest(manifest, tmp_path / "manifest.csv")
+    assert (tmp_path / "manifest.csv").read_text().splitlines()[0] == "path,lat,lon,place,country,group,author,licence,source"
+    assert read_manifest(tmp_path / "manifest.csv").records == manifest.records
+
+
+def test_a_manifest_without_credits_keeps_its_six_columns(tmp_path):
+    manifest = read_imageset(labels_set(tmp_path))
+    write_manifest(manifest, tmp_path / "manifest.csv")
+    assert (tmp_path / "manifest.csv").read_text().splitlines()[0] == "path,lat,lon,place,country,group"
+
+
+def test_gsv_cities_frames_may_carry_credits(tmp_path):
+    root = gsv_set(tmp_path)
+    frame = root / "Dataframes" / "London.csv"
+    rows = list(csv.reader(frame.open()))
+    write_csv(frame, [[*rows[0], "author", "license"]] + [[*row, "Mapillary user", "CC BY-SA 4.0"] for row in rows[1:]])
+    assert set(credits(read_imageset(root))) == {("Mapillary user", "CC BY-SA 4.0", "")}
+
+
+def test_it_reads_exif_artist_and_copyright(tmp_path):
+    root = tmp_path / "trip"
+    (root / "Oslo").mkdir(parents=True)
+    (root / "Oslo" / "one.jpg").write_bytes(jpeg_bytes(gps=(59.91, 10.75), artist="Kari Nordmann", copyright="CC BY 4.0"))
+    (root / "Oslo" / "two.jpg").write_bytes(jpeg_bytes(gps=(59.92, 10.76)))
+    assert credits(read_imageset(root)) == [("Kari Nordmann", "CC BY 4.0", ""), ("", "", "")]
+
+
+@pytest.mark.parametrize(
+    "tag,text",
+    [
+        ("Zoë Ünal".encode(), "Zoë Ünal"),  # UTF-8, as cameras and editors write it today
+        ("Zoë Ünal".encode("cp1252"), "Zoë Ünal"),  # Windows-1252, as older software did
+        (b"Jane Doe\0\0\0\0   ", "Jane Doe"),  # a fixed-size field padded with NULs
+        (b"Ann Lee\0Ed Itor\0", "Ann Lee; Ed Itor"),  # EXIF's photographer's and editor's notices
+        (b"  ", ""),
+    ],
+)
+def test_exif_credits_are_decoded_as_people_wrote_them(tmp_path, tag, text):
+    root = credited_set(
+        tmp_path, ("filename", "lat", "lon"), [["a.jpg", "1", "2"], ["b.jpg", "3", "4"]], images={"a.jpg": jpeg_bytes(artist=tag)}
+    )
+    assert read_imageset(root).records[0].author == text
+
+
+def test_a_csv_credit_wins_over_exif_field_by_field(tmp_path):
+    tagged = jpeg_bytes(artist="Camera Owner", copyright="All rights reserved")
+    root = credited_set(
+        tmp_path,
+        ("filename", "lat", "lon", "author", "licence"),
+        [["a.jpg", "1", "2", "Ann Lee", ""], ["b.jpg", "3", "4", "", "CC0"]],
+        images={"a.jpg": tagged, "b.jpg": tagged},
+    )
+    assert credits(read_imageset(root)) == [("Ann Lee", "All rights reserved", ""), ("Camera Owner", "CC0", "")]
+
+
+def test_a_csv_credit_spares_a_bad_exif_tag(tmp_path):
+    root = credited_set(
+        tmp_path,
+        ("filename", "lat", "lon", "author"),
+        [["a.jpg", "1", "2", "Ann Lee"], ["b.jpg", "3", "4", "Bob"]],
+        images={"a.jpg": jpeg_bytes(artist=b"Bell\x07")},
+    )
+    assert [r.author for r in read_imageset(root)] == ["Ann Lee", "Bob"]  # the tag is not used, so not checked
+
+
+def test_html_in_a_credit_is_kept_as_text(tmp_path):
+    html = '<a href="javascript:alert(1)">me</a><script>alert(2)</script>'
+    root = credited_set(tmp_path, ("filename", "lat", "lon", "author", "licence"), [["a.jpg", "1", "2", html, "<b>CC</b>"]])
+    assert credits(read_imageset(root))[0] == (html, "<b>CC</b>", "")
+
+
+@pytest.mark.parametrize(
+    "cells,message",
+    [
+        (["Bell\x07Boy", "", ""], "labels.csv, row 2: author 'Bell\\x07Boy' has a control character"),
+        (["", "CC\x1bBY", ""], "labels.csv, row 2: licence 'CC\\x1bBY' has a control character"),
+        (["Ann \u202egnp.exe", "", ""], "labels.csv, row 2: author 'Ann \\u202egnp.exe' has a control character"),
+        (["A" * 201, "", ""], "labels.csv, row 2: author is 201 characters long; at most 200 are stored"),
+        (["", "L" * 5000, ""], "labels.csv, row 2: licence is 5000 characters long; at most 200 are stored"),
+        (["", "", "javascript:alert(1)"], "labels.csv, row 2: source 'javascript:alert(1)' is not an http(s) URL"),
+        (["", "", "JavaScript:alert(1)//http://x"], "labels.csv, row 2: source 'JavaScript:alert(1)//http://x' is not an http(s) URL"),
+        (["", "", "data:text/html,<script>alert(1)</script>"], "labels.csv, row 2: source 'data:text/html,<script>alert(1)</script>' is not"),
+        (["", "", "ftp://example.org/a.jpg"], "labels.csv, row 2: source 'ftp://example.org/a.jpg' is not an http(s) URL"),
+        (["", "", "example.org/a"], "labels.csv, row 2: source 'example.org/a' is not an http(s) URL"),
+        (["", "", "https://"], "labels.csv, row 2: source 'https://' is not an http(s) URL"),
+        (["", "", "http://[::1"], "labels.csv, row 2: source 'http://[::1' is not an http(s) URL"),
+        (["", "", "https://example.org/a b"], "labels.csv, row 2: source 'https://example.org/a b' has a space in it"),
+        (["", "", "https://example.org/a\u0085b"], "labels.csv, row 2: source 'https://example.org/a\\x85b' has a control character"),
+        (["", "", "https://example.org/" + "x" * 500], "labels.csv, row 2: source is 520 characters long; at most 500 are stored"),
+    ],
+    ids=[
+        "bell",
+        "escape",
+        "bidi-override",
+        "author-too-long",
+        "licence-huge",
+        "javascript",
+        "javascript-mixed-case",
+        "data",
+        "ftp",
+        "no-scheme",
+        "no-host",
+        "broken-ipv6",
+        "space",
+        "c1-control",
+        "source-too-long",
+    ],
+)
+def test_a_bad_credit_is_refused_naming_file_and_row(tmp_path, cells, message):
+    root = credited_set(tmp_path, ("filename", "lat", "lon", "author", "licence", "source"), [["a.jpg", "1", "2", *cells]])
+    with pytest.raises(ImageSetError) as error:
+        read_imageset(root)
+    assert problems_of(error).startswith(message), problems_of(error)
+
+
+@pytest.mark.parametrize(
+    "tags,message",
+    [
+        ({"artist": b"Bell\x07Boy"}, "EXIF Artist 'Bell\\x07Boy' has a control character"),
+        ({"copyright": b"\x81\x8d\x90"}, "EXIF Copyright '\\x81\\x8d\\x90' has a control character"),  # neither UTF-8 nor Windows-1252
+        ({"artist": b"A" * 300}, "EXIF Artist is 300 characters long; at most 200 are stored"),
+    ],
+    ids=["control", "not-text", "too-long"],
+)
+def test_a_bad_exif_credit_is_refused_naming_the_photo(tmp_path, tags, message):
+    root = credited_set(tmp_path, ("filename", "lat", "lon"), [["a.jpg", "1", "2"]], images={"a.jpg": jpeg_bytes(**tags)})
+    with pytest.raises(ImageSetError) as error:
+        read_imageset(root)
+    assert problems_of(error) == f"labels.csv, row 2: image 'a.jpg': {message}; correct the tag, or give the photo's credit in a labels CSV"
+    exif_only = tmp_path / "exif"
+    (exif_only / "Oslo").mkdir(parents=True)
+    (exif_only / "Oslo" / "one.jpg").write_bytes(jpeg_bytes(gps=(59.91, 10.75), **tags))
+    write_jpeg(exif_only / "lima.jpg", gps=(-12.04, -77.04))
+    with pytest.raises(ImageSetError) as error:
+        read_imageset(exif_only)
+    assert problems_of(error) == f"Oslo/one.jpg: {message}; correct the tag, or give the photo's credit in a labels CSV"
+
+
+def test_a_non_utf8_csv_credit_is_read_as_windows_1252_with_a_note(tmp_path):
+    credited_set(tmp_path, ("filename", "lat", "lon"), [])
+    (tmp_path / "labels.csv").write_bytes("filename,lat,lon,author\na.jpg,1,2,Zoë Ünal\n".encode("cp1252"))
+    manifest = read_imageset(tmp_path)
+    assert manifest.records[0].author == "Zoë Ünal" and any("Windows-1252" in note for note in manifest.notes)
+
+
+def test_the_osv5m_sample_has_no_credit_columns_of_its_own(osv5m_sample):
+    """Its credit is set-wide (its README): an import gives it as defaults (tests/imagesets)."""
+    assert set(credits(read_imageset(osv5m_sample))) == {("", "", "")}

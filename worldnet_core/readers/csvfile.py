@@ -24,6 +24,22 @@ from worldnet_core.manifest import ImageSetError, Problem
 MAX_CSV_BYTES = 200 * 1024 * 1024
 #: No cell we store is longer than a path; this is far past any honest one.
 MAX_CELL_CHARS = 64 * 1024
+#: The optional credit columns every reader of a CSV takes (``CsvTable.credit_columns``), by the names
+#: people give them: the photo's author, its licence, and the http(s) page it comes from.
+CREDIT_ALIASES = {
+    "author": ("author", "artist", "photographer", "creator", "credit", "attribution"),
+    "licence": ("licence", "license", "licence_name", "license_name", "rights", "copyright"),
+    "source": ("source", "source_url", "url", "link", "page", "page_url", "permalink"),
+}
+
+
+def column_key(name: str) -> str:
+    """A column's name as matched: any case, spaces, underscores and hyphens ignored (``Source URL`` is ``source_url``).
+
+    >>> column_key(" Source-URL "), column_key("IMG_ID")
+    ('sourceurl', 'imgid')
+    """
+    return "".join(ch for ch in name.lower() if ch not in " _-")
 
 
 @dataclass
@@ -36,12 +52,17 @@ class CsvTable:
     notes: list[str] = field(default_factory=list)
 
     def column(self, *aliases: str) -> str | None:
-        """The file's column matching the first alias present (any case, spaces ignored)."""
-        by_lower = {name.strip().lower(): name for name in self.fieldnames}
+        """The file's column matching the first alias present (``column_key``: any case, spaces ignored)."""
+        by_key = {column_key(name): name for name in reversed(self.fieldnames)}  # the first of equal keys wins
         for alias in aliases:
-            if alias.lower() in by_lower:
-                return by_lower[alias.lower()]
+            if column_key(alias) in by_key:
+                return by_key[column_key(alias)]
         return None
+
+    def credit_columns(self) -> dict[str, str]:
+        """The file's credit columns (``CREDIT_ALIASES``), by ours: ``{"author": "Photographer", ...}``."""
+        matched = {ours: self.column(*aliases) for ours, aliases in CREDIT_ALIASES.items()}
+        return {ours: theirs for ours, theirs in matched.items() if theirs is not None}
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:

@@ -7,7 +7,8 @@
 
 Files are matched to rows by ``(place_id, year, month, northdeg, panoid)`` rather
 than by rebuilding the name, whose ``lat``/``lon`` text depends on how the CSV was
-written. Images of one ``place_id`` are one group: they show the same spot.
+written. Images of one ``place_id`` are one group: they show the same spot. A frame may add
+the photo's credit in columns of the labels reader's names (``csvfile.CREDIT_ALIASES``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def read_gsv_cities(root: Path, *, limits: Limits | None = None) -> Manifest:
             problems.append(Problem(label, f"missing column(s) {', '.join(missing)}", row=1))
             continue
         images = _images_by_key(root / "Images" / city)
+        credits = table.credit_columns()
         for number, row in table.rows:
             cells = {c: (row.get(c) or "").strip() for c in COLUMNS}
             try:
@@ -105,6 +107,7 @@ def read_gsv_cities(root: Path, *, limits: Limits | None = None) -> Manifest:
                     cells["lon"],
                     place=cells["city_id"] or city,
                     group=f"{city}/{key[0]}",
+                    **{ours: row.get(theirs, "") for ours, theirs in credits.items()},
                 )
             )
     try:

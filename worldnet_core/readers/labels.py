@@ -6,6 +6,13 @@ Accepted column names (any case, surrounding spaces ignored):
   (an id without an extension matches ``<id>.jpg``, ``.jpeg``, ``.png`` or ``.webp``)
 - latitude: ``lat``, ``latitude``; longitude: ``lon``, ``lng``, ``long``, ``longitude``
 - optional: ``place``/``city``; ``country``; ``group``/``sequence``/``panoid``/``author``
+- optional, the photo's credit (``csvfile.CREDIT_ALIASES``): ``author``/``artist``/``photographer``/
+  ``creator``/``credit``/``attribution``; ``licence``/``license``/``rights``/``copyright``;
+  ``source``/``source_url``/``url``/``link``/``page``/``permalink`` (an http(s) URL)
+
+Names match in any case, with spaces, underscores and hyphens ignored (``Source URL``). An
+``author`` column is the credit and, without a group column, the group as well (im2gps's way: a
+photographer's shots of one spot stay on one side of a split).
 
 Images are looked up beside the CSV, then in an ``images/`` folder beside it.
 """
@@ -15,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from worldnet_core.manifest import ImageSetError, Manifest, Problem
-from worldnet_core.readers.csvfile import CsvTable, header_of, read_table
+from worldnet_core.readers.csvfile import CREDIT_ALIASES, CsvTable, column_key, header_of, read_table
 from worldnet_core.readers.validation import IMAGE_SUFFIXES, Candidate, Limits, validate
 
 COLUMN_ALIASES = {
@@ -25,6 +32,7 @@ COLUMN_ALIASES = {
     "place": ("place", "city"),
     "country": ("country",),
     "group": ("group", "sequence", "panoid", "author"),
+    **CREDIT_ALIASES,
 }
 IM2GPS_COLUMNS = ("IMG_ID", "LAT", "LON")
 
@@ -37,8 +45,8 @@ def match_columns(table: CsvTable) -> dict[str, str]:
 
 def has_label_columns(csv_path: Path) -> bool:
     """Whether a CSV's header names an image, a latitude and a longitude column."""
-    header = {h.lower() for h in header_of(csv_path)}
-    return all(any(alias in header for alias in COLUMN_ALIASES[ours]) for ours in ("path", "lat", "lon"))
+    header = {column_key(h) for h in header_of(csv_path)}
+    return all(any(column_key(alias) in header for alias in COLUMN_ALIASES[ours]) for ours in ("path", "lat", "lon"))
 
 
 def is_im2gps_csv(csv_path: Path) -> bool:
@@ -91,6 +99,9 @@ def read_labels_csv(csv_path: Path, *, required: tuple[str, ...] | None = None, 
             cell(row, "place"),
             cell(row, "country"),
             cell(row, "group"),
+            cell(row, "author"),
+            cell(row, "licence"),
+            cell(row, "source"),
         )
         for number, row in table.rows
     )

@@ -1,4 +1,5 @@
-"""Our own format: a manifest CSV of ``path,lat,lon[,place,country,group]`` (see ``worldnet_core.manifest``)."""
+"""Our own format: a manifest CSV of ``path,lat,lon[,place,country,group,author,licence,source]`` (see
+``worldnet_core.manifest``); the credit columns are matched by the labels reader's names too (``csvfile.CREDIT_ALIASES``)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,18 @@ def read_manifest(path: Path, *, limits: Limits | None = None) -> Manifest:
         )
     if not table.rows:
         raise ImageSetError([Problem(table.name, "lists no images")])
+    credits = table.credit_columns()
     candidates = (
         Candidate(
-            table.name, number, row["path"], row["lat"], row["lon"], row.get("place", ""), row.get("country", ""), row.get("group", "")
+            table.name,
+            number,
+            row["path"],
+            row["lat"],
+            row["lon"],
+            row.get("place", ""),
+            row.get("country", ""),
+            row.get("group", ""),
+            **{ours: row.get(theirs, "") for ours, theirs in credits.items()},
         )
         for number, row in table.rows
     )
