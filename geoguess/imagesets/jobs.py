@@ -25,7 +25,13 @@ from django.conf import settings
 from django.db import transaction
 
 from geoguess.imagesets.models import ImageSet, ImportJob
-from geoguess.imagesets.services import imageset_import, imageset_name_check, import_folders, import_leftovers_remove
+from geoguess.imagesets.services import (
+    imageset_import,
+    imageset_name_check,
+    import_credits_check,
+    import_folders,
+    import_leftovers_remove,
+)
 from geoguess.imagesets.signals import photos_added
 from geoguess.imagesets.uploads import upload_file_name, upload_keep
 from geoguess.jobs.attempt import Attempt, JobFailed
@@ -33,6 +39,7 @@ from geoguess.jobs.kinds import JobKind
 from geoguess.jobs.services import job_enqueue, job_run
 from worldnet_core.manifest import ImageSetError, Problem
 from worldnet_core.readers import KINDS
+from worldnet_core.readers.validation import Credits
 
 Status = ImportJob.Status
 
@@ -90,13 +97,21 @@ IMPORTS = Imports()
 
 
 def import_job_create(
-    *, name: str, archive: IO[bytes], archive_name: str, description: str = "", kind: str = "auto", created_by: str = ""
+    *,
+    name: str,
+    archive: IO[bytes],
+    archive_name: str,
+    description: str = "",
+    kind: str = "auto",
+    credits: Credits | None = None,
+    created_by: str = "",
 ) -> ImportJob:
     """Keeps ``archive`` under ``MEDIA_ROOT/imports/`` and queues its import (after commit).
 
     Checks only what is quick, so that the request returns at once: the name (free, and not
-    being imported by another job), the kind, and that the file is a zip. The readers check
-    the rest in the worker. Raises ``ImageSetError`` (and keeps nothing) when a check fails.
+    being imported by another job), the kind, the set-wide credit, and that the file is a zip.
+    The readers check the rest in the worker. Raises ``ImageSetError`` (and keeps nothing) when
+    a check fails.
     An upload Django spooled to a temporary file is moved, not copied.
     """
     name = imageset_name_check(name)
@@ -106,6 +121,7 @@ def import_job_create(
         raise ImageSetError([Problem("kind", f"unknown kind {kind!r}; one of {', '.join(KINDS)}")])
     if "\0" in description:
         raise ImageSetError([Problem("description", "holds a NUL character")])
+    defaults = import_credits_check(**vars(credits or Credits()))
     shown = upload_file_name(archive_name)
     relative = f"imports/{secrets.token_hex(8)}/{shown}"
     target = _media(relative)
@@ -125,6 +141,9 @@ def import_job_create(
             name=name,
             description=description,
             kind=kind,
+            author=defaults.author,
+            licence=defaults.licence,
+            source=defaults.source,
             archive=relative,
             archive_name=shown,
             archive_bytes=target.stat().st_size,
@@ -163,7 +182,13 @@ def _import(attempt: Attempt) -> dict[str, Any]:
 
     try:
         image_set = imageset_import(
-            name=job.name, source=_media(job.archive), kind=job.kind, description=job.description, progress=progress, token=attempt.token
+            name=job.name,
+            source=_media(job.archive),
+            kind=job.kind,
+            description=job.description,
+            credits=Credits(job.author, job.licence, job.source),
+            progress=progress,
+            token=attempt.token,
         )
     except ImageSetError as error:
         raise JobFailed([str(problem) for problem in error.problems]) from None

@@ -82,6 +82,10 @@ class ImportJob(BackgroundJob):
 
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, default="auto")
+    #: The set-wide credit the upload gave, for the photos without their own (``imageset_import``'s ``credits``).
+    author = models.CharField(max_length=200, blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    source = models.URLField(max_length=500, blank=True)
     #: The uploaded archive, relative to MEDIA_ROOT (``imports/<random>/<name>``); removed when the job ends.
     archive = models.CharField(max_length=400, editable=False)
     archive_name = models.CharField(max_length=255, editable=False)

@@ -24,7 +24,7 @@ from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
 from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, Problem
 from worldnet_core.readers import ArchiveLimits, Limits, read_imageset
-from worldnet_core.readers.validation import rows_checked, text_field
+from worldnet_core.readers.validation import Credits, rows_checked, source_url, text_field
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,35 @@ def import_limits(storage: str) -> Limits:
         max_place_chars=max_length(Photo, "place"),
         max_country_chars=max_length(Photo, "country"),
         max_group_chars=max_length(Photo, "group"),
+        max_author_chars=max_length(Photo, "author"),
+        max_licence_chars=max_length(Photo, "licence"),
+        max_source_chars=max_length(Photo, "source"),
     )
+
+
+#: An import's set-wide credit, by its field: what the admin's form and ``import_imageset`` call them.
+CREDIT_FIELDS = ("author", "licence", "source")
+
+
+def import_credits_check(*, author: str = "", licence: str = "", source: str = "") -> Credits:
+    """An import's set-wide credit (for its photos without their own), checked by the rows' own checks;
+    ``ImageSetError`` lists each bad field, named as in ``CREDIT_FIELDS``."""
+    limits = import_limits("")
+    checks = {
+        "author": lambda: text_field(author, "the set-wide author", limits.max_author_chars),
+        "licence": lambda: text_field(licence, "the set-wide licence", limits.max_licence_chars),
+        "source": lambda: source_url(source, "the set-wide source", limits.max_source_chars),
+    }
+    checked: dict[str, str] = {}
+    problems = []
+    for field, check in checks.items():
+        try:
+            checked[field] = check()
+        except ValueError as error:
+            problems.append(Problem(field, str(error)))
+    if problems:
+        raise ImageSetError(problems)
+    return Credits(**checked)
 
 
 def import_archive_limits() -> ArchiveLimits:
@@ -107,9 +135,19 @@ def import_folders(token: str) -> list[str]:
 
 
 def imageset_import(
-    *, name: str, source: Path, kind: str = "auto", description: str = "", progress: Progress | None = None, token: str | None = None
+    *,
+    name: str,
+    source: Path,
+    kind: str = "auto",
+    description: str = "",
+    credits: Credits | None = None,
+    progress: Progress | None = None,
+    token: str | None = None,
 ) -> ImageSet:
     """Reads ``source`` (folder, zip or CSV), keeps the originals, writes served copies, saves.
+
+    ``credits``: the set-wide credit, for each photo field by field where neither its row nor its
+    EXIF gives one (checked here by ``import_credits_check``).
 
     All or nothing: on any failure it raises ``ImageSetError`` (and no other exception)
     with every problem found, and removes exactly what this import wrote: each import
@@ -123,6 +161,7 @@ def imageset_import(
     name = imageset_name_check(name)
     if "\0" in description:
         raise ImageSetError([Problem("description", "holds a NUL character")])
+    defaults = import_credits_check(**vars(credits or Credits()))
     source = Path(source)
     token = token or secrets.token_hex(8)
     storage, served_folder = import_folders(token)
@@ -146,7 +185,7 @@ def imageset_import(
                     ]
                 )
             unpacked = Path(manifest.root).resolve().is_relative_to(Path(unpack).resolve())  # a zip's images: ours to move
-            photos = _store(manifest, storage, served_folder, moved=unpacked, report=report)
+            photos = _store(manifest, storage, served_folder, moved=unpacked, defaults=defaults, report=report)
         report("saving", len(photos), len(photos))
         image_set = _save(name, description, source, storage, manifest, photos)
     except ImageSetError:
@@ -164,8 +203,9 @@ def imageset_import(
     return image_set
 
 
-def _store(manifest: Manifest, storage: str, served_folder: str, *, moved: bool, report: Progress) -> list[Photo]:
-    """Keeps each original and writes its served copy, on ``STORE_THREADS`` threads; the photos, unsaved, in order.
+def _store(manifest: Manifest, storage: str, served_folder: str, *, moved: bool, defaults: Credits, report: Progress) -> list[Photo]:
+    """Keeps each original and writes its served copy, on ``STORE_THREADS`` threads; the photos, unsaved, in order,
+    each with its own credit or, field by field, the set-wide ``defaults``.
 
     ``moved``: the images were unpacked into a temporary folder of ours, so they are moved
     (a rename on one file system) rather than copied.
@@ -177,8 +217,18 @@ def _store(manifest: Manifest, storage: str, served_folder: str, *, moved: bool,
         _media(original).parent.mkdir(parents=True, exist_ok=True)
         (shutil.move if moved else shutil.copyfile)(manifest.absolute_path(record), _media(original))
         encode_served_image(_media(original), _media(served), settings.SERVED_IMAGE_MAX_SIDE)
+        credit = Credits(record.author, record.licence, record.source).or_(defaults)
         return Photo(
-            original=original, served=served, lat=record.lat, lon=record.lon, place=record.place, country=record.country, group=record.group
+            original=original,
+            served=served,
+            lat=record.lat,
+            lon=record.lon,
+            place=record.place,
+            country=record.country,
+            group=record.group,
+            author=credit.author,
+            licence=credit.licence,
+            source=credit.source,
         )
 
     pool = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="import-store")

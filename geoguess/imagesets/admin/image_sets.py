@@ -13,12 +13,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from geoguess.imagesets.jobs import import_job_create
-from geoguess.imagesets.models import ImageSet
+from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.imagesets.selectors import image_sets_with_photo_counts, imageset_coverage_map_html, imageset_photo_points
 from geoguess.imagesets.services import max_length
 from geoguess.security import map_document_response
 from worldnet_core.manifest import ImageSetError
 from worldnet_core.readers import KINDS
+from worldnet_core.readers.validation import Credits
 
 #: Photos listed on an image set's own page; the Photos list (filtered to the set) has them all.
 PHOTOS_ON_SET_PAGE = 500
@@ -32,6 +33,25 @@ class ImageSetUploadForm(forms.Form):
         "It is imported in the background: the next page follows the import.",
     )
     kind = forms.ChoiceField(choices=[(k, k) for k in KINDS], initial="auto", help_text="how to read it; auto recognises each layout")
+    # The set-wide credit: checked by the import's own checks (the readers'), so that the form and
+    # ``import_imageset`` refuse the same values with the same words.
+    author = forms.CharField(
+        required=False,
+        max_length=max_length(Photo, "author"),
+        help_text="Who took the photos, for those whose labels CSV (an author column) or EXIF (Artist) names nobody.",
+    )
+    licence = forms.CharField(
+        required=False,
+        max_length=max_length(Photo, "licence"),
+        help_text="The photos' licence, e.g. CC BY-SA 4.0, for those whose labels CSV or EXIF (Copyright) gives none.",
+    )
+    source = forms.CharField(
+        required=False,
+        max_length=max_length(Photo, "source"),
+        label="Source URL",
+        help_text="An http(s) page the photos come from (the data set's), for those without a source column of their own. "
+        "Players see the credit after their guess.",
+    )
 
 
 class ImageSetAdmin(admin.ModelAdmin):
@@ -59,13 +79,15 @@ class ImageSetAdmin(admin.ModelAdmin):
                     name=data["name"],
                     description=data["description"],
                     kind=data["kind"],
+                    credits=Credits(data["author"], data["licence"], data["source"]),
                     archive=data["archive"],
                     archive_name=data["archive"].name,
                     created_by=request.user.get_username(),
                 )
             except ImageSetError as error:
                 for problem in error.problems[:50]:
-                    form.add_error("name" if problem.file == "name" else None, str(problem))
+                    field = problem.file if problem.file in form.fields else None
+                    form.add_error(field, problem.message if field else str(problem))
             else:
                 messages.success(request, f"The upload of {job.name!r} is kept; a worker imports it now. This page follows it.")
                 return HttpResponseRedirect(reverse("admin:imagesets_importjob_change", args=[job.pk]))

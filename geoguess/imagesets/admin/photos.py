@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from geoguess.imagesets.curation import THUMBNAIL_SIDE, photo_location_correct, photo_thumbnail_jpeg, photos_enable
 from geoguess.imagesets.models import Photo
@@ -54,9 +54,9 @@ def enable_photos(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
 
 class PhotoAdmin(admin.ModelAdmin):
     form = PhotoForm
-    list_display = ["id", "thumbnail", "image_set", "place", "country", "lat", "lon", "enabled"]
+    list_display = ["id", "thumbnail", "image_set", "place", "country", "lat", "lon", "author", "licence", "enabled"]
     list_filter = ["image_set", "enabled"]
-    search_fields = ["place", "country"]
+    search_fields = ["place", "country", "author", "licence"]
     actions = [disable_photos, enable_photos]
     fields = [
         "thumbnail",
@@ -67,12 +67,24 @@ class PhotoAdmin(admin.ModelAdmin):
         "place",
         "country",
         "group",
+        "credit",
         "location_corrected_at",
         "original",
         "served",
         "preview",
     ]
-    readonly_fields = ["thumbnail", "image_set", "original", "served", "place", "country", "group", "location_corrected_at", "preview"]
+    readonly_fields = [
+        "thumbnail",
+        "image_set",
+        "original",
+        "served",
+        "place",
+        "country",
+        "group",
+        "credit",
+        "location_corrected_at",
+        "preview",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # photos arrive with their image set
@@ -115,6 +127,18 @@ class PhotoAdmin(admin.ModelAdmin):
             reverse("admin:imagesets_photo_thumbnail", args=[obj.pk]),
             obj.pk,
         )
+
+    @admin.display(description="credit")
+    def credit(self, obj: Photo) -> str:
+        """Author, licence and source as players see them after their guess: text, the source a link."""
+        parts = [(label, value) for label, value in (("author", obj.author), ("licence", obj.licence)) if value]
+        text = format_html_join("; ", "{}: {}", parts)
+        if obj.source.startswith(("https://", "http://")):  # as every import checks; a link only if so
+            link = format_html('<a href="{}" rel="noopener noreferrer nofollow" target="_blank">{}</a>', obj.source, obj.source)
+            text = format_html("{}{}source: {}", text, "; " if parts else "", link)
+        elif obj.source:
+            text = format_html("{}{}source: {}", text, "; " if parts else "", obj.source)
+        return text or "–"
 
     @admin.display(description="served image")
     def preview(self, obj: Photo) -> str:

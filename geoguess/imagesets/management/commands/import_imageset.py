@@ -1,5 +1,7 @@
 """``manage.py import_imageset PATH --name NAME``: import a folder or zip, like the admin upload.
 
+``--author``, ``--licence`` and ``--source`` give the set-wide credit, for the photos whose labels
+CSV and EXIF give none (the OSV-5M sample's licence is set-wide: docs/admin.md#photo-credits).
 In the foreground (the default) with a progress bar per stage; ``--background`` queues an
 import job for a worker on the ``imports`` queue instead, as the admin's upload does.
 """
@@ -16,6 +18,7 @@ from geoguess.imagesets.jobs import import_job_create
 from geoguess.imagesets.services import imageset_import
 from worldnet_core.manifest import ImageSetError
 from worldnet_core.readers import KINDS
+from worldnet_core.readers.validation import Credits
 
 
 class Command(BaseCommand):
@@ -26,6 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="the image set's name, shown to players")
         parser.add_argument("--kind", default="auto", choices=KINDS, help="how to read it (default auto)")
         parser.add_argument("--description", default="", help="a line about the set")
+        parser.add_argument(
+            "--author", default="", help="who took the photos, for those whose labels CSV or EXIF names nobody (default none)"
+        )
+        parser.add_argument(
+            "--licence",
+            "--license",
+            dest="licence",
+            default="",
+            help="the photos' licence (e.g. 'CC BY-SA 4.0'), for those without their own (default none)",
+        )
+        parser.add_argument("--source", default="", help="an http(s) URL the photos come from, for those without their own (default none)")
         parser.add_argument(
             "--background",
             action="store_true",
@@ -53,7 +67,12 @@ class Command(BaseCommand):
 
         try:
             image_set = imageset_import(
-                name=options["name"], source=options["path"], kind=options["kind"], description=options["description"], progress=progress
+                name=options["name"],
+                source=options["path"],
+                kind=options["kind"],
+                description=options["description"],
+                credits=self._credits(options),
+                progress=progress,
             )
         except ImageSetError as error:
             raise CommandError(f"nothing was imported:\n{error}") from None
@@ -63,6 +82,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"imported {image_set.photos.count()} photos as {image_set.name!r} (D = {image_set.scale_km:,.0f} km)")
         )
+
+    @staticmethod
+    def _credits(options: dict) -> Credits:
+        return Credits(options["author"], options["licence"], options["source"])
 
     def _queue(self, options: dict) -> None:
         path: Path = options["path"]
@@ -74,6 +97,7 @@ class Command(BaseCommand):
                     name=options["name"],
                     description=options["description"],
                     kind=options["kind"],
+                    credits=self._credits(options),
                     archive=archive,
                     archive_name=path.name,
                     created_by="import_imageset",
