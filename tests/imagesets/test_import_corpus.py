@@ -95,7 +95,15 @@ def test_an_awkward_but_good_upload_imports(case: Case, via: str, admin_client, 
         assert original.is_file()
         with Image.open(served) as picture:
             assert picture.format == "JPEG" and picture.mode == "RGB" and not picture.getexif()
-            photos.append({"place": photo.place, "served_size": picture.size})
+            photos.append(
+                {
+                    "place": photo.place,
+                    "served_size": picture.size,
+                    "author": photo.author,
+                    "licence": photo.licence,
+                    "source": photo.source,
+                }
+            )
     assert len(photos) >= 5
     if case.check:
         case.check(photos)

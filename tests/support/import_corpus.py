@@ -169,6 +169,15 @@ def deep_bomb_zip() -> bytes:
     return buffer.getvalue()
 
 
+CREDIT_HEADER = ("filename", "lat", "lon", "city", "country", "Photographer", "License", "Source URL")
+
+
+def credited_zip(first: tuple[str, str, str], *, images: dict[str, bytes] | None = None, csv_encoding: str = "utf-8") -> bytes:
+    """``ROWS`` with credit columns (by their synonyms): the first row's credit is ``first``, the others have none."""
+    rows = [(*ROWS[0], *first)] + [(*row, "", "", "") for row in ROWS[1:]]
+    return labelled_zip(rows, images=images, csv_bytes=labels_csv(rows, header=CREDIT_HEADER).encode(csv_encoding))
+
+
 def manifest_zip(images: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
@@ -185,6 +194,16 @@ def manifest_zip(images: dict[str, bytes]) -> bytes:
 def _places(expected: set[str]) -> Callable[[list[dict]], None]:
     def check(photos: list[dict]) -> None:
         assert expected <= {p["place"] for p in photos}, sorted(p["place"] for p in photos)
+
+    return check
+
+
+def _credits(expected: dict[str, tuple[str, str, str]]) -> Callable[[list[dict]], None]:
+    """The imported photos' credits (author, licence, source) by place."""
+
+    def check(photos: list[dict]) -> None:
+        found = {p["place"]: (p["author"], p["licence"], p["source"]) for p in photos}
+        assert {place: found.get(place) for place in expected} == expected, found
 
     return check
 
@@ -251,6 +270,31 @@ GOOD = [
         check=_places({'<img src=x onerror="alert(1)">'}),
     ),
     Case("gsv-cities", lambda: gsv_zip(GSV_GOOD_ROWS)),
+    Case(
+        "credit-columns",
+        lambda: credited_zip(("Ann Lee", "CC BY-SA 4.0", "https://example.org/photos/a")),
+        check=_credits({"Paris": ("Ann Lee", "CC BY-SA 4.0", "https://example.org/photos/a"), "London": ("", "", "")}),
+    ),
+    Case(
+        "credit-html-is-text",
+        lambda: credited_zip(('<img src=x onerror="alert(1)">', "<b>CC</b> BY", 'https://example.org/?q=<script>&x="')),
+        check=_credits({"Paris": ('<img src=x onerror="alert(1)">', "<b>CC</b> BY", 'https://example.org/?q=<script>&x="')}),
+    ),
+    Case(
+        "credit-windows-1252-csv",
+        lambda: credited_zip(("Zoë Ünal", "© CC BY 4.0", ""), csv_encoding="cp1252"),
+        check=_credits({"Paris": ("Zoë Ünal", "© CC BY 4.0", "")}),
+    ),
+    Case(
+        "credit-exif-artist-copyright",
+        lambda: labelled_zip(images={"a.jpg": jpeg_bytes(artist="Zoë Ünal".encode(), copyright=b"(c) 2024 Z. \xdcnal, CC BY 4.0")}),
+        check=_credits({"Paris": ("Zoë Ünal", "(c) 2024 Z. Ünal, CC BY 4.0", ""), "London": ("", "", "")}),
+    ),
+    Case(
+        "credit-csv-over-exif",
+        lambda: credited_zip(("Ann Lee", "", ""), images={"a.jpg": jpeg_bytes(artist="Camera Owner", copyright="CC0")}),
+        check=_credits({"Paris": ("Ann Lee", "CC0", "")}),
+    ),
 ]
 
 BAD = [
@@ -347,6 +391,26 @@ BAD = [
         "path-escape", lambda: labelled_zip(extra={"set/../../evil.txt": b"x"}), ["set.zip: entry 'set/../../evil.txt' escapes its folder"]
     ),
     Case("not-a-zip", lambda: b"this is not a zip at all", ["set.zip: is neither a folder, a zip file nor a CSV"]),
+    Case(
+        "credit-control-character",
+        lambda: credited_zip(("Bell\x07Boy", "", "")),
+        ["labels.csv, row 2: author 'Bell\\x07Boy' has a control character"],
+    ),
+    Case(
+        "credit-huge",
+        lambda: credited_zip(("", "L" * 60_000, "")),
+        ["labels.csv, row 2: licence is 60000 characters long; at most 200 are stored"],
+    ),
+    Case(
+        "credit-javascript-url",
+        lambda: credited_zip(("", "", "javascript:alert(document.cookie)")),
+        ["labels.csv, row 2: source 'javascript:alert(document.cookie)' is not an http(s) URL"],
+    ),
+    Case(
+        "credit-exif-not-text",
+        lambda: labelled_zip(images={"b.jpg": jpeg_bytes(artist=b"\x81\x8d\x90\x9d")}),
+        ["labels.csv, row 3: image 'b.jpg': EXIF Artist '\\x81\\x8d\\x90\\x9d' has a control character"],
+    ),
 ]
 
 
