@@ -24,14 +24,9 @@ from typing import IO, Any, cast
 from django.conf import settings
 from django.db import transaction
 
+from geoguess.imagesets.checks import imageset_name_check, import_credits_check
 from geoguess.imagesets.models import ImageSet, ImportJob
-from geoguess.imagesets.services import (
-    imageset_import,
-    imageset_name_check,
-    import_credits_check,
-    import_folders,
-    import_leftovers_remove,
-)
+from geoguess.imagesets.services import imageset_import, import_folders, import_leftovers_remove
 from geoguess.imagesets.signals import photos_added
 from geoguess.imagesets.uploads import upload_file_name, upload_keep
 from geoguess.jobs.attempt import Attempt, JobFailed
@@ -55,6 +50,14 @@ class Imports(JobKind):
     task_name = "geoguess.imagesets.tasks.import_run"
     queue = "imports"
     first_stage = "unpacking"
+    #: The stages of ``imageset_import``'s progress, in words for the job's page.
+    stage_words = {
+        "unpacking": "unpacking the zip",
+        "checking": "checking the photos",
+        "storing": "storing the photos",
+        "saving": "saving the image set",
+        "done": "done: the image set is saved",
+    }
 
     def heartbeat_s(self) -> float:
         return float(settings.IMPORT_HEARTBEAT_SECONDS)

@@ -13,18 +13,19 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from PIL import Image
 
+from geoguess.imagesets.checks import imageset_name_check, import_archive_limits, import_credits_check, import_limits
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.imagesets.signals import photos_added
 from geoguess.rules import ROUNDS_PER_GAME
 from worldnet_core.geo import scale_km
 from worldnet_core.images import upright_rgb
 from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, Problem
-from worldnet_core.readers import ArchiveLimits, Limits, read_imageset
-from worldnet_core.readers.validation import Credits, rows_checked, source_url, text_field
+from worldnet_core.readers import read_imageset
+from worldnet_core.readers.validation import Credits, rows_checked
 
 logger = logging.getLogger(__name__)
 
@@ -59,74 +60,6 @@ def encode_served_image(original: Path, target: Path, max_side: int) -> None:
     clean = Image.new("RGB", upright.size)  # a fresh image carries no info dict from the original
     clean.paste(upright)
     clean.save(target, format="JPEG", quality=SERVED_JPEG_QUALITY, optimize=True)
-
-
-def max_length(model: type[models.Model], field: str) -> int:
-    """The longest text a model's column holds."""
-    column = model._meta.get_field(field)
-    if not isinstance(column, models.CharField) or column.max_length is None:
-        raise TypeError(f"{model.__name__}.{field} is no text column of bounded length")
-    return column.max_length
-
-
-def import_limits(storage: str) -> Limits:
-    """The row limits: the pixel cap from settings, text lengths from the database's own fields."""
-    return Limits(
-        max_pixels=settings.IMPORT_MAX_IMAGE_PIXELS,
-        max_path_chars=max_length(Photo, "original") - len(storage) - 1,
-        max_place_chars=max_length(Photo, "place"),
-        max_country_chars=max_length(Photo, "country"),
-        max_group_chars=max_length(Photo, "group"),
-        max_author_chars=max_length(Photo, "author"),
-        max_licence_chars=max_length(Photo, "licence"),
-        max_source_chars=max_length(Photo, "source"),
-    )
-
-
-#: An import's set-wide credit, by its field: what the admin's form and ``import_imageset`` call them.
-CREDIT_FIELDS = ("author", "licence", "source")
-
-
-def import_credits_check(*, author: str = "", licence: str = "", source: str = "") -> Credits:
-    """An import's set-wide credit (for its photos without their own), checked by the rows' own checks;
-    ``ImageSetError`` lists each bad field, named as in ``CREDIT_FIELDS``."""
-    limits = import_limits("")
-    checks = {
-        "author": lambda: text_field(author, "the set-wide author", limits.max_author_chars),
-        "licence": lambda: text_field(licence, "the set-wide licence", limits.max_licence_chars),
-        "source": lambda: source_url(source, "the set-wide source", limits.max_source_chars),
-    }
-    checked: dict[str, str] = {}
-    problems = []
-    for field, check in checks.items():
-        try:
-            checked[field] = check()
-        except ValueError as error:
-            problems.append(Problem(field, str(error)))
-    if problems:
-        raise ImageSetError(problems)
-    return Credits(**checked)
-
-
-def import_archive_limits() -> ArchiveLimits:
-    return ArchiveLimits(
-        max_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
-        max_entry_ratio=settings.IMPORT_MAX_ENTRY_RATIO,
-        max_total_ratio=settings.IMPORT_MAX_TOTAL_RATIO,
-    )
-
-
-def imageset_name_check(name: str) -> str:
-    """The name, tidied; ``ImageSetError`` when it is empty, too long, or taken."""
-    try:
-        name = text_field(name, "the name", max_length(ImageSet, "name"))
-    except ValueError as error:
-        raise ImageSetError([Problem("name", str(error))]) from None
-    if not name:
-        raise ImageSetError([Problem("name", "an image set needs a name")])
-    if ImageSet.objects.filter(name=name).exists():
-        raise ImageSetError([Problem("name", f"an image set called {name!r} exists already")])
-    return name
 
 
 def import_folders(token: str) -> list[str]:

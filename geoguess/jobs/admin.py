@@ -44,7 +44,7 @@ class JobAdmin(admin.ModelAdmin):
         return {}
 
     def progress_state(self, job: BackgroundJob) -> dict[str, Any]:
-        return job_progress(job, queue=self.kind.queue, facts=self.facts(job), bars=self.bars(job))
+        return job_progress(job, queue=self.kind.queue, words=self.kind.stage_words, facts=self.facts(job), bars=self.bars(job))
 
     # --- pages ----------------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ class JobKind:
     queue: ClassVar[str]
     #: The stage an attempt starts in.
     first_stage: ClassVar[str] = "starting"
+    #: Its stages in words for its page (``progress.stage_shown``), ``"done"`` for a succeeded job's; None:
+    #: the stages are shown as they are stored (a kind whose stages are words already).
+    stage_words: ClassVar[dict[str, str] | None] = None
 
     def heartbeat_s(self) -> float:
         """Seconds between two heartbeats of a running attempt (its progress is written more often)."""

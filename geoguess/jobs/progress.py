@@ -17,6 +17,7 @@ and ``elapsed``, each kind adds its own. ``bars`` fill ``<progress data-bar=...>
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models.functions import Length, Substr
@@ -46,18 +47,33 @@ def duration(seconds: float | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60} min"
 
 
-def stage_shown(job: BackgroundJob, *, queue: str) -> str:
-    """The stage in words: a queued job waits for a worker on its queue (or says its message was not sent)."""
+def stage_shown(job: BackgroundJob, *, queue: str, words: Mapping[str, str] | None = None) -> str:
+    """The stage in words: a queued job waits for a worker on its queue (or says its message was not sent).
+
+    ``words``: the kind's own for its stages (``JobKind.stage_words``: ``"checking"`` → ``"checking the
+    photos"``, ``"done"`` → what a succeeded job has done). With them, a job that failed or was cancelled
+    says at which stage it stopped rather than naming that stage as if it were still under way.
+    """
     if job.status == job.Status.QUEUED and job.stage in ("", "queued"):
         return f"queued: waiting for a worker on the {queue} queue"
-    return job.stage or "starting"
+    if words is None:
+        return job.stage or "starting"
+    if job.status == job.Status.SUCCEEDED:
+        return words.get("done", "done")
+    if job.status in (job.Status.FAILED, job.Status.CANCELLED):
+        if job.stage in words:
+            return f"stopped while {words[job.stage]}"
+        return "stopped" if job.started_at else "stopped before a worker took it"
+    return words.get(job.stage, job.stage) or "starting"
 
 
-def job_progress(job: BackgroundJob, *, queue: str, facts: Facts | None = None, bars: Bars | None = None) -> dict[str, Any]:
-    """The job's progress, in the one shape (without ``log``: ``job_log_since`` adds it)."""
+def job_progress(
+    job: BackgroundJob, *, queue: str, words: Mapping[str, str] | None = None, facts: Facts | None = None, bars: Bars | None = None
+) -> dict[str, Any]:
+    """The job's progress, in the one shape (without ``log``: ``job_log_since`` adds it); ``words``: ``stage_shown``'s."""
     end = job.finished_at or timezone.now()
     elapsed = round((end - job.started_at).total_seconds(), 1) if job.started_at else None
-    stage = stage_shown(job, queue=queue)
+    stage = stage_shown(job, queue=queue, words=words)
     return {
         "id": job.pk,
         "name": job.name,

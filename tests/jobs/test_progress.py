@@ -53,3 +53,44 @@ def test_a_log_offset_is_a_count_of_at_most_nine_digits(value, offset):
 
 def test_durations_read_as_people_say_them():
     assert [duration(s) for s in (None, 0, 42.4, 59.6, 185, 7440)] == ["–", "0 s", "42 s", "1 min 0 s", "3 min 5 s", "2 h 4 min"]
+
+
+# --- an import's stages, in words (the kind's stage_words) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields,shown",
+    [
+        ({}, "queued: waiting for a worker on the imports queue"),
+        ({"status": "running", "stage": "unpacking"}, "unpacking the zip"),
+        ({"status": "running", "stage": "checking"}, "checking the photos"),
+        ({"status": "running", "stage": "storing"}, "storing the photos"),
+        ({"status": "running", "stage": "saving"}, "saving the image set"),
+        ({"status": "succeeded", "stage": "done"}, "done: the image set is saved"),
+        ({"status": "failed", "stage": "checking"}, "stopped while checking the photos"),
+        ({"status": "cancelled", "stage": "storing"}, "stopped while storing the photos"),
+        ({"status": "cancelled", "stage": "queued"}, "stopped before a worker took it"),
+        ({"status": "queued", "stage": UNSENT}, UNSENT),
+    ],
+    ids=["queued", "unpacking", "checking", "storing", "saving", "done", "failed", "cancelled", "cancelled-queued", "unsent"],
+)
+def test_an_imports_stage_reads_as_words(fields, shown):
+    from geoguess.imagesets.jobs import IMPORTS
+
+    assert job_progress(new_job(**fields), queue="imports", words=IMPORTS.stage_words)["stage"] == shown
+
+
+def test_every_stage_an_import_reports_has_its_words(tmp_path):
+    """The stages ``imageset_import`` reports as it runs, from a real import, each worded, "done" included."""
+    from geoguess.imagesets.jobs import IMPORTS
+    from geoguess.imagesets.services import imageset_import
+    from tests.support.images import small_world
+
+    stages: list[str] = []
+    imageset_import(name="Staged", source=small_world(tmp_path / "w", per_city=2), progress=lambda stage, done, total: stages.append(stage))
+    assert set(stages) | {IMPORTS.first_stage, "done"} == set(IMPORTS.stage_words)
+
+
+def test_a_kind_without_words_shows_its_stages_as_stored():
+    job = new_job(status="failed", stage="classifier")
+    assert job_progress(job, queue="training")["stage"] == "classifier"

@@ -12,10 +12,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from geoguess.imagesets.checks import max_length
 from geoguess.imagesets.jobs import import_job_create
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.imagesets.selectors import image_sets_with_photo_counts, imageset_coverage_map_html, imageset_photo_points
-from geoguess.imagesets.services import max_length
 from geoguess.security import map_document_response
 from worldnet_core.manifest import ImageSetError
 from worldnet_core.readers import KINDS

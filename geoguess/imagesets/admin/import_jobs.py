@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from geoguess.imagesets.jobs import IMPORTS
-from geoguess.imagesets.models import ImportJob
+from geoguess.imagesets.models import ImageSet, ImportJob
 from geoguess.jobs.admin import JobAdmin
-from geoguess.jobs.progress import Bars, Facts
+from geoguess.jobs.progress import Bars, Facts, stage_shown
 
 #: The page's fields, all read-only: a job changes only through its worker and the Cancel button.
 FIELDS = (
@@ -43,7 +43,7 @@ class ImportJobAdmin(JobAdmin):
         ("elapsed", "elapsed"),
         ("image_set", "image set"),
     ]
-    list_display = ["name", "status", "stage", "counts", "created_at", "image_set"]
+    list_display = ["name", "status", "stage_in_words", "counts", "created_at", "image_set"]
     list_filter = ["status"]
     fields = FIELDS
     readonly_fields = FIELDS
@@ -52,13 +52,24 @@ class ImportJobAdmin(JobAdmin):
         return False  # an upload is the image set list's "add"
 
     def facts(self, job: ImportJob) -> Facts:
-        link = {"text": "the image set", "href": reverse("admin:imagesets_imageset_change", args=[job.image_set_id])}
         return {
             "checked": f"{job.checked:,} of {job.total:,}",
             "stored": f"{job.stored:,} of {job.total:,}",
             "attempts": f"{job.attempts} of {IMPORTS.max_attempts()}",
-            "image_set": link if job.image_set_id else "–",
+            "image_set": self._image_set_link(job),
         }
+
+    @staticmethod
+    def _image_set_link(job: ImportJob) -> dict[str, str] | str:
+        """The set the job made, by its name, linked to its page; "–" until it is saved."""
+        if not job.image_set_id:
+            return "–"
+        name = ImageSet.objects.filter(pk=job.image_set_id).values_list("name", flat=True).first() or job.name
+        return {"text": name, "href": reverse("admin:imagesets_imageset_change", args=[job.image_set_id])}
+
+    @admin.display(description="stage")
+    def stage_in_words(self, obj: ImportJob) -> str:
+        return stage_shown(obj, queue=IMPORTS.queue, words=IMPORTS.stage_words)
 
     def bars(self, job: ImportJob) -> Bars:
         return {"checked": {"value": job.checked, "max": job.total}, "stored": {"value": job.stored, "max": job.total}}
