@@ -22,9 +22,26 @@ def imageset_coverage_cells(*, image_set: ImageSet, cell_deg: float = 10.0) -> l
     return [{"south": a * cell_deg, "west": b * cell_deg, "size": cell_deg, "count": n} for (a, b), n in sorted(cells.items())]
 
 
+#: The coverage map's wheel, as on the photo map (``photo_map.js``): it scrolls the admin's page until
+#: the map is clicked or focused, and zooms the map only then, until focus leaves it.
+_WHEEL_AFTER_CLICK = """{% macro script(this, kwargs) %}
+(function (map) {
+  var box = map.getContainer();
+  var wheelToMap = function () { map.scrollWheelZoom.enable(); };
+  box.addEventListener("mousedown", wheelToMap);
+  box.addEventListener("focusin", wheelToMap);
+  box.addEventListener("focusout", function (event) {
+    if (!box.contains(event.relatedTarget)) map.scrollWheelZoom.disable();
+  });
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+
+
 def imageset_coverage_map_html(*, image_set: ImageSet) -> str:
     """An admin's folium map of every photo, with Leaflet served from this site's static files."""
+    from branca.element import MacroElement
     from django.templatetags.static import static
+    from jinja2 import Template
 
     from worldnet_core.maps import add_points, fit_points, offline_map
 
@@ -32,6 +49,10 @@ def imageset_coverage_map_html(*, image_set: ImageSet) -> str:
     fmap = offline_map(asset_url=static("leaflet"))
     add_points(fmap, points, color="#c0392b", radius=3)
     fit_points(fmap, points)  # open on every photo, not on a fixed view that cuts off Asia and Oceania
+    fmap.options["scroll_wheel_zoom"] = False
+    wheel = MacroElement()
+    wheel._template = Template(_WHEEL_AFTER_CLICK)
+    fmap.add_child(wheel)
     return fmap.get_root().render()
 
 

@@ -46,3 +46,13 @@ def test_it_does_not_zoom_into_a_single_photo():
     fit_points(fmap, [(48.85, 2.35)])
     bounds, options = _fit_bounds(fmap.get_root().render())
     assert options == {"maxZoom": 6} and bounds[0][0] < 48.85 < bounds[1][0]
+
+
+def test_its_wheel_zooms_only_after_a_click(admin_client, image_set):
+    """As on the photo map: the wheel scrolls the admin's page until the map is pressed or focused
+    (the browser test turns the wheel over the photo map, which does the same)."""
+    document = admin_client.get(f"/admin/imagesets/imageset/{image_set.pk}/coverage-map/").content.decode()
+    created = re.search(r"var (map_\w+) = L\.map\(", document)
+    assert created and '"scrollWheelZoom": false' in document
+    turned_on = document.index(f"}})({created.group(1)});")
+    assert created.start() < document.index('box.addEventListener("mousedown", wheelToMap)') < turned_on
