@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "worldNET GeoGuessr admin"
 admin.site.site_title = "worldNET GeoGuessr"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg")),  # asked for by pages without an icon link
     path("", include("geoguess.game.urls")),
 ]
