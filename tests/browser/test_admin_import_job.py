@@ -1,5 +1,7 @@
 """The admin's pages for imports and curation in Chromium, under the site's strict CSP: the job page
-follows a job live (its script polls the status URL), and an image set's photos show on its map."""
+follows a job live (its script polls the status URL) and words every stage an import goes through, an
+image set's photos show on its map (whose wheel zooms only once it is clicked), and no page asks for
+a file that is not there (the favicon)."""
 
 from __future__ import annotations
 
@@ -52,6 +54,16 @@ def site(tmp_path_factory):
             "heartbeat_at=timezone.now() + timezone.timedelta(hours=1))"
         ),
     )
+    # A second job, queued: the test walks it through every stage an import goes through.
+    manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from geoguess.imagesets.models import ImportJob; "
+        "ImportJob.objects.create(name='Staged', archive='imports/y/s.zip', archive_name='s.zip')",
+    )
     process, url = start_site(env)
     yield url, Path(env["GEOGUESS_VAR_DIR"]) / "db.sqlite3"
     stop(process)
@@ -80,12 +92,12 @@ def test_the_job_page_follows_the_job_live_and_lists_its_problems_as_text(site, 
     assert "checking" in progress.inner_text() and page.inner_text("#import-progress [data-fact=checked]") == "10 of 100"
     worker_writes(db, "UPDATE imagesets_importjob SET stage='storing', checked=100, stored=40 WHERE id=1")
     # Locators, not wait_for_function: the page's CSP forbids evaluating strings, Playwright's included.
-    expect(page.locator("[data-fact=stage]")).to_have_text("storing", timeout=10_000)
+    expect(page.locator("[data-fact=stage]")).to_have_text("storing the photos", timeout=10_000)
     assert page.inner_text("#import-progress [data-fact=stored]") == "40 of 100" and "photos stored" in progress.inner_text()
     assert page.locator("progress[data-bar=stored]").get_attribute("value") == "40"
     worker_writes(
         db,
-        "UPDATE imagesets_importjob SET status='failed', stage='failed', problems=?, finished_at=CURRENT_TIMESTAMP WHERE id=1",
+        "UPDATE imagesets_importjob SET status='failed', problems=?, finished_at=CURRENT_TIMESTAMP WHERE id=1",
         f'["{HOSTILE}"]',
     )
     expect(page.locator("[data-fact=status]")).to_have_text("failed", timeout=10_000)
@@ -94,6 +106,38 @@ def test_the_job_page_follows_the_job_live_and_lists_its_problems_as_text(site, 
     # The rest of the page is drawn again once the job has ended: its heading no longer says it runs.
     expect(page.locator("#content h2")).to_contain_text("(failed)", timeout=10_000)
     assert page.locator("[data-list=problems] li").inner_text() == HOSTILE
+    assert page.inner_text("#import-progress [data-fact=stage]") == "stopped while storing the photos"  # not "storing", as if it went on
+
+
+def test_the_job_page_words_every_stage_of_an_import(site, browser):
+    url, db = site
+    page = logged_in(browser, url)
+    page.goto(url + "/admin/imagesets/importjob/2/change/")
+    stage = page.locator("#import-progress [data-fact=stage]")
+    expect(stage).to_have_text("queued: waiting for a worker on the imports queue")
+    # As the worker writes them (``imageset_import``'s progress), with a heartbeat the sweep leaves alone.
+    for stored, shown in [
+        ("unpacking", "unpacking the zip"),
+        ("checking", "checking the photos"),
+        ("storing", "storing the photos"),
+        ("saving", "saving the image set"),
+    ]:
+        worker_writes(
+            db,
+            "UPDATE imagesets_importjob SET status='running', stage=?, token='t', attempts=1, started_at=CURRENT_TIMESTAMP, "
+            "heartbeat_at=datetime('now', '+1 hour') WHERE id=2",
+            stored,
+        )
+        expect(stage).to_have_text(shown, timeout=10_000)
+    worker_writes(
+        db, "UPDATE imagesets_importjob SET status='succeeded', stage='done', image_set_id=1, finished_at=CURRENT_TIMESTAMP WHERE id=2"
+    )
+    expect(page.locator("#content h2")).to_contain_text("(succeeded)", timeout=10_000)  # the page drawn again, ended
+    expect(stage).to_have_text("done: the image set is saved")
+    link = page.locator("#import-progress [data-fact=image_set] a")
+    assert link.inner_text() == "Small world" and link.get_attribute("href") == "/admin/imagesets/imageset/1/change/"
+    listing = page.goto(url + "/admin/imagesets/importjob/")
+    assert listing.ok and "done: the image set is saved" in page.inner_text("#result_list")
 
 
 def test_the_set_page_shows_its_photos_on_a_map_with_thumbnails(site, browser):
@@ -109,3 +153,53 @@ def test_the_set_page_shows_its_photos_on_a_map_with_thumbnails(site, browser):
     expect(thumbnail).to_have_js_property("complete", True)
     assert thumbnail.get_attribute("alt").startswith("photo ") and thumbnail.bounding_box()["height"] > 50  # it loaded, for staff
     assert page.locator("#photo-table img").count() == 8
+
+
+def test_the_photo_map_zooms_by_wheel_only_once_clicked(site, browser):
+    url, _ = site
+    page = logged_in(browser, url)
+    page.goto(url + "/admin/imagesets/imageset/1/change/")
+    marker = page.locator("#photo-map path.leaflet-interactive").first
+    marker.wait_for()
+    photo_map = page.locator("#photo-map")
+    photo_map.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+
+    def wheel_over_the_map(delta: int) -> tuple[float, str]:
+        """Turns the wheel over the map's middle; returns where the map then is in the window, and a marker's shape."""
+        box = photo_map.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, delta)
+        page.wait_for_timeout(800)  # Leaflet gathers wheel turns, then animates the zoom
+        return photo_map.bounding_box()["y"], marker.get_attribute("d")
+
+    top, shape = photo_map.bounding_box()["y"], marker.get_attribute("d")
+    # Scrolling the page up past the map: the page scrolls, the map keeps its zoom.
+    moved_to, shape_after = wheel_over_the_map(-300)
+    assert moved_to > top + 100 and shape_after == shape
+    # Clicked (a corner with no marker), the map takes the wheel: it zooms in, the page stays.
+    box = photo_map.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 30, box["y"] + box["height"] / 2)
+    top = photo_map.bounding_box()["y"]
+    moved_to, zoomed = wheel_over_the_map(-300)
+    assert moved_to == top and zoomed != shape
+    # A click elsewhere on the page (the table under the map) gives the wheel back to the page.
+    page.locator("#photo-table thead th").first.click()
+    top = photo_map.bounding_box()["y"]
+    moved_to, shape_after = wheel_over_the_map(300)
+    assert moved_to < top - 100 and shape_after == zoomed
+
+
+def test_admin_pages_ask_for_no_missing_file(site, browser):
+    url, _ = site
+    page = logged_in(browser, url)
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    for path in ("/admin/", "/admin/imagesets/imageset/1/change/", "/admin/imagesets/importjob/1/change/"):
+        page.goto(url + path)
+        page.wait_for_load_state("networkidle")
+    assert missing == []
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon == "/static/img/favicon.svg" and page.request.get(url + icon).ok
+    answer = page.request.get(url + "/favicon.ico")  # browsers ask for it on pages without the link (error pages)
+    assert answer.ok and answer.headers["content-type"] == "image/svg+xml"
