@@ -82,6 +82,8 @@ def test_the_admin_upload_keeps_the_set_wide_credit_on_its_job_until_the_worker_
     assert response.status_code == 302, response.content.decode()[:2000]
     job = ImportJob.objects.get(name="Credited")
     assert (job.author, job.licence, job.source) == ("Set Author", "CC0", "http://example.org")
+    page = admin_client.get(f"/admin/imagesets/importjob/{job.pk}/change/").content.decode()
+    assert "Set Author" in page and "http://example.org" in page  # the job's page shows the credit it carries
     import_job_run(job_id=job.pk)  # as a worker would
     found = credits_by_place(ImageSet.objects.get(name="Credited"))
     assert found["Paris"] == ("Ann Lee", "CC0", "http://example.org") and found["Sydney"] == ("Set Author", "CC0", "http://example.org")
