@@ -3,7 +3,7 @@
 Read this file to know how the game plays; change a rule here and every page, API and test follows
 (templates and JavaScript receive these numbers from the server, through ``for_pages``).
 
-Classic games: ``ROUNDS_PER_GAME`` rounds, each scored by great-circle distance with GeoGuessr's
+Classic games: ``ROUNDS_PER_GAME`` rounds (or another of ``ROUND_COUNTS``), each scored by great-circle distance with GeoGuessr's
 formula (``points``: 5,000 for a perfect guess, falling with distance over the image set's scale D;
 the formula itself is ``worldnet_core.geo.geoguessr_points``, which the model's report shares)::
 
@@ -49,8 +49,10 @@ from worldnet_core.metrics import COHERENCE_KM, SHOWN_CANDIDATES
 
 # --- every game ----------------------------------------------------------------------------------
 
-#: Rounds of a classic game; also the fewest enabled photos an image set needs to be offered.
+#: Rounds of a classic game by default; also the fewest enabled photos an image set needs to be offered.
 ROUNDS_PER_GAME = 5
+#: The lengths a player may choose for a classic game (a set with fewer photos than one offers the others).
+ROUND_COUNTS = (3, 5, 10)
 #: The time limits a classic game may have, in seconds per round; 0: no limit.
 TIME_LIMITS = (0, 30, 60, 120)
 #: A display name's length, in characters, once runs of spaces are collapsed.
@@ -58,10 +60,19 @@ PLAYER_NAME_MAX_LENGTH = 40
 
 __all__ = ["COHERENCE_KM", "MAX_POINTS"]  # the report's figures, re-exported for the game's pages
 
+Winner = Literal["player", "worldnet", "draw"]
+
 
 #: A round may end without a pin (its clock ran out with none placed) this long before its deadline at
 #: the earliest: the page's clock and the server's may differ by a little.
 TIME_OUT_EARLY_SECONDS = 1.0
+
+
+def classic_winner(*, player_total: int, worldnet_total: int) -> Winner:
+    """Who won a classic game, once worldNET has played every round: the better total (equal: a draw)."""
+    if player_total == worldnet_total:
+        return "draw"
+    return "player" if player_total > worldnet_total else "worldnet"
 
 
 def guess_grace() -> timedelta:
@@ -95,9 +106,6 @@ LOCK_IN_MIN_SECONDS = 3.0
 LOCK_IN_MAX_SECONDS = 20.0
 #: How far the random draw stretches or shrinks the confidence's delay (±20%): an opponent, not a metronome.
 LOCK_IN_JITTER = 0.2
-
-Winner = Literal["player", "worldnet", "draw"]
-
 
 @dataclass(frozen=True)
 class Damage:
@@ -179,6 +187,7 @@ def for_pages() -> dict[str, object]:
     """The numbers templates and scripts show, so that none of them restates a rule (``json_script``)."""
     return {
         "roundsPerGame": ROUNDS_PER_GAME,
+        "roundCounts": list(ROUND_COUNTS),
         "timeLimits": list(TIME_LIMITS),
         "maxPoints": MAX_POINTS,
         "playerNameMaxLength": PLAYER_NAME_MAX_LENGTH,

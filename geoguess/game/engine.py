@@ -83,6 +83,14 @@ def round_open(*, round: Round, now: datetime | None = None) -> Round:
     return round
 
 
+def reveal_leave(*, game: Game, index: int) -> None:
+    """The player has left the reveal of round ``index`` (and of every round before it): the game's page
+    shows the next round now. Only a played round's reveal can be left."""
+    played = game.rounds.filter(index=index, guessed_at__isnull=False).exists()
+    if played and Game.objects.filter(pk=game.pk, reveal_left__lt=index).update(reveal_left=index):
+        game.reveal_left = index
+
+
 def round_deadline(round: Round) -> datetime | None:
     clock = mode_of(round.game).clock(round)
     return None if clock is None else clock.deadline

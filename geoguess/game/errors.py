@@ -18,6 +18,7 @@ class Code(StrEnum):
     NAME_NOT_PRINTABLE = "name_not_printable"
     UNKNOWN_MODE = "unknown_mode"
     BAD_TIME_LIMIT = "bad_time_limit"
+    BAD_ROUND_COUNT = "bad_round_count"
     TOO_FEW_PHOTOS = "too_few_photos"
     WORLDNET_NOT_READY = "worldnet_not_ready"
     WORLDNET_REMOVED = "worldnet_removed"
@@ -54,6 +55,7 @@ START_CODES = frozenset(
         Code.NAME_NOT_PRINTABLE,
         Code.UNKNOWN_MODE,
         Code.BAD_TIME_LIMIT,
+        Code.BAD_ROUND_COUNT,
         Code.TOO_FEW_PHOTOS,
         Code.WORLDNET_NOT_READY,
         Code.WORLDNET_REMOVED,

@@ -16,9 +16,10 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.models import CLASSIC
-from geoguess.game.services import NAME_MISSING_MESSAGE, TIME_LIMIT_MESSAGE
+from geoguess.game.services import NAME_MISSING_MESSAGE, ROUND_COUNT_MESSAGE, TIME_LIMIT_MESSAGE
 from geoguess.imagesets.models import ImageSet
 
 # Public ids and image tokens are ``secrets.token_urlsafe(18)``: 24 URL-safe characters. Anything
@@ -46,29 +47,36 @@ class GameStartForm(_PlayerNameForm):
         error_messages={"required": "choose one of the image sets listed", "invalid_choice": "choose one of the image sets listed"},
     )
     # A <select>: "" (no choice sent) is "no limit", like the form's first option.
-    # Text, not stripped: " 30" is no option of the page's <select>.
+    # Text, not stripped: " 30" is no option of the page's <select>. Nothing sent: the default.
+    rounds = forms.CharField(required=False, strip=False)
     time_limit = forms.CharField(required=False, strip=False)
     # The home page's two buttons. Nothing sent (Enter in the name field of an older page) is a
     # classic game, like the form's first button.
     mode = forms.CharField(required=False, strip=False)
 
-    field_order = ["image_set", "player_name", "time_limit", "mode"]
+    field_order = ["image_set", "player_name", "rounds", "time_limit", "mode"]
 
     def __init__(self, *args: Any, image_sets: QuerySet[ImageSet], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["image_set"].queryset = image_sets  # type: ignore[attr-defined]  # a ModelChoiceField's
 
+    def clean_rounds(self) -> int:
+        return _whole_number(self.cleaned_data["rounds"], default=rules.ROUNDS_PER_GAME, message=ROUND_COUNT_MESSAGE)
+
     def clean_time_limit(self) -> int:
-        text = self.cleaned_data["time_limit"]
-        if not text:
-            return 0
-        # A whole number as the page's <select> writes it: digits, no sign, no leading zero.
-        if not (text.isascii() and text.isdigit() and len(text) <= 6 and str(int(text)) == text):
-            raise forms.ValidationError(TIME_LIMIT_MESSAGE)
-        return int(text)
+        return _whole_number(self.cleaned_data["time_limit"], default=0, message=TIME_LIMIT_MESSAGE)
 
     def clean_mode(self) -> str:
         return self.cleaned_data["mode"] or CLASSIC
+
+
+def _whole_number(text: str, *, default: int, message: str) -> int:
+    """A whole number as the page's <select> writes it: digits, no sign, no leading zero; "" is ``default``."""
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and str(int(text)) == text):
+        raise forms.ValidationError(message)
+    return int(text)
 
 
 class ChallengeAcceptForm(_PlayerNameForm):

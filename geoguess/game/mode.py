@@ -24,10 +24,13 @@ class Clock:
 
 
 class Start(Protocol):
-    """How a game of a mode starts: its first rounds drawn (``time_limit``: seconds a round, 0 for none;
-    a mode with a clock of its own may ignore it)."""
+    """How a game of a mode starts: its first rounds drawn. ``rounds``: how many a game of fixed length
+    has; ``time_limit``: seconds a round, 0 for none (a mode with a length or a clock of its own, as a
+    duel, ignores them)."""
 
-    def __call__(self, *, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int, seed: int | None) -> Game: ...
+    def __call__(
+        self, *, image_set: ImageSet, player_name: str, owner_key: str, rounds: int, time_limit: int, seed: int | None
+    ) -> Game: ...
 
 
 class Replay(Protocol):

@@ -7,7 +7,7 @@ import secrets
 from django.db import models
 
 from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.rules import PLAYER_NAME_MAX_LENGTH
+from geoguess.rules import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME
 
 CLASSIC, DUEL = "classic", "duel"
 MODES = ((CLASSIC, "Classic"), (DUEL, "Duel worldNET"))
@@ -24,6 +24,11 @@ class Game(models.Model):
     #: A secret kept in the player's session; guesses for this game must carry it.
     owner_key = models.CharField(max_length=64)
     time_limit = models.PositiveSmallIntegerField(default=0)
+    #: How many rounds a classic game has (one of ``rules.ROUND_COUNTS``); a duel goes on until it ends.
+    rounds_chosen = models.PositiveSmallIntegerField(default=ROUNDS_PER_GAME)
+    #: The last round whose reveal the player has left (-1: none yet). Until they leave it, the game's
+    #: page shows that reveal again (a reload while reading it), and the next round's clock waits.
+    reveal_left = models.SmallIntegerField(default=-1)
     challenge_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="challengers")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -46,7 +51,10 @@ class Game(models.Model):
     ended_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["image_set", "-total_points"]), models.Index(fields=["image_set", "mode", "finished_at"])]
+        indexes = [
+            models.Index(fields=["image_set", "rounds_chosen", "-total_points"]),
+            models.Index(fields=["image_set", "mode", "finished_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.player_name} on {self.image_set} ({self.public_id})"

@@ -12,6 +12,7 @@ from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.models import DUEL, Game, Round
 from geoguess.game.selectors import game_end, health_after, played_rounds, round_count
+from geoguess.imagesets.models import Photo
 from worldnet_core.land import country_name
 
 
@@ -43,6 +44,9 @@ def _reveal(round: Round, *, finished: bool, ended_by: str, health_before: rules
             "place": photo.place,
             "country": photo.country,
             "country_name": country_name(photo.country) if photo.country else "",
+            # Who took the photo, under which licence, and where it comes from: after the guess only (a
+            # credit can name the place). Text; ``source`` is an http(s) URL or "" (the import checks it).
+            "credit": _credit(photo),
         },
         "player": None,
         "player_points": round.points or 0,
@@ -60,6 +64,15 @@ def _reveal(round: Round, *, finished: bool, ended_by: str, health_before: rules
     if round.game.mode == DUEL:
         reveal["duel"] = _duel(round, finished=finished, ended_by=ended_by, before=health_before)
     return reveal
+
+
+def _credit(photo: Photo) -> dict[str, str] | None:
+    """The photo's credit, or None when it has none; a source only as an http(s) link (the import checks it
+    already: this keeps a page from ever linking anything else)."""
+    source = photo.source if photo.source.lower().startswith(("http://", "https://")) else ""
+    if not (photo.author or photo.licence or source):
+        return None
+    return {"author": photo.author, "licence": photo.licence, "source": source}
 
 
 def _worldnet(round: Round) -> dict[str, Any] | None:
@@ -96,8 +109,22 @@ def _duel(round: Round, *, finished: bool, ended_by: str, before: rules.Health) 
     }
 
 
+#: The summary's headline by its verdict: who won, once every fact is in.
+HEADLINES = {
+    "player": "You beat worldNET!",
+    "draw": "A draw with worldNET",
+    "worldnet": "worldNET wins this one",
+}
+DUEL_HEADLINES = {**HEADLINES, "worldnet": "worldNET wins the duel"}
+
+
 def game_summary(*, game: Game) -> dict[str, Any]:
-    """Every guessed round's reveal, both totals, and for a duel the health over the rounds and the winner."""
+    """Every guessed round's reveal, both totals, the verdict, and for a duel the health over the rounds.
+
+    No verdict before worldNET has guessed every round (``verdict`` and ``headline`` None, ``waiting``
+    the rounds it has still to play): a classic round waits for worldNET's guess, a duel's is settled
+    (0 without one) with the player's.
+    """
     rounds = played_rounds(game)
     finished = game.finished_at is not None
     reveals, health = [], rules.START
@@ -105,17 +132,36 @@ def game_summary(*, game: Game) -> dict[str, Any]:
         reveals.append(_reveal(round, finished=finished and number == len(rounds), ended_by=game.ended_by, health_before=health))
         if game.mode == DUEL:
             health = rules.Health(round.player_health or 0, round.worldnet_health or 0)
+    total, worldnet_total = sum(r.points or 0 for r in rounds), sum(r.worldnet_points or 0 for r in rounds)
+    waiting = sum(r.worldnet_points is None for r in rounds)
     summary: dict[str, Any] = {
         "player": game.player_name,
-        "total": sum(r.points or 0 for r in rounds),
-        "worldnet_total": sum(r.worldnet_points or 0 for r in rounds),
-        # A classic round waits for worldNET's guess; a duel's is settled (0 without one) with the player's.
-        "worldnet_complete": all(r.worldnet_points is not None for r in rounds),
+        "total": total,
+        "worldnet_total": worldnet_total,
+        "worldnet_complete": waiting == 0,
+        "waiting": waiting,
         "rounds": reveals,
         "finished": finished,
+        "verdict": None,
+        "headline": None,
     }
     if game.mode == DUEL:
         states = [rules.START] + [rules.Health(r.player_health or 0, r.worldnet_health or 0) for r in rounds]
         final = states[-1]
-        summary["duel"] = {"health": [{"player": h.player, "worldnet": h.worldnet} for h in states], "winner": final.winner, "final": final}
+        summary["duel"] = {
+            "health": [{"player": h.player, "worldnet": h.worldnet} for h in states],
+            "winner": final.winner,
+            "final": {"player": final.player, "worldnet": final.worldnet},
+        }
+        summary.update(verdict=final.winner, headline=DUEL_HEADLINES[final.winner])
+    elif waiting == 0 and finished:
+        verdict = rules.classic_winner(player_total=total, worldnet_total=worldnet_total)
+        summary.update(verdict=verdict, headline=HEADLINES[verdict])
     return summary
+
+
+def summary_state(*, game: Game) -> dict[str, Any]:
+    """What a summary page asks while worldNET is still guessing: the totals, each round's worldNET, the verdict."""
+    summary = game_summary(game=game)
+    keys = ("total", "worldnet_total", "worldnet_complete", "waiting", "verdict", "headline")
+    return {**{key: summary[key] for key in keys}, "rounds": [{"index": r["index"], "worldnet": r["worldnet"]} for r in summary["rounds"]]}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 
+from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.models import CLASSIC, DUEL, Game, Round
 from geoguess.imagesets.models import ImageSet
@@ -58,6 +59,12 @@ def round_of(*, game: Game, index: int) -> Round:
     return found
 
 
+def last_played_round(game: Game) -> Round | None:
+    """The round the player guessed last, with its photo and image set (None before any guess)."""
+    rounds = game.rounds.select_related("game__image_set", "photo").filter(guessed_at__isnull=False)
+    return rounds.order_by("-index").first()
+
+
 def round_by_image_token(*, token: str) -> Round | None:
     return Round.objects.select_related("game", "photo").filter(image_token=token).first()
 
@@ -83,9 +90,10 @@ def played_rounds(game: Game) -> list[Round]:
 # --- rankings ------------------------------------------------------------------------------------
 
 
-def leaderboard(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
-    """The best finished classic games of first plays on ``image_set``."""
-    games = Game.objects.filter(image_set=image_set, mode=CLASSIC, ranked=True, finished_at__isnull=False)
+def leaderboard(*, image_set: ImageSet, rounds: int = rules.ROUNDS_PER_GAME, limit: int = 10) -> list[Game]:
+    """The best finished classic games of first plays on ``image_set``, among games of ``rounds`` rounds
+    (a game of 10 rounds can score twice what one of 5 can: each length has its own board)."""
+    games = Game.objects.filter(image_set=image_set, mode=CLASSIC, rounds_chosen=rounds, ranked=True, finished_at__isnull=False)
     return list(games.order_by("-total_points", "finished_at")[:limit])
 
 

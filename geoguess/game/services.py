@@ -18,6 +18,7 @@ from geoguess.imagesets.models import ImageSet
 
 TIME_LIMIT_MESSAGE = f"time limit must be one of {', '.join(map(str, rules.TIME_LIMITS))} seconds"
 NAME_MISSING_MESSAGE = "please give a display name for the leaderboard"
+ROUND_COUNT_MESSAGE = f"a classic game has {', '.join(map(str, rules.ROUND_COUNTS[:-1]))} or {rules.ROUND_COUNTS[-1]} rounds"
 
 
 def clean_player_name(name: str) -> str:
@@ -38,18 +39,28 @@ def clean_player_name(name: str) -> str:
 
 @transaction.atomic  # a start refused half-way (no photo worldNET has guessed) keeps nothing
 def game_start(
-    *, image_set: ImageSet, player_name: str, owner_key: str, mode: str = CLASSIC, time_limit: int = 0, seed: int | None = None
+    *,
+    image_set: ImageSet,
+    player_name: str,
+    owner_key: str,
+    mode: str = CLASSIC,
+    rounds: int = rules.ROUNDS_PER_GAME,
+    time_limit: int = 0,
+    seed: int | None = None,
 ) -> Game:
-    """A new game of ``mode`` on ``image_set`` (the time limit is a classic game's; a duel's clock is worldNET's lock-in).
+    """A new game of ``mode`` on ``image_set`` (its rounds and time limit are a classic game's: a duel has its own).
 
-    The rules are checked in the order the home page asks: the name, the time limit, the mode.
+    The rules are checked in the order the home page asks: the name, the rounds, the time limit, the mode.
     """
     player_name = clean_player_name(player_name)
+    if rounds not in rules.ROUND_COUNTS:
+        raise GameError(Code.BAD_ROUND_COUNT, ROUND_COUNT_MESSAGE)
     if time_limit not in rules.TIME_LIMITS:
         raise GameError(Code.BAD_TIME_LIMIT, TIME_LIMIT_MESSAGE)
     if mode not in MODES:
         raise GameError(Code.UNKNOWN_MODE, "choose Classic or Duel worldNET")
-    return MODES[mode].start(image_set=image_set, player_name=player_name, owner_key=owner_key, time_limit=time_limit, seed=seed)
+    start = MODES[mode].start
+    return start(image_set=image_set, player_name=player_name, owner_key=owner_key, rounds=rounds, time_limit=time_limit, seed=seed)
 
 
 @transaction.atomic

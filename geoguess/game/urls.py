@@ -10,6 +10,7 @@ urlpatterns = [
     path("game/<str:public_id>/summary", pages.summary, name="summary"),
     path("challenge/<str:public_id>/", pages.challenge, name="challenge"),
     path("game/<str:public_id>/guess", api.guess, name="guess"),
+    path("game/<str:public_id>/summary.json", api.summary_state, name="summary_state"),
     path("game/<str:public_id>/round/<int:index>", api.reveal, name="reveal"),
     path("game/<str:public_id>/round/<int:index>/attention.jpg", api.attention, name="attention"),
     path("game/<str:public_id>/round/<int:index>/state", api.round_state, name="round_state"),

@@ -65,6 +65,16 @@ window.GeoMaps = (function () {
     return L.polyline([from, to], { color: COLORS[kind], weight: 2, dashArray: "6 6", pane: PIN_PANE });
   }
 
+  /* No band of nothing above or below the world: a map taller than the world is at its zoom zooms in
+     until the world fills its height, and the view stays within the world's edges (±85°, Mercator's). */
+  const WORLD_EDGES = L.latLngBounds([[-85.0511, -1e4], [85.0511, 1e4]]);
+  function fillHeight(map) {
+    const height = map.getSize().y;
+    const band = height - 256 * Math.pow(2, map.getZoom()); // the world is 256 px high at zoom 0
+    if (band > 1) map.setZoom(Math.log2(height / 256), { animate: false });
+    map.panInsideBounds(WORLD_EDGES, { animate: false });
+  }
+
   /* Longitude of `lng` moved by whole turns to lie nearest `ref`, so lines take the short way. */
   function near(ref, latlng) {
     let lng = latlng.lng;
@@ -73,5 +83,5 @@ window.GeoMaps = (function () {
     return L.latLng(latlng.lat, lng);
   }
 
-  return { config, basemap, pin, line, near, textNode, textTooltip, COLORS, maps };
+  return { config, basemap, fillHeight, pin, line, near, textNode, textTooltip, COLORS, maps };
 })();

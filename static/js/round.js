@@ -8,8 +8,9 @@
 (function () {
   const cfg = GeoMaps.config("round-config");
   const mapEl = document.getElementById("map");
-  // Fractional zoom: the whole inhabited world fits any width, a phone's included.
-  const map = GeoMaps.basemap("map", Object.assign({}, cfg, { map: { minZoom: 0, zoomSnap: 0.1, zoomDelta: 0.5, wheelPxPerZoomLevel: 120 } }));
+  // Any zoom, not a multiple of a step (zoomSnap 0): the whole inhabited world fits the map's width exactly, a
+  // phone's included, where a zoom rounded down to a step left a band of nothing below the world.
+  const map = GeoMaps.basemap("map", Object.assign({}, cfg, { map: { minZoom: 0, zoomSnap: 0, zoomDelta: 0.5, wheelPxPerZoomLevel: 120 } }));
   const WORLD = L.latLngBounds([[-50, -170], [72, 180]]);
   const roundEl = document.getElementById("round");
   const guessButton = document.getElementById("guess");
@@ -32,7 +33,8 @@
   let legend = null;
 
   function fitWorld() {
-    map.fitBounds(WORLD, { animate: false });
+    map.fitBounds(WORLD, { animate: false, padding: [2, 2] }); // a hair more than the world: rounding never cuts an edge
+    GeoMaps.fillHeight(map);
   }
 
   /* The reveal's points inside the map, clear of its edges, its zoom buttons and its legend. */
@@ -148,7 +150,12 @@
     };
     tick();
   }
-  if (cfg.mode === "duel") {
+  if (cfg.revealing) {
+    // The round is played (the page was reloaded while its reveal was read): show the reveal again.
+    done = true;
+    fetch(cfg.revealUrl).then((r) => r.json()).then(reveal)
+      .catch(() => showError("The server could not be reached; reload the page."));
+  } else if (cfg.mode === "duel") {
     GeoDuel.watch(cfg, { isDone: () => done, countdown, onRefusal });
   } else if (cfg.timeLimit && cfg.secondsLeft !== null) {
     const timer = document.getElementById("timer");
@@ -215,8 +222,10 @@
     const youKm = GeoFormat.km(data.player && data.player.distance_km);
     document.getElementById("you-km").textContent = data.timed_out ? "time ran out" : autoGuessed ? youKm + ", your pin when time ran out" : youKm;
     document.getElementById("you-points").textContent = GeoFormat.number(data.player_points);
+    document.getElementById("you-points-unit").textContent = data.player_points === 1 ? "point" : "points";
     const where = [data.truth.place, data.truth.country_name || data.truth.country].filter(Boolean).join(", ");
     document.getElementById("truth-place").textContent = where || (truth.lat.toFixed(2) + ", " + truth.lng.toFixed(2));
+    showCredit(data.truth.credit);
     const score = document.getElementById("score");
     score.dataset.total = String(Number(score.dataset.total) + data.player_points);
     score.textContent = GeoFormat.number(score.dataset.total);
@@ -232,6 +241,23 @@
     next.focus({ preventScroll: true });
     next.onclick = () => { window.location.href = last ? cfg.summaryUrl : cfg.nextUrl; };
     if (window.matchMedia("(max-width: 800px)").matches) mapEl.scrollIntoView({ block: "start" }); // a phone: the map and the scores, not the photo
+  }
+
+  /* The photo's credit (its licence may ask for it): text nodes, and a link only to an http(s) address. */
+  function showCredit(credit) {
+    const line = document.getElementById("credit");
+    if (!credit) return;
+    const parts = ["Photo" + (credit.author ? " by " + credit.author : ""), credit.licence].filter(Boolean);
+    line.replaceChildren(document.createTextNode(parts.join(", ")));
+    if (/^https?:\/\//i.test(credit.source || "")) {
+      const link = document.createElement("a");
+      link.href = credit.source;
+      link.rel = "noopener noreferrer nofollow";
+      link.target = "_blank";
+      link.textContent = "source";
+      line.append(" (", link, ")");
+    }
+    line.hidden = false;
   }
 
   /* worldNET's guess, or "thinking" and a poll (with back-off, and a visible error) until it is stored. */

@@ -119,6 +119,10 @@ def bar_widths(page) -> list[float]:
     )
 
 
+def track_widths(page) -> list[float]:
+    return page.evaluate("() => [...document.querySelectorAll('#duel-health .track')].map((t) => t.getBoundingClientRect().width)")
+
+
 def finish_reveal(page, where: str) -> dict:
     """The reveal of a duel's round: both pins fit, both scores shown, the health animated to the server's numbers."""
     page.wait_for_selector("#reveal:not([hidden])")
@@ -141,6 +145,8 @@ def test_a_whole_duel_by_mouse_on_a_desktop_goes_past_round_five(site, browser):
     page, errors = new_page(browser, 1366, 768)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     public_id = start_duel(page, site, "Ada", screenshot="duel-home.png")
+    you, ai = track_widths(page)
+    assert you == pytest.approx(ai, abs=1)  # equal health, equal bars ("You" and "worldNET" took different room)
     rounds = []
     for index in range(12):
         assert page.locator(".status").inner_text().startswith(f"Duel round {index + 1}")
@@ -219,6 +225,8 @@ def test_a_duel_on_a_phone_whose_countdown_runs_out(site, browser):
     page, errors = new_page(browser, 390, 844)
     start_duel(page, site, "Pho")
     assert_header_on_one_line(page, "duel on a phone")
+    you, ai = track_widths(page)
+    assert you == pytest.approx(ai, abs=1)
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a pin, and no guess
     lock = page.locator("#lock")

@@ -50,6 +50,7 @@ from tests.support.processes import REGISTER, manage, start_site, stop
 WIDE_SET = "Wide photos"
 WIDE_SIZE = (1138, 512)  # the real photo of the issue that used half its panel
 INHABITED_WORLD = {"south": -50, "west": -170, "north": 72, "east": 180}
+WORLD_EDGE = 85.06  # Mercator's: a map showing beyond it shows a band of nothing
 
 # A whole game's reveals where worldNET's guess arrives after the page asked for it.
 LATE_ROUNDS = {1, 3}
@@ -129,6 +130,7 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
         b = first["bounds"]  # the whole inhabited world, East Asia and Oceania included, at any width
         assert b["south"] <= INHABITED_WORLD["south"] and b["north"] >= INHABITED_WORLD["north"], (label, b)
         assert b["west"] <= INHABITED_WORLD["west"] and b["east"] >= INHABITED_WORLD["east"], (label, b)
+        assert b["south"] >= -WORLD_EDGE and b["north"] <= WORLD_EDGE, (label, b)  # no band of nothing beyond the poles
         if index == 0:
             page.screenshot(path=str(SCREENSHOTS / f"{label}-round.png"))
         late = index in LATE_ROUNDS
@@ -178,7 +180,9 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
             state = page.evaluate(MAP_STATE)
             player, answer = state["pins"]["player"][0], state["pins"]["truth"][0]
             assert overlaps(player, answer)  # right on it, and yet the answer's ring is what shows on top
-        total += as_int(page.locator("#you-points").inner_text())
+        points = as_int(page.locator("#you-points").inner_text())
+        assert page.locator("#you-points-unit").inner_text() == ("point" if points == 1 else "points")
+        total += points
         assert as_int(page.locator("#score").inner_text()) == total
         page.screenshot(path=str(SCREENSHOTS / f"{label}-reveal-{index + 1}.png"))
         page.click("#next")
@@ -189,6 +193,10 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
     for cell in page.locator("table.rounds tbody td:nth-child(2)").all_inner_texts():
         assert not re.search(r"\([A-Z]{2,3}\)$", cell), f"a country code, not its name: {cell}"
     settle(page)
+    summary_map = page.evaluate("() => { const b = GeoMaps.maps[0].getBounds(); return [b.getSouth(), b.getNorth()]; }")
+    assert summary_map[0] >= -WORLD_EDGE and summary_map[1] <= WORLD_EDGE, (label, summary_map)
+    numbers = page.locator("#map .round-number").all_inner_texts()
+    assert sorted(numbers, key=int) == [str(n) for n in range(1, 6)], numbers  # each answer numbered by its round
     page.screenshot(path=str(SCREENSHOTS / f"{label}-summary.png"), full_page=True)
 
 
@@ -391,3 +399,41 @@ def test_the_header_stays_on_one_line_on_a_360_px_phone_with_a_timer(site, brows
     page.screenshot(path=str(SCREENSHOTS / "360x740-round-timed.png"))
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.slow
+def test_the_summary_gives_no_verdict_until_worldnet_has_played_then_shows_it(site, browser):
+    """A game finished before worldNET has guessed any of its rounds (it joins late, or its predictions are
+    still being computed): no verdict, its rounds "thinking"; then its guesses land and the verdict comes."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, errors = new_page(browser, 1366, 768)
+    public_id = start_game(page, site, site.set_name, "Wen")
+    for index in range(5):
+        site.helper.ask("forget", public_id, index)  # worldNET has not guessed these photos yet
+    for _ in range(5):
+        page.wait_for_selector("#map .leaflet-overlay-pane path")
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4)
+        page.click("#guess")
+        page.wait_for_selector("#reveal:not([hidden])")
+        assert page.locator("#ai-km").inner_text() == "thinking…"
+        page.click("#next")
+    page.wait_for_selector("#verdict")
+    assert page.locator("#verdict").inner_text() == "No verdict yet: worldNET is still guessing"
+    assert "still guessing 5 of 5 rounds" in page.locator("#ai-waiting").inner_text()
+    assert page.locator(".ai-round", has_text="thinking…").count() == 5
+    page.screenshot(path=str(SCREENSHOTS / "summary-waiting.png"), full_page=True)
+    for index in range(5):
+        site.helper.ask("predict", public_id, index)  # its guesses land
+    page.wait_for_function("() => !document.getElementById('verdict').textContent.startsWith('No verdict')", timeout=30_000)
+    verdict = page.locator("#verdict").inner_text()
+    assert verdict in {"You beat worldNET!", "A draw with worldNET", "worldNET wins this one"}
+    assert page.locator("#ai-waiting").is_hidden() and page.locator(".ai-round", has_text="thinking…").count() == 0
+    cells = page.locator(".ai-round").all_inner_texts()
+    assert as_int(page.locator("#ai-total").inner_text()) == sum(as_int(cell.split("·")[-1]) for cell in cells)
+    assert page.locator("#map path.pin-worldnet").count() == 5  # its pins came with its guesses
+    you, ai = as_int(page.locator("#total").inner_text()), as_int(page.locator("#ai-total").inner_text())
+    assert verdict == ("You beat worldNET!" if you > ai else "worldNET wins this one" if ai > you else "A draw with worldNET")
+    page.screenshot(path=str(SCREENSHOTS / "summary-after-worldnet.png"), full_page=True)
+    assert not errors, errors
+    page.close()

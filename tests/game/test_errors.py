@@ -6,7 +6,7 @@ import json
 import re
 
 from geoguess.game.errors import API_CODES, START_CODES, Code, GameError
-from tests.support.games import guess, start_game
+from tests.support.games import guess, play_page, start_game
 from tests.support.processes import REPO
 
 
@@ -37,7 +37,7 @@ def test_an_error_is_a_code_and_a_message():
 
 def test_the_api_answers_a_refusal_with_its_code(client, image_set):
     game = start_game(client, image_set)
-    client.get(f"/game/{game.public_id}/")
+    play_page(client, game)
     assert guess(client, game, 0, 1.0, 1.0).status_code == 200
     again = guess(client, game, 0, 1.0, 1.0)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_guessed"

@@ -14,9 +14,10 @@ from PIL import Image
 
 from geoguess.game.models import Game
 from geoguess.game.modes import duel as duel_mode
+from geoguess.imagesets.models import Photo
 from geoguess.imagesets.services import served_image_path
 from geoguess.opponent.models import Prediction
-from tests.support.games import guess, start_game
+from tests.support.games import guess, play_page, start_game
 
 
 def test_it_lists_image_sets_with_counts_and_coarse_coverage(client, image_set):
@@ -35,14 +36,14 @@ def test_it_plays_a_whole_game_over_http(client, image_set, model_version):
     game = start_game(client, image_set)
     total = 0
     for index in range(5):
-        page = client.get(f"/game/{game.public_id}/")
+        page = play_page(client, game)
         assert page.status_code == 200 and f"Round <strong>{index + 1}</strong>" in page.content.decode()
         response = guess(client, game, index, 10.0, 20.0)
         assert response.status_code == 200
         reveal = response.json()
         assert reveal["worldnet"] is not None and len(reveal["worldnet"]["top"]) == 3
         total += reveal["player_points"]
-    assert client.get(f"/game/{game.public_id}/")["Location"] == f"/game/{game.public_id}/summary"
+    assert play_page(client, game)["Location"] == f"/game/{game.public_id}/summary"
     summary = client.get(f"/game/{game.public_id}/summary").content.decode()
     assert f'<p class="big" id="total">{total}</p>' in summary
     assert f"/challenge/{game.public_id}/" in summary and "Leaderboard" in summary
@@ -50,14 +51,14 @@ def test_it_plays_a_whole_game_over_http(client, image_set, model_version):
 
 def test_it_refuses_a_second_guess_and_other_players(client, image_set):
     game = start_game(client, image_set)
-    client.get(f"/game/{game.public_id}/")
+    play_page(client, game)
     assert guess(client, game, 0, 1.0, 1.0).status_code == 200
     second = guess(client, game, 0, 50.0, 50.0)
     assert second.status_code == 409 and second.json()["error"]["message"] == "this round has been guessed already"
     assert game.rounds.get(index=0).guess_lat == 1.0
     stranger = Client()
-    client.get(f"/game/{game.public_id}/")
-    assert stranger.get(f"/game/{game.public_id}/").status_code == 403
+    play_page(client, game)
+    assert play_page(stranger, game).status_code == 403
     assert guess(stranger, game, 1, 1.0, 1.0).status_code == 403
     token = game.rounds.get(index=1).image_token
     assert stranger.get(f"/round-image/{token}").status_code == 404
@@ -70,18 +71,22 @@ def test_it_requires_csrf_on_guesses(image_set):
     token = page.cookies["csrftoken"].value
     response = client.post("/", {"image_set": image_set.pk, "player_name": "Ann", "time_limit": 0, "csrfmiddlewaretoken": token})
     game = Game.objects.get(public_id=response["Location"].split("/")[2])
-    client.get(f"/game/{game.public_id}/")
+    play_page(client, game)
     body = json.dumps({"index": 0, "lat": 1.0, "lon": 1.0})
     assert client.post(f"/game/{game.public_id}/guess", body, content_type="application/json").status_code == 403
     assert client.post(f"/game/{game.public_id}/guess", body, content_type="application/json", HTTP_X_CSRFTOKEN=token).status_code == 200
 
 
+CREDIT = {"author": "Ana Lisboa of Lyon", "licence": "CC BY-SA 4.0 (Lyon photo walk)", "source": "https://example.org/lyon/4711"}
+
+
 def test_nothing_the_round_exposes_before_the_guess_reveals_the_answer(client, image_set, model_version):
     game = start_game(client, image_set)
     round = game.rounds.get(index=0)
-    photo = round.photo
+    Photo.objects.filter(pk=round.photo_id).update(**CREDIT)  # a credit can name the place: after the guess only
+    photo = Photo.objects.get(pk=round.photo_id)
     prediction = Prediction.objects.get(photo=photo)
-    page = client.get(f"/game/{game.public_id}/")
+    page = play_page(client, game)
     html = page.content.decode()
     image_url = re.search(r'<img id="street" src="([^"]+)"', html).group(1)
     image = client.get(image_url)
@@ -95,7 +100,7 @@ def test_nothing_the_round_exposes_before_the_guess_reveals_the_answer(client, i
         "image bytes": image.content.decode("latin-1"),
         "reveal before the guess": reveal.content.decode() + str(dict(reveal.items())),
     }
-    secrets = {photo.place, photo.country, photo.original, photo.served}
+    secrets = {photo.place, photo.country, photo.original, photo.served, *CREDIT.values()}
     for value in (photo.lat, photo.lon, prediction.lat, prediction.lon):
         secrets |= {f"{value:.1f}", f"{value:.2f}", f"{value:.4f}", repr(value)}
     secrets |= {name for name, _ in prediction.top[:3]}
@@ -115,20 +120,20 @@ def test_nothing_the_round_exposes_before_the_guess_reveals_the_answer(client, i
 def test_the_same_photo_has_a_different_url_in_another_game(client, image_set):
     game = start_game(client, image_set)
     for index in range(5):
-        client.get(f"/game/{game.public_id}/")
+        play_page(client, game)
         guess(client, game, index, 0.0, 0.0)
     other = Client()
     response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
     challenge = Game.objects.get(public_id=response["Location"].split("/")[2])
     assert challenge.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
     assert challenge.rounds.get(index=0).image_token != game.rounds.get(index=0).image_token
-    assert other.get(f"/game/{challenge.public_id}/").status_code == 200
+    assert play_page(other, challenge).status_code == 200
 
 
 def test_the_challenge_page_shows_the_score_but_no_answers(client, image_set):
     game = start_game(client, image_set)
     for index in range(5):
-        client.get(f"/game/{game.public_id}/")
+        play_page(client, game)
         guess(client, game, index, 0.0, 0.0)
     page = Client().get(f"/challenge/{game.public_id}/").content.decode()
     game.refresh_from_db()
@@ -151,7 +156,7 @@ def test_it_serves_its_front_end_locally(client, path):
 def play_through(client: Client, game: Game, answers=None) -> None:
     """Plays every round of ``game``: at ``answers[index]`` (lat, lon), or at (0, 0)."""
     for index in range(5):
-        assert client.get(f"/game/{game.public_id}/").status_code == 200
+        assert play_page(client, game).status_code == 200
         lat, lon = answers[index] if answers else (0.0, 0.0)
         assert guess(client, game, index, lat, lon).status_code == 200
 
@@ -197,7 +202,7 @@ def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_relo
     other = Client()
     response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
     challenge = Game.objects.get(public_id=response["Location"].split("/")[2])
-    other.get(f"/game/{challenge.public_id}/")
+    play_page(other, challenge)
     mine, theirs = image_of(client, game, 0), image_of(other, challenge, 0)
     assert challenge.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
     assert hashlib.sha256(mine).digest() != hashlib.sha256(theirs).digest()
@@ -215,7 +220,7 @@ def test_the_same_photo_has_different_bytes_in_another_game_and_the_same_on_relo
 
 def test_after_the_guess_the_reveal_shows_what_worldnet_looked_at(client, image_set, model_version):
     game = start_game(client, image_set)
-    client.get(f"/game/{game.public_id}/")
+    play_page(client, game)
     guessed = client.post(f"/game/{game.public_id}/guess", {"index": 0, "lat": 10.0, "lon": 10.0}, content_type="application/json").json()
     assert guessed["worldnet"]["saw"] is True
     round = game.rounds.get(index=0)
@@ -258,7 +263,7 @@ def test_nothing_a_duel_round_exposes_before_the_guess_reveals_worldnets_guess_o
     round = game.rounds.get(index=0)
     photo = round.photo
     prediction = Prediction.objects.get(photo=photo)
-    page = client.get(f"/game/{game.public_id}/")
+    page = play_page(client, game)
     html = page.content.decode()
     image_url = re.search(r'<img id="street" src="([^"]+)"', html).group(1)
     image = client.get(image_url)
@@ -267,7 +272,7 @@ def test_nothing_a_duel_round_exposes_before_the_guess_reveals_worldnets_guess_o
     # worldNET has locked in (the round began 20 s ago): the player may learn that, and the seconds left, and nothing more.
     game.rounds.filter(index=0).update(started_at=round.started_at - timedelta(seconds=20))
     state_after = client.get(f"/game/{game.public_id}/round/0/state")
-    page_after = client.get(f"/game/{game.public_id}/")
+    page_after = play_page(client, game)
     reveal = client.get(f"/game/{game.public_id}/round/0")
     attention = client.get(f"/game/{game.public_id}/round/0/attention.jpg")
     summary = client.get(f"/game/{game.public_id}/summary")
@@ -308,7 +313,7 @@ def test_it_plays_a_whole_duel_over_http_and_shows_its_records(client, image_set
     game = start_duel(client, image_set)
     index = 0
     while True:
-        page = client.get(f"/game/{game.public_id}/")
+        page = play_page(client, game)
         if page.status_code == 302:
             break
         assert f"Duel round <strong>{index + 1}</strong>" in page.content.decode()
@@ -334,14 +339,14 @@ def test_it_plays_a_whole_duel_over_http_and_shows_its_records(client, image_set
     response = other.post(f"/challenge/{game.public_id}/", {"player_name": "Bob"})
     replay = Game.objects.get(public_id=response["Location"].split("/")[2])
     assert replay.mode == "duel" and replay.rounds.get(index=0).photo_id == game.rounds.get(index=0).photo_id
-    assert other.get(f"/game/{replay.public_id}/").status_code == 200
+    assert play_page(other, replay).status_code == 200
 
 
 def test_the_server_refuses_a_duel_guess_after_the_countdown(client, image_set, model_version):
     from datetime import timedelta
 
     game = start_duel(client, image_set)
-    client.get(f"/game/{game.public_id}/")
+    play_page(client, game)
     round = game.rounds.get(index=0)
     # 60 s ago: worldNET locked in at most 25 s into the round, and 15 s (and the grace) have gone since.
     game.rounds.filter(index=0).update(started_at=round.started_at - timedelta(seconds=60))
@@ -365,12 +370,12 @@ def test_no_game_page_or_game_answer_may_be_kept_by_a_cache(client, image_set, m
     """A kept round page comes back with its clock running again and an empty map (the browser's back and
     forward cache restores it without asking); a proxy could hand one player's page to another."""
     game = start_game(client, image_set)
-    pages = {"home": client.get("/"), "round": client.get(f"/game/{game.public_id}/")}
+    pages = {"home": client.get("/"), "round": play_page(client, game)}
     pages["guess"] = guess(client, game, 0, 1.0, 1.0)
     pages["reveal"] = client.get(f"/game/{game.public_id}/round/0")
     pages["refusal"] = guess(client, game, 0, 1.0, 1.0)
     for index in range(1, 5):
-        client.get(f"/game/{game.public_id}/")
+        play_page(client, game)
         guess(client, game, index, 1.0, 1.0)
     pages["summary"] = client.get(f"/game/{game.public_id}/summary")
     pages["challenge"] = client.get(f"/challenge/{game.public_id}/")
@@ -378,3 +383,21 @@ def test_no_game_page_or_game_answer_may_be_kept_by_a_cache(client, image_set, m
         assert response.status_code in (200, 409), name
         directives = {part.strip() for part in response["Cache-Control"].split(",")}
         assert {"private", "no-store"} <= directives, (name, response["Cache-Control"])
+
+
+def test_the_reveal_and_the_summary_credit_the_photo_as_text(client, image_set, model_version):
+    game = start_game(client, image_set)
+    hostile = {"author": '<img src=x onerror="alert(1)">', "licence": "CC BY <b>4.0</b>", "source": "https://example.org/p?a=1&b=<2>"}
+    Photo.objects.filter(pk__in=game.rounds.values("photo_id")).update(**hostile)
+    play_page(client, game)
+    reveal = guess(client, game, 0, 1.0, 1.0).json()
+    assert reveal["truth"]["credit"] == hostile  # as stored: the page puts it in as text
+    for index in range(1, 5):
+        play_page(client, game)
+        guess(client, game, index, 1.0, 1.0)
+    summary = client.get(f"/game/{game.public_id}/summary").content.decode()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in summary and '<img src=x onerror="alert(1)">' not in summary
+    assert "CC BY &lt;b&gt;4.0&lt;/b&gt;" in summary and 'href="https://example.org/p?a=1&amp;b=&lt;2&gt;"' in summary
+    Photo.objects.filter(pk=game.rounds.get(index=0).photo_id).update(source="javascript:alert(1)", author="", licence="")
+    again = client.get(f"/game/{game.public_id}/round/0").json()["truth"]["credit"]
+    assert again is None  # never a link to anything but http(s), and no empty credit line

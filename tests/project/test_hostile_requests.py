@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 
 from geoguess.game.errors import Code
 from geoguess.game.models import Game, Round
+from tests.support.games import play_page
 
 CODES = {code.value for code in Code}
 
@@ -195,10 +196,10 @@ def owner(image_set) -> tuple[Client, Game, Game]:
     client = hostile_client()
     finished = start_game(client, image_set)
     for index in range(5):
-        client.get(f"/game/{finished.public_id}/")
+        play_page(client, finished)
         assert post_guess(client, finished, {"index": index, "lat": 1.0, "lon": 1.0}).status_code == 200
     game = start_game(client, image_set)
-    assert client.get(f"/game/{game.public_id}/").status_code == 200
+    assert play_page(client, game).status_code == 200
     return client, game, finished
 
 
@@ -267,6 +268,9 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
         for method, path in [
             ("get", f"/game/{finished.public_id}/summary"),
             ("get", f"/game/{game.public_id}/summary"),
+            ("get", f"/game/{finished.public_id}/summary.json"),
+            ("get", f"/game/{game.public_id}/summary.json"),
+            ("post", f"/game/{finished.public_id}/summary.json"),
             ("get", f"/game/{finished.public_id}/"),
             ("post", f"/game/{game.public_id}/"),
             ("post", f"/game/{game.public_id}/round/0"),
@@ -291,6 +295,7 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
             for method, path, api in [
                 ("get", f"/game/{bad}/", False),
                 ("get", f"/game/{bad}/summary", False),
+                ("get", f"/game/{bad}/summary.json", True),
                 ("get", f"/game/{bad}/round/0", True),
                 ("get", f"/game/{bad}/round/0/attention.jpg", True),
                 ("post", f"/game/{bad}/guess", True),
@@ -308,6 +313,11 @@ def test_it_answers_hostile_urls_and_methods_on_every_endpoint_with_4xx(owner):
                 check(failures, f"{who} {method.upper()} {short(path)}", response, api=api)
                 if response.status_code < 500 and not 400 <= response.status_code < 500:
                     failures.append(f"{who} {method.upper()} {short(path)}: {response.status_code}, expected a 4xx")
+        for bad in HOSTILE_FORM_VALUES + HOSTILE_INDEXES:  # "Next round"'s ?left= (leaving a reveal)
+            response = client.get(f"/game/{game.public_id}/", {"left": bad})
+            check(failures, f"{who} GET game ?left={short(bad)}", response)
+            if response.status_code not in ((200, 302, 403) if bad == "" else (302, 403)):
+                failures.append(f"{who} GET game ?left={short(bad)}: {response.status_code}, expected a redirect or 403")
         for bad in HOSTILE_INDEXES:
             for public_id in (game.public_id, finished.public_id):
                 for suffix in ("", "/attention.jpg"):
@@ -327,7 +337,7 @@ def acceptable_name(value: str) -> bool:
 def test_it_answers_hostile_home_and_challenge_forms_with_a_form_error(owner, image_set):
     _, _, finished = owner
     failures: list[str] = []
-    good = {"image_set": str(image_set.pk), "player_name": "Ann", "time_limit": "0"}
+    good = {"image_set": str(image_set.pk), "player_name": "Ann", "rounds": "5", "time_limit": "0"}
     for who, client in clients(owner).items():
         for field in good:
             for bad in HOSTILE_FORM_VALUES:
@@ -335,7 +345,11 @@ def test_it_answers_hostile_home_and_challenge_forms_with_a_form_error(owner, im
                 what = f"{who} POST / {field}={short(bad)}"
                 check(failures, what, response)
                 # Only a well-formed form starts a game ("" and "0" are both "no time limit").
-                may_start = acceptable_name(bad) if field == "player_name" else field == "time_limit" and bad in ("", "0")
+                may_start = (
+                    acceptable_name(bad)
+                    if field == "player_name"
+                    else (field == "time_limit" and bad in ("", "0")) or (field == "rounds" and bad in ("", "5"))
+                )
                 if response.status_code == 302 and not may_start:
                     failures.append(f"{what}: started a game")
                 if response.status_code != 302 and may_start:
@@ -514,7 +528,7 @@ def duel_owner(image_set, model_version) -> tuple[Client, Game]:
     response = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "time_limit": 0, "mode": "duel"})
     assert response.status_code == 302, response.content.decode()[:500]
     game = Game.objects.get(public_id=response["Location"].split("/")[2])
-    assert client.get(f"/game/{game.public_id}/").status_code == 200
+    assert play_page(client, game).status_code == 200
     return client, game
 
 

@@ -20,7 +20,7 @@ from django.test import Client
 
 from geoguess.game.models import Game
 from geoguess.security import site_policy, tile_source
-from tests.support.games import guess, start_game
+from tests.support.games import guess, play_page, start_game
 from tests.support.processes import REPO
 
 
@@ -54,11 +54,11 @@ def assert_strict_scripts(response) -> dict[str, list[str]]:
 def test_it_sends_the_headers_on_the_game_pages_api_and_images(client, image_set, model_version):
     game_pages = [client.get("/")]
     game = start_game(client, image_set)
-    game_pages.append(client.get(f"/game/{game.public_id}/"))
+    game_pages.append(play_page(client, game))
     image = client.get(f"/round-image/{game.rounds.get(index=0).image_token}")
     api = [guess(client, game, 0, 10.0, 20.0), client.get(f"/game/{game.public_id}/round/0")]
     for index in range(1, 5):
-        client.get(f"/game/{game.public_id}/")
+        play_page(client, game)
         guess(client, game, index, 10.0, 20.0)
     game_pages += [client.get(f"/game/{game.public_id}/summary"), client.get(f"/challenge/{game.public_id}/"), client.get("/world.geojson")]
     for response in [*game_pages, image, *api]:
@@ -70,7 +70,7 @@ def test_it_sends_the_headers_on_the_game_pages_api_and_images(client, image_set
 
 def test_the_game_pages_hold_no_inline_script_or_style(client, image_set, model_version):
     game = start_game(client, image_set)
-    pages = [client.get("/"), client.get(f"/game/{game.public_id}/")]
+    pages = [client.get("/"), play_page(client, game)]
     for page in pages:
         html = page.content.decode()
         scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
@@ -216,7 +216,7 @@ def test_a_duels_pages_and_round_state_keep_the_policy_and_hold_no_inline_script
     public_id = response["Location"].split("/")[2]
     responses = [client.get(f"/game/{public_id}/"), client.get(f"/game/{public_id}/round/0/state")]
     for index in range(12):  # far from every answer: the duel ends within a few rounds
-        if client.get(f"/game/{public_id}/").status_code == 302:
+        if play_page(client, Game.objects.get(public_id=public_id)).status_code == 302:
             break
         guess(client, Game.objects.get(public_id=public_id), index, -80.0, 0.0)
     responses += [client.get(f"/game/{public_id}/summary"), client.get(f"/challenge/{public_id}/")]

@@ -30,3 +30,15 @@ def guess(client: Client, game: Game, index: int, lat, lon):
     return client.post(
         f"/game/{game.public_id}/guess", json.dumps({"index": index, "lat": lat, "lon": lon}), content_type="application/json"
     )
+
+
+def play_page(client: Client, game: Game):
+    """The game's page as a player reaches it: after a guess, through its reveal's "Next round" (which
+    leaves that reveal; the plain page shows the reveal again until then)."""
+    last = game.rounds.filter(guessed_at__isnull=False).order_by("-index").values_list("index", flat=True).first()
+    if last is not None:
+        left = client.get(f"/game/{game.public_id}/?left={last}")
+        if left.status_code != 302:  # not this player's game: refused as the plain page is
+            return left
+        assert left["Location"] == f"/game/{game.public_id}/", left
+    return client.get(f"/game/{game.public_id}/")

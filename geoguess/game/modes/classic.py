@@ -1,4 +1,4 @@
-"""Classic: ``rules.ROUNDS_PER_GAME`` photos drawn at the start, an optional time limit per round, the better total wins.
+"""Classic: 3, 5 or 10 photos (``rules.ROUND_COUNTS``) drawn at the start, an optional time limit a round, the better total wins.
 
 worldNET plays every round with the version active when its guess is attached to the round.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from geoguess import rules
 from geoguess.game import engine
 from geoguess.game.errors import Code, GameError
 from geoguess.game.mode import Clock, Mode
@@ -16,17 +15,24 @@ from geoguess.game.models import CLASSIC, Game, Round
 from geoguess.imagesets.models import ImageSet
 
 
-def start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
-    """A new game: ``ROUNDS_PER_GAME`` distinct photos of ``image_set``, spread over its places.
+def start(*, image_set: ImageSet, player_name: str, owner_key: str, rounds: int, time_limit: int = 0, seed: int | None = None) -> Game:
+    """A new game of ``rounds`` distinct photos of ``image_set``, spread over its places.
 
-    ``time_limit``: seconds a round, one of ``rules.TIME_LIMITS`` (``services.game_start`` checks it).
+    ``rounds``: one of ``rules.ROUND_COUNTS``; ``time_limit``: seconds a round, one of ``rules.TIME_LIMITS``
+    (``services.game_start`` checks both).
     """
     photos = list(engine.photo_pool(image_set=image_set).order_by("id").values_list("id", "place"))
-    if len(photos) < rules.ROUNDS_PER_GAME:
-        raise GameError(Code.TOO_FEW_PHOTOS, f"{image_set.name} has {len(photos)} photos; a game needs {rules.ROUNDS_PER_GAME}")
-    chosen = engine.varied_draw(random.Random(seed), photos, rules.ROUNDS_PER_GAME)
+    if len(photos) < rounds:
+        raise GameError(Code.TOO_FEW_PHOTOS, f"{image_set.name} has {len(photos)} photos; a game needs {rounds}")
+    chosen = engine.varied_draw(random.Random(seed), photos, rounds)
     return engine.game_create(
-        image_set=image_set, player_name=player_name, owner_key=owner_key, mode=CLASSIC, photo_ids=chosen, time_limit=time_limit
+        image_set=image_set,
+        player_name=player_name,
+        owner_key=owner_key,
+        mode=CLASSIC,
+        photo_ids=chosen,
+        time_limit=time_limit,
+        rounds_chosen=rounds,
     )
 
 
@@ -40,6 +46,7 @@ def replay(*, original: Game, player_name: str, owner_key: str) -> Game:
         mode=CLASSIC,
         photo_ids=photo_ids,
         time_limit=original.time_limit,
+        rounds_chosen=len(photo_ids),
         challenge_of=original,
     )
 

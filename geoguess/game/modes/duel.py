@@ -28,10 +28,11 @@ from geoguess.opponent.selectors import active_version
 _lock_draws = random.SystemRandom()
 
 
-def start(*, image_set: ImageSet, player_name: str, owner_key: str, time_limit: int = 0, seed: int | None = None) -> Game:
+def start(*, image_set: ImageSet, player_name: str, owner_key: str, rounds: int = 0, time_limit: int = 0, seed: int | None = None) -> Game:
     """A duel's first round, against the active worldNET, on a photo it has already guessed.
 
-    A duel's clock is worldNET's lock-in: a time limit does not apply.
+    A duel goes on until a side's health is gone, and its clock is worldNET's lock-in: a number of
+    rounds and a time limit do not apply.
     """
     version = active_version()
     if version is None:

@@ -35,3 +35,10 @@ def percent(value: float | None) -> str:
     if value is None or value == "":
         return "–"
     return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def or_list(values: list[object]) -> str:
+    """Choices as a sentence says them: ``[3, 5, 10]`` -> ``"3, 5 or 10"``."""
+    words = [str(value) for value in values]
+    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)

@@ -18,6 +18,7 @@ from geoguess.game.forms import GUESS_MAX_BYTES, guess_from_json, is_token
 from geoguess.game.models import DUEL, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import round_reveal
+from geoguess.game.presentation import summary_state as summary_state_data
 from geoguess.game.round_images import round_attention_bytes, round_image_bytes
 from geoguess.game.views.common import json_error, player_key
 from geoguess.game.worldnet import worldnet_attach
@@ -71,6 +72,20 @@ def reveal(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
         if round.is_done:
             worldnet_attach(round=round)
         return _no_store(JsonResponse(round_reveal(round=round)))
+    except GameError as problem:
+        return json_error(problem)
+
+
+@require_GET
+def summary_state(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A finished game's totals and verdict, asked by its summary while worldNET is still guessing."""
+    try:
+        game = _game(request, public_id)
+        if game.finished_at is None:
+            raise GameError(Code.ANSWER_AFTER_GUESS, "the summary is shown once the game is over", status=409)
+        for round in selectors.played_rounds(game):  # worldNET's guesses that landed since
+            worldnet_attach(round=round)
+        return _no_store(JsonResponse(summary_state_data(game=game)))
     except GameError as problem:
         return json_error(problem)
 

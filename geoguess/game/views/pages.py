@@ -20,7 +20,7 @@ from geoguess.game import engine, selectors, services
 from geoguess.game.errors import Code, GameError
 from geoguess.game.forms import ChallengeAcceptForm, GameStartForm, first_error, is_token
 from geoguess.game.health_chart import health_chart
-from geoguess.game.models import DUEL, Game
+from geoguess.game.models import DUEL, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
 from geoguess.game.views.common import page_config, player_key
@@ -45,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     image_set=data["image_set"],
                     player_name=data["player_name"],
                     owner_key=player_key(request, create=True),
+                    rounds=data["rounds"],
                     time_limit=data["time_limit"],
                     mode=data["mode"],
                 )
@@ -78,35 +79,60 @@ def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
 @require_GET
 @cache_control(private=True, no_store=True)
 def play(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The round to play now; or, until the player has left it, the reveal of the round they last played."""
     game = _owned_game(request, public_id)
     if isinstance(game, HttpResponse):
         return game
+    left = request.GET.get("left", "")
+    if left:  # "Next round" on a reveal: that reveal is left, and the page's address is the game's again
+        if left.isascii() and left.isdigit() and len(left) <= 5:
+            engine.reveal_leave(game=game, index=int(left))
+        return redirect("game:play", public_id=public_id)
+    last = selectors.last_played_round(game)
+    if last is not None and last.index > game.reveal_left:
+        return _round_page(request, game, last, revealing=True)
     round = selectors.current_round(game)
     if round is None:
         return redirect("game:summary", public_id=public_id)
     engine.round_open(round=round)
+    return _round_page(request, game, round, revealing=False)
+
+
+def _round_page(request: HttpRequest, game: Game, round: Round, *, revealing: bool) -> HttpResponse:
+    public_id = game.public_id
     config: dict[str, Any] = {
         **page_config(),
         "guessUrl": reverse("game:guess", args=[public_id]),
         "revealUrl": reverse("game:reveal", args=[public_id, round.index]),
-        "nextUrl": reverse("game:play", args=[public_id]),
+        "nextUrl": f"{reverse('game:play', args=[public_id])}?left={round.index}",
         "summaryUrl": reverse("game:summary", args=[public_id]),
         "index": round.index,
         "rounds": selectors.round_count(game),
         "timeLimit": game.time_limit,
-        "secondsLeft": engine.seconds_left(round),
+        "secondsLeft": None if revealing else engine.seconds_left(round),
         "mode": game.mode,
+        # The round is played: the page shows its reveal again (a reload while the player read it).
+        "revealing": revealing,
     }
-    context: dict[str, Any] = {"game": game, "round": round, "image_url": reverse("game:image", args=[round.image_token]), "config": config}
+    context: dict[str, Any] = {
+        "game": game,
+        "round": round,
+        "image_url": reverse("game:image", args=[round.image_token]),
+        "config": config,
+        # The score before this round's points, which its reveal adds (again, when it is shown again).
+        "score_before": game.total_points - (round.points or 0 if revealing else 0),
+    }
     if game.mode == DUEL:
         # Only whether worldNET has locked in and the seconds left (round_state): never its lock-in time ahead.
-        config.update(stateUrl=reverse("game:round_state", args=[public_id, round.index]), locked=duel.round_state(round=round)["locked"])
-        context["duel"] = {
-            "number": round.index + 1,
-            "multiplier": rules.multiplier(round.index + 1),
-            "player": game.player_health,
-            "worldnet": game.worldnet_health,
-        }
+        locked = not revealing and duel.round_state(round=round)["locked"]
+        config.update(stateUrl=reverse("game:round_state", args=[public_id, round.index]), locked=locked)
+        if revealing:  # the health before this round: its reveal takes the bars from there
+            before = selectors.health_after(game=game, index=round.index - 1) if round.index else None
+            player, worldnet = before or (rules.START_HEALTH, rules.START_HEALTH)
+        else:
+            player, worldnet = game.player_health or 0, game.worldnet_health or 0
+        number = round.index + 1
+        context["duel"] = {"number": number, "multiplier": rules.multiplier(number), "player": player, "worldnet": worldnet}
     return render(request, "game/round.html", context)
 
 
@@ -124,10 +150,15 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
     context: dict[str, Any] = {
         "game": game,
         "summary": data,
-        "leaders": selectors.leaderboard(image_set=game.image_set),
+        "leaders": selectors.leaderboard(image_set=game.image_set, rounds=game.rounds_chosen),
         "challengers": selectors.challenge_results(game=game),  # where a replayed challenge is ranked
         "challenge_url": request.build_absolute_uri(reverse("game:challenge", args=[(game.challenge_of or game).public_id])),
-        "config": {**page_config(), "rounds": data["rounds"]},
+        "config": {
+            **page_config(),
+            "rounds": data["rounds"],
+            "complete": data["worldnet_complete"],
+            "stateUrl": reverse("game:summary_state", args=[game.public_id]),
+        },
         "worldnet_record": selectors.worldnet_record(image_set=game.image_set),
     }
     if game.mode == DUEL:
