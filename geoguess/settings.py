@@ -149,6 +149,9 @@ IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3)
 GUESS_GRACE_SECONDS = env_int("GUESS_GRACE_SECONDS", 3)
 #: Photos per prediction task.
 PREDICTION_BATCH_SIZE = env_int("PREDICTION_BATCH_SIZE", 32)
+#: Fewer test photos than this measure nothing: a model version's page says its set is too small to
+#: measure instead of showing a mean and a median (the training programs' default, MIN_TEST_IMAGES).
+WORLDNET_MIN_TEST_PHOTOS = env_int("WORLDNET_MIN_TEST_PHOTOS", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # A larger upload is spooled to disk as it arrives: beside the media, so that keeping an image
