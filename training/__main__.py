@@ -11,6 +11,7 @@ import sys
 COMMANDS = {
     "train": "training.train",
     "evaluate": "training.evaluate",
+    "fetch-weights": "training.fetch_weights",
     "report": "training.report",
     "bench": "training.bench",
     "demo-world": "training.demo_world",

@@ -71,6 +71,8 @@ class TrainSettings:
     label_smoothing_km: float = 3000.0
     #: Told of every step of every loop (see ``ProgressHook``): a live view, a cancel check.
     hook: ProgressHook | None = None
+    #: Put before every stage's name in bars, lines and the hook ("fold 1 of 2: "): a cross-fitting's fold models.
+    stage_prefix: str = ""
 
 
 def uses_mixed_precision(settings: TrainSettings) -> bool:
@@ -324,6 +326,7 @@ def _run(
     log: Callable[[str], None],
     augment_images: bool = True,
 ) -> float:
+    desc = settings.stage_prefix + desc
     loader = _loader(dataset, settings)
     optimizer, scheduler = _optimizer(parameters, settings, epochs * len(loader))
     parallel = _parallel(stage, settings.device)

@@ -9,6 +9,8 @@ Runs on one CPU, one GPU (with bfloat16 autocast), or several under
 from __future__ import annotations
 
 import argparse
+import csv
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Collection
@@ -39,6 +41,7 @@ from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.device import select_device
 from worldnet_core.geo import scale_km
 from worldnet_core.manifest import Manifest
+from worldnet_core.metrics import MIN_TEST_IMAGES, geolocation_metrics
 from worldnet_core.models import GeoModel, list_models, model_defaults
 from worldnet_core.models.backbones import BACKBONES, DEFAULT_BACKBONE, DEFAULT_SIZES, default_preprocessing
 from worldnet_core.models.baselines import GuessModel, MeanModel, RandomLandModel
@@ -47,7 +50,7 @@ from worldnet_core.models.knn import KNNModel
 from worldnet_core.models.regression import RegressionModel
 from worldnet_core.models.worldnet import INTERPOLATIONS, WorldNet
 from worldnet_core.readers import read_imageset
-from worldnet_core.splits import DEFAULT_TEST_FRACTION, cap_per_region, split_by_image, split_by_place
+from worldnet_core.splits import DEFAULT_TEST_FRACTION, assign_folds, cap_per_region, split_by_image, split_by_place
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
 #: The flags' defaults are the model's own (a default worldNET, a default kNN) and the training loops' (``TrainSettings``).
@@ -75,6 +78,21 @@ def _distance_km(text: str, *, positive: bool) -> float:
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         raise argparse.ArgumentTypeError(f"must be a finite number of km, {'more than' if positive else 'at least'} 0, not {text}")
     return value
+
+
+def fold_count(text: str) -> int:
+    """An argparse type: 0 (no cross-fitting) or a number of folds from 2 to ``MAX_FOLDS``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value != 0 and not 2 <= value <= MAX_FOLDS:
+        raise argparse.ArgumentTypeError(f"must be 0 (off) or from 2 to {MAX_FOLDS}, not {value}")
+    return value
+
+
+#: Most folds a cross-fitting may have: each fold costs a model's training on (k - 1) / k of the images.
+MAX_FOLDS = 10
 
 
 def kilometres(text: str) -> float:
@@ -158,6 +176,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_TEST_FRACTION,
         help=f"share of each seen place's images held out for testing (default {DEFAULT_TEST_FRACTION})",
+    )
+    parser.add_argument(
+        "--folds",
+        type=fold_count,
+        default=0,
+        help="cross-fitting: also train this many fold models, each without one fold of the training images, and guess each fold's "
+        "images with the model that never saw them (out-of-fold; the site's runs use 2; default 0: off)",
     )
     parser.add_argument(
         "--holdout-places", type=int, default=None, help="hold out this many whole places, drawn by seed (the unseen-city test)"
@@ -431,8 +456,64 @@ def train_worldnet(train: ImageData, args: argparse.Namespace, settings: TrainSe
     return model
 
 
+@dataclass
+class Folds:
+    """A cross-fitting: each training image's fold (in the training manifest's order), and for each fold
+    the model trained on every other fold, which never saw that fold's images and guesses them."""
+
+    of: np.ndarray
+    models: list[GeoModel]
+
+    def out_of_fold_metrics(self, train: ImageData, settings: TrainSettings, scale_km: float) -> dict[str, float | None]:
+        """Every training image guessed by the fold model that never saw it: the errors players meet on these images."""
+        truth = train.latlon.double().numpy()
+        predicted = np.zeros_like(truth)
+        for k, model in enumerate(self.models):
+            held = self.of == k
+            predicted[held] = evaluate(model, train.subset(held), settings, scale_km=scale_km).predicted
+        return geolocation_metrics(truth[:, 0], truth[:, 1], predicted[:, 0], predicted[:, 1], scale_km=scale_km)
+
+    def fold_of(self, manifest: Manifest, train: Manifest) -> dict[str, int | None]:
+        """Each image of ``manifest`` by path: its fold, or None where it is not among the training images ``train``."""
+        folds = {record.path: int(fold) for record, fold in zip(train.records, self.of)}
+        return {record.path: folds.get(record.path) for record in manifest}
+
+    def save(self, output: Path, train: Manifest, args: argparse.Namespace) -> list[Path]:
+        """``<output>.fold<k>.pt`` for each fold model, and ``<output>.folds.csv``: each training image's fold."""
+        paths = []
+        for k, model in enumerate(self.models):
+            training = {"args": stored_args(args), "fold": k, "folds": len(self.models), "train_images": int((self.of != k).sum())}
+            paths.append(save_checkpoint(model.cpu(), fold_checkpoint_path(output, k), training=training))
+        with open(output.with_suffix(".folds.csv"), "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["path", "fold"])
+            writer.writerows((record.path, int(fold)) for record, fold in zip(train.records, self.of))
+        return paths
+
+
+def fold_checkpoint_path(output: Path, fold: int) -> Path:
+    """Where the model trained without fold ``fold`` (0-based) is written, beside ``output``."""
+    return output.with_name(f"{output.stem}.fold{fold}{output.suffix}")
+
+
+def cross_fit(manifest: Manifest, train: ImageData, args: argparse.Namespace, settings: TrainSettings, log: Callable[[str], None]) -> Folds:
+    """Trains ``args.folds`` more models, each on the training images outside one fold (``assign_folds``).
+
+    With 2 folds each model trains on half the images: the two cost about one training on all of them.
+    """
+    of = assign_folds(manifest, args.folds, seed=args.seed)
+    models = []
+    for k in range(args.folds):
+        prefix = f"fold {k + 1} of {args.folds}: "
+        keep = of != k
+        log(f"{prefix}training on {int(keep.sum())} images, to guess the {int((~keep).sum())} of this fold")
+        models.append(train_model(args.model, train.subset(keep), args, dataclasses.replace(settings, stage_prefix=prefix), log))
+    return Folds(of, models)
+
+
 def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hook: ProgressHook | None = None) -> dict[str, Any]:
-    """Trains ``args.model``; returns ``{"checkpoint": path, "metrics": {...}}``. ``hook``: see ``training.engine.ProgressHook``."""
+    """Trains ``args.model``; returns ``{"checkpoint": path, "metrics": {...}, "training": {...}, "fold_checkpoints": [paths],
+    "folds": {path: fold} or None}``. ``hook``: see ``training.engine.ProgressHook``."""
     args = apply_config(args)
     if args.data is None:
         raise SystemExit("train: --data is required (a manifest CSV, or a folder/zip of images)")
@@ -451,19 +532,23 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
         log(note)
     train = load_data(splits.train, input_size(args), progress=settings.progress, desc="training images", log=log, hook=hook)
     model = train_model(args.model, train, args, settings, log)
+    folds = cross_fit(splits.train, train, args, settings, log) if args.folds else None
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     # Training is the only collective part: the other ranks leave now rather than wait at a
     # barrier while rank 0 evaluates and saves (a long evaluation would outlast its timeout).
     main_process = is_main_process()
     finish_distributed()
     if not main_process:
-        return {"checkpoint": output, "metrics": {}, "model": model}
+        return {"checkpoint": output, "metrics": {}, "model": model, "training": {}, "fold_checkpoints": [], "folds": None}
     started_from = model.config.get("backbone_weights")
     if started_from:
         log(f"{args.model}: the {args.backbone} backbone started from {started_from}")
     metrics = {}
+    test_images = {"seen": len(splits.seen_test or []), "unseen": len(splits.unseen_test or [])}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
         if part is not None and len(part):
+            if len(part) < MIN_TEST_IMAGES:
+                log(f"{label}: {len(part)} test image(s), too few to measure (at least {MIN_TEST_IMAGES}): the figures below say little")
             metrics[label] = evaluate(
                 model,
                 # At the model's own input size, as its checkpoint keeps it and the site feeds it.
@@ -472,6 +557,12 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
                 scale_km=splits.scale_km,
             ).metrics
             log(f"{label}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in metrics[label].items()))
+    fold_checkpoints: list[Path] = []
+    if folds is not None:
+        metrics["out_of_fold"] = folds.out_of_fold_metrics(train, settings, splits.scale_km)
+        test_images["out_of_fold"] = len(train)
+        log("out_of_fold: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["out_of_fold"].items() if isinstance(v, (int, float))))
+        fold_checkpoints = folds.save(output, splits.train, args)
     training = {
         "args": stored_args(args),
         "backbone_weights": started_from,
@@ -479,8 +570,18 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
         "holdout": splits.holdout,
         "seconds": time.perf_counter() - started,
         "train_images": len(splits.train),
+        "test_images": test_images,
+        "folds": args.folds,
         "scale_km": splits.scale_km,
     }
     save_checkpoint(model.cpu(), output, metrics=metrics, training=training)
     log(f"wrote {output} in {time.perf_counter() - started:.0f} s")
-    return {"checkpoint": output, "metrics": metrics, "model": model}
+    return {
+        "checkpoint": output,
+        "metrics": metrics,
+        "model": model,
+        "training": training,
+        "fold_checkpoints": fold_checkpoints,
+        # Cross-fitted: every image's fold, None for an image no model trained on (a test image). Else None.
+        "folds": folds.fold_of(manifest, splits.train) if folds is not None else None,
+    }

@@ -25,6 +25,9 @@ METRIC_KEYS = (
     "points",
     "coherence",
 )
+#: Fewer test images than this measure nothing worth a mean or a median: a table over them says so instead
+#: (the report, the training programs' logs; the site's ``WORLDNET_MIN_TEST_PHOTOS`` defaults to it).
+MIN_TEST_IMAGES = 30
 #: A guess farther than this from every candidate the player is shown contradicts them.
 COHERENCE_KM = 1500.0
 #: The candidates a player is shown: the top ``SHOWN_CANDIDATES`` (the game's bars) holding at least

@@ -4,8 +4,10 @@
   no geographic cell) keeps more than ``max_per_region`` images.
 - ``split_by_image``: unseen images of seen places (the paper's Figure 4a).
 - ``split_by_place``: images of held-out places (Figure 4b).
+- ``assign_folds``: cross-fitting's folds: each image's fold, so that a model trained without
+  fold ``k`` can guess fold ``k``'s images, none of which it saw (out-of-fold guesses).
 
-Both splits keep every ``group`` (a panorama, a photographer) on one side.
+All of them keep every ``group`` (a panorama, a photographer) on one side.
 """
 
 from __future__ import annotations
@@ -118,6 +120,34 @@ def split_by_place(
     if test.all():
         raise ValueError("holding out these places leaves nothing to train on")
     return _split(manifest, test)
+
+
+def assign_folds(manifest: Manifest, folds: int, *, seed: int = 0) -> NDArray[np.int_]:
+    """Each record's fold, 0 to ``folds - 1``: within every place (or cell) its groups are dealt
+    round the folds in a random order, so each fold holds about ``1 / folds`` of every place.
+
+    The deal goes on from one place to the next, so places with fewer groups than folds (one
+    photo a place) still fill the folds evenly; a fold's model then never saw those places.
+
+    >>> from pathlib import Path
+    >>> from worldnet_core.manifest import ImageRecord
+    >>> records = [ImageRecord(f"{i}.jpg", 48.9, 2.3, place="Paris") for i in range(6)]
+    >>> sorted(assign_folds(Manifest(Path("."), records), 2).tolist())
+    [0, 0, 0, 1, 1, 1]
+    """
+    if folds < 2:
+        raise ValueError("cross-fitting needs at least 2 folds")
+    rng = np.random.default_rng(seed)
+    region_of = regions(manifest)
+    groups = manifest.groups()
+    fold = np.zeros(len(manifest), dtype=np.int_)
+    dealt = 0
+    for region in sorted(set(region_of)):
+        members = np.flatnonzero(region_of == region)
+        for group in rng.permutation(np.array(sorted(set(groups[members])))):
+            fold[members[groups[members] == group]] = dealt % folds
+            dealt += 1
+    return fold
 
 
 def _split(manifest: Manifest, test: NDArray[np.bool_]) -> Split:

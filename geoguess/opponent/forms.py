@@ -1,5 +1,6 @@
-"""The admin's form to start a training run: image sets, the common flags of ``python -m training
-train`` (built from its own parser, so defaults, choices and help text are the program's), activation."""
+"""The admin's forms: starting a training run (image sets, the common flags of ``python -m training
+train``, built from its own parser, so defaults, choices and help text are the program's, and
+activation), and choosing which image sets a model version plays."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from geoguess.imagesets.models import ImageSet
+from geoguess.opponent.models import ModelVersion
+from geoguess.opponent.selectors import set_players
 from geoguess.opponent.training_runs import training_defaults, training_flags, training_run_name_taken
 from training import train as train_program
 
@@ -32,6 +35,7 @@ FORM_FLAGS = [
     "seed",
     "device",
     "no_pretrained",
+    "folds",
 ]
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,2})?")
 #: Bounds the parser leaves to the program: (minimum, maximum) for the form's number fields.
@@ -47,17 +51,34 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "retrieval_weight": (0.0, 1.0),
     "seed": (0, 2**31 - 1),
     "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: a cap on what makes sense
+    "folds": (2, train_program.MAX_FOLDS),  # a run on the site's photos is cross-fitted
 }
-#: The program's number types that a form field holds as a float (its bounds above say the rest).
-#: A new argparse type of the program must be added here, or its field is plain text.
+#: The help of flags whose meaning on the site differs from the program's.
+SITE_HELP = {
+    "folds": "cross-fitting: each photo is guessed in play by a model trained without it; "
+    "2 folds cost about one more training, each fold more another (the site's default 2)",
+}
+#: The program's number types that a form field holds as a float or a whole number (its bounds above
+#: say the rest). A new argparse type of the program must be added here, or its field is plain text.
 FLOAT_TYPES = (float, train_program.kilometres, train_program.positive_kilometres)
+INT_TYPES = (int, train_program.at_least_one, train_program.fold_count)
 #: A row id as a form or query string may carry it: ASCII digits (str.isdigit() takes "²", which
 #: int() refuses), short enough for a 64-bit column (a longer one overflows SQLite's integers: a 500).
 ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 class ImageSetChoices(forms.ModelMultipleChoiceField):
-    """Image sets by id; an id no database column could hold is refused before any query is made."""
+    """Image sets by id; an id no database column could hold is refused before any query is made.
+    Each is labelled with the worldNET that plays it now."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._players: dict[int, str] | None = None
+
+    def label_from_instance(self, obj: ImageSet) -> str:
+        if self._players is None:
+            self._players = {image_set.pk: _played_by(version, own) for image_set, version, own in set_players()}
+        return f"{obj.name} (worldNET now: {self._players.get(obj.pk, 'none')})"
 
     def clean(self, value: Any) -> QuerySet[ImageSet]:
         for pk in value if isinstance(value, (list, tuple)) else []:
@@ -66,13 +87,19 @@ class ImageSetChoices(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+def _played_by(version: ModelVersion | None, own: bool) -> str:
+    if version is None:
+        return "none"
+    return version.name if own else f"{version.name}, the site-wide default"
+
+
 def _label(dest: str) -> str:
     return "--" + dest.replace("_", "-")
 
 
 def flag_field(action: argparse.Action, default: object) -> forms.Field:
     """A form field for one parser flag, with its default and help."""
-    label, help_text = _label(action.dest), action.help or ""
+    label, help_text = _label(action.dest), SITE_HELP.get(action.dest, action.help or "")
     low, high = BOUNDS.get(action.dest, (None, None))
     if isinstance(action, argparse._StoreTrueAction):
         return forms.BooleanField(required=False, initial=bool(default), label=label, help_text=help_text)
@@ -83,7 +110,7 @@ def flag_field(action: argparse.Action, default: object) -> forms.Field:
         initial = " ".join(map(str, default)) if isinstance(default, list) else ""
         return forms.CharField(required=False, initial=initial, label=label, help_text=help_text)
     required = default is not None
-    if action.type is int:
+    if action.type in INT_TYPES:
         low_int, high_int = (None if low is None else int(low)), (None if high is None else int(high))
         return forms.IntegerField(
             required=required, initial=default, min_value=low_int, max_value=high_int, label=label, help_text=help_text
@@ -101,7 +128,8 @@ class TrainingRunForm(forms.Form):
     activate = forms.BooleanField(
         required=False,
         initial=False,
-        help_text="make the new version worldNET when the run succeeds (queues its predictions for every photo)",
+        help_text="when the run succeeds, the new version becomes the worldNET of the image sets ticked above, replacing the one each "
+        "has now (queues its predictions for their photos); no other set changes",
     )
 
     def __init__(self, *args: Any, initial_arguments: dict[str, object] | None = None, **kwargs: Any) -> None:
@@ -137,3 +165,22 @@ class TrainingRunForm(forms.Form):
     def arguments(self) -> dict[str, object]:
         """The flags this form sets (the others keep the program's defaults)."""
         return {dest: self.cleaned_data[dest] for dest in FORM_FLAGS}
+
+
+class ActivationForm(forms.Form):
+    """Which image sets a version plays: its own worldNET for the sets ticked, and maybe the site-wide default."""
+
+    image_sets = ImageSetChoices(
+        queryset=ImageSet.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="plays these image sets",
+        help_text="it becomes the worldNET of each set ticked (replacing the one it has now); a set it plays now and you untick "
+        "goes back to the site-wide default; no set not named here changes",
+    )
+    default = forms.BooleanField(
+        required=False,
+        label="site-wide default",
+        help_text="it also plays every image set without a worldNET of its own, and any set added later; "
+        "untick to leave those sets without one (or choose another version as the default)",
+    )

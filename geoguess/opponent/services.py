@@ -1,4 +1,9 @@
-"""worldNET's side of the game: model versions, queueing and computing predictions."""
+"""worldNET's side of the game: model versions, which sets they play, queueing and computing predictions.
+
+A photo's prediction comes from a model of its version that never trained on it: the model trained
+without the photo's fold, or, for a photo none of the version's models trained on (a test photo, a
+photo of another set, a new one), the model trained on all its photos (see ``geoguess.opponent.models``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ import secrets
 import shutil
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -18,9 +26,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from geoguess.celery import send_task
-from geoguess.imagesets.models import Photo
-from geoguess.opponent.models import ModelVersion, Prediction
-from geoguess.opponent.selectors import active_version
+from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.opponent.models import ModelVersion, Prediction, SetVersion, TrainingPhoto
+from geoguess.opponent.selectors import active_version_for, sets_played_by_default
 
 logger = logging.getLogger(__name__)
 #: The task that predicts a batch of photos (``geoguess.opponent.tasks``), sent by name.
@@ -28,24 +36,54 @@ PREDICT_BATCH = "geoguess.opponent.tasks.predict_batch"
 
 
 def model_version_register(
-    *, name: str, checkpoint: Path, metrics: dict | None = None, training: dict | None = None, model_name: str = "worldnet"
+    *,
+    name: str,
+    checkpoint: Path,
+    metrics: dict | None = None,
+    training: dict | None = None,
+    model_name: str = "worldnet",
+    fold_checkpoints: Iterable[Path] = (),
+    photo_folds: dict[int, int | None] | None = None,
+    image_sets: Iterable[ImageSet] = (),
 ) -> ModelVersion:
-    """Keeps a copy of ``checkpoint`` under MEDIA_ROOT/models and records it (inactive)."""
+    """Keeps a copy of ``checkpoint`` (and of each fold's model) under MEDIA_ROOT/models and records it, active nowhere.
+
+    ``photo_folds``: the fold of each photo its training run had (photo id -> fold; None: a photo no
+    model trained on). ``image_sets``: the sets it was trained for.
+    """
     from worldnet_core.checkpoint import read_checkpoint
 
     payload = read_checkpoint(Path(checkpoint))  # refuses corrupt files before anything is stored
-    relative = f"models/{slugify(name) or 'model'}-{secrets.token_hex(4)}.pt"
+    fold_paths = list(fold_checkpoints)
+    for path in fold_paths:
+        read_checkpoint(Path(path))
+    folds = photo_folds or {}
+    if any(fold is not None and not 0 <= fold < len(fold_paths) for fold in folds.values()):
+        raise ValueError(f"a photo's fold has no model among the {len(fold_paths)} fold checkpoints")
+    stem = f"models/{slugify(name) or 'model'}-{secrets.token_hex(4)}"
+    relative = _keep(Path(checkpoint), f"{stem}.pt")
+    with transaction.atomic():
+        version = ModelVersion.objects.create(
+            name=name,
+            checkpoint=relative,
+            model_name=payload["model"],
+            metrics=metrics if metrics is not None else payload.get("metrics", {}),
+            training=training if training is not None else payload.get("training", {}),
+            centroids=checkpoint_centroids(payload),
+            fold_checkpoints=[_keep(Path(path), f"{stem}.fold{k}.pt") for k, path in enumerate(fold_paths)],
+        )
+        version.image_sets.set(list(image_sets))
+        TrainingPhoto.objects.bulk_create(
+            [TrainingPhoto(model_version=version, photo_id=photo_id, fold=fold) for photo_id, fold in folds.items()], batch_size=2000
+        )
+    return version
+
+
+def _keep(source: Path, relative: str) -> str:
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(checkpoint, target)
-    return ModelVersion.objects.create(
-        name=name,
-        checkpoint=relative,
-        model_name=payload["model"],
-        metrics=metrics if metrics is not None else payload.get("metrics", {}),
-        training=training if training is not None else payload.get("training", {}),
-        centroids=checkpoint_centroids(payload),
-    )
+    shutil.copyfile(source, target)
+    return relative
 
 
 def checkpoint_centroids(payload: dict) -> list[list]:
@@ -54,20 +92,46 @@ def checkpoint_centroids(payload: dict) -> list[list]:
     return [[str(name), float(lat), float(lon)] for name, (lat, lon) in zip(names, latlon)]
 
 
-def model_version_activate(*, version: ModelVersion) -> ModelVersion:
-    """Makes ``version`` the opponent and queues its predictions for every photo (after commit)."""
+def model_version_activate(*, version: ModelVersion, image_sets: Iterable[ImageSet] | None = None) -> ModelVersion:
+    """Makes ``version`` the worldNET of each of ``image_sets`` (replacing the version each had; no
+    other set changes), or, with None, the site-wide default (it plays every set without its own).
+    Queues its predictions for the photos it now plays, once this commits."""
+    now = timezone.now()
     with transaction.atomic():
-        ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
-        version.is_active = True
-        version.activated_at = timezone.now()
+        if image_sets is None:
+            ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+            version.is_active = True
+            sets = list(sets_played_by_default())
+        else:
+            sets = list(image_sets)
+            for image_set in sets:
+                SetVersion.objects.update_or_create(image_set=image_set, defaults={"model_version": version, "activated_at": now})
+        version.activated_at = now
         version.save(update_fields=["is_active", "activated_at"])
-        transaction.on_commit(lambda: predictions_queue(version_id=version.pk, photo_ids=list(Photo.objects.values_list("id", flat=True))))
+        photo_ids = list(Photo.objects.filter(image_set__in=sets).values_list("id", flat=True))
+        transaction.on_commit(partial(predictions_queue, version_id=version.pk, photo_ids=photo_ids))
     return version
 
 
+def model_version_withdraw(*, version: ModelVersion, image_sets: Iterable[ImageSet] = (), default: bool = False) -> None:
+    """``version`` stops playing ``image_sets`` (each goes back to the site-wide default) and, with
+    ``default``, stops being the site-wide default (sets without their own then have no worldNET)."""
+    with transaction.atomic():
+        SetVersion.objects.filter(model_version=version, image_set__in=list(image_sets)).delete()
+        if default:
+            ModelVersion.objects.filter(pk=version.pk).update(is_active=False)
+            version.is_active = False
+        sets = list(sets_played_by_default())
+        default_version = ModelVersion.objects.filter(is_active=True).first()
+        if default_version is not None and sets:  # the sets it gave back: the default plays them, with its guesses
+            photo_ids = list(Photo.objects.filter(image_set__in=sets).values_list("id", flat=True))
+            transaction.on_commit(partial(predictions_queue, version_id=default_version.pk, photo_ids=photo_ids))
+
+
 def predictions_queue_for_image_set(*, image_set_id: int) -> int:
-    """Queues the active version's predictions for a set's photos (new photos: an import)."""
-    version = active_version()
+    """Queues the predictions of the version that plays a set for its photos (new photos: an import)."""
+    image_set = ImageSet.objects.filter(pk=image_set_id).first()
+    version = active_version_for(image_set=image_set) if image_set is not None else None
     if version is None:
         return 0
     return predictions_queue(
@@ -78,7 +142,13 @@ def predictions_queue_for_image_set(*, image_set_id: int) -> int:
 def predictions_queue(*, version_id: int, photo_ids: list[int]) -> int:
     """Sends the photos that still lack a prediction to the ``inference`` queue in batches."""
     done = set(Prediction.objects.filter(model_version_id=version_id, photo_id__in=photo_ids).values_list("photo_id", flat=True))
-    todo = [pk for pk in photo_ids if pk not in done]
+    folds: dict[int, int] = {
+        photo_id: fold
+        for photo_id, fold in TrainingPhoto.objects.filter(model_version_id=version_id).values_list("photo_id", "fold")
+        if fold is not None
+    }
+    # By the model that guesses them (the full one first, then each fold's): a batch loads one model.
+    todo = sorted((pk for pk in photo_ids if pk not in done), key=lambda pk: folds.get(pk, -1))
     size = settings.PREDICTION_BATCH_SIZE
     for start in range(0, len(todo), size):
         send_task(PREDICT_BATCH, version_id, todo[start : start + size], queue="inference")
@@ -86,13 +156,14 @@ def predictions_queue(*, version_id: int, photo_ids: list[int]) -> int:
 
 
 def prediction_redo(*, photo_id: int) -> None:
-    """Has the active version's prediction for a photo made again (its location was corrected): deleted
-    now, in the caller's transaction, and queued once that commits (the queue skips photos that have one).
+    """Has the prediction of the version that plays a photo's set made again (its location was corrected):
+    deleted now, in the caller's transaction, and queued once that commits (the queue skips photos that have one).
 
     Other versions keep theirs: a prediction comes from the pixels alone, and duels and challenges
     against those versions still need it.
     """
-    version = active_version()
+    photo = Photo.objects.select_related("image_set").filter(pk=photo_id).first()
+    version = active_version_for(image_set=photo.image_set) if photo is not None else None
     if version is None:
         return
     Prediction.objects.filter(photo_id=photo_id, model_version=version).delete()
@@ -107,30 +178,60 @@ def _queue_again(version_id: int, photo_id: int) -> None:
         logger.exception("the prediction of corrected photo %s could not be queued", photo_id)
 
 
-# One predictor per worker process, loaded on first use and replaced when another version is asked for.
+# Predictors per worker process, loaded on first use: a version's full model and its fold models
+# (a batch of a cross-fitted set's photos needs each), the least recently used one dropped first.
 _predictor_lock = threading.Lock()
-_predictor: tuple[int, object] | None = None
+_predictors: OrderedDict[tuple[int, int | None], Any] = OrderedDict()
+#: Models a worker keeps loaded: a two-fold version's three, and one more.
+KEPT_PREDICTORS = 4
 
 
-def _predictor_for(version: ModelVersion):
-    global _predictor
+def _predictor_for(version: ModelVersion, fold: int | None) -> Any:
+    key = (version.pk, fold)
     with _predictor_lock:
-        if _predictor is None or _predictor[0] != version.pk:
+        if key not in _predictors:
             from worldnet_core.predictor import Predictor
 
-            path = Path(settings.MEDIA_ROOT) / version.checkpoint
-            logger.info("loading worldNET version %s from %s", version.name, path)
-            _predictor = (version.pk, Predictor.load(path))
-        return _predictor[1]
+            path = Path(settings.MEDIA_ROOT) / (version.checkpoint if fold is None else version.fold_checkpoints[fold])
+            logger.info("loading worldNET version %s (%s) from %s", version.name, "full" if fold is None else f"fold {fold}", path)
+            _predictors[key] = Predictor.load(path)
+            while len(_predictors) > KEPT_PREDICTORS:
+                _predictors.popitem(last=False)
+        _predictors.move_to_end(key)
+        return _predictors[key]
+
+
+class NoModelWithoutThePhoto(RuntimeError):
+    """Every model of the version trained on a photo: it has no guess worth the name, and gets none."""
+
+
+def _photos_by_model(version: ModelVersion, photos: list[Photo]) -> dict[int | None, list[Photo]]:
+    """The photos, by the version's model that never trained on them (a fold's, or None: the full model)."""
+    folds = dict(TrainingPhoto.objects.filter(model_version=version, photo__in=photos).values_list("photo_id", "fold"))
+    by_model: dict[int | None, list[Photo]] = {}
+    for photo in photos:
+        fold = folds.get(photo.pk)
+        if fold is not None and fold >= len(version.fold_checkpoints or []):
+            raise NoModelWithoutThePhoto(f"version {version.name} has no model that did not train on photo {photo.pk} (fold {fold})")
+        by_model.setdefault(fold, []).append(photo)
+    return by_model
 
 
 def predictions_compute(*, version_id: int, photo_ids: list[int]) -> int:
-    """Predicts the photos in one batch and stores what is not stored yet; returns how many it stored."""
+    """Predicts the photos in one batch and stores what is not stored yet; returns how many it stored.
+
+    Each photo is guessed by the version's model that never trained on it, and its prediction says which.
+    """
     version = ModelVersion.objects.get(pk=version_id)
     photos = list(Photo.objects.filter(pk__in=photo_ids).exclude(predictions__model_version=version))
-    if not photos:
-        return 0
-    predictor = _predictor_for(version)
+    stored = 0
+    for fold, group in sorted(_photos_by_model(version, photos).items(), key=lambda item: -1 if item[0] is None else item[0]):
+        stored += _predict(version, fold, group)
+    return stored
+
+
+def _predict(version: ModelVersion, fold: int | None, photos: list[Photo]) -> int:
+    predictor = _predictor_for(version, fold)
     started = time.perf_counter()
     # With its activation maps: one matrix product more per batch (see `python -m training bench predictor`).
     results = predictor.predict([Path(settings.MEDIA_ROOT) / photo.original for photo in photos], with_maps=True)
@@ -142,6 +243,7 @@ def predictions_compute(*, version_id: int, photo_ids: list[int]) -> int:
                 Prediction.objects.create(
                     photo=photo,
                     model_version=version,
+                    fold=fold,
                     lat=result.lat,
                     lon=result.lon,
                     top=[[name, p] for name, p in result.top],

@@ -1,8 +1,10 @@
 """Training runs: worldNET trained from the admin (a task on the ``training`` queue) or from the shell
 (``manage.py train_worldnet``), both recorded as ``TrainingRun`` rows, one history.
 
-Both call ``train_from_database``: the image sets' photos written as a manifest, then
-``training``'s own ``main`` with the flags of ``python -m training train``.
+Both call ``geoguess.opponent.training_data.train_version``: the image sets' photos written as a
+manifest, then ``training``'s own ``main`` with the flags of ``python -m training train``,
+cross-fitted (``--folds 2``), so that worldNET never guesses a photo it trained on. A run that
+succeeds and was started to be activated becomes the worldNET of its image sets, and of no other.
 
 A run is a ``geoguess.jobs`` background job (one row, one heartbeat, one stale sweep, one attempts
 policy: read ``geoguess/jobs/__init__.py``). Its message is acknowledged when a worker takes it, so
@@ -16,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import secrets
-import tempfile
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
@@ -35,24 +34,19 @@ from geoguess.jobs.attempt import Attempt, JobFailed
 from geoguess.jobs.kinds import JobKind
 from geoguess.jobs.services import job_enqueue, job_run
 from geoguess.opponent.models import ModelVersion, TrainingRun
-from geoguess.opponent.services import model_version_activate, model_version_register
+from geoguess.opponent.services import model_version_activate
+from geoguess.opponent.training_data import MIN_PHOTOS, SITE_FOLDS, TrainingInputError, train_version
 from geoguess.opponent.training_progress import TrainingProgress
 from training import train as train_program
-from training.engine import ProgressHook
-from worldnet_core.manifest import ImageRecord, ImageSetError, Manifest, write_manifest
+from worldnet_core.manifest import ImageSetError
 from worldnet_core.models.backbones import PretrainedWeightsMissing
 
 logger = logging.getLogger(__name__)
+__all__ = ["MIN_PHOTOS", "TRAINING", "TrainingInputError", "training_defaults", "training_run_create", "training_run_execute"]
 
-#: Fewer photos than this cannot be split into training and test images worth the name.
-MIN_PHOTOS = 10
 #: Flags a run never takes from its arguments: the data and output are the run's own, and a
 #: YAML file on the web machine is no argument of a worker.
 _OWN_FLAGS = {"data", "output", "config", "help"}
-
-
-class TrainingInputError(Exception):
-    """The run cannot train as asked (no photos, an unknown flag): the admin's to fix."""
 
 
 # --- arguments ----------------------------------------------------------------------------
@@ -64,8 +58,9 @@ def training_flags() -> dict[str, argparse.Action]:
 
 
 def training_defaults() -> dict[str, object]:
-    """Every flag's default, as a run stores its arguments (the program's parser is the one source)."""
-    return _stored(train_program.get_args_parser(add_help=False).parse_args([]))
+    """Every flag's default, as a run stores its arguments: the program's (its parser is the one source),
+    cross-fitted in ``SITE_FOLDS`` folds (the program's default is none: a run of the site's is)."""
+    return {**_stored(train_program.get_args_parser(add_help=False).parse_args([])), "folds": SITE_FOLDS}
 
 
 def _stored(namespace: argparse.Namespace) -> dict[str, object]:
@@ -78,44 +73,10 @@ def training_namespace(arguments: dict[str, object]) -> argparse.Namespace:
     if unknown:
         raise TrainingInputError(f"unknown training flag(s): {', '.join(unknown)}")
     namespace = train_program.get_args_parser(add_help=False).parse_args([])
+    namespace.folds = SITE_FOLDS
     for key, value in arguments.items():
         setattr(namespace, key, value)
     return namespace
-
-
-# --- the shared training ------------------------------------------------------------------
-
-
-def train_from_database(
-    *,
-    image_sets: Iterable[ImageSet],
-    arguments: argparse.Namespace,
-    name: str,
-    log: Callable[[str], None],
-    hook: ProgressHook | None = None,
-) -> ModelVersion:
-    """Trains on the enabled photos of ``image_sets`` with ``training``'s ``main`` and registers the model (inactive).
-
-    A photo an admin disabled (a sign that gives the answer away, a blurry shot, a wrong place)
-    is no more a lesson than a round.
-    """
-    photos = Photo.objects.enabled().filter(image_set__in=list(image_sets))
-    count = photos.count()
-    if count < MIN_PHOTOS:
-        raise TrainingInputError(f"{count} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
-    media = Path(settings.MEDIA_ROOT)
-    # The manifest lives beside the originals, so its paths stay inside its folder.
-    manifest_path = media / f".train-{secrets.token_hex(6)}.csv"
-    records = [ImageRecord(p.original, p.lat, p.lon, p.place, p.country, p.group) for p in photos]
-    write_manifest(Manifest(media, records), manifest_path)
-    try:
-        with tempfile.TemporaryDirectory(prefix="train-") as folder:
-            args = argparse.Namespace(**vars(arguments))
-            args.data, args.output, args.config = manifest_path, Path(folder) / "model.pt", None
-            result = train_program.main(args, log=log, hook=hook)
-            return model_version_register(name=name, checkpoint=result["checkpoint"])
-    finally:
-        manifest_path.unlink(missing_ok=True)
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -183,20 +144,37 @@ def training_run_create(
     name: str = "",
     source: str = TrainingRun.Source.ADMIN,
     created_by: User | None = None,
+    data_path: str = "",
+    data_note: str = "",
 ) -> TrainingRun:
-    """A queued run (not sent to a worker: ``training_run_start`` does that; the shell runs it itself)."""
+    """A queued run (not sent to a worker: ``training_run_start`` does that; the shell runs it itself).
+
+    It trains on the enabled photos of ``image_sets``, cross-fitted; or, with ``data_path``, on the images
+    there (a manifest or folder on the machine that runs it, ``data_note`` saying what they are), for ``image_sets``.
+    """
     namespace = training_namespace(arguments)  # refuses unknown flags before anything is stored
     image_sets = list(image_sets)
     if not image_sets:
         raise TrainingInputError("choose at least one image set")
-    photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
-    if photos < MIN_PHOTOS:
-        raise TrainingInputError(f"{photos} enabled photos to train on; at least {MIN_PHOTOS} are needed")
+    if not data_path:
+        photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
+        if photos < MIN_PHOTOS:
+            raise TrainingInputError(f"{photos} enabled photos to train on; at least {MIN_PHOTOS} are needed")
+        if namespace.folds < 2:
+            raise TrainingInputError(f"a run on the site's photos is cross-fitted: --folds from 2 (the default is {SITE_FOLDS})")
     name = name or training_run_default_name(namespace.model)
     if training_run_name_taken(name):
         raise TrainingInputError(f"a model version (or a run that may register one) is called {name!r} already")
     with transaction.atomic():
-        run = TrainingRun.objects.create(name=name, arguments=_stored(namespace), activate=activate, source=source, created_by=created_by)
+        run = TrainingRun.objects.create(
+            name=name,
+            arguments=_stored(namespace),
+            activate=activate,
+            source=source,
+            created_by=created_by,
+            data_path=data_path,
+            data_note=data_note[:200],
+        )
         run.image_sets.set(image_sets)
     return run
 
@@ -216,13 +194,17 @@ def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = No
 
     Does nothing to a run that is not queued: a copy of its message, or a run cancelled before a
     worker took it. ``echo`` also gets every log line (the shell's output). A run that succeeds and
-    was started to be activated is activated.
+    was started to be activated becomes the worldNET of its image sets (no other set changes).
     """
     outcome = job_run(TRAINING, job_id=run_id, work=_train, echo=echo)
     run = TrainingRun.objects.get(pk=run_id)
     if outcome == TrainingRun.Status.SUCCEEDED and run.activate and run.model_version is not None:
-        model_version_activate(version=run.model_version)
-        line = f"activated {run.model_version.name}: its predictions for every photo are queued"
+        image_sets = list(run.image_sets.all())
+        model_version_activate(version=run.model_version, image_sets=image_sets)
+        line = (
+            f"activated {run.model_version.name} for {', '.join(s.name for s in image_sets)}: its predictions for their photos "
+            "are queued; every other set keeps its worldNET"
+        )
         TrainingRun.objects.filter(pk=run_id).update(log=Concat(F("log"), Value(line + "\n")))
         run.refresh_from_db()
     return run
@@ -232,9 +214,30 @@ def _train(attempt: Attempt) -> dict[str, Any]:
     run = cast(TrainingRun, attempt.job)
     progress = TrainingProgress(attempt)
     try:
-        version = train_from_database(
-            image_sets=run.image_sets.all(), arguments=training_namespace(run.arguments), name=run.name, log=attempt.log, hook=progress.hook
+        version = train_version(
+            image_sets=run.image_sets.all(),
+            arguments=training_namespace(run.arguments),
+            name=run.name,
+            log=attempt.log,
+            hook=progress.hook,
+            data_path=run.data_path,
+            data_note=run.data_note,
         )
-    except (TrainingInputError, ImageSetError, PretrainedWeightsMissing) as problem:  # the admin's to fix: one line
+    except (TrainingInputError, ImageSetError) as problem:  # the admin's to fix: one line
         raise JobFailed([str(problem)]) from None
+    except PretrainedWeightsMissing as problem:  # worded for where the run was started: the form has no --weights
+        raise JobFailed([str(problem) if run.source == TrainingRun.Source.SHELL else weights_missing_for_the_admin(problem)]) from None
     return {"model_version": version, "stage_fraction": 1.0, "eta_seconds": None}
+
+
+def weights_missing_for_the_admin(problem: PretrainedWeightsMissing) -> str:
+    """What to do about missing ImageNet weights, in the admin's terms (its form has no weights file)."""
+    backbone = problem.backbone or "the backbone"
+    where = f" (or copy {problem.cache_file.name} into {problem.cache_file.parent} there)" if problem.cache_file else ""
+    return (
+        f"The worker has no ImageNet weights for {backbone} and could not download them ({problem.reason or problem}). "
+        f'Start the run again with "--no-pretrained" ticked (the backbone then trains from scratch: it needs many more photos), '
+        f"or give the worker the weights: on the worker's machine, while it is online, run "
+        f"`python -m training fetch-weights {problem.backbone or 'BACKBONE'}`{where}, "
+        "or set WORLDNET_WEIGHTS_URL on the worker to a mirror of torchvision's weights; then start the run again."
+    )

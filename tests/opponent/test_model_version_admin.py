@@ -1,4 +1,5 @@
-"""A model version as train_worldnet registers it, and its admin page: metrics and arguments as tables."""
+"""A model version as train_worldnet registers it, and its admin page: what it plays, its figures in play,
+its held-out tests as a table or, on too few photos, a warning instead; its arguments as a table."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_it_stores_only_training_flags_and_logs_plain_lines(trained_version):
     assert re.search(r"^loading training images: 12/12 images \(", output, re.M), output
 
 
-def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version):
+def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version, settings):
+    settings.WORLDNET_MIN_TEST_PHOTOS = 4  # its test has 4 photos: enough here, to see the table
     version, _ = trained_version
     page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
     assert "object at 0x" not in page and "{&#x27;" not in page and "{'" not in page  # no dict reprs
@@ -53,7 +55,10 @@ def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version)
     assert metrics, page
     assert "<th>mean_km</th><td>mean error, km</td>" in metrics.group(0)
     assert f"<td>{version.metrics['seen']['mean_km']:,.3f}</td>" in metrics.group(0)
+    assert "<th>test photos</th><td>photos the table rests on</td><td>4</td><td>12</td>" in metrics.group(0)  # seen; out of fold
+    assert "too few to measure" not in page
     assert "<th>training images</th><td>12</td>" in page
+    assert "<th>trained on</th><td>16 photos of Small world: 12 in 2 folds" in page
     assert (
         "<th>--epochs</th><td>2</td>" in page
         and "<th>--image-size</th><td>48 64</td>" in page
@@ -76,32 +81,57 @@ def test_it_hides_the_stream_objects_older_versions_stored(admin_client, db):
     assert "object at 0x" not in page and "<th>--epochs</th><td>15</td>" in page
 
 
-def test_activating_a_weaker_or_unevaluated_version_warns_and_names_the_way_back(admin_client, db):
-    from geoguess.opponent.models import ModelVersion
+def test_a_set_too_small_to_measure_shows_a_warning_instead_of_the_table(admin_client, trained_version):
+    # 16 photos, 4 of them held out: a mean over 4 photos would look like a result and say nothing.
+    version, output = trained_version
+    assert "seen: 4 test image(s), too few to measure (at least 30)" in output
+    page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
+    assert '<table class="metrics">' not in page and f"{version.metrics['seen']['mean_km']:,.3f}" not in page
+    assert "seen places (held-out images): 4 test photo(s), too few to measure (at least 30)" in page
+    assert "To measure it: import more photos of its places" in page and "out of fold" in page
+    assert "its training photos, out of fold (each by the fold model that never saw it): 12 test photo(s), too few" in page
 
-    strong = ModelVersion.objects.create(
-        name="strong", checkpoint="models/strong.pt", metrics={"seen": {"mean_km": 400.0}, "unseen": {"mean_km": 5500.0}}, is_active=True
-    )
-    weak = ModelVersion.objects.create(
-        name="weak", checkpoint="models/weak.pt", metrics={"seen": {"mean_km": 1200.0}, "unseen": {"mean_km": 5400.0}}
-    )
-    blank = ModelVersion.objects.create(name="blank", checkpoint="models/blank.pt", metrics={"seen": {"mean_km": "n/a"}})
 
-    def activate(version) -> list[tuple[str, str]]:
-        response = admin_client.post("/admin/opponent/modelversion/", {"action": "activate", "_selected_action": [version.pk]}, follow=True)
-        assert ModelVersion.objects.get(is_active=True) == version
-        return [(m.level_tag, m.message) for m in response.context["messages"]]
+def test_its_page_shows_its_figures_in_play_from_its_stored_guesses(admin_client, trained_version, settings):
+    from geoguess.imagesets.models import Photo
+    from geoguess.opponent.services import predictions_compute
+    from geoguess.opponent.strength import version_in_play
 
-    said = activate(weak)
-    warnings = [text for level, text in said if level == "warning"]
-    assert len(warnings) == 1 and "1,200 km against 400 km" in warnings[0] and "To go back, activate strong." in warnings[0]
-    assert "unseen" not in warnings[0]  # better there: only what got worse is named
-    back = [text for level, text in activate(strong) if level == "warning"]  # each is worse somewhere
-    assert len(back) == 1 and "unseen places: 5,500 km against 5,400 km" in back[0] and "seen places (" not in back[0]
-    ModelVersion.objects.filter(pk=weak.pk).update(metrics={"seen": {"mean_km": 300.0}})
-    assert not [
-        text for level, text in activate(ModelVersion.objects.get(pk=weak.pk)) if level == "warning"
-    ]  # better where both were measured
-    assert [text for level, text in activate(blank) if level == "warning"] == [
-        "blank has no stored evaluation: nothing says how well it plays."
-    ]
+    version, _ = trained_version
+    page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
+    assert "no stored guesses yet" in page
+    predictions_compute(version_id=version.pk, photo_ids=list(Photo.objects.values_list("pk", flat=True)))
+    (in_play,) = version_in_play(version=version)
+    assert (in_play.image_set, in_play.photos, in_play.out_of_fold, in_play.seen_in_training) == ("Small world", 16, 12, 0)
+    page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
+    assert '<th>Small world</th><td>16</td><td>12</td><td colspan="3">too few photos to measure (at least 30)</td>' in page
+    settings.WORLDNET_MIN_TEST_PHOTOS = 10
+    page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
+    figures = f"<td>{in_play.mean_km:,.0f}</td><td>{in_play.median_km:,.0f}</td><td>{in_play.within_km:.1%}</td>"
+    assert f"<th>Small world</th><td>16</td><td>12</td>{figures}" in page
+    assert "0 of its stored guesses come from a model that trained on the photo" in page
+
+
+def test_it_computes_the_figures_in_play_from_the_truth_and_the_stored_pins(model_version):
+    from geoguess.imagesets.models import Photo
+    from geoguess.opponent.models import Prediction
+    from geoguess.opponent.strength import version_in_play
+    from worldnet_core.geo import haversine_km
+
+    moved, left_out, *rest = Prediction.objects.filter(model_version=model_version).select_related("photo").order_by("pk")
+    Prediction.objects.filter(pk=moved.pk).update(lat=moved.photo.lat, lon=moved.photo.lon + 0.1)  # some 7 km off
+    Photo.objects.filter(pk=left_out.photo_id).update(enabled=False)  # games never draw it: not a guess players meet
+    km = [float(haversine_km(moved.photo.lat, moved.photo.lon, moved.photo.lat, moved.photo.lon + 0.1))]
+    km += [float(haversine_km(p.photo.lat, p.photo.lon, p.lat, p.lon)) for p in rest]
+    (in_play,) = version_in_play(version=model_version)
+    assert in_play.photos == len(km) and in_play.out_of_fold == 0 and in_play.seen_in_training == 0
+    assert in_play.mean_km == pytest.approx(sum(km) / len(km))
+    assert in_play.within_km == pytest.approx(sum(d <= 25 for d in km) / len(km)) and in_play.within_km > 0
+
+
+def test_the_list_and_the_page_say_which_sets_a_version_plays(admin_client, model_version, image_set):
+    page = admin_client.get("/admin/opponent/modelversion/").content.decode()
+    assert "Small world" in page  # the site-wide default plays it
+    page = admin_client.get(f"/admin/opponent/modelversion/{model_version.pk}/change/").content.decode()
+    assert f"/admin/opponent/modelversion/{model_version.pk}/activate/" in page and "Activate: choose the image sets it plays" in page
+    assert "It was registered before versions recorded which photos they trained on" in page  # the fixture's: no training record

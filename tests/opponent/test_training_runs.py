@@ -27,10 +27,12 @@ def test_it_builds_the_form_from_the_training_programs_own_parser(db):
     from geoguess.opponent.forms import FORM_FLAGS, TrainingRunForm
     from training.train import get_args_parser
 
-    defaults = vars(get_args_parser().parse_args([]))
+    defaults = {**vars(get_args_parser().parse_args([])), "folds": 2}  # a run on the site's photos is cross-fitted
     helps = {action.dest: action.help for action in get_args_parser()._actions}
     form = TrainingRunForm()
-    for dest in FORM_FLAGS:
+    assert form.fields["folds"].initial == 2 and "never trained on it" not in helps["folds"]
+    assert form.fields["folds"].help_text.startswith("cross-fitting: each photo is guessed in play by a model trained without it")
+    for dest in [d for d in FORM_FLAGS if d != "folds"]:
         field = form.fields[dest]
         expected = False if defaults[dest] is None and dest == "no_pretrained" else defaults[dest]
         assert field.initial in (expected, "" if expected is None else expected), dest
@@ -47,6 +49,9 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
     page = admin_client.get(response["Location"]).content.decode()
     assert re.search(rf'<input type="checkbox" name="image_sets" value="{image_set.pk}"[^>]* checked', page), page
     assert 'name="epochs" value="25"' in page  # the program's default
+    assert 'name="folds" value="2"' in page  # the site's: cross-fitted
+    assert "Small world (worldNET now: none)" in page  # which set it would play, and what plays it now
+    assert "the new version becomes the worldNET of the image sets ticked above" in page and "no other set changes" in page
 
     form = {
         "image_sets": [image_set.pk],
@@ -62,6 +67,7 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
         "label_smoothing_km": 0,
         "retrieval_weight": 0.5,
         "seed": 0,
+        "folds": 2,
         "activate": "on",
     }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
@@ -71,6 +77,7 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
     assert run.arguments["epochs"] == 2 and run.arguments["image_size"] == [48, 64] and run.arguments["holdout_places"] is None
     assert run.arguments["lr"] == 0.002 and run.arguments["label_smoothing_km"] == 0.0
     assert run.arguments["knn_k"] == 10  # flags not on the form keep their defaults
+    assert run.arguments["folds"] == 2  # cross-fitted
     assert run.name.startswith("worldnet-")
 
     page = admin_client.get(response["Location"]).content.decode()
@@ -95,6 +102,7 @@ def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
         "label_smoothing_km": 3000,
         "retrieval_weight": 0.5,
         "seed": 0,
+        "folds": 2,
         "device": "gpu please",
     }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
@@ -329,6 +337,7 @@ def test_a_run_that_cannot_be_queued_says_why_and_is_sent_once_the_queue_is_back
         "label_smoothing_km": 3000,
         "retrieval_weight": 0.5,
         "seed": 0,
+        "folds": 2,
     }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form, follow=True)
     run = TrainingRun.objects.get()
@@ -367,6 +376,14 @@ def test_a_run_that_cannot_be_queued_says_why_and_is_sent_once_the_queue_is_back
         ("label_smoothing_km", ""),
         ("label_smoothing_km", "<script>alert(1)</script>"),
         ("label_smoothing_km", "3000\x00"),
+        ("folds", ""),
+        ("folds", "0"),
+        ("folds", "1"),
+        ("folds", "11"),
+        ("folds", "9" * 40),
+        ("folds", "<script>alert(1)</script>"),
+        ("folds", "2.5"),
+        ("folds", "-2"),
     ],
 )
 def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, image_set, field, value):
@@ -385,6 +402,7 @@ def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, 
         "label_smoothing_km": 3000,
         "retrieval_weight": 0.5,
         "seed": 0,
+        "folds": 2,
         field: value,
     }
     response = admin_client.post("/admin/opponent/trainingrun/add/", form)
@@ -411,10 +429,12 @@ def test_the_form_answers_a_number_that_is_not_utf_8_with_a_message(admin_client
         "interpolation": "mode",
         "retrieval_weight": 0.5,
         "seed": 0,
+        "folds": 2,
     }
-    body = urlencode(form) + "&label_smoothing_km=%FF%FE3000"  # bytes no UTF-8 decoder takes
-    response = admin_client.post("/admin/opponent/trainingrun/add/", body, content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 200 and "label_smoothing_km" in response.context["form"].errors
+    for field in ("label_smoothing_km", "folds"):
+        body = urlencode(form) + f"&{field}=%FF%FE3"  # bytes no UTF-8 decoder takes
+        response = admin_client.post("/admin/opponent/trainingrun/add/", body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200 and field in response.context["form"].errors
     assert TrainingRun.objects.count() == 0
 
 
@@ -441,3 +461,39 @@ def test_each_poll_sends_only_the_log_lines_the_page_lacks(admin_client, image_s
     for hostile in ("999999", "-1", "abc", "9" * 40, "4294967296", "١٢", "1e3", ""):
         log = admin_client.get(progress, {"log_from": hostile}).json()["log"]
         assert log["from"] == 0 and log["text"].startswith(first), hostile
+
+
+@pytest.mark.parametrize("status", ["failed", "cancelled"])
+def test_a_run_that_failed_or_was_cancelled_looks_it_not_finished(admin_client, image_set, status):
+    # A run that failed once its images were loaded showed that stage's full bar: it read as done.
+    from geoguess.opponent.models import TrainingRun
+
+    run = _run(image_set, status=status, stage="loading training images", stage_fraction=1.0, problems=["it went wrong"])
+    TrainingRun.objects.filter(pk=run.pk).update(started_at=timezone.now(), finished_at=timezone.now())
+    state = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/progress.json").json()
+    assert state["bars"] == {} and state["facts"]["stage"] == f"{status} during: loading training images"
+    page = admin_client.get(f"/admin/opponent/trainingrun/{run.pk}/change/").content.decode()
+    assert "<progress" not in page and f"{status} during: loading training images" in page
+    listing = admin_client.get("/admin/opponent/trainingrun/").content.decode()
+    assert f"{status} during: loading training images" in listing
+    succeeded = _run(image_set, name="done", status="succeeded", stage="done", stage_fraction=1.0)
+    assert admin_client.get(f"/admin/opponent/trainingrun/{succeeded.pk}/progress.json").json()["bars"] == {
+        "stage": {"value": 1.0, "max": 1}
+    }
+
+
+def test_a_run_without_pretrained_weights_says_what_to_do_in_the_admins_terms(image_set, monkeypatch, tmp_path):
+    # Offline, with no weights cached: the admin's form has no --weights, so the run's problem never names it.
+    from geoguess.opponent.training_runs import training_defaults, training_run_create, training_run_execute
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", "http://127.0.0.1:9")  # nothing listens there: refused at once
+    arguments = {**training_defaults(), "backbone": "resnet18", "epochs": 1, "head_epochs": 1, "image_size": [32, 32], "device": "cpu"}
+    run = training_run_execute(run_id=training_run_create(image_sets=[image_set], arguments=arguments, activate=False).pk)
+    assert run.status == "failed", run.log
+    (problem,) = run.problems
+    assert "The worker has no ImageNet weights for resnet18" in problem and "--weights" not in problem
+    assert 'Start the run again with "--no-pretrained" ticked' in problem
+    assert "python -m training fetch-weights resnet18" in problem and "resnet18-f37072fd.pth" in problem
+    shell = training_run_create(image_sets=[image_set], arguments=arguments, activate=False, name="shell", source="shell")
+    assert "--weights FILE" in training_run_execute(run_id=shell.pk).problems[0]  # the shell has the program's flags

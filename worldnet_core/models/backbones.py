@@ -123,7 +123,13 @@ class Backbone:
 
 
 class PretrainedWeightsMissing(RuntimeError):
-    """Pretrained weights were asked for and cannot be had; the message is one line saying how to provide them."""
+    """Pretrained weights were asked for and cannot be had; the message is one line saying how to provide them
+    with the programs' flags. ``backbone``, ``cache_file`` (where torchvision keeps them) and ``reason`` let a
+    caller without those flags (the admin's training runs) say it in its own terms."""
+
+    def __init__(self, message: str, *, backbone: str = "", cache_file: Path | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.backbone, self.cache_file, self.reason = backbone, cache_file, reason
 
 
 #: Seconds to wait on the weights server before calling the machine offline.
@@ -187,7 +193,10 @@ def fetch_weights(name: str, *, progress: bool = True) -> Path:
         raise PretrainedWeightsMissing(
             f"ImageNet weights for {name} are not in {target.parent} and could not be downloaded from {source} ({reason}): "
             f"copy {target.name} there, pass --weights FILE, set WORLDNET_WEIGHTS_URL to a mirror, "
-            "or use --no-pretrained to train from scratch"
+            "or use --no-pretrained to train from scratch",
+            backbone=name,
+            cache_file=target,
+            reason=f"from {source}: {reason}",
         ) from None
     finally:
         socket.setdefaulttimeout(previous)
@@ -201,7 +210,7 @@ def load_pretrained(name: str, module: nn.Module, weights_path: Path | None, *, 
     if weights_path:
         path = Path(weights_path)
         if not path.is_file():
-            raise PretrainedWeightsMissing(f"weights file {path} does not exist")
+            raise PretrainedWeightsMissing(f"weights file {path} does not exist", backbone=name, reason=f"the file {path} does not exist")
         described = f"the file {path.name}"
     else:
         path = fetch_weights(name, progress=progress)
@@ -213,7 +222,9 @@ def load_pretrained(name: str, module: nn.Module, weights_path: Path | None, *, 
         full.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except Exception as error:
         raise PretrainedWeightsMissing(
-            f"{path} is not a {name} state dict ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+            f"{path} is not a {name} state dict ({type(error).__name__}: {str(error).splitlines()[0][:200]})",
+            backbone=name,
+            reason=f"{path.name} is not a {name} state dict",
         ) from None
     trunk, _ = _feature_extractor(name, full)
     module.load_state_dict(trunk.state_dict())

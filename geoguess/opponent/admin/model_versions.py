@@ -1,4 +1,5 @@
-"""Admin: model versions with their evaluation (activating one queues its predictions), and their predictions."""
+"""Admin: model versions with what they play and how well (in play, and on their held-out tests), the
+page that chooses which image sets one plays (``activation``), and their predictions."""
 
 from __future__ import annotations
 
@@ -6,17 +7,34 @@ import re
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
+from geoguess.opponent.admin.activation import activation_view
 from geoguess.opponent.admin.display import arguments_table, facts_table
 from geoguess.opponent.models import ModelVersion
-from geoguess.opponent.selectors import active_version
-from geoguess.opponent.services import model_version_activate
+from geoguess.opponent.selectors import sets_played_by
+from geoguess.opponent.strength import (
+    SPLIT_LABELS,
+    WITHIN_KM,
+    held_out_counts,
+    mean_km,
+    measurable,
+    min_test_photos,
+    records_its_training_photos,
+    version_in_play,
+)
 from worldnet_core.metrics import METRIC_KEYS
 
-SPLIT_LABELS = {"seen": "seen places (held-out images)", "unseen": "unseen places"}
+#: How to measure a version whose test is too small, by table.
+TOO_SMALL_FIX = {
+    "seen": "import more photos of its places (with the default test share of 0.3, some 100 photos hold out 30), or read its "
+    "figures in play above: every photo of its sets, each guessed by a model that never trained on it (out of fold)",
+    "unseen": "hold out more places (--holdout-places), with more photos each",
+    "out_of_fold": "import more photos",
+}
 METRIC_MEANINGS = {
     "mean_km": "mean error, km",
     "median_km": "median error, km",
@@ -42,41 +60,17 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def mean_km(version: ModelVersion, split: str) -> float | None:
-    """The version's stored mean error on ``split``, if it is a number (metrics are JSON from a checkpoint)."""
-    block = version.metrics.get(split) if isinstance(version.metrics, dict) else None
-    value = block.get("mean_km") if isinstance(block, dict) else None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def activation_warnings(version: ModelVersion, replaced: ModelVersion | None) -> list[str]:
-    """What an admin should know about the version just activated: no evaluation, or a mean
-    error worse than the version it replaced (players would notice the weaker opponent)."""
-    if not any(mean_km(version, split) is not None for split in SPLIT_LABELS):
-        return [f"{version.name} has no stored evaluation: nothing says how well it plays."]
-    if replaced is None or replaced.pk == version.pk:
-        return []
-    worse = [
-        f"{SPLIT_LABELS[split]}: {ours:,.0f} km against {theirs:,.0f} km"
-        for split in SPLIT_LABELS
-        if (ours := mean_km(version, split)) is not None and (theirs := mean_km(replaced, split)) is not None and ours > theirs
-    ]
-    if not worse:
-        return []
-    return [
-        f"{version.name} guesses farther off on average than {replaced.name}, which it replaced "
-        f"({'; '.join(worse)}; each measured on its own test photos). To go back, activate {replaced.name}."
-    ]
-
-
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "model_name", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
+    list_display = ["name", "model_name", "plays_now", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
     readonly_fields = [
         "model_name",
         "checkpoint",
+        "plays",
         "is_active",
+        "trained_for",
         "activated_at",
         "created_at",
+        "in_play",
         "evaluation",
         "trained_by",
         "training_run",
@@ -88,16 +82,76 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions come from training runs (the admin's, or `manage.py train_worldnet`)
 
-    @admin.action(description="Activate (and predict every photo)")
-    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+    def get_urls(self) -> list[URLPattern]:
+        own = [path("<path:object_id>/activate/", self.admin_site.admin_view(self.activate_view), name="opponent_modelversion_activate")]
+        return [*own, *super().get_urls()]  # before the admin's catch-all object URLs
+
+    def activate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return activation_view(self, request, object_id)
+
+    @admin.action(description="Activate: choose the image sets it plays")
+    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> HttpResponseRedirect | None:
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one model version to activate.", messages.ERROR)
-            return
-        replaced = active_version()
-        version = model_version_activate(version=queryset.get())
-        self.message_user(request, f"{version.name} is now worldNET; its predictions for every photo are queued.", messages.SUCCESS)
-        for warning in activation_warnings(version, replaced):
-            self.message_user(request, warning, messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:opponent_modelversion_activate", args=[queryset.get().pk]))
+
+    @admin.display(description="plays")
+    def plays_now(self, obj: ModelVersion) -> str:
+        names = list(sets_played_by(version=obj).values_list("name", flat=True)[:4])
+        return ", ".join(names[:3]) + (", …" if len(names) > 3 else "") if names else "–"
+
+    @admin.display(description="plays these image sets now")
+    def plays(self, obj: ModelVersion) -> str:
+        names = list(sets_played_by(version=obj).values_list("name", flat=True))
+        return ", ".join(names) if names else "none (activate it to choose the sets it plays)"
+
+    @admin.display(description="trained for")
+    def trained_for(self, obj: ModelVersion) -> str:
+        return ", ".join(obj.image_sets.values_list("name", flat=True)) or "–"
+
+    @admin.display(description="in play")
+    def in_play(self, obj: ModelVersion) -> SafeString | str:
+        """Its stored guesses for the photos games draw: the error players meet, per set."""
+        results = version_in_play(version=obj)
+        note = (
+            ""
+            if records_its_training_photos(obj)
+            else "It was registered before versions recorded which photos they trained on: its guesses on those photos may be "
+            "recall, not skill. "
+        )
+        if not results:
+            return note + "no stored guesses yet"
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td>{}</tr>",
+            (
+                (
+                    r.image_set,
+                    f"{r.photos:,}",
+                    f"{r.out_of_fold:,}",
+                    format_html("<td>{}</td><td>{}</td><td>{}</td>", f"{r.mean_km:,.0f}", f"{r.median_km:,.0f}", f"{r.within_km:.1%}")
+                    if r.measurable
+                    else format_html('<td colspan="3">{}</td>', f"too few photos to measure (at least {min_test_photos()})"),
+                )
+                for r in results
+            ),
+        )
+        seen = sum(r.seen_in_training for r in results)
+        trained = format_html(
+            '<p class="{}">{}</p>',
+            "errornote" if seen else "help",
+            f"{seen:,} of its stored guesses come from a model that trained on the photo"
+            + ("." if seen else ": every guess players meet is on a photo its model never saw."),
+        )
+        return format_html(
+            '{}<table class="in-play"><thead><tr><th>image set</th><th>photos guessed</th><th>by a fold model (out of fold)</th>'
+            "<th>mean km</th><th>median km</th><th>within {} km</th></tr></thead><tbody>{}</tbody></table>{}",
+            note,
+            WITHIN_KM,
+            rows,
+            trained,
+        )
 
     def _mean(self, obj: ModelVersion, split: str) -> str:
         value = mean_km(obj, split)
@@ -115,11 +169,31 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def prediction_count(self, obj: ModelVersion) -> int:
         return obj.predictions.count()
 
-    @admin.display(description="evaluation")
-    def evaluation(self, obj: ModelVersion) -> str:
-        splits = [s for s in ("seen", "unseen") if isinstance(obj.metrics.get(s), dict) and obj.metrics[s]]
+    @admin.display(description="held-out tests")
+    def evaluation(self, obj: ModelVersion) -> SafeString | str:
+        splits = [s for s in SPLIT_LABELS if isinstance(obj.metrics.get(s), dict) and obj.metrics[s]]
         if not splits:
             return "no evaluation stored"
+        counts = held_out_counts(obj)
+        too_small = [s for s in splits if not measurable(counts[s])]
+        warnings = format_html_join(
+            "",
+            '<p class="errornote">{}</p>',
+            (
+                (
+                    f"{SPLIT_LABELS[s]}: {counts[s]} test photo(s), too few to measure (at least {min_test_photos()}): its mean and "
+                    f"median would say little, and are not shown. To measure it: {TOO_SMALL_FIX[s]}.",
+                )
+                for s in too_small
+            ),
+        )
+        splits = [s for s in splits if s not in too_small]
+        if not splits:
+            return warnings
+        return format_html("{}{}", warnings, self._metrics_table(obj, splits, counts))
+
+    def _metrics_table(self, obj: ModelVersion, splits: list[str], counts: dict[str, int | None]) -> SafeString:
+        photos = format_html_join("", "<td>{}</td>", (("–" if counts[s] is None else f"{counts[s]:,}",) for s in splits))
         header = format_html_join("", "<th>{}</th>", ((SPLIT_LABELS[s],) for s in splits))
         rows = format_html_join(
             "",
@@ -134,7 +208,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            '<table class="metrics"><thead><tr><th>metric</th><th>meaning</th>{}</tr></thead><tbody>{}</tbody></table>', header, rows
+            '<table class="metrics"><thead><tr><th>metric</th><th>meaning</th>{}</tr></thead><tbody>'
+            "<tr><th>test photos</th><td>photos the table rests on</td>{}</tr>{}</tbody></table>",
+            header,
+            photos,
+            rows,
         )
 
     @admin.display(description="trained by")
@@ -149,6 +227,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def training_run(self, obj: ModelVersion) -> str:
         training = obj.training if isinstance(obj.training, dict) else {}
         facts = []
+        if "trained_on" in training:
+            facts.append(("trained on", str(training["trained_on"])))
         if "train_images" in training:
             facts.append(("training images", f"{training['train_images']:,}"))
         if "seconds" in training:

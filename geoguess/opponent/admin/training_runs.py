@@ -28,6 +28,7 @@ FIELDS = (
     "progress",
     "name",
     "image_set_names",
+    "trained_on",
     "activate",
     "arguments_table",
     "source",
@@ -62,7 +63,10 @@ class TrainingRunAdmin(JobAdmin):
 
     def facts(self, job: TrainingRun) -> Facts:
         version = job.model_version
+        ended = _ended(job)
         return {
+            # A run that failed or was cancelled says so where its stage was: never a stage that looks done.
+            **({"stage": f"{ended} during: {job.stage or 'starting'}"} if ended else {}),
             "epoch": f"{job.epoch} of {job.epochs}" if job.epochs else "–",
             "loss": f"{job.loss:.4f}" if job.loss is not None else "–",
             "eta": duration(job.eta_seconds) + " (this stage)" if job.eta_seconds is not None and not job.is_finished else "–",
@@ -72,6 +76,8 @@ class TrainingRunAdmin(JobAdmin):
         }
 
     def bars(self, job: TrainingRun) -> Bars:
+        if _ended(job):  # no bar: a full one read as a finished run
+            return {}
         return {"stage": {"value": round(job.stage_fraction, 4), "max": 1}}
 
     # --- starting a run: the add page is the form -----------------------------------------
@@ -127,7 +133,7 @@ class TrainingRunAdmin(JobAdmin):
         if ROW_ID.fullmatch(like) and (version := ModelVersion.objects.filter(pk=int(like)).first()):
             stored = (version.training or {}).get("args") if isinstance(version.training, dict) else None
             flags = training_flags()
-            arguments = {k: v for k, v in (stored or {}).items() if k in flags}
+            arguments = {k: v for k, v in (stored or {}).items() if k in flags and not (k == "folds" and not v)}  # a run here cross-fits
             last_run = version.training_runs.order_by("-created_at").first()
             if last_run is not None and "image_sets" not in initial:
                 initial["image_sets"] = list(last_run.image_sets.all())
@@ -138,7 +144,7 @@ class TrainingRunAdmin(JobAdmin):
     @admin.display(description="stage")
     def stage_now(self, obj: TrainingRun) -> str:
         if obj.is_finished:
-            return "–"
+            return f"{_ended(obj)} during: {obj.stage}" if _ended(obj) else "–"
         stage = stage_shown(obj, queue=TRAINING.queue)
         return f"{stage}, epoch {obj.epoch} of {obj.epochs}" if obj.epochs else stage
 
@@ -150,9 +156,16 @@ class TrainingRunAdmin(JobAdmin):
     def elapsed(self, obj: TrainingRun) -> str:
         return duration(((obj.finished_at or timezone.now()) - obj.started_at).total_seconds() if obj.started_at else None)
 
-    @admin.display(description="image sets")
+    @admin.display(description="image sets (trained for)")
     def image_set_names(self, obj: TrainingRun) -> str:
         return ", ".join(obj.image_sets.values_list("name", flat=True)) or "–"
+
+    @admin.display(description="trained on")
+    def trained_on(self, obj: TrainingRun) -> str:
+        if obj.data_path:
+            return f"{obj.data_note or obj.data_path}: none of the site's photos"
+        folds = obj.arguments.get("folds") if isinstance(obj.arguments, dict) else None
+        return f"the enabled photos of its image sets, cross-fitted in {folds} folds (in play, each guessed by a model that never saw it)"
 
     @admin.display(description="training arguments")
     def arguments_table(self, obj: TrainingRun) -> str:
@@ -163,3 +176,8 @@ class TrainingRunAdmin(JobAdmin):
 def train_on_image_sets(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Any) -> HttpResponseRedirect:
     ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
     return HttpResponseRedirect(f"{reverse('admin:opponent_trainingrun_add')}?image_sets={ids}")
+
+
+def _ended(job: TrainingRun) -> str:
+    """ "failed" or "cancelled" for a run that ended so, else ""."""
+    return job.status if job.status in (TrainingRun.Status.FAILED, TrainingRun.Status.CANCELLED) else ""

@@ -2,9 +2,10 @@
 
 Every flag of ``python -m training train`` is accepted (backbone, epochs, holdout,
 device...), because this command reuses its argument parser and calls its ``main``
-(through ``geoguess.opponent.training_runs``, as the admin's training runs do). The run
-is recorded as a training run, so the admin lists it with the others, live; cancelling
-it there stops it here.
+(through ``geoguess.opponent.training_runs``, as the admin's training runs do), with one
+default of its own: ``--folds 2``, the cross-fitting that keeps worldNET from guessing a photo
+it trained on (``geoguess.opponent.training_data``). The run is recorded as a training run,
+so the admin lists it with the others, live; cancelling it there stops it here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import TrainingRun
+from geoguess.opponent.training_data import MIN_PHOTOS, SITE_FOLDS
 from geoguess.opponent.training_runs import TrainingInputError, training_flags, training_run_create, training_run_execute
 from training import train as train_program
 
@@ -29,9 +31,16 @@ class Command(BaseCommand):
         for action in parser._actions:
             if action.dest in ("data", "output"):  # written from the database and kept as a model version
                 action.help = argparse.SUPPRESS
+            if action.dest == "folds":
+                action.help = f"cross-fitting folds, from 2 (default {SITE_FOLDS}): each photo is guessed by a model that never saw it"
+        parser.set_defaults(folds=SITE_FOLDS)
         parser.add_argument("--imageset", action="append", default=None, help="train on this image set (repeatable; default: all)")
         parser.add_argument("--name", default=None, help="name of the new model version (default: worldnet-<date>)")
-        parser.add_argument("--activate", action="store_true", help="make it worldNET right away (queues its predictions for every photo)")
+        parser.add_argument(
+            "--activate",
+            action="store_true",
+            help="make it the worldNET of the image sets it trains on, and of no other (queues its predictions for their photos)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         image_sets = ImageSet.objects.all()
@@ -42,7 +51,7 @@ class Command(BaseCommand):
                 there = ", ".join(ImageSet.objects.values_list("name", flat=True)) or "none"
                 raise CommandError(f"no image set called {', '.join(missing)}; there are: {there}")
         photos = Photo.objects.enabled().filter(image_set__in=image_sets).count()
-        if photos < 10:
+        if photos < MIN_PHOTOS:
             raise CommandError(f"{photos} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
         # The training program's flags alone (Django's own options, stdout and verbosity, are none),
         # with a --config file's values applied here, so the run records the flags it trained with.
@@ -65,6 +74,8 @@ class Command(BaseCommand):
             raise CommandError(f"training run {run.name!r} {run.status}" + (f": {run.error}" if run.error else ""))
         self.stdout.write(self.style.SUCCESS(f"registered model version {version.name!r}"))
         if run.activate:
+            names = ", ".join(run.image_sets.values_list("name", flat=True))
+            queued = Photo.objects.filter(image_set__in=run.image_sets.all()).count()
             self.stdout.write(
-                self.style.SUCCESS(f"{version.name!r} is now worldNET; predictions for {Photo.objects.count()} photos are queued")
+                self.style.SUCCESS(f"{version.name!r} is now worldNET for {names} (no other set changes); {queued} predictions are queued")
             )
