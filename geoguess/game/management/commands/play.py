@@ -37,9 +37,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from geoguess.celery import app as celery_app
 from geoguess.imagesets.models import ImageSet
-from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS
+from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS, DEMO_NAME
 from geoguess.opponent.models import ModelVersion
-from geoguess.opponent.selectors import active_version
+from geoguess.opponent.selectors import active_version_for, any_version_plays
 
 #: The local worker consumes every queue (and Celery's default one): one machine, one worker. One
 #: task at a time (solo pool): a training run started from the admin holds predictions back until it ends.
@@ -158,10 +158,12 @@ class Command(BaseCommand):
                 )
             )
         newest = ModelVersion.objects.order_by("-created_at").first()
-        if active_version() is None and newest is not None:
-            # A run stopped between registering and activating its model: activate the newest.
+        if newest is not None and not any_version_plays():
+            # A run stopped between registering and activating its model: activate the newest, for the
+            # sets it was trained for and as the site-wide default (as the demo worldNET's training does).
             from geoguess.opponent.services import model_version_activate
 
+            model_version_activate(version=newest, image_sets=newest.image_sets.all())
             model_version_activate(version=newest)
             self.stdout.write("activated the newest model version, which an earlier run registered but did not activate")
         if not options["no_training"] and not ModelVersion.objects.exists():
@@ -208,7 +210,8 @@ class Command(BaseCommand):
             code = child.wait()
             minutes = (time.monotonic() - started) / 60
             if code == 0:
-                version = active_version()
+                demo = ImageSet.objects.filter(name=DEMO_NAME).first()
+                version = active_version_for(image_set=demo) if demo is not None else None
                 name = version.name if version else "the demo worldNET"
                 self.stdout.write(
                     self.style.SUCCESS(
