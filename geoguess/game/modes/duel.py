@@ -23,7 +23,7 @@ from geoguess.game.models import DUEL, Game, Round
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import ModelVersion
-from geoguess.opponent.selectors import active_version
+from geoguess.opponent.selectors import active_version_for
 
 _lock_draws = random.SystemRandom()
 
@@ -34,7 +34,7 @@ def start(*, image_set: ImageSet, player_name: str, owner_key: str, rounds: int 
     A duel goes on until a side's health is gone, and its clock is worldNET's lock-in: a number of
     rounds and a time limit do not apply.
     """
-    version = active_version()
+    version = active_version_for(image_set=image_set)
     if version is None:
         raise GameError(
             Code.WORLDNET_NOT_READY, "worldNET is not ready for a duel yet: no model is active (play Classic meanwhile)", status=409
