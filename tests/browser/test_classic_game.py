@@ -100,7 +100,8 @@ def test_the_map_takes_a_pin_and_a_guess_from_the_keyboard_alone(server, browser
 @pytest.mark.slow
 def test_back_and_forward_show_the_game_as_the_server_has_it(server, browser):
     """Once kept in the browser's back-and-forward cache, a played round came back with an empty map and its
-    clock running again (and a guess on it was refused). Game pages are no-store: the browser asks again."""
+    clock running again (and a guess on it was refused). Game pages are no-store: the browser asks again,
+    and the server shows the reveal the player was reading."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(server + "/")
     page.fill("input[name=player_name]", "Bea")
@@ -117,6 +118,11 @@ def test_back_and_forward_show_the_game_as_the_server_has_it(server, browser):
     page.go_forward()
     page.wait_for_selector("#map .leaflet-overlay-pane path")
     assert page.url == round_url
-    assert page.locator(".status strong").first.inner_text() == "2"  # the round the server is at, not round 1 again
-    assert page.locator("#reveal").is_hidden() and page.locator("#guess").is_disabled()  # a fresh round, no pin on it yet
+    # Where the server has the player: reading round 1's reveal (not round 1 playable again, its clock running).
+    page.wait_for_selector("#reveal:not([hidden])")
+    assert page.locator(".status strong").first.inner_text() == "1" and page.locator(".actions").is_hidden()
+    assert page.locator("#timer").inner_text() == "30 s"  # no clock runs on a played round
+    page.click("#next")
+    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    assert page.locator(".status strong").first.inner_text() == "2" and page.locator("#reveal").is_hidden()
     page.close()

@@ -40,6 +40,8 @@ HOSTILE_COUNTRIES = [
 PLACES = dict(zip(HOSTILE_PLACES, HOSTILE_COUNTRIES))
 COORDINATES = [(48.85, 2.35), (-33.87, 151.21), (40.71, -74.0), (35.68, 139.69), (-1.29, 36.82), (-23.55, -46.63)]
 PLAYER = "<img src=z onerror=window.__pwned=1>"
+AUTHOR = '<img src=a onerror="window.__pwned=1"> & co'
+LICENCE = "<a href=javascript:window.__pwned=1>CC BY</a>"
 SET_NAME = 'Hostile <b onmouseover="window.__pwned=1">set</b>'
 ADMIN_PASSWORD = "a-long-test-password-4096"
 
@@ -54,10 +56,10 @@ def hostile_manifest(folder: Path) -> Path:
     folder.mkdir(parents=True)
     with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)  # quotes the commas and quotes of the hostile names
-        writer.writerow(["path", "lat", "lon", "place", "country", "group"])
+        writer.writerow(["path", "lat", "lon", "place", "country", "group", "author", "licence", "source"])
         for i, ((place, country), (lat, lon)) in enumerate(zip(PLACES.items(), COORDINATES)):
             write_jpeg(folder / "images" / f"{i}.jpg", color=(40 * i % 255, 90, 160), size=(64, 48))
-            writer.writerow([f"images/{i}.jpg", lat, lon, place, country, f"g{i}"])
+            writer.writerow([f"images/{i}.jpg", lat, lon, place, country, f"g{i}", AUTHOR, LICENCE, f"https://example.org/photo/{i}"])
     return folder
 
 
@@ -134,6 +136,10 @@ def test_hostile_names_stay_text_through_a_whole_game(hostile_server, browser):
         page.wait_for_selector("path.pin-worldnet")
         truth = page.locator("#truth-place").inner_text()
         assert truth in {f"{place}, {country}" for place, country in PLACES.items()}, truth
+        # The photo's credit: its author and licence as text, one link (to its http(s) source) and nothing else.
+        credit = page.locator("#credit")
+        assert credit.inner_text() == f"Photo by {AUTHOR}, {LICENCE} (source)"
+        assert credit.locator("*").count() == 1 and credit.locator("a").get_attribute("href").startswith("https://example.org/photo/")
         seen.append(truth.split(", ")[0])
         labels = {hover_tooltip(page, page.locator(f"path.pin-{kind}")) for kind in ("truth", "player", "worldnet")}
         assert labels == {"the answer", "you", "worldNET"}
@@ -162,8 +168,11 @@ def test_hostile_names_stay_text_through_a_whole_game(hostile_server, browser):
 
     page.wait_for_selector("#total")
     assert page.locator(".totals .you h2").inner_text() == PLAYER
-    places = page.locator("table.rounds tbody td:nth-child(2)").all_inner_texts()
-    assert places == [f"{place} ({PLACES[place]})" for place in seen]
+    cells = [cell.split("\n") for cell in page.locator("table.rounds tbody td:nth-child(2)").all_inner_texts()]
+    assert [lines[0] for lines in cells] == [f"{place} ({PLACES[place]})" for place in seen]
+    assert all(lines[1] == f"Photo by {AUTHOR}, {LICENCE} (source)" for lines in cells), cells  # each photo's credit, as text
+    assert page.locator("table.rounds .credit a").count() == 5
+    assert page.locator("table.rounds .credit img, table.rounds .credit b").count() == 0
     page.wait_for_selector("#map path.pin-truth")
     pins = page.locator("#map path.pin-truth, #map path.pin-player, #map path.pin-worldnet")
     assert pins.count() == 15
