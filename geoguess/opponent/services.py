@@ -107,7 +107,8 @@ def model_version_activate(*, version: ModelVersion, image_sets: Iterable[ImageS
             for image_set in sets:
                 SetVersion.objects.update_or_create(image_set=image_set, defaults={"model_version": version, "activated_at": now})
         version.activated_at = now
-        version.save(update_fields=["is_active", "activated_at"])
+        # Activating for sets writes nothing of the default: a stale ``is_active`` must not come back with it.
+        version.save(update_fields=["is_active", "activated_at"] if image_sets is None else ["activated_at"])
         photo_ids = list(Photo.objects.filter(image_set__in=sets).values_list("id", flat=True))
         transaction.on_commit(partial(predictions_queue, version_id=version.pk, photo_ids=photo_ids))
     return version
