@@ -17,6 +17,7 @@ from geoguess.game.errors import Code, GameError
 from geoguess.game.models import CLASSIC, DUEL, Game, Round
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.selectors import imageset_coverage_cells
+from geoguess.opponent.selectors import active_version_for
 
 # --- one game, one round -------------------------------------------------------------------------
 
@@ -135,7 +136,8 @@ def worldnet_record(*, image_set: ImageSet) -> WorldnetRecord:
 
 
 def image_set_cards(image_sets: QuerySet[ImageSet]) -> list[dict[str, object]]:
-    """What the home page shows of each set offered: where its photos lie, its best players, worldNET's duel record."""
+    """What the home page shows of each set offered: where its photos lie, its best players, worldNET's duel
+    record, and the worldNET that plays it (None: no duels on the set yet)."""
     return [
         {
             "set": image_set,
@@ -143,6 +145,7 @@ def image_set_cards(image_sets: QuerySet[ImageSet]) -> list[dict[str, object]]:
             "leaders": leaderboard(image_set=image_set, limit=3),
             "duel_record": worldnet_record(image_set=image_set),
             "duel_winners": duel_winners(image_set=image_set, limit=1),
+            "worldnet": active_version_for(image_set=image_set),  # None: no duels on the set yet
         }
         for image_set in image_sets
     ]

@@ -1,4 +1,5 @@
-/* Small coverage maps of each image set: coarse cells, never exact photo positions. */
+/* Small coverage maps of each image set (coarse cells, never exact photo positions), and the duel button of the
+   set chosen: each set has its own worldNET, and one without it has no duels yet. */
 "use strict";
 
 (function () {
@@ -12,4 +13,15 @@
       L.rectangle([[c.south, c.west], [c.south + c.size, c.west + c.size]], { weight: 0, fillColor: "#c0392b", fillOpacity: 0.25 + 0.6 * (c.count / most), interactive: false }).addTo(map);
     }
   }
+
+  const duelButton = document.querySelector("button.duel");
+  const duelNote = document.getElementById("duel-note");
+  const chosen = () => {
+    const set = document.querySelector("input[name=image_set]:checked");
+    const ready = Boolean(set) && set.dataset.duel === "yes";
+    if (duelButton) duelButton.disabled = !ready;
+    if (duelNote) duelNote.hidden = ready;
+  };
+  for (const input of document.querySelectorAll("input[name=image_set]")) input.addEventListener("change", chosen);
+  chosen();
 })();

@@ -401,3 +401,22 @@ def test_the_reveal_and_the_summary_credit_the_photo_as_text(client, image_set, 
     Photo.objects.filter(pk=game.rounds.get(index=0).photo_id).update(source="javascript:alert(1)", author="", licence="")
     again = client.get(f"/game/{game.public_id}/round/0").json()["truth"]["credit"]
     assert again is None  # never a link to anything but http(s), and no empty credit line
+
+
+def test_the_home_page_offers_duels_on_the_sets_worldnet_plays(client, image_set, model_version, tmp_path):
+    """Each set has its own worldNET: a set that none plays (no version of its own, no site-wide default)
+    offers no duel, and the server refuses one there."""
+    from geoguess.imagesets.services import imageset_import
+    from geoguess.opponent.models import ModelVersion
+    from geoguess.opponent.services import model_version_activate
+    from tests.support.images import small_world
+
+    other = imageset_import(name="Other world", source=small_world(tmp_path / "other"))
+    ModelVersion.objects.update(is_active=False)  # no site-wide default
+    model_version_activate(version=model_version, image_sets=[image_set])  # the small world's own worldNET
+    page = client.get("/").content.decode()
+    assert f'value="{image_set.pk}" data-duel="yes"' in page and f'value="{other.pk}" data-duel="no"' in page
+    refused = client.post("/", {"image_set": other.pk, "player_name": "Dee", "mode": "duel"})
+    assert refused.status_code == 409 and "not ready for a duel" in refused.content.decode()
+    started = client.post("/", {"image_set": image_set.pk, "player_name": "Dee", "mode": "duel"})
+    assert started.status_code == 302

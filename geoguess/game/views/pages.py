@@ -26,7 +26,6 @@ from geoguess.game.presentation import game_summary
 from geoguess.game.views.common import page_config, player_key
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.selectors import playable_image_sets
-from geoguess.opponent.selectors import active_version
 
 
 @require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
@@ -59,7 +58,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "error": error,
         "player_name": request.session.get("player_name", ""),
         "map_config": page_config(),
-        "duel_ready": active_version() is not None,
     }
     return render(request, "game/home.html", context, status=status if error else 200)
 
