@@ -35,7 +35,7 @@ from training.engine import (
 )
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
-from worldnet_core.metrics import METRIC_KEYS
+from worldnet_core.metrics import METRIC_KEYS, MIN_TEST_IMAGES
 from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
 
@@ -59,6 +59,12 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="folder for report.json, report.md, map.html, map.png and checkpoints")
     parser.add_argument(
         "--models", nargs="+", default=list(REPORTED_MODELS), choices=REPORTED_MODELS, help="models to include (default: all six)"
+    )
+    parser.add_argument(
+        "--min-test-images",
+        type=int,
+        default=MIN_TEST_IMAGES,
+        help=f"a table over fewer test images says the set is too small to measure instead of its figures (default {MIN_TEST_IMAGES})",
     )
     parser.add_argument(
         "--no-ablation", dest="ablation", action="store_false", help="skip the table of each change's effect (trains two more classifiers)"
@@ -104,6 +110,33 @@ def _compact_rows(rows: dict[str, dict[str, dict]], label: str) -> list[str]:
             f"{_fmt_km(unseen['mean_km'])} | {unseen['points']:,.0f} | {_fmt_share(unseen.get('coherence'))} |"
         )
     return lines
+
+
+#: How to measure a table whose test images are too few.
+TOO_SMALL_FIX = {
+    "seen": "more images of each place (a test share of 0.3 holds out 30 of 100), or `train --folds 2`, whose out-of-fold "
+    "figures cover every training image, each guessed by a model that never saw it",
+    "unseen": "hold out more places (`--holdout-places`), or places with more images",
+}
+
+
+def too_small(report: dict) -> list[str]:
+    """The tables whose test images are too few to measure anything."""
+    config = report["config"]
+    minimum = config.get("min_test_images", MIN_TEST_IMAGES)
+    return [split for split in ("seen", "unseen") if config.get(f"{split}_test_images", minimum) < minimum]
+
+
+def table_or_warning(report: dict, split: str) -> list[str]:
+    """The metrics table of ``split``, or, over too few test images, a line that says so and how to fix it."""
+    if split not in too_small(report):
+        return metrics_table(report[split])
+    config = report["config"]
+    return [
+        f"**Too small to measure**: {config[f'{split}_test_images']} test image(s), fewer than "
+        f"{config.get('min_test_images', MIN_TEST_IMAGES)}: a mean or a median over them would say little, so they are "
+        f"left out. To measure it: {TOO_SMALL_FIX[split]}."
+    ]
 
 
 def best_of_all(report: dict) -> list[tuple[str, bool, str]]:
@@ -187,12 +220,17 @@ def write_markdown(report: dict, path: Path) -> None:
         "",
         "## Unseen images of seen places (the paper's Figure 4a)",
         "",
-        *metrics_table(report["seen"]),
+        *table_or_warning(report, "seen"),
         "",
         "## Images of unseen places (Figure 4b)",
         "",
-        *metrics_table(report["unseen"]),
+        *table_or_warning(report, "unseen"),
         "",
+        *(
+            [f"*Too few {' and '.join(too_small(report))} test images to measure: the tables and checks below rest on them too.*", ""]
+            if too_small(report)
+            else []
+        ),
         "*incoherent*: the share of guesses more than 1,500 km from every candidate the player is shown "
         "(those holding at least 10% of worldNET's probability, or its top one): a pin that contradicts its bars. "
         "Only worldNET shows candidates.",
@@ -480,6 +518,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
             "seen_places": len(set(train.places)),
             "seen_test_images": len(tests["seen"]),
             "unseen_test_images": len(tests["unseen"]),
+            "min_test_images": args.min_test_images,
             "scale_km": splits.scale_km,
             "metric_keys": list(METRIC_KEYS),
             "model_seconds": seconds,

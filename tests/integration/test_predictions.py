@@ -66,6 +66,50 @@ def test_it_stores_a_prediction_for_every_photo_once_a_version_is_activated(site
     assert latency.strip() == "True"
 
 
+#: A cross-fitted version of untrained models: the full one and one per fold, each photo in a fold but the
+#: last four (its test photos), activated for the set.
+REGISTER_FOLDS = """
+import numpy as np
+from pathlib import Path
+from geoguess.imagesets.models import ImageSet, Photo
+from geoguess.opponent.services import model_version_register, model_version_activate
+from worldnet_core.checkpoint import save_checkpoint
+from worldnet_core.models import create_model
+from worldnet_core.models.clustering import make_centroids
+photos = list(Photo.objects.order_by("pk"))
+c = make_centroids(np.array([p.lat for p in photos]), np.array([p.lon for p in photos]), np.array([p.place for p in photos]))
+def model(seed):
+    import torch
+    torch.manual_seed(seed)
+    return create_model("worldnet", centroids=c.latlon.tolist(), centroid_names=c.names, image_size=(64, 96))
+paths = [save_checkpoint(model(k), Path("{tmp}") / f"m{k}.pt") for k in range(3)]
+folds = {p.pk: (None if i >= 20 else i % 2) for i, p in enumerate(photos)}
+version = model_version_register(name="fair", checkpoint=paths[0], fold_checkpoints=paths[1:], photo_folds=folds,
+                                 image_sets=ImageSet.objects.all())
+model_version_activate(version=version, image_sets=ImageSet.objects.all())
+print("activated", version.pk)
+"""
+MISMATCHED = (
+    "from geoguess.opponent.models import Prediction, TrainingPhoto; "
+    "folds = dict(TrainingPhoto.objects.values_list('photo_id', 'fold')); "
+    "print(sum(p.fold != folds[p.photo_id] for p in Prediction.objects.all()), "
+    "sorted(set(Prediction.objects.values_list('fold', flat=True)), key=lambda f: -1 if f is None else f))"
+)
+
+
+@pytest.mark.slow
+def test_a_worker_guesses_each_photo_with_the_model_that_never_trained_on_it(site, tmp_path):
+    env, url = site
+    log = tmp_path / "worker.log"
+    worker = start_worker(url, queues="inference", env=env, log=log)
+    try:
+        assert "activated" in manage(env, "shell", "-v", "0", "-c", REGISTER_FOLDS.replace("{tmp}", str(tmp_path)))
+        wait_for(lambda: counts(env)[0] == 24, 180, "24 stored predictions", log)
+    finally:
+        stop(worker)
+    assert manage(env, "shell", "-v", "0", "-c", MISMATCHED).strip() == "0 [None, 0, 1]"
+
+
 ONE_PHOTO = (
     "from pathlib import Path; from django.conf import settings; from geoguess.imagesets.models import Photo; "
     "print(Path(settings.MEDIA_ROOT) / Photo.objects.order_by('pk').last().original)"

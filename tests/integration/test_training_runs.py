@@ -158,19 +158,33 @@ def test_an_admin_trains_watches_and_activates_a_version_that_the_game_then_uses
     running = [f for f in seen if f["status"] == "running" and (m := re.fullmatch(r"(\d+) of 40", f["epoch"])) and 0 < int(m.group(1)) < 40]
     assert running, seen
     assert (
-        running[0]["stage"] == "classifier"
+        running[0]["stage"].endswith("classifier")  # the full model's, or a fold model's ("fold 1 of 2: classifier")
         and re.fullmatch(r"\d+\.\d{4}", running[0]["loss"])
         and running[0]["eta"].endswith("(this stage)")
     )
 
-    ((version_id, active),) = site.query("SELECT id, is_active FROM opponent_modelversion WHERE name = 'from-the-admin'")
-    assert active == 1
+    ((version_id, default),) = site.query("SELECT id, is_active FROM opponent_modelversion WHERE name = 'from-the-admin'")
+    # Activated for the set it trained on, and for no other: it is that set's worldNET, not the site-wide default.
+    assert default == 0 and site.query("SELECT model_version_id FROM opponent_setversion") == [(version_id,)]
+    # Cross-fitted: two fold models, and the fold of each of its 16 photos (12 in the folds, 4 held out for testing).
+    folds = site.query(
+        "SELECT fold, COUNT(*) FROM opponent_trainingphoto WHERE model_version_id = ? GROUP BY fold ORDER BY fold", version_id
+    )
+    assert folds == [(None, 4), (0, 6), (1, 6)], folds
     wait_for(
         lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] == 16,
         180,
         "its 16 predictions",
         site.logs / "worker.log",
     )
+    # The worker guessed each photo with the model that never trained on it.
+    mismatched = site.query(
+        "SELECT COUNT(*) FROM opponent_prediction p LEFT JOIN opponent_trainingphoto t "
+        "ON t.photo_id = p.photo_id AND t.model_version_id = p.model_version_id "
+        "WHERE p.model_version_id = ? AND p.fold IS NOT t.fold",
+        version_id,
+    )
+    assert mismatched == [(0,)]
 
     page.goto(site.url + "/")
     page.fill("input[name=player_name]", "Ada")
@@ -266,13 +280,18 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.wait_for_selector("#training-run[data-finished=true]", timeout=240_000)  # the page reloads itself when the run ends
     assert page.inner_text("[data-fact=status]") == "succeeded" and page.inner_text("[data-fact=model_version]") == "uploaded-worldnet"
 
-    # Activate it from the model versions list.
+    # Activate it from the model versions list: its page offers the set it was trained for, and says what changes.
     ((version_id,),) = site.query("SELECT id FROM opponent_modelversion WHERE name = 'uploaded-worldnet'")
     page.goto(site.url + "/admin/opponent/modelversion/")
     page.check(f"input[name=_selected_action][value='{version_id}']")
     page.select_option("select[name=action]", "activate")
     page.click("button[name=index]")
-    assert "is now worldNET" in page.inner_text(".messagelist")
+    page.wait_for_selector("#activation-form")
+    assert page.is_checked(f"input[name=image_sets][value='{set_id}']") and page.locator("input[name=image_sets]:checked").count() == 1
+    page.click("#activation-form input[type=submit]")
+    said = page.inner_text(".messagelist")
+    assert "uploaded-worldnet now plays Uploaded world (was none)" in said and "Every other image set keeps its worldNET." in said
+    assert site.query("SELECT model_version_id FROM opponent_setversion WHERE image_set_id = ?", set_id) == [(version_id,)]
     wait_for(
         lambda: site.query("SELECT COUNT(*) FROM opponent_prediction WHERE model_version_id = ?", version_id)[0][0] >= 16,
         180,

@@ -485,9 +485,10 @@ def test_a_run_that_failed_or_was_cancelled_looks_it_not_finished(admin_client, 
 def test_a_run_without_pretrained_weights_says_what_to_do_in_the_admins_terms(image_set, monkeypatch, tmp_path):
     # Offline, with no weights cached: the admin's form has no --weights, so the run's problem never names it.
     from geoguess.opponent.training_runs import training_defaults, training_run_create, training_run_execute
+    from tests.support.processes import free_port
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", "http://127.0.0.1:9")  # nothing listens there: refused at once
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", f"http://127.0.0.1:{free_port()}/")  # nothing listens there: offline
     arguments = {**training_defaults(), "backbone": "resnet18", "epochs": 1, "head_epochs": 1, "image_size": [32, 32], "device": "cpu"}
     run = training_run_execute(run_id=training_run_create(image_sets=[image_set], arguments=arguments, activate=False).pk)
     assert run.status == "failed", run.log

@@ -300,6 +300,21 @@ def test_it_downloads_pretrained_weights_into_torch_home_with_progress(weights_s
     assert again.pretrained and len(requests) == 1
 
 
+def test_fetch_weights_puts_a_backbones_weights_in_the_cache_for_offline_training(weights_server, monkeypatch, tmp_path, capsys):
+    from training.__main__ import main
+    from worldnet_core.models.backbones import cached_weights_path
+
+    url, reference, _ = weights_server
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", url)
+    assert main(["fetch-weights", "resnet18", "--no-progress"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"resnet18: {cached_weights_path('resnet18')}"  # after torch.hub's line
+    monkeypatch.setenv("WORLDNET_WEIGHTS_URL", "http://127.0.0.1:1/")  # offline now: the cache serves
+    assert torch.equal(create_backbone("resnet18", pretrained=True).module[0].weight, reference.conv1.weight)
+    with pytest.raises(SystemExit):
+        main(["fetch-weights", "compact"])  # it has no pretrained weights
+
+
 def test_it_says_in_one_line_when_pretrained_weights_cannot_be_had(monkeypatch, tmp_path):
     from tests.support.processes import free_port
     from worldnet_core.models.backbones import PretrainedWeightsMissing
@@ -310,6 +325,9 @@ def test_it_says_in_one_line_when_pretrained_weights_cannot_be_had(monkeypatch, 
         create_backbone("resnet18", pretrained=True)
     message = str(error.value)
     assert "\n" not in message and "resnet18" in message and "--no-pretrained" in message and "--weights FILE" in message
+    # And its parts, for a caller without those flags to say it in its own terms (the admin's training runs).
+    assert error.value.backbone == "resnet18" and error.value.cache_file.name == "resnet18-f37072fd.pth"
+    assert error.value.cache_file.parent == tmp_path / "empty-cache" / "hub" / "checkpoints" and "127.0.0.1" in error.value.reason
     assert create_backbone("resnet18", pretrained=False).pretrained is False  # from scratch, when asked
 
 

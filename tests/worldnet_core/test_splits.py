@@ -78,3 +78,32 @@ def test_it_refuses_unknown_or_impossible_holdouts():
     with pytest.raises(ValueError, match="n_holdout"):
         split_by_place(manifest, n_holdout=2)
     assert np.all(split_by_place(manifest, n_holdout=1).train.places() != "")
+
+
+def test_it_deals_every_places_groups_round_the_folds():
+    from worldnet_core.splits import assign_folds
+
+    manifest = world({"Paris": 40, "Lima": 12, "Oslo": 7}, group_size=2)
+    folds = assign_folds(manifest, 2, seed=0)
+    places, groups = manifest.places(), manifest.groups()
+    for place in ("Paris", "Lima", "Oslo"):
+        in_place = folds[places == place]
+        assert abs(int((in_place == 0).sum()) - int((in_place == 1).sum())) <= 2, place  # about half each (a group is 2)
+    for group in set(groups):
+        assert len(set(folds[groups == group])) == 1  # a panorama stays on one side
+    assert (assign_folds(manifest, 2, seed=0) == folds).all() and not (assign_folds(manifest, 2, seed=1) == folds).all()
+    assert set(assign_folds(manifest, 3, seed=0)) == {0, 1, 2}
+
+
+def test_places_of_one_photo_still_fill_the_folds_evenly():
+    from worldnet_core.splits import assign_folds
+
+    folds = assign_folds(world({f"place {i}": 1 for i in range(71)}), 2)  # the real sample: one photo a place
+    assert sorted(np.bincount(folds).tolist()) == [35, 36]
+
+
+def test_it_refuses_fewer_than_two_folds():
+    from worldnet_core.splits import assign_folds
+
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        assign_folds(world({"Paris": 4}), 1)
