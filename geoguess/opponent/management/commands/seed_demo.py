@@ -25,10 +25,10 @@ from worldnet_core.demo_world import DEFAULT_PLACES, generate_world
 
 DEMO_NAME = "Demo world"
 DEMO_MODEL_NAME = "demo worldnet"
-DEFAULT_EPOCHS = 12
+DEFAULT_EPOCHS = 15
 DEFAULT_HEAD_EPOCHS = 20
 #: Images a city of the demo worldNET's own draw of the world (none of them is in the game).
-DEFAULT_TRAINING_PER_CITY = 40
+DEFAULT_TRAINING_PER_CITY = 50
 #: The demo worldNET's draw is the game's seed plus this: the same cities, never the same photo.
 TRAINING_SEED_OFFSET = 1
 #: Of its draw, the share held out to measure it: photos of the cities it learns, none trained on.
