@@ -15,6 +15,7 @@ from training.report import metrics_table
 from worldnet_core.checkpoint import load_model
 from worldnet_core.device import select_device
 from worldnet_core.geo import scale_km
+from worldnet_core.metrics import MIN_TEST_IMAGES
 from worldnet_core.readers import read_imageset
 
 
@@ -50,5 +51,7 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps({"model": model.name, "images": len(manifest), "scale_km": scale, **result.metrics}, indent=2))
         return 0
     print(f"{checkpoint.name} on {args.data} ({len(manifest)} images, D = {scale:,.0f} km; predictions snapped to land):\n")
+    if len(manifest) < MIN_TEST_IMAGES:
+        print(f"Too few images to measure ({len(manifest)}, fewer than {MIN_TEST_IMAGES}): the figures below say little.\n")
     print("\n".join(metrics_table({model.name: result.metrics})))
     return 0

@@ -60,6 +60,7 @@ def test_it_trains_from_a_yaml_config_and_evaluates_the_checkpoint(small_world, 
     )
     assert table.returncode == 0, table.stderr
     assert "| model | mean km |" in table.stdout and "incoherent |" in table.stdout and "| worldnet |" in table.stdout
+    assert "Too few images" not in table.stdout  # 48 of them
     import torch
 
     stored = torch.load(checkpoint, weights_only=True)
