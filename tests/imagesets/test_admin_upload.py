@@ -136,14 +136,17 @@ def test_it_keeps_uploads_and_models_for_staff(client, image_set):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_it_activates_a_model_version_from_the_admin(admin_client, model_version, django_capture_on_commit_callbacks):
+def test_it_activates_a_model_version_from_the_admin(admin_client, model_version, image_set, django_capture_on_commit_callbacks):
     from geoguess.opponent.models import ModelVersion
+    from geoguess.opponent.selectors import active_version_for
 
     ModelVersion.objects.update(is_active=False)
+    response = admin_client.post("/admin/opponent/modelversion/", {"action": "activate", "_selected_action": [model_version.pk]})
+    assert response.status_code == 302  # to the page that chooses the image sets it plays
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = admin_client.post("/admin/opponent/modelversion/", {"action": "activate", "_selected_action": [model_version.pk]})
+        response = admin_client.post(response["Location"], {"image_sets": [image_set.pk]})
     assert response.status_code == 302
-    assert ModelVersion.objects.get(pk=model_version.pk).is_active
+    assert active_version_for(image_set=image_set) == model_version
     assert len(callbacks) == 1  # the predictions are queued once the activation commits
     page = admin_client.get(f"/admin/opponent/modelversion/{model_version.pk}/change/").content.decode()
     assert "1,234.000" in page  # its evaluation, shown as a table
