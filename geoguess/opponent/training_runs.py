@@ -42,7 +42,6 @@ from worldnet_core.manifest import ImageSetError
 from worldnet_core.models.backbones import PretrainedWeightsMissing
 
 logger = logging.getLogger(__name__)
-__all__ = ["MIN_PHOTOS", "TRAINING", "TrainingInputError", "training_defaults", "training_run_create", "training_run_execute"]
 
 #: Flags a run never takes from its arguments: the data and output are the run's own, and a
 #: YAML file on the web machine is no argument of a worker.
