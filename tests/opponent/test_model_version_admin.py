@@ -90,6 +90,8 @@ def test_a_set_too_small_to_measure_shows_a_warning_instead_of_the_table(admin_c
     assert "seen places (held-out images): 4 test photo(s), too few to measure (at least 30)" in page
     assert "To measure it: import more photos of its places" in page and "out of fold" in page
     assert "its training photos, out of fold (each by the fold model that never saw it): 12 test photo(s), too few" in page
+    listing = admin_client.get("/admin/opponent/modelversion/").content.decode()
+    assert '<td class="field-seen_mean_km">too few to measure</td>' in listing
 
 
 def test_its_page_shows_its_figures_in_play_from_its_stored_guesses(admin_client, trained_version, settings):

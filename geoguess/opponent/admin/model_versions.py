@@ -155,6 +155,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def _mean(self, obj: ModelVersion, split: str) -> str:
         value = mean_km(obj, split)
+        if value is not None and not measurable(held_out_counts(obj)[split]):
+            return "too few to measure"  # a mean over a handful of photos, in a column, would read as a result
         return f"{value:,.0f}" if value is not None else "–"
 
     @admin.display(description="seen mean km")
