@@ -160,7 +160,12 @@ def test_activating_a_weaker_or_unevaluated_version_warns_and_names_the_way_back
     assert "1,200 km against 400 km" in warnings[0] and "To go back, activate old for it." in warnings[0]
     assert "unseen" not in warnings[0]  # better there: only what got worse is named
     assert warnings[1] == "new was not trained for First: it guesses their photos as places it has not seen."
+    ModelVersion.objects.filter(pk=new.pk).update(training={"test_images": {"seen": 1, "unseen": 2}})  # one photo says nothing
+    response = admin_client.post(f"/admin/opponent/modelversion/{new.pk}/activate/", {"image_sets": [second.pk]}, follow=True)
+    warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings[0] == "new was tested on too few photos to say how well it plays: see its figures in play on its page."
     ModelVersion.objects.filter(pk=new.pk).update(metrics={"seen": {"mean_km": "n/a"}})
+    response = admin_client.post(f"/admin/opponent/modelversion/{new.pk}/activate/", {"image_sets": []}, follow=True)
     response = admin_client.post(f"/admin/opponent/modelversion/{new.pk}/activate/", {"image_sets": [first.pk, second.pk]}, follow=True)
     warnings = [m.message for m in response.context["messages"] if m.level_tag == "warning"]
     assert warnings[0] == "new has no stored evaluation: nothing says how well it plays."

@@ -20,7 +20,7 @@ from geoguess.opponent.forms import ROW_ID, ActivationForm
 from geoguess.opponent.models import ModelVersion
 from geoguess.opponent.selectors import active_version, set_players, sets_played_by_default
 from geoguess.opponent.services import model_version_activate, model_version_withdraw
-from geoguess.opponent.strength import SPLIT_LABELS, mean_km
+from geoguess.opponent.strength import SPLIT_LABELS, held_out_counts, mean_km, measurable
 
 
 def activation_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -101,16 +101,23 @@ def _name(version: Any) -> str:
 
 
 def activation_warnings(version: ModelVersion, replaced: ModelVersion | None) -> list[str]:
-    """What an admin should know about the version just activated: no evaluation, or a mean
-    error worse than the version it replaced (players would notice the weaker opponent)."""
+    """What an admin should know about the version just activated: no evaluation (or none on enough
+    test photos), or a mean error worse than the version it replaced (players would notice the weaker
+    opponent). Only figures over enough test photos are compared."""
+
+    def measured(model: ModelVersion, split: str) -> float | None:
+        return mean_km(model, split) if measurable(held_out_counts(model)[split]) else None
+
     if not any(mean_km(version, split) is not None for split in SPLIT_LABELS):
         return [f"{version.name} has no stored evaluation: nothing says how well it plays."]
+    if not any(measured(version, split) is not None for split in SPLIT_LABELS):
+        return [f"{version.name} was tested on too few photos to say how well it plays: see its figures in play on its page."]
     if replaced is None or replaced.pk == version.pk:
         return []
     worse = [
         f"{SPLIT_LABELS[split]}: {ours:,.0f} km against {theirs:,.0f} km"
         for split in SPLIT_LABELS
-        if (ours := mean_km(version, split)) is not None and (theirs := mean_km(replaced, split)) is not None and ours > theirs
+        if (ours := measured(version, split)) is not None and (theirs := measured(replaced, split)) is not None and ours > theirs
     ]
     if not worse:
         return []
