@@ -42,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     from worldnet_core.checkpoint import CheckpointError
     from worldnet_core.manifest import ImageSetError
     from worldnet_core.models.backbones import PretrainedWeightsMissing
+    from worldnet_core.splits import SplitError
 
     try:
         result = module.main(args)
-    except (ImageSetError, CheckpointError, PretrainedWeightsMissing) as error:
+    except (ImageSetError, CheckpointError, PretrainedWeightsMissing, SplitError) as error:
         # Bad input is the user's to fix: say what and where, without a traceback.
         print(f"python -m training {args.command}: {error}", file=sys.stderr)
         return 2

@@ -496,15 +496,16 @@ def fold_checkpoint_path(output: Path, fold: int) -> Path:
     return output.with_name(f"{output.stem}.fold{fold}{output.suffix}")
 
 
-def cross_fit(manifest: Manifest, train: ImageData, args: argparse.Namespace, settings: TrainSettings, log: Callable[[str], None]) -> Folds:
-    """Trains ``args.folds`` more models, each on the training images outside one fold (``assign_folds``).
+def cross_fit(of: np.ndarray, train: ImageData, args: argparse.Namespace, settings: TrainSettings, log: Callable[[str], None]) -> Folds:
+    """Trains a model per fold of ``of`` (each training image's fold: ``assign_folds``), each on the training
+    images outside its fold.
 
     With 2 folds each model trains on half the images: the two cost about one training on all of them.
     """
-    of = assign_folds(manifest, args.folds, seed=args.seed)
     models = []
-    for k in range(args.folds):
-        prefix = f"fold {k + 1} of {args.folds}: "
+    folds = int(of.max()) + 1
+    for k in range(folds):
+        prefix = f"fold {k + 1} of {folds}: "
         keep = of != k
         log(f"{prefix}training on {int(keep.sum())} images, to guess the {int((~keep).sum())} of this fold")
         models.append(train_model(args.model, train.subset(keep), args, dataclasses.replace(settings, stage_prefix=prefix), log))
@@ -524,6 +525,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     started = time.perf_counter()
     manifest = read_imageset(args.data)
     splits = make_splits(manifest, args)
+    fold_of = assign_folds(splits.train, args.folds, seed=args.seed) if args.folds else None  # refuses folds too small, before any training
     log(
         f"{len(manifest)} images; training on {len(splits.train)}, testing on {len(splits.seen_test or [])} seen and "
         f"{len(splits.unseen_test or [])} unseen; device {settings.device}{precision_note(settings)}"
@@ -532,7 +534,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
         log(note)
     train = load_data(splits.train, input_size(args), progress=settings.progress, desc="training images", log=log, hook=hook)
     model = train_model(args.model, train, args, settings, log)
-    folds = cross_fit(splits.train, train, args, settings, log) if args.folds else None
+    folds = cross_fit(fold_of, train, args, settings, log) if fold_of is not None else None
     output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     # Training is the only collective part: the other ranks leave now rather than wait at a
     # barrier while rank 0 evaluates and saves (a long evaluation would outlast its timeout).

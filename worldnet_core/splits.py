@@ -21,6 +21,14 @@ from numpy.typing import NDArray
 from worldnet_core.manifest import Manifest
 
 DEFAULT_CELL_DEG = 1.0
+#: A fold's model trains on the images outside its fold: fewer than this are no training set.
+MIN_FOLD_TRAINING_IMAGES = 3
+
+
+class SplitError(ValueError):
+    """The split cannot be made of this image set (too few images for it); the message says why and what to do."""
+
+
 #: The share of each place's images (groups) ``split_by_image`` holds out; the training program's default too.
 DEFAULT_TEST_FRACTION = 0.3
 
@@ -147,6 +155,12 @@ def assign_folds(manifest: Manifest, folds: int, *, seed: int = 0) -> NDArray[np
         for group in rng.permutation(np.array(sorted(set(groups[members])))):
             fold[members[groups[members] == group]] = dealt % folds
             dealt += 1
+    fewest = min(int((fold != k).sum()) for k in range(folds))
+    if fewest < MIN_FOLD_TRAINING_IMAGES:
+        raise SplitError(
+            f"cross-fitting {len(manifest)} training images in {folds} folds leaves a fold's model {fewest} to train on, fewer than "
+            f"{MIN_FOLD_TRAINING_IMAGES}: add images, or hold fewer out for testing (--test-fraction)"
+        )
     return fold
 
 

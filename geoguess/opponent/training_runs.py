@@ -40,6 +40,7 @@ from geoguess.opponent.training_progress import TrainingProgress
 from training import train as train_program
 from worldnet_core.manifest import ImageSetError
 from worldnet_core.models.backbones import PretrainedWeightsMissing
+from worldnet_core.splits import SplitError
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ def _train(attempt: Attempt) -> dict[str, Any]:
             data_path=run.data_path,
             data_note=run.data_note,
         )
-    except (TrainingInputError, ImageSetError) as problem:  # the admin's to fix: one line
+    except (TrainingInputError, ImageSetError, SplitError) as problem:  # the admin's to fix: one line
         raise JobFailed([str(problem)]) from None
     except PretrainedWeightsMissing as problem:  # worded for where the run was started: the form has no --weights
         raise JobFailed([str(problem) if run.source == TrainingRun.Source.SHELL else weights_missing_for_the_admin(problem)]) from None

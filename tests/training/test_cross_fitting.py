@@ -115,10 +115,32 @@ def test_cross_fitting_splits_the_training_images_not_the_test_ones(tmp_path):
     from training.engine import load_data
     from training.train import cross_fit, get_args_parser, settings_from
     from worldnet_core.readers import read_imageset
+    from worldnet_core.splits import assign_folds
 
     world = small_world(tmp_path / "world", per_city=4)
     args = get_args_parser().parse_args(["--data", str(world), "--folds", "2", *FAST])
     manifest = read_imageset(world)
     data = load_data(manifest, (32, 48), progress=False)
-    folds = cross_fit(manifest, data, args, settings_from(args), log=lambda line: None)
+    folds = cross_fit(assign_folds(manifest, 2), data, args, settings_from(args), log=lambda line: None)
     assert len(folds.models) == 2 and sorted(folds.of.tolist()) == [0] * 8 + [1] * 8
+
+
+def test_it_refuses_folds_too_small_to_train_before_training_anything(tmp_path):
+    from training.__main__ import main
+    from worldnet_core.demo_world import PAPER_CITIES, generate_world
+
+    world = tmp_path / "world"
+    generate_world(world, places=PAPER_CITIES[:2], per_city=2, seed=0)  # 4 images, 2 held out: a fold model would train on 1
+    code = main(["train", "--data", str(world), "--folds", "2", "--output", str(tmp_path / "m.pt"), *FAST])
+    assert code == 2 and not (tmp_path / "m.pt").exists()
+
+
+def test_the_site_says_so_as_the_runs_problem(image_set):
+    from geoguess.opponent.training_runs import training_defaults, training_run_create, training_run_execute
+
+    arguments = {**training_defaults(), "test_fraction": 0.9, "epochs": 1, "head_epochs": 1, "image_size": [32, 48], "device": "cpu"}
+    run = training_run_execute(run_id=training_run_create(image_sets=[image_set], arguments=arguments, activate=False).pk)
+    assert run.status == "failed" and run.problems == [
+        "cross-fitting 4 training images in 2 folds leaves a fold's model 2 to train on, fewer than 3: add images, "
+        "or hold fewer out for testing (--test-fraction)"
+    ]

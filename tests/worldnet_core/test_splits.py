@@ -107,3 +107,11 @@ def test_it_refuses_fewer_than_two_folds():
 
     with pytest.raises(ValueError, match="at least 2 folds"):
         assign_folds(world({"Paris": 4}), 1)
+
+
+def test_it_refuses_folds_whose_models_would_train_on_too_few_images():
+    from worldnet_core.splits import SplitError, assign_folds
+
+    with pytest.raises(SplitError, match="leaves a fold's model 2 to train on, fewer than 3"):
+        assign_folds(world({"Paris": 2, "Lima": 2}), 2)
+    assert len(assign_folds(world({"Paris": 3, "Lima": 3}), 2)) == 6
