@@ -107,6 +107,7 @@ LOCK_IN_MAX_SECONDS = 20.0
 #: How far the random draw stretches or shrinks the confidence's delay (±20%): an opponent, not a metronome.
 LOCK_IN_JITTER = 0.2
 
+
 @dataclass(frozen=True)
 class Damage:
     to_player: int
