@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "geoguess.game.caching.GameNoStoreMiddleware",  # every game response private, no-store (its 404s and 405s too)
 ]
 
 ROOT_URLCONF = "geoguess.urls"

@@ -1,15 +1,17 @@
 """The round API the game's pages call: the guess, the reveal, a duel's round state, and the round's images.
 
 Every refusal is ``{"error": {"code": ..., "message": ...}}`` (``errors.Code``); nothing about the answer,
-worldNET's guess or its confidence is sent before the player's guess is stored.
+worldNET's guess or its confidence is sent before the player's guess is stored. No answer is kept by a
+cache (``caching.GameNoStoreMiddleware``). The images are files made once (``round_images``), streamed.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import BinaryIO
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from geoguess.game import engine, selectors
@@ -19,7 +21,7 @@ from geoguess.game.models import DUEL, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import round_reveal
 from geoguess.game.presentation import summary_state as summary_state_data
-from geoguess.game.round_images import round_attention_bytes, round_image_bytes
+from geoguess.game.round_images import round_attention_open, round_image_open
 from geoguess.game.views.common import json_error, player_key
 from geoguess.game.worldnet import worldnet_attach
 
@@ -48,9 +50,24 @@ def _body(request: HttpRequest) -> bytes:
         raise too_large from None
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    return response
+class JpegFileResponse(FileResponse):
+    """A JPEG file, streamed (``wsgi.file_wrapper``: gunicorn sends it with sendfile), with its Content-Length.
+
+    ``content`` gives the whole body, as an ``HttpResponse``'s does, to whoever reads a response whole
+    (Django's test client) rather than streaming it; read once, from the open file, it is the same bytes.
+    The download name is the same for every round: the file's own name stays on the server.
+    """
+
+    def __init__(self, file: BinaryIO, *, filename: str) -> None:
+        super().__init__(file, content_type="image/jpeg", filename=filename)
+        self.headers["X-Content-Type-Options"] = "nosniff"
+        self._whole: bytes | None = None
+
+    @property
+    def content(self) -> bytes:  # type: ignore[override]
+        if self._whole is None:
+            self._whole = self.getvalue()
+        return self._whole
 
 
 @require_POST
@@ -59,7 +76,7 @@ def guess(request: HttpRequest, public_id: str) -> HttpResponse:
         game = _game(request, public_id)  # first: strangers learn nothing from how a body is judged
         sent = guess_from_json(body=_body(request), content_type=request.content_type or "")
         stored = engine.guess_submit(game=game, index=sent.index, lat=sent.lat, lon=sent.lon)
-        return _no_store(JsonResponse(round_reveal(round=selectors.round_of(game=game, index=stored.index))))
+        return JsonResponse(round_reveal(round=selectors.round_of(game=game, index=stored.index)))
     except GameError as problem:
         return json_error(problem)
 
@@ -71,7 +88,7 @@ def reveal(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
         round = selectors.round_of(game=_game(request, public_id), index=index)
         if round.is_done:
             worldnet_attach(round=round)
-        return _no_store(JsonResponse(round_reveal(round=round)))
+        return JsonResponse(round_reveal(round=round))
     except GameError as problem:
         return json_error(problem)
 
@@ -85,7 +102,7 @@ def summary_state(request: HttpRequest, public_id: str) -> HttpResponse:
             raise GameError(Code.ANSWER_AFTER_GUESS, "the summary is shown once the game is over", status=409)
         for round in selectors.played_rounds(game):  # worldNET's guesses that landed since
             worldnet_attach(round=round)
-        return _no_store(JsonResponse(summary_state_data(game=game)))
+        return JsonResponse(summary_state_data(game=game))
     except GameError as problem:
         return json_error(problem)
 
@@ -97,34 +114,32 @@ def round_state(request: HttpRequest, public_id: str, index: int) -> HttpRespons
         game = _game(request, public_id)
         if game.mode != DUEL:
             raise GameError(Code.NOT_A_DUEL, "only a duel's rounds have a state to ask for", status=404)
-        return _no_store(JsonResponse(duel.round_state(round=selectors.round_of(game=game, index=index))))
+        return JsonResponse(duel.round_state(round=selectors.round_of(game=game, index=index)))
     except GameError as problem:
         return json_error(problem)
 
 
 @require_GET
-def attention(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
+def attention(request: HttpRequest, public_id: str, index: int) -> HttpResponseBase:
     """The round's image with worldNET's activation map over it, after the guess only (409 before)."""
     try:
-        data = round_attention_bytes(round=selectors.round_of(game=_game(request, public_id), index=index))
+        file = round_attention_open(round=selectors.round_of(game=_game(request, public_id), index=index))
     except GameError as problem:
         return json_error(problem)
     except FileNotFoundError:
         raise Http404("this image is missing") from None
-    return _no_store(HttpResponse(data, content_type="image/jpeg"))
+    return JpegFileResponse(file, filename="worldnet-looked.jpg")
 
 
 @require_GET
-def image(request: HttpRequest, token: str) -> HttpResponse:
+def image(request: HttpRequest, token: str) -> HttpResponseBase:
     """A round's image: re-encoded for this round alone (no EXIF), under a token that is new for every round."""
     round: Round | None = selectors.round_by_image_token(token=token) if is_token(token) else None
     if round is None or round.game.owner_key != player_key(request):
         raise Http404("no such image")
     try:
-        data = round_image_bytes(round=round)
+        file = round_image_open(round=round)
     except FileNotFoundError:  # the served copy is gone from the media folder: the operator's problem, logged
         logger.error("the served image of photo %s is missing", round.photo_id)
         raise Http404("this image is missing") from None
-    response = _no_store(HttpResponse(data, content_type="image/jpeg"))
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return JpegFileResponse(file, filename="round.jpg")

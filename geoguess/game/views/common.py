@@ -37,7 +37,5 @@ def page_config() -> dict[str, Any]:
 
 
 def json_error(problem: GameError) -> JsonResponse:
-    """``{"error": {"code": ..., "message": ...}}`` with the refusal's status (never kept by a cache)."""
-    response = JsonResponse(problem.as_json(), status=problem.status)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """``{"error": {"code": ..., "message": ...}}`` with the refusal's status (never kept by a cache: ``caching``)."""
+    return JsonResponse(problem.as_json(), status=problem.status)

@@ -1,4 +1,8 @@
-"""The offline basemap: the shipped Natural Earth layers (``worldnet_core.basemap``), served to every map."""
+"""The offline basemap: the shipped Natural Earth layers (``worldnet_core.basemap``), served to every map.
+
+The only game URLs that browsers and proxies may keep (``caching.SHARED_MAP_DATA``): the same shipped
+data for every player, nothing of any game in it.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The player's pages: home (start a game), a round, the summary, a challenge link.
 
-Every one is ``private, no-store``: a page is the game as the server has it now, and a shared proxy or
-the browser's back-and-forward cache must not bring back a round already played (with its clock
-running again) or a player's page for someone else.
+Every one is ``private, no-store`` (``caching.GameNoStoreMiddleware``, for every game URL): a page is
+the game as the server has it now, and a shared proxy or the browser's back-and-forward cache must not
+bring back a round already played (with its clock running again) or a player's page for someone else.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geoguess import rules
@@ -29,7 +28,6 @@ from geoguess.imagesets.selectors import playable_image_sets
 
 
 @require_http_methods(["GET", "HEAD", "POST"])  # HEAD: uptime checks and proxies probe the front page
-@cache_control(private=True, no_store=True)
 def home(request: HttpRequest) -> HttpResponse:
     image_sets = playable_image_sets()
     error, status = "", 400
@@ -75,7 +73,6 @@ def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
 
 
 @require_GET
-@cache_control(private=True, no_store=True)
 def play(request: HttpRequest, public_id: str) -> HttpResponse:
     """The round to play now; or, until the player has left it, the reveal of the round they last played."""
     game = _owned_game(request, public_id)
@@ -135,7 +132,6 @@ def _round_page(request: HttpRequest, game: Game, round: Round, *, revealing: bo
 
 
 @require_GET
-@cache_control(private=True, no_store=True)
 def summary(request: HttpRequest, public_id: str) -> HttpResponse:
     game = _owned_game(request, public_id)
     if isinstance(game, HttpResponse):
@@ -166,7 +162,6 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@cache_control(private=True, no_store=True)
 def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
     original = selectors.finished_game(public_id=public_id) if is_token(public_id) else None
     if original is None:
