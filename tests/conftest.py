@@ -56,8 +56,9 @@ def model_version(image_set, tmp_path):
     """An (untrained) worldNET over the set's places, registered, active, with every prediction stored."""
     import numpy as np
 
+    from geoguess.opponent.inference import predictions_compute
     from geoguess.opponent.models import ModelVersion
-    from geoguess.opponent.services import model_version_register, predictions_compute
+    from geoguess.opponent.registration import model_version_register
     from worldnet_core.checkpoint import save_checkpoint
     from worldnet_core.models import create_model
     from worldnet_core.models.clustering import make_centroids

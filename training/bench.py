@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from worldnet_core.models.backbones import DEFAULT_BACKBONE
+from worldnet_core.model_choices import DEFAULT_BACKBONE
 
 if TYPE_CHECKING:
     import torch

@@ -23,8 +23,9 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from tqdm import tqdm
 
+from training.loop_settings import LoopSettings
 from worldnet_core.device import mixed_precision_available, select_device
-from worldnet_core.geo import haversine_loss
+from worldnet_core.geo_torch import haversine_km_torch, haversine_loss
 from worldnet_core.images import load_images
 from worldnet_core.manifest import Manifest
 from worldnet_core.metrics import geolocation_metrics
@@ -52,23 +53,11 @@ class ImageData:
 
 
 @dataclass
-class TrainSettings:
-    epochs: int = 25
-    head_epochs: int = 40
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    workers: int = 0
-    seed: int = 0
+class TrainSettings(LoopSettings):
+    """The loops' numbers (``LoopSettings``: the program's flags) and what a run in this process adds."""
+
     #: As the programs' --device: WORLDNET_DEVICE, else CUDA when present, else the CPU.
     device: torch.device = field(default_factory=select_device)
-    amp: bool = True  # bf16 mixed precision on CUDA
-    #: bf16 on a CPU that computes it natively (AVX-512 BF16, AMX): about twice as fast there, but
-    #: off by default: on the demo world it cost accuracy (see the README's training programs).
-    cpu_bf16: bool = False
-    progress: bool = True
-    #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
-    label_smoothing_km: float = 3000.0
     #: Told of every step of every loop (see ``ProgressHook``): a live view, a cancel check.
     hook: ProgressHook | None = None
     #: Put before every stage's name in bars, lines and the hook ("fold 1 of 2: "): a cross-fitting's fold models.
@@ -408,8 +397,6 @@ def smoothed_targets(latlon: torch.Tensor, centroids: torch.Tensor, scale_km: fl
     A photo of Lyon then teaches "mostly Paris, some Madrid, no Sydney": the classifier learns
     that near places look alike, which is what an unseen place needs.
     """
-    from worldnet_core.geo import haversine_km_torch
-
     n, k = len(latlon), len(centroids)
     distance = haversine_km_torch(latlon.double()[:, None, :].expand(n, k, 2), centroids.double()[None, :, :].expand(n, k, 2))
     return torch.softmax(-(distance - distance.min(dim=1, keepdim=True).values) / scale_km, dim=1).float()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from worldnet_core.models.backbones import BACKBONES, fetch_weights
+from worldnet_core.model_choices import BACKBONES
+from worldnet_core.models.backbones import fetch_weights
 
 #: Backbones with ImageNet weights (the compact CNN always trains from scratch).
 PRETRAINED = [name for name in BACKBONES if name != "compact"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training import flags
 from training import train as train_program
 from training.engine import (
     Evaluation,
@@ -36,7 +37,8 @@ from training.engine import (
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS, MIN_TEST_IMAGES
-from worldnet_core.models.worldnet import INTERPOLATIONS, InterpolationHead, WorldNet
+from worldnet_core.model_choices import INTERPOLATIONS
+from worldnet_core.models.worldnet import InterpolationHead, WorldNet
 from worldnet_core.readers import read_imageset
 
 #: The six models of the paper's tables, in the tables' order.
@@ -52,7 +54,7 @@ PAPER = {
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Train every model on the same splits and report seen/unseen metrics side by side.",
-        parents=[train_program.get_args_parser(add_help=False)],
+        parents=[flags.get_args_parser(add_help=False)],
         add_help=add_help,
         conflict_handler="resolve",
     )
@@ -424,7 +426,7 @@ ABLATION_HEAD_MEMBERS = 5
 
 def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(m, flush=True)) -> int:
     started = time.perf_counter()
-    args = train_program.apply_config(args)
+    args = flags.apply_config(args)
     if args.data is None:
         raise SystemExit("report: --data is required")
     settings = train_program.settings_from(args)

@@ -1,4 +1,4 @@
-"""Great-circle geometry on a spherical Earth, in NumPy and in torch.
+"""Great-circle geometry on a spherical Earth, in NumPy (the same in torch, for training: ``geo_torch``).
 
 Every coordinate in this project is ``(lat, lon)`` in degrees; distances are
 great-circle kilometres.
@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
-if TYPE_CHECKING:  # torch is heavy; only the torch functions import it
-    import torch
 
 #: Arguments for which the functions here (and in ``land``) answer with arrays rather than single numbers.
 Many: TypeAlias = NDArray[Any] | Sequence[float]
@@ -166,54 +163,11 @@ def geoguessr_points(distance_km: ArrayLike, scale: float = WORLD_SCALE_KM) -> N
     return points if points.ndim else int(points)
 
 
-# --- torch -------------------------------------------------------------------------
-
-# Keeps sqrt and atan2 away from their infinite-slope ends (0 km and antipodes), so
-# the loss has finite gradients everywhere; the cost is < 1 m of distance.
-_HAVERSINE_EPS = 1e-14
-
-
-def haversine_km_torch(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Great-circle km between ``(..., 2)`` tensors of ``(lat, lon)`` degrees; differentiable."""
-    import torch
-
-    lat1, lon1 = torch.deg2rad(pred[..., 0]), torch.deg2rad(pred[..., 1])
-    lat2, lon2 = torch.deg2rad(target[..., 0]), torch.deg2rad(target[..., 1])
-    h = torch.sin((lat2 - lat1) / 2) ** 2 + torch.cos(lat1) * torch.cos(lat2) * torch.sin((lon2 - lon1) / 2) ** 2
-    h = h.clamp(_HAVERSINE_EPS, 1.0 - _HAVERSINE_EPS)
-    return 2.0 * EARTH_RADIUS_KM * torch.atan2(torch.sqrt(h), torch.sqrt(1.0 - h))
-
-
-def haversine_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean great-circle km over a batch: the paper's training loss."""
-    return haversine_km_torch(pred, target).mean()
-
-
-def unit_to_latlon_torch(xyz: torch.Tensor) -> torch.Tensor:
-    """``(..., 2)`` degrees from ``(..., 3)`` vectors, normalised on the way (differentiably)."""
-    import torch
-
-    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
-    # hypot has a NaN gradient at the poles' exact axis; the epsilon keeps it finite.
-    horizontal = torch.sqrt(x * x + y * y + 1e-18)
-    return torch.rad2deg(torch.stack([torch.atan2(z, horizontal), torch.atan2(y, x + 0.0)], dim=-1))
-
-
-def latlon_to_unit_torch(latlon: torch.Tensor) -> torch.Tensor:
-    """``(..., 3)`` unit vectors from ``(..., 2)`` degrees."""
-    import torch
-
-    lat, lon = torch.deg2rad(latlon[..., 0]), torch.deg2rad(latlon[..., 1])
-    return torch.stack([torch.cos(lat) * torch.cos(lon), torch.cos(lat) * torch.sin(lon), torch.sin(lat)], dim=-1)
-
-
 __all__ = [
     "EARTH_RADIUS_KM",
     "WORLD_SCALE_KM",
     "geoguessr_points",
     "haversine_km",
-    "haversine_km_torch",
-    "haversine_loss",
     "latlon_to_unit",
     "longitude_span",
     "scale_km",

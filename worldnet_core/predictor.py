@@ -10,7 +10,6 @@ when present unless ``device`` (or ``WORLDNET_DEVICE``) says otherwise.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +17,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import NDArray
 from PIL import Image
 
 from worldnet_core.checkpoint import load_model
 from worldnet_core.device import select_device
+from worldnet_core.heatmaps import encode_heatmap
 from worldnet_core.images import load_image
 from worldnet_core.land import snap_to_land
 from worldnet_core.models import GeoModel, to_float
@@ -94,16 +93,3 @@ class Predictor:
         for start in range(0, len(images), batch_size):
             results += self.predict_tensor(self.prepare(images[start : start + batch_size]), with_maps=with_maps)
         return results
-
-
-def encode_heatmap(values: NDArray[np.floating[Any]]) -> bytes:
-    """A map in [0, 1] as an 8-bit grey PNG: a few hundred bytes for a 6×8 grid."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8), mode="L").save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def decode_heatmap(data: bytes) -> NDArray[np.float32]:
-    """The map back as floats in [0, 1], ``(h, w)``."""
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("L"), dtype=np.float32) / 255.0

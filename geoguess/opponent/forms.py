@@ -1,6 +1,8 @@
 """The admin's forms: starting a training run (image sets, the common flags of ``python -m training
 train``, built from its own parser, so defaults, choices and help text are the program's, and
-activation), and choosing which image sets a model version plays."""
+activation), and choosing which image sets a model version plays.
+
+The parser comes from ``training.flags``, which imports no PyTorch: the admin's pages never load it."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.models import ModelVersion
 from geoguess.opponent.selectors import set_players
 from geoguess.opponent.training_runs import training_defaults, training_flags, training_run_name_taken
-from training import train as train_program
+from training.flags import MAX_FOLDS, at_least_one, fold_count, kilometres, positive_kilometres
 
 #: The flags an admin sets here, in this order; the others keep their defaults (the run's page lists all).
 FORM_FLAGS = [
@@ -51,7 +53,7 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "retrieval_weight": (0.0, 1.0),
     "seed": (0, 2**31 - 1),
     "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: a cap on what makes sense
-    "folds": (2, train_program.MAX_FOLDS),  # a run on the site's photos is cross-fitted
+    "folds": (2, MAX_FOLDS),  # a run on the site's photos is cross-fitted
 }
 #: The help of flags whose meaning on the site differs from the program's.
 SITE_HELP = {
@@ -60,8 +62,8 @@ SITE_HELP = {
 }
 #: The program's number types that a form field holds as a float or a whole number (its bounds above
 #: say the rest). A new argparse type of the program must be added here, or its field is plain text.
-FLOAT_TYPES = (float, train_program.kilometres, train_program.positive_kilometres)
-INT_TYPES = (int, train_program.at_least_one, train_program.fold_count)
+FLOAT_TYPES = (float, kilometres, positive_kilometres)
+INT_TYPES = (int, at_least_one, fold_count)
 #: A row id as a form or query string may carry it: ASCII digits (str.isdigit() takes "²", which
 #: int() refuses), short enough for a 64-bit column (a longer one overflows SQLite's integers: a 500).
 ROW_ID = re.compile(r"[0-9]{1,18}")

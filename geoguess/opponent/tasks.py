@@ -1,7 +1,8 @@
 """Celery tasks of the opponent: they take ids and call services (the model loads lazily per process).
 
 Nothing imports this module to send these tasks: they are sent by name (``geoguess.celery.send_task``),
-and a worker finds them through ``autodiscover_tasks``.
+and a worker finds them through ``autodiscover_tasks``. So a web process never imports what they
+import (the training program, PyTorch).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from geoguess.jobs.worker import JOB_TASK_OPTIONS, sweep_when_a_worker_starts
-from geoguess.opponent.services import PREDICT_BATCH, predictions_compute
-from geoguess.opponent.training_runs import TRAINING, training_run_execute
+from geoguess.opponent.inference import predictions_compute
+from geoguess.opponent.services import PREDICT_BATCH
+from geoguess.opponent.training_runs import TRAINING
+from geoguess.opponent.training_worker import training_run_execute
 
 
 @shared_task(

@@ -3,7 +3,7 @@
 A run on the site's photos is **cross-fitted**: besides the model trained on all its training photos,
 ``SITE_FOLDS`` fold models each train without one fold of them (``python -m training train --folds``).
 The version keeps every model and the fold of each photo (``TrainingPhoto``), so that each photo's
-guess comes from a model that never trained on it (``geoguess.opponent.services.predictions_compute``):
+guess comes from a model that never trained on it (``geoguess.opponent.inference.predictions_compute``):
 what players meet is what a held-out test measures, never the model's memory of a photo. With two
 folds each fold model trains on half the photos: the two cost about one more training.
 
@@ -23,19 +23,11 @@ from django.conf import settings
 
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import ModelVersion
-from geoguess.opponent.services import model_version_register
+from geoguess.opponent.registration import model_version_register
+from geoguess.opponent.training_runs import MIN_PHOTOS, SITE_FOLDS, TrainingInputError
 from training import train as train_program
 from training.engine import ProgressHook
 from worldnet_core.manifest import ImageRecord, Manifest, write_manifest
-
-#: Folds of a run on the site's photos: two cost about one more training (each fold model sees half).
-SITE_FOLDS = 2
-#: Fewer photos than this cannot be split into training and test images worth the name.
-MIN_PHOTOS = 10
-
-
-class TrainingInputError(Exception):
-    """The run cannot train as asked (no photos, an unknown flag): the admin's to fix."""
 
 
 def train_version(

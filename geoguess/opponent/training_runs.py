@@ -1,10 +1,13 @@
 """Training runs: worldNET trained from the admin (a task on the ``training`` queue) or from the shell
 (``manage.py train_worldnet``), both recorded as ``TrainingRun`` rows, one history.
 
-Both call ``geoguess.opponent.training_data.train_version``: the image sets' photos written as a
-manifest, then ``training``'s own ``main`` with the flags of ``python -m training train``,
-cross-fitted (``--folds 2``), so that worldNET never guesses a photo it trained on. A run that
-succeeds and was started to be activated becomes the worldNET of its image sets, and of no other.
+This module creates and queues runs, with the flags of ``python -m training train`` read from
+``training.flags`` (no PyTorch: the admin's pages use it). The process that trains one (a worker of the
+``training`` queue, or the shell) runs it with ``geoguess.opponent.training_worker``, which calls
+``geoguess.opponent.training_data.train_version``: the image sets' photos written as a manifest, then
+``training``'s own ``main``, cross-fitted (``--folds 2``), so that worldNET never guesses a photo it
+trained on. A run that succeeds and was started to be activated becomes the worldNET of its image
+sets, and of no other.
 
 A run is a ``geoguess.jobs`` background job (one row, one heartbeat, one stale sweep, one attempts
 policy: read ``geoguess/jobs/__init__.py``). Its message is acknowledged when a worker takes it, so
@@ -18,35 +21,35 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 
 from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.jobs.attempt import Attempt, JobFailed
 from geoguess.jobs.kinds import JobKind
-from geoguess.jobs.services import job_enqueue, job_run
+from geoguess.jobs.services import job_enqueue
 from geoguess.opponent.models import ModelVersion, TrainingRun
-from geoguess.opponent.services import model_version_activate
-from geoguess.opponent.training_data import MIN_PHOTOS, SITE_FOLDS, TrainingInputError, train_version
-from geoguess.opponent.training_progress import TrainingProgress
-from training import train as train_program
-from worldnet_core.manifest import ImageSetError
-from worldnet_core.models.backbones import PretrainedWeightsMissing
-from worldnet_core.splits import SplitError
+from training.flags import get_args_parser, stored_args
 
 logger = logging.getLogger(__name__)
+
+#: Folds of a run on the site's photos: two cost about one more training (each fold model sees half).
+SITE_FOLDS = 2
+#: Fewer photos than this cannot be split into training and test images worth the name.
+MIN_PHOTOS = 10
 
 #: Flags a run never takes from its arguments: the data and output are the run's own, and a
 #: YAML file on the web machine is no argument of a worker.
 _OWN_FLAGS = {"data", "output", "config", "help"}
+
+
+class TrainingInputError(Exception):
+    """The run cannot train as asked (no photos, an unknown flag): the admin's to fix."""
 
 
 # --- arguments ----------------------------------------------------------------------------
@@ -54,17 +57,17 @@ _OWN_FLAGS = {"data", "output", "config", "help"}
 
 def training_flags() -> dict[str, argparse.Action]:
     """The flags of ``python -m training train`` a run may set, by their destination name."""
-    return {action.dest: action for action in train_program.get_args_parser(add_help=False)._actions if action.dest not in _OWN_FLAGS}
+    return {action.dest: action for action in get_args_parser(add_help=False)._actions if action.dest not in _OWN_FLAGS}
 
 
 def training_defaults() -> dict[str, object]:
     """Every flag's default, as a run stores its arguments: the program's (its parser is the one source),
     cross-fitted in ``SITE_FOLDS`` folds (the program's default is none: a run of the site's is)."""
-    return {**_stored(train_program.get_args_parser(add_help=False).parse_args([])), "folds": SITE_FOLDS}
+    return {**_stored(get_args_parser(add_help=False).parse_args([])), "folds": SITE_FOLDS}
 
 
 def _stored(namespace: argparse.Namespace) -> dict[str, object]:
-    return {k: v for k, v in train_program.stored_args(namespace).items() if k not in _OWN_FLAGS}
+    return {k: v for k, v in stored_args(namespace).items() if k not in _OWN_FLAGS}
 
 
 def training_namespace(arguments: dict[str, object]) -> argparse.Namespace:
@@ -72,7 +75,7 @@ def training_namespace(arguments: dict[str, object]) -> argparse.Namespace:
     unknown = sorted(set(arguments) - set(training_flags()))
     if unknown:
         raise TrainingInputError(f"unknown training flag(s): {', '.join(unknown)}")
-    namespace = train_program.get_args_parser(add_help=False).parse_args([])
+    namespace = get_args_parser(add_help=False).parse_args([])
     namespace.folds = SITE_FOLDS
     for key, value in arguments.items():
         setattr(namespace, key, value)
@@ -187,57 +190,3 @@ def training_run_start(**kwargs: Any) -> TrainingRun:
         transaction.on_commit(partial(job_enqueue, TRAINING, job_id=run.pk))
     run.refresh_from_db()
     return run
-
-
-def training_run_execute(*, run_id: int, echo: Callable[[str], None] | None = None) -> TrainingRun:
-    """Trains a queued run here and now (a worker's task, or the shell); returns it, finished.
-
-    Does nothing to a run that is not queued: a copy of its message, or a run cancelled before a
-    worker took it. ``echo`` also gets every log line (the shell's output). A run that succeeds and
-    was started to be activated becomes the worldNET of its image sets (no other set changes).
-    """
-    outcome = job_run(TRAINING, job_id=run_id, work=_train, echo=echo)
-    run = TrainingRun.objects.get(pk=run_id)
-    if outcome == TrainingRun.Status.SUCCEEDED and run.activate and run.model_version is not None:
-        image_sets = list(run.image_sets.all())
-        model_version_activate(version=run.model_version, image_sets=image_sets)
-        line = (
-            f"activated {run.model_version.name} for {', '.join(s.name for s in image_sets)}: its predictions for their photos "
-            "are queued; every other set keeps its worldNET"
-        )
-        TrainingRun.objects.filter(pk=run_id).update(log=Concat(F("log"), Value(line + "\n")))
-        run.refresh_from_db()
-    return run
-
-
-def _train(attempt: Attempt) -> dict[str, Any]:
-    run = cast(TrainingRun, attempt.job)
-    progress = TrainingProgress(attempt)
-    try:
-        version = train_version(
-            image_sets=run.image_sets.all(),
-            arguments=training_namespace(run.arguments),
-            name=run.name,
-            log=attempt.log,
-            hook=progress.hook,
-            data_path=run.data_path,
-            data_note=run.data_note,
-        )
-    except (TrainingInputError, ImageSetError, SplitError) as problem:  # the admin's to fix: one line
-        raise JobFailed([str(problem)]) from None
-    except PretrainedWeightsMissing as problem:  # worded for where the run was started: the form has no --weights
-        raise JobFailed([str(problem) if run.source == TrainingRun.Source.SHELL else weights_missing_for_the_admin(problem)]) from None
-    return {"model_version": version, "stage_fraction": 1.0, "eta_seconds": None}
-
-
-def weights_missing_for_the_admin(problem: PretrainedWeightsMissing) -> str:
-    """What to do about missing ImageNet weights, in the admin's terms (its form has no weights file)."""
-    backbone = problem.backbone or "the backbone"
-    where = f" (or copy {problem.cache_file.name} into {problem.cache_file.parent} there)" if problem.cache_file else ""
-    return (
-        f"The worker has no ImageNet weights for {backbone} and could not download them ({problem.reason or problem}). "
-        f'Start the run again with "--no-pretrained" ticked (the backbone then trains from scratch: it needs many more photos), '
-        f"or give the worker the weights: on the worker's machine, while it is online, run "
-        f"`python -m training fetch-weights {problem.backbone or 'BACKBONE'}`{where}, "
-        "or set WORLDNET_WEIGHTS_URL on the worker to a mirror of torchvision's weights; then start the run again."
-    )

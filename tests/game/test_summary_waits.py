@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.test import Client
 
+from geoguess.opponent.inference import predictions_compute
 from geoguess.opponent.models import Prediction
-from geoguess.opponent.services import predictions_compute
 from tests.support.games import guess, play_page, start_game
 
 

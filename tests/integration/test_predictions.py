@@ -72,7 +72,8 @@ REGISTER_FOLDS = """
 import numpy as np
 from pathlib import Path
 from geoguess.imagesets.models import ImageSet, Photo
-from geoguess.opponent.services import model_version_register, model_version_activate
+from geoguess.opponent.registration import model_version_register
+from geoguess.opponent.services import model_version_activate
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.models import create_model
 from worldnet_core.models.clustering import make_centroids

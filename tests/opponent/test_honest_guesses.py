@@ -25,8 +25,8 @@ def cross_fitted(db, settings, tmp_path):
 
     from geoguess.imagesets.models import Photo
     from geoguess.imagesets.services import imageset_import
+    from geoguess.opponent.inference import predictions_compute
     from geoguess.opponent.models import ModelVersion
-    from geoguess.opponent.services import predictions_compute
 
     imageset_import(name="Small world", source=small_world(tmp_path / "world", per_city=8))
     call_command(
@@ -117,8 +117,8 @@ def test_no_stored_guess_of_worldnet_comes_from_a_model_that_trained_on_its_phot
 
 
 def test_a_photo_whose_every_model_trained_on_it_gets_no_guess(model_version, image_set):
+    from geoguess.opponent.inference import NoModelWithoutThePhoto, predictions_compute
     from geoguess.opponent.models import Prediction, TrainingPhoto
-    from geoguess.opponent.services import NoModelWithoutThePhoto, predictions_compute
 
     photo = image_set.photos.first()
     TrainingPhoto.objects.create(model_version=model_version, photo=photo, fold=1)  # in fold 1, and no fold model kept
@@ -129,7 +129,7 @@ def test_a_photo_whose_every_model_trained_on_it_gets_no_guess(model_version, im
 
 
 def test_it_refuses_to_register_folds_without_their_models(db, tmp_path, model_version, image_set):
-    from geoguess.opponent.services import model_version_register
+    from geoguess.opponent.registration import model_version_register
     from worldnet_core.checkpoint import save_checkpoint
     from worldnet_core.models import create_model
 

@@ -96,7 +96,7 @@ def test_a_set_too_small_to_measure_shows_a_warning_instead_of_the_table(admin_c
 
 def test_its_page_shows_its_figures_in_play_from_its_stored_guesses(admin_client, trained_version, settings):
     from geoguess.imagesets.models import Photo
-    from geoguess.opponent.services import predictions_compute
+    from geoguess.opponent.inference import predictions_compute
     from geoguess.opponent.strength import version_in_play
 
     version, _ = trained_version

@@ -45,8 +45,8 @@ def test_the_demo_worldnet_trains_on_another_draw_of_the_same_cities(seeded):
 
 def test_its_guesses_all_come_from_its_one_model_on_photos_it_never_saw(seeded):
     from geoguess.imagesets.models import Photo
+    from geoguess.opponent.inference import predictions_compute
     from geoguess.opponent.models import ModelVersion, Prediction
-    from geoguess.opponent.services import predictions_compute
     from geoguess.opponent.strength import version_in_play
 
     version = ModelVersion.objects.get(name="demo worldnet")

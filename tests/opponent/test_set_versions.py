@@ -16,7 +16,8 @@ from tests.support.images import small_world
 
 def _version(name: str, photos, tmp_path):
     """An untrained worldNET over the photos' places, registered (active nowhere), with its predictions stored."""
-    from geoguess.opponent.services import model_version_register, predictions_compute
+    from geoguess.opponent.inference import predictions_compute
+    from geoguess.opponent.registration import model_version_register
     from worldnet_core.checkpoint import save_checkpoint
     from worldnet_core.models import create_model
     from worldnet_core.models.clustering import make_centroids

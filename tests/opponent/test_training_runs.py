@@ -153,7 +153,7 @@ def test_the_shell_run_is_recorded_in_the_same_history(admin_client, settings, t
 @pytest.mark.parametrize("status", ["running", "succeeded", "cancelled"])
 def test_a_redelivered_message_for_a_taken_run_does_nothing(image_set, status):
     from geoguess.opponent.models import ModelVersion
-    from geoguess.opponent.training_runs import training_run_execute
+    from geoguess.opponent.training_worker import training_run_execute
 
     run = _run(image_set, status=status)
     again = training_run_execute(run_id=run.pk)
@@ -178,7 +178,7 @@ def test_it_fails_running_runs_whose_heartbeat_stopped(image_set, settings):
 
 
 def test_cancelling_a_queued_run_ends_it_and_a_running_one_is_asked_to_stop(admin_client, image_set):
-    from geoguess.opponent.training_runs import training_run_execute
+    from geoguess.opponent.training_worker import training_run_execute
 
     queued = _run(image_set, name="queued")
     running = _run(image_set, name="running", status="running", heartbeat_at=timezone.now())
@@ -484,7 +484,8 @@ def test_a_run_that_failed_or_was_cancelled_looks_it_not_finished(admin_client, 
 
 def test_a_run_without_pretrained_weights_says_what_to_do_in_the_admins_terms(image_set, monkeypatch, tmp_path):
     # Offline, with no weights cached: the admin's form has no --weights, so the run's problem never names it.
-    from geoguess.opponent.training_runs import training_defaults, training_run_create, training_run_execute
+    from geoguess.opponent.training_runs import training_defaults, training_run_create
+    from geoguess.opponent.training_worker import training_run_execute
     from tests.support.processes import free_port
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))

@@ -27,7 +27,7 @@ django.setup()
 from geoguess.game.models import Round
 from geoguess.opponent.models import Prediction
 from geoguess.opponent.selectors import active_version
-from geoguess.opponent.services import predictions_compute
+from geoguess.opponent.inference import predictions_compute
 print("ready", flush=True)
 for line in sys.stdin:
     command, public_id, index = line.split()

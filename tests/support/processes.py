@@ -170,7 +170,8 @@ def stop(process: subprocess.Popen) -> None:
 REGISTER = """
 import numpy as np
 from geoguess.imagesets.models import Photo
-from geoguess.opponent.services import model_version_register, model_version_activate
+from geoguess.opponent.registration import model_version_register
+from geoguess.opponent.services import model_version_activate
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.models import create_model
 from worldnet_core.models.clustering import make_centroids

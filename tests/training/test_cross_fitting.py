@@ -136,7 +136,8 @@ def test_it_refuses_folds_too_small_to_train_before_training_anything(tmp_path):
 
 
 def test_the_site_says_so_as_the_runs_problem(image_set):
-    from geoguess.opponent.training_runs import training_defaults, training_run_create, training_run_execute
+    from geoguess.opponent.training_runs import training_defaults, training_run_create
+    from geoguess.opponent.training_worker import training_run_execute
 
     arguments = {**training_defaults(), "test_fraction": 0.9, "epochs": 1, "head_epochs": 1, "image_size": [32, 48], "device": "cpu"}
     run = training_run_execute(run_id=training_run_create(image_sets=[image_set], arguments=arguments, activate=False).pk)

@@ -7,14 +7,13 @@ from worldnet_core.geo import (
     WORLD_SCALE_KM,
     geoguessr_points,
     haversine_km,
-    haversine_km_torch,
-    haversine_loss,
     latlon_to_unit,
     longitude_span,
     scale_km,
     spherical_mean,
     unit_to_latlon,
 )
+from worldnet_core.geo_torch import haversine_km_torch, haversine_loss
 
 LONDON = (51.5074, -0.1278)
 PARIS = (48.8566, 2.3522)

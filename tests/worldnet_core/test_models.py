@@ -18,8 +18,9 @@ from worldnet_core.checkpoint import CheckpointError, load_model, save_checkpoin
 from worldnet_core.demo_world import PAPER_CITIES, generate_world
 from worldnet_core.device import cpu_has_native_bf16, select_device
 from worldnet_core.land import is_land
+from worldnet_core.model_choices import TORCHVISION_BACKBONES
 from worldnet_core.models import create_model, list_models
-from worldnet_core.models.backbones import TORCHVISION_BACKBONES, create_backbone
+from worldnet_core.models.backbones import create_backbone
 from worldnet_core.models.baselines import MeanModel
 from worldnet_core.models.clustering import centroids_kmeans, make_centroids
 from worldnet_core.models.worldnet import interpolate
@@ -97,7 +98,7 @@ def test_it_snaps_every_prediction_to_land(tiny_data):
 
 
 def test_it_gives_finite_gradients_through_worldnet_with_the_haversine_loss():
-    from worldnet_core.geo import haversine_loss
+    from worldnet_core.geo_torch import haversine_loss
 
     model = create_model("worldnet", centroids=[[51.5, -0.1], [48.9, 2.3], [-33.9, 151.2]], image_size=SIZE)
     images = torch.rand(4, 3, *SIZE)
@@ -405,7 +406,8 @@ def test_activation_maps_are_exact_for_the_top_candidate_and_cost_no_change_of_g
 
 
 def test_the_predictor_stores_each_map_as_a_small_png():
-    from worldnet_core.predictor import Predictor, decode_heatmap
+    from worldnet_core.heatmaps import decode_heatmap
+    from worldnet_core.predictor import Predictor
 
     model = create_model("worldnet", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"], image_size=(64, 96))
     torch.nn.init.constant_(model.classifier[1].weight, 0.01)  # every position counts: a map with content

@@ -27,9 +27,8 @@ def list_models() -> list[str]:
 
 
 def model_defaults(name: str) -> dict[str, Any]:
-    """What ``create_model(name)`` takes when not told: the keyword defaults of the model's constructor.
-
-    The one place a default model is described; the training program's flags take their defaults from here.
+    """What ``create_model(name)`` takes when not told: the keyword defaults of the model's constructor
+    (those the training program has flags for are ``worldnet_core.model_choices``'s).
 
     >>> model_defaults("worldnet")["interpolation"], model_defaults("knn")["k"]
     ('mode', 10)

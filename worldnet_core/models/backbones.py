@@ -27,23 +27,10 @@ from typing import TypedDict
 import torch
 from torch import nn
 
+from worldnet_core.model_choices import BACKBONES, DEFAULT_BACKBONE, DEFAULT_SIZES
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-TORCHVISION_BACKBONES = ("vgg19", "resnet18", "resnet50", "efficientnet_b0", "convnext_tiny")
-BACKBONES = (*TORCHVISION_BACKBONES, "compact")
-#: The backbone of a model that names none (and of the training programs' ``--backbone``).
-DEFAULT_BACKBONE = "compact"
-
-#: Input sizes ``(h, w)`` keep the paper's 3:4 aspect (300 × 400); the compact CNN works smaller to train on a CPU.
-DEFAULT_SIZES: dict[str, tuple[int, int]] = {
-    "compact": (96, 128),
-    "vgg19": (225, 300),
-    "resnet18": (225, 300),
-    "resnet50": (225, 300),
-    "efficientnet_b0": (225, 300),
-    "convnext_tiny": (225, 300),
-}
 
 
 class PreprocessingDict(TypedDict):

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 import torch
 from torch import nn
 
-from worldnet_core.models.backbones import DEFAULT_BACKBONE, Backbone, Preprocessing, create_backbone, default_preprocessing
+from worldnet_core.model_choices import DEFAULT_BACKBONE, MODEL_NAMES
+from worldnet_core.models.backbones import Backbone, Preprocessing, create_backbone, default_preprocessing
 
 
 class GeoOutput(NamedTuple):
@@ -78,6 +79,9 @@ MODELS: dict[str, type[GeoModel]] = {}
 
 
 def register(cls: type[GeoModel]) -> type[GeoModel]:
+    # The programs and the admin offer the models by ``MODEL_NAMES``, without importing this package.
+    if cls.name not in MODEL_NAMES:
+        raise ValueError(f"model {cls.name!r} is not in worldnet_core.model_choices.MODEL_NAMES: add it there")
     MODELS[cls.name] = cls
     return cls
 

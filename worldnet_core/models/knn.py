@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit, unit_to_latlon
-from worldnet_core.models.backbones import DEFAULT_BACKBONE, Preprocessing
+from worldnet_core.model_choices import DEFAULT_BACKBONE, KNN
+from worldnet_core.models.backbones import Preprocessing
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
 
 
@@ -35,8 +36,8 @@ class KNNModel(GeoModel):
         pretrained: bool = True,
         weights_path: str | None = None,
         n_bank: int = 1,
-        k: int = 10,
-        bandwidth_km: float = 500.0,
+        k: int = KNN.k,
+        bandwidth_km: float = KNN.bandwidth_km,
         **config: Any,
     ) -> None:
         preprocessing = model_preprocessing(backbone, image_size, preprocessing)

@@ -8,7 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from worldnet_core.models.backbones import DEFAULT_BACKBONE, Preprocessing
+from worldnet_core.model_choices import DEFAULT_BACKBONE
+from worldnet_core.models.backbones import Preprocessing
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
 
 

@@ -37,12 +37,11 @@ from typing import TYPE_CHECKING, Any, cast
 import torch
 from torch import nn
 
-from worldnet_core.geo import haversine_km_torch, latlon_to_unit_torch, unit_to_latlon_torch
+from worldnet_core.geo_torch import haversine_km_torch, latlon_to_unit_torch, unit_to_latlon_torch
 from worldnet_core.metrics import CANDIDATE_MIN_PROB, SHOWN_CANDIDATES
-from worldnet_core.models.backbones import DEFAULT_BACKBONE, Preprocessing
+from worldnet_core.model_choices import DEFAULT_BACKBONE, INTERPOLATIONS, WORLDNET
+from worldnet_core.models.backbones import Preprocessing
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
-
-INTERPOLATIONS = ("mode", "sphere", "latlon")
 
 
 class InterpolationHead(nn.Module):
@@ -144,8 +143,8 @@ def interpolate(
 
 @register
 class WorldNet(GeoModel):
-    """worldNET (see the module). Its keyword defaults are those of a default worldNET: the
-    training program's flags take theirs from here (``worldnet_core.models.model_defaults``)."""
+    """worldNET (see the module). Its keyword defaults are those of a default worldNET; the ones the
+    training program has flags for come from ``worldnet_core.model_choices.WORLDNET``, which its flags read too."""
 
     name = "worldnet"
     learns_from_images = True
@@ -164,16 +163,16 @@ class WorldNet(GeoModel):
         preprocessing: Preprocessing | None = None,
         pretrained: bool = True,
         weights_path: str | None = None,
-        interpolation: str = "mode",
-        mode_bandwidth_km: float = 300.0,
-        mode_radius_km: float = 1200.0,
+        interpolation: str = WORLDNET.interpolation,
+        mode_bandwidth_km: float = WORLDNET.mode_bandwidth_km,
+        mode_radius_km: float = WORLDNET.mode_radius_km,
         head_hidden: int = 256,
-        head_members: int = 5,
+        head_members: int = WORLDNET.head_members,
         dropout: float = 0.2,
         tta: bool = False,
-        retrieval_k: int = 25,
-        retrieval_temperature: float = 0.1,
-        retrieval_weight: float = 0.5,
+        retrieval_k: int = WORLDNET.retrieval_k,
+        retrieval_temperature: float = WORLDNET.retrieval_temperature,
+        retrieval_weight: float = WORLDNET.retrieval_weight,
         n_bank: int = 0,
         **config: Any,
     ) -> None:

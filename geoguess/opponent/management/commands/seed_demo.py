@@ -20,7 +20,8 @@ from geoguess.imagesets.services import imageset_import
 from geoguess.opponent.models import ModelVersion, TrainingRun
 from geoguess.opponent.selectors import active_version
 from geoguess.opponent.services import model_version_activate
-from geoguess.opponent.training_runs import training_run_create, training_run_execute
+from geoguess.opponent.training_runs import training_run_create
+from geoguess.opponent.training_worker import training_run_execute
 from worldnet_core.demo_world import DEFAULT_PLACES, generate_world
 
 DEMO_NAME = "Demo world"

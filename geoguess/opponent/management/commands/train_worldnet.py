@@ -2,7 +2,7 @@
 
 Every flag of ``python -m training train`` is accepted (backbone, epochs, holdout,
 device...), because this command reuses its argument parser and calls its ``main``
-(through ``geoguess.opponent.training_runs``, as the admin's training runs do), with one
+(through ``geoguess.opponent.training_worker``, as the admin's training runs do), with one
 default of its own: ``--folds 2``, the cross-fitting that keeps worldNET from guessing a photo
 it trained on (``geoguess.opponent.training_data``). The run is recorded as a training run,
 so the admin lists it with the others, live; cancelling it there stops it here.
@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import TrainingRun
-from geoguess.opponent.training_data import MIN_PHOTOS, SITE_FOLDS
-from geoguess.opponent.training_runs import TrainingInputError, training_flags, training_run_create, training_run_execute
-from training import train as train_program
+from geoguess.opponent.training_runs import MIN_PHOTOS, SITE_FOLDS, TrainingInputError, training_flags, training_run_create
+from geoguess.opponent.training_worker import training_run_execute
+from training import flags as program_flags
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         # The training program's own flags, as they are (the --data it needs is written from the database).
-        parser._add_container_actions(train_program.get_args_parser(add_help=False))
+        parser._add_container_actions(program_flags.get_args_parser(add_help=False))
         for action in parser._actions:
             if action.dest in ("data", "output"):  # written from the database and kept as a model version
                 action.help = argparse.SUPPRESS
@@ -55,9 +55,9 @@ class Command(BaseCommand):
             raise CommandError(f"{photos} photos to train on; import an image set first (manage.py seed_demo or import_imageset)")
         # The training program's flags alone (Django's own options, stdout and verbosity, are none),
         # with a --config file's values applied here, so the run records the flags it trained with.
-        flags = {action.dest for action in train_program.get_args_parser(add_help=False)._actions} - {"help"}
-        namespace = train_program.apply_config(argparse.Namespace(**{k: v for k, v in options.items() if k in flags}))
-        arguments = {k: v for k, v in train_program.stored_args(namespace).items() if k in training_flags()}
+        flags = {action.dest for action in program_flags.get_args_parser(add_help=False)._actions} - {"help"}
+        namespace = program_flags.apply_config(argparse.Namespace(**{k: v for k, v in options.items() if k in flags}))
+        arguments = {k: v for k, v in program_flags.stored_args(namespace).items() if k in training_flags()}
         try:
             run = training_run_create(
                 image_sets=image_sets,
