@@ -15,6 +15,7 @@ about ``COAST_SPACING_KM / 2 + INLAND_OFFSET_KM`` of the exactly nearest coast p
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
@@ -55,12 +56,16 @@ class _World:
 
 @functools.cache
 def _world() -> _World:
-    """Loads the shipped countries once per process (about 0.3 s)."""
-    import geopandas  # imported here: land is optional for most callers
-    from scipy.spatial import cKDTree
+    """Loads the shipped countries once per process (about 0.3 s).
 
-    frame = geopandas.read_file(COUNTRIES_FILE)
-    polygons = frame.geometry.to_numpy()
+    Read as plain GeoJSON with shapely, not geopandas: a web process scores guesses with this,
+    and pandas, pyogrio and pyproj would add about 70 MB to each of its workers for one small file.
+    """
+    from scipy.spatial import cKDTree  # imported here: land is optional for most callers
+
+    features = json.loads(COUNTRIES_FILE.read_text(encoding="utf-8"))["features"]
+    polygons = np.array([shapely.geometry.shape(feature["geometry"]) for feature in features], dtype=object)
+    properties = [feature["properties"] for feature in features]
     land = shapely.union_all(polygons)
     shapely.prepare(land)
     for polygon in polygons:
@@ -68,9 +73,9 @@ def _world() -> _World:
     coast_lonlat, coast_country = _inland_coast_samples(polygons)
     coast_latlon = coast_lonlat[:, ::-1].copy()
     return _World(
-        names=frame["name"].to_numpy(dtype=str),
-        iso_a3=frame["iso_a3"].to_numpy(dtype=str),
-        continents=frame["continent"].to_numpy(dtype=str),
+        names=np.array([p["name"] for p in properties], dtype=str),
+        iso_a3=np.array([p["iso_a3"] for p in properties], dtype=str),
+        continents=np.array([p["continent"] for p in properties], dtype=str),
         polygons=polygons,
         land=land,
         tree=shapely.STRtree(polygons),
@@ -231,8 +236,6 @@ def _country_names() -> dict[str, str]:
     Natural Earth's, both the 1:50m labels' and this module's 1:110m countries' (joined by
     ISO alpha-3), so whatever ``country_of`` answers has its full name too.
     """
-    import json  # read as plain JSON: no geopandas needed for names
-
     names: dict[str, str] = {}
     columns_rows = json.loads(COUNTRY_LABELS_FILE.read_text(encoding="utf-8"))
     column = {name: i for i, name in enumerate(columns_rows["columns"])}

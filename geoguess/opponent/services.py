@@ -120,10 +120,15 @@ def _queue_again(version_id: int, photo_id: int) -> None:
 _ATTENTION_STOPS = np.array([[40, 60, 160], [250, 200, 40], [230, 40, 30]], dtype=np.float32)
 
 
+#: Rows of the photo blended at a time: the overlay's float arithmetic then takes a few MB of a web
+#: worker whatever the photo's size (a 1600-px photo blended whole took about 150 MB, briefly).
+_ATTENTION_BAND_ROWS = 64
+
+
 def attention_jpeg(photo_jpeg: bytes, heatmap: bytes) -> bytes:
     """The photo with worldNET's activation map laid over it: warm where it looked, the rest dimmed."""
     with Image.open(io.BytesIO(photo_jpeg)) as opened:
-        photo = np.asarray(opened.convert("RGB"), dtype=np.float32)
+        photo = np.asarray(opened.convert("RGB"))
     height, width = photo.shape[:2]
     grid = decode_heatmap(heatmap)
     # Bicubic upsampling of a coarse grid (3×4 for the compact backbone) reads as a smooth glow.
@@ -131,11 +136,20 @@ def attention_jpeg(photo_jpeg: bytes, heatmap: bytes) -> bytes:
         np.asarray(Image.fromarray((grid * 255).astype(np.uint8), "L").resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
         / 255.0
     )
+    blended = np.empty_like(photo)
+    for top in range(0, height, _ATTENTION_BAND_ROWS):
+        rows = slice(top, top + _ATTENTION_BAND_ROWS)
+        blended[rows] = _attention_overlay(photo[rows].astype(np.float32), heat[rows])
+    buffer = io.BytesIO()
+    Image.fromarray(blended, "RGB").save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _attention_overlay(photo: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """Rows of the photo (float RGB) under their heat (0 to 1): the colour of the heat laid over, as bytes."""
     scaled = heat * (len(_ATTENTION_STOPS) - 1)
     low = np.clip(np.floor(scaled).astype(int), 0, len(_ATTENTION_STOPS) - 2)
     colour = _ATTENTION_STOPS[low] + (scaled - low)[..., None] * (_ATTENTION_STOPS[low + 1] - _ATTENTION_STOPS[low])
     alpha = (0.25 + 0.45 * heat)[..., None]
     blended = photo * (0.55 + 0.45 * heat[..., None]) * (1 - alpha) + colour * alpha
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(blended, 0, 255).astype(np.uint8), "RGB").save(buffer, format="JPEG", quality=85)
-    return buffer.getvalue()
+    return np.clip(blended, 0, 255).astype(np.uint8)
