@@ -121,7 +121,7 @@ _ATTENTION_STOPS = np.array([[40, 60, 160], [250, 200, 40], [230, 40, 30]], dtyp
 
 
 #: Rows of the photo blended at a time: the overlay's float arithmetic then takes a few MB of a web
-#: worker whatever the photo's size (a 1600-px photo blended whole took about 150 MB, briefly).
+#: worker whatever the photo's size (a 1600 × 1200 photo blended whole took 216 MB more, briefly; in bands, 38 MB).
 _ATTENTION_BAND_ROWS = 64
 
 
