@@ -31,13 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_throughput import write_zip  # noqa: E402 - camera-like photos, the way the import benchmark makes them
 
 
-def timed_ms(client: Client, url: str) -> float:
-    """One GET of ``url``, its whole body read, in milliseconds."""
+def timed_ms(client: Client, url: str, sizes: list[int]) -> float:
+    """One GET of ``url``, its whole body read, in milliseconds (its size appended to ``sizes``)."""
     started = time.perf_counter()
     response = client.get(url)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     elapsed = (time.perf_counter() - started) * 1000
     assert response.status_code == 200 and body[:2] == b"\xff\xd8", (url, response.status_code)
+    sizes.append(len(body))
     return elapsed
 
 
@@ -81,20 +82,24 @@ def main() -> None:
         later: list[float] = []
         attention_first: list[float] = []
         attention_later: list[float] = []
+        sizes: list[int] = []
+        attention_sizes: list[int] = []
         for number in range(args.games):
             client = Client()
             started = client.post("/", {"image_set": image_set.pk, "player_name": f"Bench {number}", "time_limit": 0})
             game = Game.objects.get(public_id=started["Location"].split("/")[2])
             for round in game.rounds.all():
                 url = f"/round-image/{round.image_token}"
-                first.append(timed_ms(client, url))
-                later += [timed_ms(client, url) for _ in range(args.reloads)]
+                first.append(timed_ms(client, url, sizes))
+                later += [timed_ms(client, url, sizes) for _ in range(args.reloads)]
             # The attention overlay is shown after the guess: mark the rounds guessed, with a map of where worldNET looked.
             game.rounds.update(guessed_at=timezone.now(), worldnet_heatmap=heatmap_png())
             for round in Round.objects.filter(game=game):
                 url = f"/game/{game.public_id}/round/{round.index}/attention.jpg"
-                attention_first.append(timed_ms(client, url))
-                attention_later += [timed_ms(client, url) for _ in range(args.reloads)]
+                attention_first.append(timed_ms(client, url, attention_sizes))
+                attention_later += [timed_ms(client, url, attention_sizes) for _ in range(args.reloads)]
+        kilobytes = statistics.fmean(sizes) / 1e3, statistics.fmean(attention_sizes) / 1e3
+        print("on average: round images {:.0f} kB, attention overlays {:.0f} kB".format(*kilobytes))
         report("round image, first request", first)
         report("round image, later requests", later)
         report("attention overlay, first request", attention_first)
