@@ -17,7 +17,8 @@ PYTEST := $(BIN)/python -m pytest
 
 setup: $(INSTALLED)
 
-$(INSTALLED): requirements.txt requirements-test.txt
+# requirements.txt is requirements-web.txt and requirements-worker.txt (-r): all three are prerequisites.
+$(INSTALLED): requirements.txt requirements-web.txt requirements-worker.txt requirements-test.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt

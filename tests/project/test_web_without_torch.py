@@ -7,11 +7,17 @@ database (``tests.support.seeded_site``): it runs ``manage.py check``, queues an
 pages and actions). Neither ``torch`` nor ``torchvision`` may be imported on the way; when one is, the
 failure shows the stack that first imported it. pyproject's import-linter contract says the same of
 the import graph, before anything runs.
+
+It runs as on a web machine, which installs requirements-web.txt alone: the other packages of
+requirements-worker.txt (pandas, geopandas, scikit-learn...) cannot be imported there, so here an
+import of one fails as it would there (folium, for one, takes pandas only when it is installed).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
 import secrets
 import subprocess
 import sys
@@ -20,20 +26,24 @@ import pytest
 
 from tests.support.seeded_site import REPO, seed_site, site_environment
 
-#: Runs in the fresh interpreter: argv is the admin's password, where to write the zip to queue, and
-#: optionally a module to import first (the test that shows this test fails when torch comes back).
+#: Runs in the fresh interpreter: argv is the admin's password, where to write the zip to queue, the
+#: modules a web machine lacks (JSON), and optionally a module to import first (the test that shows
+#: this test fails when torch comes back).
 SITE = r"""
 import json, sys, traceback
 from dataclasses import asdict
 from pathlib import Path
 
 first_imported = {}
+absent = set(json.loads(sys.argv[3]))
 
 
 class Watch:
-    '''Notes the stack that first imports torch or torchvision; finds nothing itself.'''
+    '''Notes the stack that first imports torch or torchvision; refuses what a web machine lacks.'''
 
     def find_spec(self, name, path=None, target=None):
+        if name in absent:
+            raise ModuleNotFoundError(f"No module named {name!r} (a web machine installs requirements-web.txt alone)", name=name)
         if name in ("torch", "torchvision") and name not in first_imported:
             frames = [frame for frame in traceback.format_stack()[:-1] if "<frozen" not in frame]
             first_imported[name] = "".join(frames[-15:])
@@ -54,8 +64,8 @@ from django.test import Client
 from tests.support.page_tour import DjangoClientBrowser, tiny_labelled_zip, tour
 
 password, archive = sys.argv[1], Path(sys.argv[2])
-if len(sys.argv) > 3:
-    __import__(sys.argv[3])
+if len(sys.argv) > 4:
+    __import__(sys.argv[4])
 call_command("check")
 archive.write_bytes(tiny_labelled_zip())
 call_command("import_imageset", str(archive), "--background", "--name", f"Queued from the shell {archive.parent.name}")
@@ -63,6 +73,20 @@ visits = tour(DjangoClientBrowser(Client()), admin_password=password)
 loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("torch", "torchvision"))
 print("REPORT " + json.dumps({"visits": [{**asdict(v), "ok": v.ok} for v in visits], "first_imported": first_imported, "loaded": loaded}))
 """
+
+
+def worker_only_modules() -> list[str]:
+    """The top-level modules of what requirements-worker.txt adds to requirements-web.txt, but PyTorch's
+    (watched instead, to name the importer)."""
+    lines = (REPO / "requirements-worker.txt").read_text().splitlines()
+    names = {re.split(r"[\[=<>~ ]", line, maxsplit=1)[0].lower() for line in lines if line and line[0].isalnum()}
+    names -= {"torch", "torchvision"}
+    modules: set[str] = set()
+    for module, distributions in importlib.metadata.packages_distributions().items():
+        if names.intersection(d.lower() for d in distributions) and not module.startswith("_"):
+            modules.add(module)
+    assert {"pandas", "geopandas", "sklearn"} <= modules, modules  # the names still read as distributions
+    return sorted(modules)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +100,12 @@ def site(tmp_path_factory) -> tuple[dict[str, str], str]:
 def serve_every_page(site: tuple[dict[str, str], str], archive: str, *first_import: str) -> dict:
     env, password = site
     result = subprocess.run(
-        [sys.executable, "-c", SITE, password, archive, *first_import], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", SITE, password, archive, json.dumps(worker_only_modules()), *first_import],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-6000:]
     report = next(line for line in result.stdout.splitlines() if line.startswith("REPORT "))
