@@ -48,6 +48,8 @@ def test_it_serves_the_game_while_worldnet_trains_then_worldnet_joins(tmp_path):
             f"127.0.0.1:{port}",
             "--demo-per-city",
             "4",
+            "--demo-training-per-city",
+            "6",
             "--demo-epochs",
             "2",
             "--demo-head-epochs",

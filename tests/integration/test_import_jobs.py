@@ -153,7 +153,7 @@ def test_an_upload_of_2000_camera_photos_returns_at_once_and_a_worker_imports_it
     assert checked(state) == stored(state) == state["bars"]["stored"]["max"] == PHOTOS
     assert seen_midway, "the job page never showed the import part-way"
     stages = {s["stage"] for s in seen_midway}
-    assert stages & {"checking", "storing"}, stages
+    assert stages & {"checking the photos", "storing the photos"}, stages  # the page's words for the stages
     assert any(0 < stored(s) < PHOTOS for s in seen_midway) or any(0 < checked(s) < PHOTOS for s in seen_midway)
     # The page itself (not only its JSON) shows the counts and bars while the import runs.
     assert b'id="import-progress"' in page_midway and b"<progress" in page_midway and b"photos stored" in page_midway

@@ -37,7 +37,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from geoguess.celery import app as celery_app
 from geoguess.imagesets.models import ImageSet
-from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS, DEMO_NAME
+from geoguess.opponent.management.commands.seed_demo import DEFAULT_EPOCHS, DEFAULT_HEAD_EPOCHS, DEFAULT_TRAINING_PER_CITY, DEMO_NAME
 from geoguess.opponent.models import ModelVersion
 from geoguess.opponent.selectors import active_version_for, any_version_plays
 
@@ -72,6 +72,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start a Celery worker (use your own)")
         parser.add_argument(
             "--demo-per-city", type=int, default=20, help="images per city of the demo world, made when there is no image set (default 20)"
+        )
+        parser.add_argument(
+            "--demo-training-per-city",
+            type=int,
+            default=DEFAULT_TRAINING_PER_CITY,
+            help=f"images per city of the demo worldNET's own draw, none of them in the game (default {DEFAULT_TRAINING_PER_CITY})",
         )
         parser.add_argument(
             "--demo-epochs",
@@ -168,7 +174,12 @@ class Command(BaseCommand):
             self.stdout.write("activated the newest model version, which an earlier run registered but did not activate")
         if not options["no_training"] and not ModelVersion.objects.exists():
             children.append(
-                self._train_in_background(epochs=options["demo_epochs"], head_epochs=options["demo_head_epochs"], eager=not queue_ok)
+                self._train_in_background(
+                    per_city=options["demo_training_per_city"],
+                    epochs=options["demo_epochs"],
+                    head_epochs=options["demo_head_epochs"],
+                    eager=not queue_ok,
+                )
             )
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(
@@ -179,7 +190,7 @@ class Command(BaseCommand):
         )
         call_command("runserver", options["addr"], use_reloader=False)
 
-    def _train_in_background(self, *, epochs: int, head_epochs: int, eager: bool) -> subprocess.Popen:
+    def _train_in_background(self, *, per_city: int, epochs: int, head_epochs: int, eager: bool) -> subprocess.Popen:
         """Starts the demo worldNET's training in a child process; a thread reports when it joins.
 
         A child rather than a Celery task: it runs the same way with or without Redis
@@ -192,7 +203,8 @@ class Command(BaseCommand):
             if eager:
                 environment["CELERY_TASK_ALWAYS_EAGER"] = "true"
             child = subprocess.Popen(
-                [sys.executable, "manage.py", "seed_demo", "--epochs", str(epochs), "--head-epochs", str(head_epochs)],
+                [sys.executable, "manage.py", "seed_demo"]
+                + ["--training-per-city", str(per_city), "--epochs", str(epochs), "--head-epochs", str(head_epochs)],
                 cwd=settings.BASE_DIR,
                 env=environment,
                 stdout=log,
