@@ -106,8 +106,12 @@ def run_as(user: str | None) -> dict:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
-def start_server(bindir: Path) -> Server:
-    """initdb + postgres in a new temporary folder; returns once the server accepts connections."""
+def start_server(bindir: Path, settings: dict[str, str] = FAST_SETTINGS) -> Server:
+    """initdb + postgres in a new temporary folder; returns once the server accepts connections.
+
+    ``settings`` are the server's (``-c name=value``); the load benchmark passes none, to measure a
+    durable server as deployed.
+    """
     user = server_user()
     # Handed to another user, the folder goes in /tmp, which every user can reach (a TMPDIR
     # under /root would not be); the data folder inside must belong to the server's user.
@@ -140,7 +144,7 @@ def start_server(bindir: Path) -> Server:
             raise pytest.UsageError(f"initdb failed:\n{initdb.stdout}{initdb.stderr}")
         # A free port can be taken by someone else between choosing it and binding it: try again then.
         for _attempt in range(3):
-            server = launch(bindir, folder, free_port(), user)
+            server = launch(bindir, folder, free_port(), user, settings)
             if server is not None:
                 return server
         log = (folder / "server.log").read_text(errors="replace")[-3000:]
@@ -150,14 +154,14 @@ def start_server(bindir: Path) -> Server:
         raise
 
 
-def launch(bindir: Path, folder: Path, port: int, user: str | None) -> Server | None:
+def launch(bindir: Path, folder: Path, port: int, user: str | None, settings: dict[str, str] = FAST_SETTINGS) -> Server | None:
     """One try at starting the server on ``port``: the server once it answers, None if it exits first."""
     import psycopg  # in requirements.txt; imported here so that loading the plugin stays cheap
 
     # TCP on loopback only: no Unix socket, so no socket folder to own or path-length limit to meet.
-    settings = {**FAST_SETTINGS, "listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": ""}
+    loopback = {**settings, "listen_addresses": "127.0.0.1", "port": str(port), "unix_socket_directories": ""}
     command = [str(bindir / "postgres"), "-D", str(folder / "data")]
-    for name, value in settings.items():
+    for name, value in loopback.items():
         command += ["-c", f"{name}={value}"]
     with open(folder / "server.log", "ab") as log:
         process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, **run_as(user))
