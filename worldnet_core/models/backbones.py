@@ -1,4 +1,5 @@
-"""Image backbones by name: torchvision's (with ImageNet weights where they can be had) and a compact CNN.
+"""Image backbones by name: torchvision's (with ImageNet weights where they can be had), EfficientNet-Lite
+(with the ImageNet weights a pinned package ships) and a compact CNN.
 
 ``create_backbone(name)`` returns a ``Backbone``: a module mapping a batch of
 normalised images to a feature map ``(B, C, h, w)``, with its channel count. How
@@ -12,6 +13,10 @@ internet can point ``WORLDNET_WEIGHTS_URL`` at a mirror of torchvision's weights
 folder. When they can be had from none of these, ``PretrainedWeightsMissing`` says
 so in one line, with how to provide them: nothing trains silently from scratch
 unless that was asked for (``pretrained=False``, the programs' ``--no-pretrained``).
+
+EfficientNet-Lite (``efficientnet_lite0``) needs none of this: its weights come with the
+install, in a pinned package (``worldnet_core.models.efficientnet_lite``), and it is normalised
+as they were trained (TensorFlow's 127 and 128, not ImageNet's statistics).
 """
 
 from __future__ import annotations
@@ -28,9 +33,15 @@ import torch
 from torch import nn
 
 from worldnet_core.model_choices import BACKBONES, DEFAULT_BACKBONE, DEFAULT_SIZES
+from worldnet_core.models import efficientnet_lite
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+#: Each backbone's normalisation, where it is not ImageNet's: the one its pretrained weights were trained with.
+NORMALIZATION: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = dict.fromkeys(
+    efficientnet_lite.PACKAGED, (efficientnet_lite.LITE_MEAN, efficientnet_lite.LITE_STD)
+)
 
 
 class PreprocessingDict(TypedDict):
@@ -68,17 +79,20 @@ class Preprocessing:
 
 
 def default_preprocessing(backbone: str = DEFAULT_BACKBONE, image_size: Sequence[int] | None = None) -> Preprocessing:
-    """A new model's preprocessing: ``image_size`` (h, w), or the backbone's default size; ImageNet's statistics.
+    """A new model's preprocessing: ``image_size`` (h, w), or the backbone's default size; the statistics
+    its weights were trained with (``NORMALIZATION``), else ImageNet's.
 
     >>> default_preprocessing("resnet18").size, default_preprocessing("compact", [48, 64]).size
     ((225, 300), (48, 64))
+    >>> lite = default_preprocessing("efficientnet_lite0")
+    >>> lite.size, round(lite.mean[0] * 255), round(lite.std[0] * 255)
+    ((224, 224), 127, 128)
     """
     if backbone not in DEFAULT_SIZES:
         raise ValueError(f"unknown backbone {backbone!r}; one of {', '.join(BACKBONES)}")
-    if image_size is None:
-        return Preprocessing(size=DEFAULT_SIZES[backbone])
-    height, width = (int(v) for v in image_size)
-    return Preprocessing(size=(height, width))
+    mean, std = NORMALIZATION.get(backbone, (IMAGENET_MEAN, IMAGENET_STD))
+    height, width = DEFAULT_SIZES[backbone] if image_size is None else (int(v) for v in image_size)
+    return Preprocessing(size=(height, width), mean=mean, std=std)
 
 
 class CompactCNN(nn.Module):
@@ -221,15 +235,28 @@ def load_pretrained(name: str, module: nn.Module, weights_path: Path | None, *, 
 def create_backbone(name: str, *, pretrained: bool = True, weights_path: Path | str | None = None) -> Backbone:
     """A backbone by name; ``pretrained`` loads ImageNet weights (see the module) or raises ``PretrainedWeightsMissing``.
 
-    The compact CNN has no pretrained weights: it always starts from scratch.
+    The compact CNN has no pretrained weights: it always starts from scratch. EfficientNet-Lite's
+    come with the install (or from ``weights_path``, a file in its package's naming).
     """
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; one of {', '.join(BACKBONES)}")
     if name == "compact":
         compact = CompactCNN()
         return Backbone(name, compact, compact.out_channels, pretrained=False)
+    if name in efficientnet_lite.PACKAGED:
+        return _packaged_backbone(efficientnet_lite.PACKAGED[name], pretrained=pretrained, weights_path=weights_path)
     module, channels = _feature_extractor(name)
     if not pretrained:
         return Backbone(name, module, channels, pretrained=False)
     described = load_pretrained(name, module, Path(weights_path) if weights_path else None)
     return Backbone(name, module, channels, pretrained=True, weights=described)
+
+
+def _packaged_backbone(spec: efficientnet_lite.PackagedWeights, *, pretrained: bool, weights_path: Path | str | None) -> Backbone:
+    try:
+        module, described = efficientnet_lite.create_features(
+            spec, pretrained=pretrained, weights_path=Path(weights_path) if weights_path else None
+        )
+    except efficientnet_lite.PackagedWeightsError as problem:
+        raise PretrainedWeightsMissing(str(problem), backbone=spec.backbone, reason=str(problem)) from None
+    return Backbone(spec.backbone, module, spec.channels, pretrained=pretrained, weights=described)
