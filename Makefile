@@ -48,6 +48,9 @@ bench: setup
 	$(BIN)/python -m training bench geo
 	$(BIN)/python -m training bench demo-world
 	$(BIN)/python -m training bench predictor
+	# 20 players for 30 s on gunicorn, PostgreSQL, Redis and a worker (docs/benchmarks.md#the-game-under-load); a lighter
+	# demo worldNET than make play's, trained once and kept in var/load-bench (a few minutes the first time)
+	$(BIN)/python -m benchmarks.load --players 20 --run-time 30 --warmup 5 --training-per-city 10 --epochs 3
 
 clean:
 	rm -rf $(VENV) var
