@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from django.conf import settings
 from django.utils import timezone
@@ -41,8 +41,10 @@ from geoguess.game.models import Round
 ROUNDS_PER_SHARD = 10_000
 #: Temporary files older than this are a killed writer's: the sweep removes them.
 TEMPORARY_MAX_AGE = timedelta(hours=1)
-_KINDS = {"image": ".jpg", "attention": ".attention.jpg"}
-_NAME = re.compile(r"(?P<round_id>[0-9]+)-(?P<digest>[0-9a-f]{32})(?P<suffix>\.attention\.jpg|\.jpg)")
+#: A round's two images: its own, and worldNET's overlay on it.
+Kind = Literal["image", "attention"]
+_KINDS: dict[Kind, str] = {"image": ".jpg", "attention": ".attention.jpg"}
+_NAME = re.compile(r"(?P<round_id>[0-9]+)-(?P<digest>[0-9a-f]{32})(\.attention)?\.jpg")
 _TEMPORARY_PREFIX, _TEMPORARY_SUFFIX = ".", ".tmp"
 
 
@@ -54,7 +56,7 @@ def _digest(image_token: str) -> str:
     return salted_hmac("geoguess.game.round_image_file", image_token, algorithm="sha256").hexdigest()[:32]
 
 
-def round_file_path(*, round_id: int, image_token: str, kind: str) -> Path:
+def round_file_path(*, round_id: int, image_token: str, kind: Kind) -> Path:
     """The file of the round's ``kind`` of image (``image`` or ``attention``)."""
     return rounds_root() / str(round_id // ROUNDS_PER_SHARD) / f"{round_id}-{_digest(image_token)}{_KINDS[kind]}"
 
