@@ -27,7 +27,7 @@ from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.mode import mode_of
 from geoguess.game.models import Game, Round
-from geoguess.game.selectors import current_round, round_count
+from geoguess.game.selectors import current_round_id, round_count
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.models import ImageSet, Photo
 from worldnet_core.geo import haversine_km
@@ -135,8 +135,7 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
             raise GameError(Code.ROUND_NOT_FOUND, "no such round", status=404)
         if round.is_done:
             raise GameError(Code.ALREADY_GUESSED, "this round has been guessed already", status=409)
-        expected = current_round(game)
-        if expected is None or expected.pk != round.pk:
+        if current_round_id(game) != round.pk:
             raise GameError(Code.OUT_OF_ORDER, "rounds are played in order", status=409)
         if round.started_at is None:
             raise GameError(Code.ROUND_NOT_SHOWN, "this round has not been shown yet", status=409)

@@ -51,6 +51,34 @@ def current_round(game: Game) -> Round | None:
     return game.rounds.select_related("game__image_set", "photo").filter(guessed_at__isnull=True).order_by("index").first()
 
 
+def current_round_id(game: Game) -> int | None:
+    """The id of ``current_round``, read alone: what a guess checks that its round is next against."""
+    return game.rounds.filter(guessed_at__isnull=True).order_by("index").values_list("pk", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a game stands: its rounds so far, the index of the round guessed last and of the round to play now."""
+
+    rounds: int
+    last_played: int | None
+    current: int | None
+
+
+def game_progress(game: Game) -> Progress:
+    """The game's ``Progress``, in one query of two columns: the round page's every request asks it (see
+    ``round_at`` for the round it then shows; the joins of a whole round would cost more than the rows)."""
+    rows = list(game.rounds.order_by("index").values_list("index", "guessed_at"))
+    played = [index for index, guessed_at in rows if guessed_at is not None]
+    waiting = [index for index, guessed_at in rows if guessed_at is None]
+    return Progress(rounds=len(rows), last_played=played[-1] if played else None, current=waiting[0] if waiting else None)
+
+
+def round_at(*, game: Game, index: int) -> Round:
+    """Round ``index`` of ``game``, with its photo and image set, for an index read from the database (``game_progress``)."""
+    return game.rounds.select_related("photo", "game__image_set").get(index=index)
+
+
 def round_of(*, game: Game, index: int) -> Round:
     """Round ``index`` of ``game``, with its photo and image set; 404 when there is none."""
     # The bound first: a huge index overflows some databases' integers.

@@ -76,7 +76,8 @@ def guess(request: HttpRequest, public_id: str) -> HttpResponse:
         game = _game(request, public_id)  # first: strangers learn nothing from how a body is judged
         sent = guess_from_json(body=_body(request), content_type=request.content_type or "")
         stored = engine.guess_submit(game=game, index=sent.index, lat=sent.lat, lon=sent.lon)
-        return JsonResponse(round_reveal(round=selectors.round_of(game=game, index=stored.index)))
+        # The round as the guess left it (scored, worldNET's guess attached, a duel's damage dealt): not read again.
+        return JsonResponse(round_reveal(round=stored))
     except GameError as problem:
         return json_error(problem)
 

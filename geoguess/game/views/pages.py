@@ -83,17 +83,18 @@ def play(request: HttpRequest, public_id: str) -> HttpResponse:
         if left.isascii() and left.isdigit() and len(left) <= 5:
             engine.reveal_leave(game=game, index=int(left))
         return redirect("game:play", public_id=public_id)
-    last = selectors.last_played_round(game)
-    if last is not None and last.index > game.reveal_left:
-        return _round_page(request, game, last, revealing=True)
-    round = selectors.current_round(game)
-    if round is None:
+    progress = selectors.game_progress(game)
+    if progress.last_played is not None and progress.last_played > game.reveal_left:
+        last = selectors.round_at(game=game, index=progress.last_played)
+        return _round_page(request, game, last, revealing=True, rounds=progress.rounds)
+    if progress.current is None:
         return redirect("game:summary", public_id=public_id)
+    round = selectors.round_at(game=game, index=progress.current)
     engine.round_open(round=round)
-    return _round_page(request, game, round, revealing=False)
+    return _round_page(request, game, round, revealing=False, rounds=progress.rounds)
 
 
-def _round_page(request: HttpRequest, game: Game, round: Round, *, revealing: bool) -> HttpResponse:
+def _round_page(request: HttpRequest, game: Game, round: Round, *, revealing: bool, rounds: int) -> HttpResponse:
     public_id = game.public_id
     config: dict[str, Any] = {
         **page_config(),
@@ -102,7 +103,7 @@ def _round_page(request: HttpRequest, game: Game, round: Round, *, revealing: bo
         "nextUrl": f"{reverse('game:play', args=[public_id])}?left={round.index}",
         "summaryUrl": reverse("game:summary", args=[public_id]),
         "index": round.index,
-        "rounds": selectors.round_count(game),
+        "rounds": rounds,
         "timeLimit": game.time_limit,
         "secondsLeft": None if revealing else engine.seconds_left(round),
         "mode": game.mode,
