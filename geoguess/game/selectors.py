@@ -88,12 +88,6 @@ def round_of(*, game: Game, index: int) -> Round:
     return found
 
 
-def last_played_round(game: Game) -> Round | None:
-    """The round the player guessed last, with its photo and image set (None before any guess)."""
-    rounds = game.rounds.select_related("game__image_set", "photo").filter(guessed_at__isnull=False)
-    return rounds.order_by("-index").first()
-
-
 def round_by_image_token(*, token: str) -> Round | None:
     return Round.objects.select_related("game", "photo").filter(image_token=token).first()
 
