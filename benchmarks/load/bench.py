@@ -100,6 +100,9 @@ def run_locust(site: Stack, load: Load, folder: Path) -> Result:
     cores["Locust"] = (usage.ru_utime + usage.ru_stime) / elapsed
     busy, ticks = processes.machine_busy()
     cores["machine"] = (busy - busy_before) / (ticks - ticks_before) * (os.cpu_count() or 1)
+    # What else ran on the machine meanwhile (a shared machine's other jobs): the figures are the site's
+    # on what was left to it.
+    cores["others"] = max(0.0, cores["machine"] - sum(cores[name] for name in (*parts, "Locust")))
     rows = _stats(prefix.with_name("locust_stats.csv"))
     if not rows:
         raise RuntimeError(

@@ -27,14 +27,15 @@ def children(pid: int) -> list[int]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of ``pid`` and of the processes below it now (those that ended are not counted)."""
+    """User and system CPU time of ``pid`` and of every process below it, ended ones included once their parent has
+    waited for them (PostgreSQL's backends come and go with connections); ended and not yet waited for: not counted."""
     total = 0
     for member in tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime: fields 14 to 17 of proc(5)
     return total / TICKS_PER_S
 
 

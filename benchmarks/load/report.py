@@ -46,13 +46,14 @@ def curve_line(result: Result) -> str:
         cells.append(f"{_ms(kind.p95_ms) if kind else '-':>12}")
     share = result.worldnet_stored_share
     cells.append(f"{100 * share:>6.1f}%" if share is not None else "      -")
-    cells.append(f"{result.cores.get('web', 0):>5.2f} {result.cores.get('Locust', 0):>6.2f} {result.cores.get('machine', 0):>7.2f}")
+    cores = result.cores
+    cells.append(f"{cores.get('web', 0):>5.2f} {cores.get('PostgreSQL', 0):>5.2f} {cores.get('Locust', 0):>6.2f} {cores.get('others', 0):>6.2f}")
     return " ".join(cells)
 
 
 def curve_header() -> str:
     names = " ".join(f"{'p95 ' + name:>12}"[-12:] for name in TARGET_KINDS)
-    return f"{'players':>7} {'req/s':>7} {'failed':>7} {names} {'stored':>7} {'web':>5} {'Locust':>6} {'machine':>7}"
+    return f"{'players':>7} {'req/s':>7} {'failed':>7} {names} {'stored':>7} {'web':>5} {'PG':>5} {'Locust':>6} {'others':>6}"
 
 
 def _ms(value: float) -> str:

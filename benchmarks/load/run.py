@@ -45,6 +45,13 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--worker-class", default="sync", help="gunicorn's worker class: sync (default) or gthread")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker, with gthread (default 1)")
     parser.add_argument(
+        "--postgres",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting, e.g. synchronous_commit=off (default: PostgreSQL's own, durable as deployed)",
+    )
+    parser.add_argument(
         "--locust-processes", type=int, default=1, help="Locust processes generating the load (default 1; they share the site's cores)"
     )
     parser.add_argument("--per-city", type=int, default=Seeding.per_city, help=f"the game's photos a city (default {Seeding.per_city})")
@@ -75,7 +82,8 @@ def main(args: argparse.Namespace) -> int:
     counts = ([*args.curve] or CURVE_PLAYERS) if args.curve is not None else [args.players]
     results: list[Result] = []
     CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="run-", dir=CACHE) as folder, stack(Path(folder)) as site:
+    postgres = dict(setting.split("=", 1) for setting in args.postgres)
+    with tempfile.TemporaryDirectory(prefix="run-", dir=CACHE) as folder, stack(Path(folder), postgres=postgres) as site:
         print(f"PostgreSQL, Redis and an inference worker are up (logs: {site.log}); {seed(site, seeding, reseed=args.reseed)}", flush=True)
         if args.view_costs:
             print(site.manage_module("benchmarks.load.view_costs"))

@@ -111,20 +111,21 @@ def missing_services() -> list[str]:
 
 
 @contextmanager
-def stack(folder: Path) -> Iterator[Stack]:
-    """PostgreSQL, Redis and an inference worker, with ``folder`` as the site's VAR_DIR; gunicorn starts later."""
+def stack(folder: Path, *, postgres: dict[str, str] | None = None) -> Iterator[Stack]:
+    """PostgreSQL (with ``postgres``'s settings), Redis and an inference worker, with ``folder`` as the site's VAR_DIR;
+    gunicorn starts later."""
     bindir = postgres_bindir()
     assert bindir is not None, "missing_services() says what to install"
     with ExitStack() as running:
-        postgres = start_server(bindir, settings={})  # PostgreSQL's defaults: durable, as deployed
-        running.callback(postgres.stop)
+        database = start_server(bindir, settings=postgres or {})  # by default PostgreSQL's own: durable, as deployed
+        running.callback(database.stop)
         redis_url = running.enter_context(redis_server(folder))
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "geoguess.settings",
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),  # DEBUG off needs one; a run's own
-            "DATABASE_URL": postgres.url,
+            "DATABASE_URL": database.url,
             "CELERY_BROKER_URL": redis_url,
             "GEOGUESS_VAR_DIR": str(folder),
             "MEDIA_ROOT": str(folder / "media"),
@@ -133,7 +134,7 @@ def stack(folder: Path) -> Iterator[Stack]:
         log = folder / "services.log"
         worker = start_worker(redis_url, queues="inference", env=env, log=log)
         running.callback(stop, worker)
-        site = Stack(folder=folder, env=env, postgres=postgres, worker=worker, redis_pid=_redis_pid(redis_url), bindir=bindir)
+        site = Stack(folder=folder, env=env, postgres=database, worker=worker, redis_pid=_redis_pid(redis_url), bindir=bindir)
         running.callback(site.stop_web)
         yield site
 
