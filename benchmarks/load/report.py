@@ -47,7 +47,8 @@ def curve_line(result: Result) -> str:
     share = result.worldnet_stored_share
     cells.append(f"{100 * share:>6.1f}%" if share is not None else "      -")
     cores = result.cores
-    cells.append(f"{cores.get('web', 0):>5.2f} {cores.get('PostgreSQL', 0):>5.2f} {cores.get('Locust', 0):>6.2f} {cores.get('others', 0):>6.2f}")
+    cells += [f"{cores.get('web', 0):>5.2f}", f"{cores.get('PostgreSQL', 0):>5.2f}", f"{cores.get('Locust', 0):>6.2f}"]
+    cells.append(f"{cores.get('others', 0):>6.2f}")
     return " ".join(cells)
 
 
