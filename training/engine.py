@@ -11,18 +11,19 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
-from typing import TextIO, TypeVar
+from typing import TextIO, TypeVar, cast
 
 import numpy as np
 import torch
 import torch.distributed as dist
 from numpy.typing import NDArray
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, DistributedSampler, TensorDataset
 from tqdm import tqdm
 
+from training.feature_cache import FeatureCache, FeatureRows, Labelled
 from training.loop_settings import LoopSettings
 from worldnet_core.device import mixed_precision_available, select_device
 from worldnet_core.geo_torch import haversine_km_torch, haversine_loss
@@ -32,24 +33,26 @@ from worldnet_core.metrics import geolocation_metrics
 from worldnet_core.models import GeoModel, to_float
 from worldnet_core.models.knn import KNNModel
 from worldnet_core.models.regression import RegressionModel
-from worldnet_core.models.worldnet import WorldNet
+from worldnet_core.models.worldnet import WorldNet, tta_shifts
 from worldnet_core.predictor import Predictor
 
 
 @dataclass
 class ImageData:
-    """An image set in memory: uint8 images at one size, their coordinates and places."""
+    """An image set in memory: uint8 images at one size, their coordinates and places, and each photo's
+    key (its path: a run's feature cache knows a photo by it, in any subset)."""
 
     images: torch.Tensor  # (N, 3, h, w) uint8
     latlon: torch.Tensor  # (N, 2) float32 degrees
     places: np.ndarray
+    keys: np.ndarray
 
     def __len__(self) -> int:
         return len(self.images)
 
     def subset(self, mask: np.ndarray) -> ImageData:
         index = torch.from_numpy(np.flatnonzero(mask))
-        return ImageData(self.images[index], self.latlon[index], self.places[mask])
+        return ImageData(self.images[index], self.latlon[index], self.places[mask], self.keys[mask])
 
 
 @dataclass
@@ -62,6 +65,8 @@ class TrainSettings(LoopSettings):
     hook: ProgressHook | None = None
     #: Put before every stage's name in bars, lines and the hook ("fold 1 of 2: "): a cross-fitting's fold models.
     stage_prefix: str = ""
+    #: The run's frozen features (``training.feature_cache``), shared by its models, folds and variants.
+    features: FeatureCache = field(default_factory=FeatureCache)
 
 
 def uses_mixed_precision(settings: TrainSettings) -> bool:
@@ -179,7 +184,7 @@ def load_data(
         wrap = Progress(total=len(paths), desc=f"loading {desc}", unit="images", bars=bars, log=log, leave=False, hook=hook).wrap
     images = torch.from_numpy(load_images(paths, size, progress=wrap))
     latlon = torch.tensor(np.stack([manifest.lats(), manifest.lons()], axis=1), dtype=torch.float32)
-    return ImageData(images, latlon, manifest.places())
+    return ImageData(images, latlon, manifest.places(), np.array([str(path) for path in paths], dtype=object))
 
 
 # --- distributed (torchrun) ----------------------------------------------------------
@@ -212,7 +217,7 @@ def _parallel(module: nn.Module, device: torch.device) -> nn.Module:
     return module
 
 
-def _loader(dataset: TensorDataset, settings: TrainSettings, shuffle: bool = True) -> DataLoader:
+def _loader(dataset: Dataset, settings: TrainSettings, shuffle: bool = True) -> DataLoader:
     sampler: DistributedSampler[tuple[torch.Tensor, ...]] | None = (
         DistributedSampler(dataset, shuffle=shuffle, seed=settings.seed) if dist.is_initialized() else None
     )
@@ -224,7 +229,7 @@ def _loader(dataset: TensorDataset, settings: TrainSettings, shuffle: bool = Tru
         sampler=sampler,
         generator=generator,
         num_workers=settings.workers,
-        drop_last=len(dataset) > settings.batch_size,
+        drop_last=len(cast(Sized, dataset)) > settings.batch_size,
     )
 
 
@@ -253,8 +258,13 @@ def train_one_epoch(
     augment_images: bool = True,
     log: Callable[[str], None] | None = None,
     slow_epoch_lines: bool = False,
+    runs_backbone: bool | None = None,
 ) -> float:
-    """One pass over ``loader``; returns the mean loss. ``stage(inputs)`` gives what ``loss_fn`` scores."""
+    """One pass over ``loader``; returns the mean loss. ``stage(inputs)`` gives what ``loss_fn`` scores.
+
+    Inputs are images (uint8: augmented unless told not to) or a frozen part's cached outputs (floats).
+    ``runs_backbone``: whether the stage runs backbone blocks, under bf16 autocast where that is on
+    (default: when its inputs are images)."""
     if isinstance(loader.sampler, DistributedSampler):
         loader.sampler.set_epoch(epoch)
     device = settings.device
@@ -280,9 +290,9 @@ def train_one_epoch(
             inputs = to_float(inputs)
             if augment_images:
                 inputs = augment(inputs, generator)
-        # bf16 only where a backbone sees images: a head mixing centroids in bf16 would round
+        # bf16 only where backbone blocks run: a head mixing centroids in bf16 would round
         # its guesses to some 25 km (bf16 keeps 8 bits of a unit vector's coordinates).
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp and images):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp and (images if runs_backbone is None else runs_backbone)):
             loss = loss_fn(stage(inputs).float(), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.float().backward()
@@ -308,12 +318,13 @@ def _run(
     stage: nn.Module,
     loss_fn,
     parameters,
-    dataset: TensorDataset,
+    dataset: Dataset,
     settings: TrainSettings,
     epochs: int,
     desc: str,
     log: Callable[[str], None],
     augment_images: bool = True,
+    runs_backbone: bool | None = None,
 ) -> float:
     desc = settings.stage_prefix + desc
     loader = _loader(dataset, settings)
@@ -345,6 +356,7 @@ def _run(
             augment_images=augment_images,
             log=log if is_main_process() else None,
             slow_epoch_lines=slow,
+            runs_backbone=runs_backbone,
         )
         stage_progress.update(loss=loss)
     stage_progress.close()
@@ -368,6 +380,88 @@ class _Call(nn.Module):
         return self.method(inputs)
 
 
+# --- frozen features -----------------------------------------------------------------
+#
+# With part of a pretrained backbone frozen, that part runs once per training photo and view in a run
+# (``training.feature_cache``), and training starts from its cached output every epoch.
+#
+# Views: the photo as the predictor sees it and, with ``feature_views`` K > 1, K - 1 augmented copies
+# (the shifts and exposure changes of ``augment``), each drawn once. One view by default: a frozen
+# backbone needs no augmentation to keep it from memorising (its weights do not move), the head that
+# trains on its features is small (a linear layer over 1,280 features for worldNET), every view costs a
+# pass through the backbone, and the cached view is then exactly what the predictor computes. Whether
+# more views help is for the measurements to say. Test-time augmentation's three shifted copies, when a
+# model uses it, are views of their own, cached the same way.
+
+
+def uses_frozen_features(model: GeoModel) -> bool:
+    """Whether ``model`` trains from a frozen part's cached output rather than from images."""
+    if model.split is None or not model.split.any_frozen:
+        return False
+    # A regression flattens a backbone it trains; only its pooled (frozen) features are cached.
+    return not isinstance(model, RegressionModel) or bool(model.config.get("pooled"))
+
+
+def _view_transform(view: str, settings: TrainSettings) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """How a batch of float images becomes ``view``: "photo", "augmented K" or "tta K"."""
+    if view == "photo":
+        return None
+    kind, _, number = view.partition(" ")
+    if kind == "augmented":
+        generator = torch.Generator().manual_seed(settings.seed * 1000 + 997 * int(number))
+        return lambda batch: augment(batch, generator)
+    if kind == "tta":
+        return lambda batch: tta_shifts(batch)[int(number) - 1](batch)
+    raise ValueError(f"unknown view {view!r}")
+
+
+def frozen_rows(
+    model: GeoModel, data: ImageData, settings: TrainSettings, view: str = "photo", log: Callable[[str], None] | None = None
+) -> FeatureRows:
+    """The cached output of ``model``'s frozen part for each photo of ``data`` (computed where not cached yet)."""
+    split = model.split
+    if split is None:
+        raise ValueError(f"{model.name} has no backbone")
+    model.to(settings.device)
+    cache = settings.features
+    missing = cache.missing(split, data.keys.tolist(), data.images, view=view)
+    progress = None
+    if missing:
+        progress = Progress(
+            total=missing,
+            desc=settings.stage_prefix + ("computing frozen features" + ("" if view == "photo" else f" ({view})")),
+            unit="images",
+            bars=bars_wanted(settings.progress),
+            log=log if is_main_process() else None,
+            leave=False,
+            hook=settings.hook,
+        )
+    try:
+        return cache.rows(
+            split,
+            data.keys.tolist(),
+            data.images,
+            view=view,
+            transform=_view_transform(view, settings),
+            device=settings.device,
+            on_batch=progress.update if progress is not None else None,
+            log=log if is_main_process() else None,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def training_views(model: GeoModel, data: ImageData, settings: TrainSettings, log: Callable[[str], None] | None) -> list[FeatureRows]:
+    """The views a stage trains on: the photo, then ``feature_views`` - 1 augmented copies."""
+    names = ["photo", *(f"augmented {k}" for k in range(1, settings.feature_views))]
+    return [frozen_rows(model, data, settings, view, log) for view in names]
+
+
+def _labelled(views: list[FeatureRows], targets: torch.Tensor) -> Dataset:
+    return ConcatDataset([Labelled(rows, targets) for rows in views]) if len(views) > 1 else Labelled(views[0], targets)
+
+
 def fit_classifier(
     model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings, log: Callable[[str], None] = print
 ) -> float:
@@ -376,13 +470,27 @@ def fit_classifier(
     targets = (
         smoothed_targets(data.latlon, model.centroids.cpu(), settings.label_smoothing_km) if settings.label_smoothing_km > 0 else labels
     )
-    dataset = TensorDataset(data.images, targets)
-    stage = _Call(model, model.logits)
+    frozen = uses_frozen_features(model)
+    if frozen:
+        dataset: Dataset = _labelled(training_views(model, data, settings, log), targets)
+        stage = _Call(model, lambda features: model.classifier(model.split.trainable(features)))
+    else:
+        dataset = TensorDataset(data.images, targets)
+        stage = _Call(model, model.logits)
     # Not part of this stage: DDP expects every trainable parameter of the module it wraps to get a gradient.
     model.interpolation_head.requires_grad_(False)
     try:
         loss = _run(
-            stage, nn.functional.cross_entropy, model.classifier_parameters(), dataset, settings, settings.epochs, "classifier", log
+            stage,
+            nn.functional.cross_entropy,
+            model.classifier_parameters(),
+            dataset,
+            settings,
+            settings.epochs,
+            "classifier",
+            log,
+            augment_images=not frozen,
+            runs_backbone=not model.split.all_frozen if frozen else None,
         )
     finally:
         model.interpolation_head.requires_grad_(True)
@@ -403,10 +511,23 @@ def smoothed_targets(latlon: torch.Tensor, centroids: torch.Tensor, scale_km: fl
 
 
 @torch.inference_mode()
-def classifier_probs(model: WorldNet, images: torch.Tensor, settings: TrainSettings, *, in_bank: bool = False) -> torch.Tensor:
-    """worldNET's distributions for ``images``, as at inference (retrieval, TTA). ``in_bank``: the
-    images are the bank's own, in order: each is left out of its own neighbours, as a new photo would be."""
+def classifier_probs(
+    model: WorldNet,
+    data: ImageData | torch.Tensor,
+    settings: TrainSettings,
+    *,
+    in_bank: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> torch.Tensor:
+    """worldNET's distributions for ``data``'s photos, as at inference (retrieval, TTA). ``in_bank``: the
+    photos are the bank's own, in order: each is left out of its own neighbours, as a new photo would be.
+
+    Given an ``ImageData`` and a model whose backbone is partly frozen, from the run's cached features
+    (the same numbers the predictor computes from the images)."""
     model.to(settings.device).eval()
+    if isinstance(data, ImageData) and uses_frozen_features(model):
+        return _cached_probs(model, data, settings, in_bank=in_bank, log=log)
+    images = data.images if isinstance(data, ImageData) else data
     out = []
     for start in range(0, len(images), 256):
         batch = to_float(images[start : start + 256].to(settings.device))
@@ -415,11 +536,31 @@ def classifier_probs(model: WorldNet, images: torch.Tensor, settings: TrainSetti
     return torch.cat(out)
 
 
+def _cached_probs(
+    model: WorldNet, data: ImageData, settings: TrainSettings, *, in_bank: bool, log: Callable[[str], None] | None
+) -> torch.Tensor:
+    """``model.probs`` from cached views: the photo's belief, averaged with its three shifted copies' under TTA."""
+    names = ["photo", *(f"tta {k}" for k in (1, 2, 3) if model.config["tta"])]
+    views = [frozen_rows(model, data, settings, view, log) for view in names]
+    out = []
+    for index, photo in views[0].batches():
+        rows = index.to(settings.device) if in_bank else None
+        probs = model.belief(model.split.trainable(photo.to(settings.device)), bank_rows=rows)
+        for view in views[1:]:
+            probs = probs + model.belief(model.split.trainable(view.gather(index).to(settings.device)), bank_rows=rows)
+        out.append((probs / len(views)).float().cpu())
+    return torch.cat(out)
+
+
 @torch.inference_mode()
 def fit_bank(model: WorldNet, data: ImageData, labels: torch.Tensor, settings: TrainSettings) -> None:
     """worldNET's retrieval bank: the pooled features of its classifier's training images and their places."""
     model.to(settings.device).eval()
-    features = torch.cat([model.features(to_float(batch.to(settings.device))).float() for batch in data.images.split(256)])
+    if uses_frozen_features(model):
+        rows = frozen_rows(model, data, settings)
+        features = torch.cat([model.split.trainable(batch.to(settings.device)).float() for _, batch in rows.batches()])
+    else:
+        features = torch.cat([model.features(to_float(batch.to(settings.device))).float() for batch in data.images.split(256)])
     model.set_bank(features, labels.to(settings.device))
 
 
@@ -466,33 +607,48 @@ def fit_worldnet(
     if float(model.config.get("retrieval_weight", 0.0)) > 0:
         fit_bank(model, data, labels, settings)
     probs = (
-        classifier_probs(model, head_data.images, settings)
+        classifier_probs(model, head_data, settings, log=log)
         if head_data is not None
-        else classifier_probs(model, data.images, settings, in_bank=True)
+        else classifier_probs(model, data, settings, in_bank=True, log=log)
     )
     head_data = head_data or data
     fit_interpolation(model, probs, head_data.latlon, settings, log)
 
 
 def fit_regression(model: RegressionModel, data: ImageData, settings: TrainSettings, log: Callable[[str], None] = print) -> float:
-    model.to(settings.device).train()
-    if model.frozen_backbone:
-        model.backbone.eval()  # keep pretrained batch-norm statistics
-    stage = _Call(model, lambda images: model(images).latlon)
-    loss = _run(
-        stage, haversine_loss, model.parameters(), TensorDataset(data.images, data.latlon), settings, settings.epochs, "regression", log
-    )
+    """The regression: on a frozen backbone's cached pooled features (the paper's), else end to end on images."""
+    model.to(settings.device).train()  # a frozen backbone stays in eval mode: its batch norms keep their statistics
+    if uses_frozen_features(model):
+        dataset: Dataset = _labelled(training_views(model, data, settings, log), data.latlon)
+        stage = _Call(model, model.from_features)
+        loss = _run(stage, haversine_loss, model.parameters(), dataset, settings, settings.epochs, "regression", log, augment_images=False)
+    else:
+        stage = _Call(model, lambda images: model(images).latlon)
+        dataset = TensorDataset(data.images, data.latlon)
+        loss = _run(stage, haversine_loss, model.parameters(), dataset, settings, settings.epochs, "regression", log)
     model.eval()
     return loss
 
 
 @torch.inference_mode()
-def fit_knn(model: KNNModel, data: ImageData, settings: TrainSettings, *, trained_backbone: nn.Module | None = None) -> None:
-    """Indexes the training descriptors; ``trained_backbone`` (e.g. worldNET's) replaces an untrained one."""
+def fit_knn(
+    model: KNNModel,
+    data: ImageData,
+    settings: TrainSettings,
+    *,
+    trained_backbone: nn.Module | None = None,
+    log: Callable[[str], None] | None = None,
+) -> None:
+    """Indexes the training descriptors; ``trained_backbone`` (e.g. worldNET's) replaces an untrained one.
+
+    On a pretrained backbone, from the run's cached pooled features (shared with worldNET and the regression)."""
     if trained_backbone is not None:
         model.backbone.load_state_dict(trained_backbone.state_dict())
     model.to(settings.device).eval()
-    descriptors = torch.cat([model.descriptors(to_float(batch.to(settings.device))).float().cpu() for batch in data.images.split(256)])
+    if trained_backbone is None and uses_frozen_features(model):
+        descriptors = model.descriptors_from_features(frozen_rows(model, data, settings, log=log).gather(torch.arange(len(data))))
+    else:
+        descriptors = torch.cat([model.descriptors(to_float(batch.to(settings.device))).float().cpu() for batch in data.images.split(256)])
     model.set_bank(descriptors, data.latlon)
 
 

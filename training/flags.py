@@ -16,7 +16,17 @@ from pathlib import Path
 import yaml
 
 from training.loop_settings import LoopSettings
-from worldnet_core.model_choices import BACKBONES, DEFAULT_BACKBONE, DEFAULT_SIZES, INTERPOLATIONS, KNN, MODEL_NAMES, WORLDNET
+from worldnet_core.model_choices import (
+    BACKBONE_TRAINING,
+    BACKBONES,
+    DEFAULT_BACKBONE,
+    DEFAULT_SIZES,
+    INTERPOLATIONS,
+    KNN,
+    MODEL_NAMES,
+    PACKAGED_BACKBONES,
+    WORLDNET,
+)
 from worldnet_core.splits import DEFAULT_TEST_FRACTION
 
 #: The training loops' defaults, as the flags show them.
@@ -82,6 +92,30 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--weights", type=Path, default=None, help="local ImageNet weights file for the backbone (default: torchvision's cache, if present)"
     )
     parser.add_argument("--no-pretrained", action="store_true", help="train the backbone from scratch even when weights are at hand")
+    parser.add_argument(
+        "--backbone-training",
+        default=WORLDNET.backbone_training,
+        choices=BACKBONE_TRAINING,
+        help="how much of worldNET's pretrained backbone trains: full (every block, fine-tuning), partial (its last "
+        "--trainable-blocks blocks), or frozen (none: each training photo's features are computed once and cached, and the "
+        "classifier trains on them, fast on a CPU); partial and frozen need pretrained weights. The baselines are the paper's "
+        "whatever this says: the regression's backbone is frozen when pretrained, kNN uses its features "
+        f"(default {WORLDNET.backbone_training})",
+    )
+    parser.add_argument(
+        "--trainable-blocks",
+        type=at_least_one,
+        default=WORLDNET.trainable_blocks,
+        help="--backbone-training partial: how many of the backbone's last blocks train (its 1x1 head convolution counts as one; "
+        f"EfficientNet-Lite0 has 18: stem, 16 blocks, head) (default {WORLDNET.trainable_blocks})",
+    )
+    parser.add_argument(
+        "--feature-views",
+        type=at_least_one,
+        default=LOOP.feature_views,
+        help="with a frozen or partly frozen backbone: views of each training photo whose frozen features are computed once and "
+        f"trained on: the photo itself, and N - 1 copies shifted and re-exposed as in training from images (default {LOOP.feature_views})",
+    )
     parser.add_argument(
         "--image-size",
         type=int,
@@ -222,6 +256,31 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, default=None, help=f"checkpoint to write (default {DEFAULT_OUTPUT}/<model>.pt)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
+
+
+def backbone_training_problem(args: argparse.Namespace) -> str | None:
+    """Why ``args``' backbone training cannot be done, in one line; None when it can.
+
+    A frozen or partly frozen backbone keeps the weights it starts from: without pretrained ones those
+    are random, and features from random weights are noise.
+
+    >>> backbone_training_problem(get_args_parser().parse_args(["--backbone-training", "frozen"]))[:80]
+    '--backbone-training frozen needs a pretrained backbone, and compact has no pretr'
+    >>> backbone_training_problem(get_args_parser().parse_args(["--backbone", "efficientnet_lite0", "--backbone-training", "frozen"]))
+    """
+    mode = getattr(args, "backbone_training", WORLDNET.backbone_training)
+    if mode == "full":
+        return None
+    if args.backbone == "compact":
+        why = "compact has no pretrained weights"
+    elif args.no_pretrained:
+        why = "--no-pretrained asks for none"
+    else:
+        return None
+    return (
+        f"--backbone-training {mode} needs a pretrained backbone, and {why}: its frozen blocks would keep their random ones. "
+        f"Choose a pretrained backbone ({PACKAGED_BACKBONES[0]} comes with the install) or --backbone-training full"
+    )
 
 
 def apply_config(args: argparse.Namespace) -> argparse.Namespace:

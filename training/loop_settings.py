@@ -27,3 +27,6 @@ class LoopSettings:
     progress: bool = True
     #: worldNET's classifier targets: 0, one-hot (the paper); else haversine-smoothed with this scale (PIGEON).
     label_smoothing_km: float = 3000.0
+    #: With a frozen (or partly frozen) backbone: the views of each training photo whose frozen features are
+    #: computed once and trained on: the photo itself, and ``feature_views - 1`` augmented copies.
+    feature_views: int = 1

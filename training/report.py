@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from training import flags
 from training import train as train_program
 from training.engine import (
     Evaluation,
+    TrainSettings,
     classifier_probs,
     evaluate,
     fit_bank,
@@ -34,6 +36,7 @@ from training.engine import (
     precision_note,
     uses_mixed_precision,
 )
+from training.feature_cache import FeatureCache
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS, MIN_TEST_IMAGES
@@ -202,10 +205,19 @@ def claims(report: dict) -> list[tuple[str, bool, str]]:
     return out
 
 
+#: How the learned models used a pretrained backbone, by ``--backbone-training``, for the report's text.
+BACKBONE_USES = {
+    "full": "worldNET fine-tuned every block, the regression trained on its frozen pooled features, knn used them",
+    "partial": "worldNET trained its last {blocks} blocks, the regression trained on its frozen pooled features, knn used them",
+    "frozen": "every model used its frozen features, computed once per photo and cached: worldNET's classifier and the "
+    "regression's head trained on them, knn indexed them",
+}
+
+
 def write_markdown(report: dict, path: Path) -> None:
     config = report["config"]
     weights = (
-        "ImageNet-pretrained"
+        "ImageNet-pretrained; " + BACKBONE_USES[config.get("backbone_training", "full")].format(blocks=config.get("trainable_blocks"))
         if config["backbone_pretrained"]
         else "no pretrained weights: learned models trained their backbone end to end; knn uses the backbone worldNET trained"
     )
@@ -365,7 +377,7 @@ def ablation(
         """``model``'s classifier with the rest as the paper's: no TTA, no retrieval, one head on the sphere."""
         base = copy.deepcopy(model)
         base.config.update(tta=False, retrieval_weight=0.0, head_members=1)
-        return with_interpolation(base, "sphere", classifier_probs(base, train.images, settings), train.latlon, settings, log)
+        return with_interpolation(base, "sphere", classifier_probs(base, train, settings), train.latlon, settings, log)
 
     # Where the default's classifier is one the ablation needs, it is reused: a report trains two more, not three.
     own_classifier = not args.interp_holdout_places
@@ -373,9 +385,9 @@ def ablation(
         paper = alone(worldnet)
     else:
         log("== ablation: the paper's worldNET")
-        paper = train_program.train_worldnet(train, paper_args, train_program.settings_from(paper_args), log)
+        paper = train_program.train_worldnet(train, paper_args, _settings(settings, paper_args), log)
     rows["the paper's (one-hot, sphere)"] = scores(paper)
-    paper_probs = classifier_probs(paper, train.images, settings)
+    paper_probs = classifier_probs(paper, train, settings)
     rows[f"+ mode interpolation ({args.mode_bandwidth_km:,.0f} km kernel)"] = scores(
         with_interpolation(paper, "mode", paper_probs, train.latlon, settings, log)
     )
@@ -390,9 +402,7 @@ def ablation(
     retrieving.config.update(retrieval_weight=weight, retrieval_k=args.retrieval_k, retrieval_temperature=args.retrieval_temperature)
     fit_bank(retrieving, train, torch.from_numpy(np.array([retrieving.centroid_names.index(p) for p in train.places])), settings)
     rows[f"+ retrieval ({weight:.0%} from the {args.retrieval_k} nearest training images)"] = scores(
-        with_interpolation(
-            retrieving, "sphere", classifier_probs(retrieving, train.images, settings, in_bank=True), train.latlon, settings, log
-        )
+        with_interpolation(retrieving, "sphere", classifier_probs(retrieving, train, settings, in_bank=True), train.latlon, settings, log)
     )
     smoothing = args.label_smoothing_km or ABLATION_SMOOTHING_KM
     if own_classifier and args.label_smoothing_km > 0:
@@ -400,21 +410,26 @@ def ablation(
     else:
         log(f"== ablation: haversine-smoothed labels ({smoothing:,.0f} km)")  # alone: the paper's interpolation
         smoothed_args = argparse.Namespace(**{**vars(paper_args), "label_smoothing_km": smoothing})
-        smoothed = train_program.train_worldnet(train, smoothed_args, train_program.settings_from(smoothed_args), log)
+        smoothed = train_program.train_worldnet(train, smoothed_args, _settings(settings, smoothed_args), log)
     rows[f"+ haversine-smoothed labels ({smoothing:,.0f} km)"] = scores(smoothed)
     places = len(set(train.places.tolist()))
     held = args.interp_holdout_places or max(1, min(ABLATION_HOLDOUT_PLACES, places // 4))  # the classifier keeps most places
     log(f"== ablation: interpolation head on {held} held-out places")
     held_args = argparse.Namespace(**{**vars(paper_args), "interp_holdout_places": held})
     rows[f"+ head trained on {held} held-out places"] = scores(
-        train_program.train_worldnet(train, held_args, train_program.settings_from(held_args), log)
+        train_program.train_worldnet(train, held_args, _settings(settings, held_args), log)
     )
     tta = copy.deepcopy(paper)
     tta.config["tta"] = True
     rows["+ test-time augmentation (3 shifted copies)"] = scores(
-        with_interpolation(tta, "sphere", classifier_probs(tta, train.images, settings), train.latlon, settings, log)
+        with_interpolation(tta, "sphere", classifier_probs(tta, train, settings), train.latlon, settings, log)
     )
     return rows
+
+
+def _settings(settings: TrainSettings, args: argparse.Namespace) -> TrainSettings:
+    """``args``' settings, with the run's frozen features: a variant on the same frozen backbone computes none again."""
+    return dataclasses.replace(train_program.settings_from(args), features=settings.features)
 
 
 #: What the ablation tries where the defaults leave a change off.
@@ -429,7 +444,11 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     args = flags.apply_config(args)
     if args.data is None:
         raise SystemExit("report: --data is required")
+    problem = flags.backbone_training_problem(args)
+    if problem:
+        raise SystemExit(f"report: {problem}")
     settings = train_program.settings_from(args)
+    settings.features = FeatureCache(spill_dir=Path(args.out))
     manifest = read_imageset(args.data)
     splits = train_program.make_splits(manifest, args)
     if splits.seen_test is None or splits.unseen_test is None:
@@ -481,7 +500,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         ours = {s: report[s]["worldnet"] for s in tests}
         # Its own training images, each left out of its retrieval, as a new photo would be.
         train_probs = classifier_probs(
-            worldnet, train.images, settings, in_bank=bool(worldnet.config.get("n_bank")) and not args.interp_holdout_places
+            worldnet, train, settings, in_bank=bool(worldnet.config.get("n_bank")) and not args.interp_holdout_places
         )
         for mode in INTERPOLATIONS:
             if mode == worldnet.interpolation:
@@ -506,6 +525,11 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
             "data": str(args.data),
             "backbone": args.backbone,
             "backbone_pretrained": pretrained,
+            "backbone_training": args.backbone_training,
+            "trainable_blocks": args.trainable_blocks,
+            "feature_views": args.feature_views,
+            # Photos (and views) the run's frozen parts computed: each once, whatever number of models used them.
+            "frozen_features": dict(settings.features.computed),
             "image_size": list(size),
             "epochs": args.epochs,
             "head_epochs": args.head_epochs,

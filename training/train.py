@@ -36,7 +36,8 @@ from training.engine import (
     precision_note,
     uses_mixed_precision,
 )
-from training.flags import DEFAULT_OUTPUT, apply_config, stored_args
+from training.feature_cache import FeatureCache
+from training.flags import DEFAULT_OUTPUT, apply_config, backbone_training_problem, stored_args
 from training.flags import get_args_parser as get_args_parser  # the program's parser (``python -m training``)
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.device import select_device
@@ -106,6 +107,7 @@ def settings_from(args: argparse.Namespace) -> TrainSettings:
         cpu_bf16=args.cpu_bf16,
         progress=not args.no_progress,
         label_smoothing_km=args.label_smoothing_km,
+        feature_views=getattr(args, "feature_views", 1),
     )
 
 
@@ -139,6 +141,8 @@ def build_worldnet(train: ImageData, args: argparse.Namespace, *, exclude: Colle
         retrieval_weight=args.retrieval_weight,
         retrieval_k=args.retrieval_k,
         retrieval_temperature=args.retrieval_temperature,
+        backbone_training=args.backbone_training,
+        trainable_blocks=args.trainable_blocks,
         **backbone_kwargs(args),
     )
     return model, torch.from_numpy(centroids.labels)
@@ -175,7 +179,7 @@ def train_model(
                 log("knn: no pretrained backbone; training a worldNET classifier for its features")
                 trained_worldnet = train_worldnet(train, args, settings, log)
             source = trained_worldnet.backbone
-        fit_knn(knn, train, settings, trained_backbone=source)
+        fit_knn(knn, train, settings, trained_backbone=source, log=log)
         return knn
     if name == "worldnet":
         return train_worldnet(train, args, settings, log)
@@ -192,6 +196,18 @@ def train_worldnet(train: ImageData, args: argparse.Namespace, settings: TrainSe
     classifier_data = train.subset(~np.isin(train.places, list(held)))
     fit_worldnet(model, classifier_data, labels, settings, head_data=train if held else None, log=log)
     return model
+
+
+def training_note(model: GeoModel) -> str:
+    """How much of the backbone trained, for the log line that says where it started from."""
+    split = model.split
+    if split is None or not model.learns_from_images:
+        return ""
+    if split.all_frozen:
+        return "; frozen (its features computed once per photo and cached)"
+    if split.any_frozen:
+        return f"; its last {len(split.trainable_blocks)} of {len(split.blocks)} blocks trained, the others frozen"
+    return "; every block trained"
 
 
 @dataclass
@@ -256,9 +272,15 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     args = apply_config(args)
     if args.data is None:
         raise SystemExit("train: --data is required (a manifest CSV, or a folder/zip of images)")
+    problem = backbone_training_problem(args)
+    if problem:
+        raise SystemExit(f"train: {problem}")
     log = log or (lambda message: print(message, flush=True) if is_main_process() else None)
     settings = settings_from(args)
     settings.hook = hook
+    output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
+    # Frozen features beyond what memory holds go to an unnamed file beside the checkpoint, gone when the run ends.
+    settings.features = FeatureCache(spill_dir=Path(output).parent)
     init_distributed(settings.device)
     started = time.perf_counter()
     manifest = read_imageset(args.data)
@@ -273,7 +295,6 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     train = load_data(splits.train, input_size(args), progress=settings.progress, desc="training images", log=log, hook=hook)
     model = train_model(args.model, train, args, settings, log)
     folds = cross_fit(fold_of, train, args, settings, log) if fold_of is not None else None
-    output = args.output or DEFAULT_OUTPUT / f"{args.model}.pt"
     # Training is the only collective part: the other ranks leave now rather than wait at a
     # barrier while rank 0 evaluates and saves (a long evaluation would outlast its timeout).
     main_process = is_main_process()
@@ -282,7 +303,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
         return {"checkpoint": output, "metrics": {}, "model": model, "training": {}, "fold_checkpoints": [], "folds": None}
     started_from = model.config.get("backbone_weights")
     if started_from:
-        log(f"{args.model}: the {args.backbone} backbone started from {started_from}")
+        log(f"{args.model}: the {args.backbone} backbone started from {started_from}{training_note(model)}")
     metrics = {}
     test_images = {"seen": len(splits.seen_test or []), "unseen": len(splits.unseen_test or [])}
     for label, part in (("seen", splits.seen_test), ("unseen", splits.unseen_test)):
@@ -306,6 +327,8 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     training = {
         "args": stored_args(args),
         "backbone_weights": started_from,
+        "backbone_training": model.config.get("backbone_training"),
+        "frozen_features": dict(settings.features.computed),
         "mixed_precision": uses_mixed_precision(settings),
         "holdout": splits.holdout,
         "seconds": time.perf_counter() - started,

@@ -35,6 +35,7 @@ READABLE_VERSIONS = (1, 2)
 #: where the file holds the weights of one).
 SETTINGS_BEFORE_THEY_EXISTED: dict[str, dict[str, Any]] = {
     "worldnet": {"head_members": 1, "retrieval_weight": 0.0, "n_bank": 0, "tta": False},
+    "regression": {"pooled": False},
 }
 
 

@@ -40,6 +40,11 @@ DEFAULT_SIZES: dict[str, tuple[int, int]] = {
 #: How worldNET combines its centroids into one guess (``worldnet_core.models.worldnet``).
 INTERPOLATIONS = ("mode", "sphere", "latlon")
 
+#: How much of worldNET's pretrained backbone trains (``worldnet_core.models.freezing``): every block
+#: (``full``, fine-tuning), its last ``trainable_blocks`` blocks (``partial``), or none (``frozen``: each
+#: training photo's features are computed once and cached, and the classifier trains on them).
+BACKBONE_TRAINING = ("full", "partial", "frozen")
+
 
 @dataclass(frozen=True)
 class WorldNetDefaults:
@@ -52,6 +57,9 @@ class WorldNetDefaults:
     retrieval_k: int = 25
     retrieval_temperature: float = 0.1
     retrieval_weight: float = 0.5
+    backbone_training: str = "full"
+    #: ``partial``: how many of the backbone's last blocks train (its 1x1 head convolution counts as one).
+    trainable_blocks: int = 3
 
 
 @dataclass(frozen=True)

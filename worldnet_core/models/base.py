@@ -11,13 +11,14 @@ normalised for it; a checkpoint stores both, and ``create_model(name, preprocess
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 import torch
 from torch import nn
 
 from worldnet_core.model_choices import DEFAULT_BACKBONE, MODEL_NAMES
 from worldnet_core.models.backbones import Backbone, Preprocessing, create_backbone, default_preprocessing
+from worldnet_core.models.freezing import SplitBackbone
 
 
 class GeoOutput(NamedTuple):
@@ -36,6 +37,8 @@ class GeoModel(nn.Module):
     name: ClassVar[str]
     #: Whether the model learns from images (and so needs a training loop).
     learns_from_images: ClassVar[bool] = False
+    #: Which blocks of its backbone train and which stay frozen (models with a backbone).
+    split: SplitBackbone | None = None
 
     def __init__(self, *, preprocessing: Preprocessing | None = None, **config: Any) -> None:
         super().__init__()
@@ -45,6 +48,14 @@ class GeoModel(nn.Module):
 
     def forward(self, images: torch.Tensor) -> GeoOutput:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def train(self, mode: bool = True) -> Self:
+        """As ``nn.Module.train``, but a frozen part of the backbone stays in eval mode: its batch norms keep
+        the statistics its pretrained weights were trained with (and its state dict stays as it was)."""
+        super().train(mode)
+        if self.split is not None:
+            self.split.keep_frozen_in_eval()
+        return self
 
     if TYPE_CHECKING:  # nn.Module types its __call__ as returning Any; a model's call returns its forward's output
 

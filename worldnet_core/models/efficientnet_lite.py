@@ -211,6 +211,19 @@ class LiteFeatures(nn.Module):
         features: torch.Tensor = self.net.forward_features(images)
         return features
 
+    def blocks(self) -> list[nn.Module]:
+        """The network as blocks that, applied in turn, compute ``forward``: the stem (convolution, batch norm),
+        each inverted-residual block of every stage (16 for Lite0), and the head (1x1 convolution, batch norm)."""
+        net = self.net
+        stages = list(net.blocks.children())
+        if not all(isinstance(stage, nn.Sequential) for stage in stages):
+            raise TypeError("timm's EfficientNet stages are expected to be nn.Sequential")
+        return [
+            nn.Sequential(net.conv_stem, net.bn1),
+            *(block for stage in stages for block in stage.children()),
+            nn.Sequential(net.conv_head, net.bn2),
+        ]
+
 
 def create_features(spec: PackagedWeights, *, pretrained: bool, weights_path: Path | None = None) -> tuple[LiteFeatures, str]:
     """The feature extractor and which weights it started from, in words."""

@@ -13,6 +13,7 @@ from worldnet_core.geo import EARTH_RADIUS_KM, latlon_to_unit, unit_to_latlon
 from worldnet_core.model_choices import DEFAULT_BACKBONE, KNN
 from worldnet_core.models.backbones import Preprocessing
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
+from worldnet_core.models.freezing import SplitBackbone
 
 
 @register
@@ -27,6 +28,7 @@ class KNNModel(GeoModel):
 
     bank: torch.Tensor  # (n_bank, C) descriptors of the training images
     bank_latlon: torch.Tensor  # (n_bank, 2) their locations, degrees
+    split: SplitBackbone
 
     def __init__(
         self,
@@ -46,11 +48,18 @@ class KNNModel(GeoModel):
         self.normalize = Normalize(preprocessing)
         self.backbone = built.module
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        # It never trains its backbone: the whole of it is frozen, and a training run computes each
+        # photo's pooled features once (shared with worldNET and the regression on the same backbone).
+        self.split = SplitBackbone(backbone, self.backbone, self.normalize, self.pool, training="frozen", trainable_blocks=1)
         self.register_buffer("bank", torch.zeros(n_bank, built.channels))
         self.register_buffer("bank_latlon", torch.zeros(n_bank, 2, dtype=torch.float64))
 
     def descriptors(self, images: torch.Tensor) -> torch.Tensor:
         return nn.functional.normalize(self.pool(self.backbone(self.normalize(images))), dim=1)
+
+    def descriptors_from_features(self, features: torch.Tensor) -> torch.Tensor:
+        """Descriptors from pooled features (``split.frozen``'s output)."""
+        return nn.functional.normalize(features, dim=1)
 
     def set_bank(self, descriptors: torch.Tensor, latlon: torch.Tensor) -> None:
         self.bank = descriptors.detach().to(self.bank.dtype).clone()

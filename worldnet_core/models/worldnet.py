@@ -31,7 +31,8 @@ where they do not, which is what an unseen place needs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 import torch
@@ -42,6 +43,7 @@ from worldnet_core.metrics import CANDIDATE_MIN_PROB, SHOWN_CANDIDATES
 from worldnet_core.model_choices import DEFAULT_BACKBONE, INTERPOLATIONS, WORLDNET
 from worldnet_core.models.backbones import Preprocessing
 from worldnet_core.models.base import GeoModel, GeoOutput, Normalize, build_backbone, model_preprocessing, register
+from worldnet_core.models.freezing import SplitBackbone
 
 
 class InterpolationHead(nn.Module):
@@ -81,6 +83,13 @@ class InterpolationHead(nn.Module):
     if TYPE_CHECKING:  # nn.Module types its __call__ as returning Any
 
         def __call__(self, probs: torch.Tensor) -> torch.Tensor: ...
+
+
+def tta_shifts(images: torch.Tensor) -> list[Callable[[torch.Tensor], torch.Tensor]]:
+    """Test-time augmentation's three copies of images shaped like ``images``: shifted right, left and down
+    by a sixteenth (never mirrored: a mirror image swaps the driving side)."""
+    height, width = images.shape[2:]
+    return [partial(torch.roll, shifts=(dy, dx), dims=(2, 3)) for dy, dx in ((0, width // 16), (0, -(width // 16)), (height // 16, 0))]
 
 
 def candidates(probs: torch.Tensor, min_prob: float = CANDIDATE_MIN_PROB, shown: int = SHOWN_CANDIDATES) -> torch.Tensor:
@@ -153,6 +162,7 @@ class WorldNet(GeoModel):
     mode_kernel: torch.Tensor | None  # (k, k), for mode interpolation only
     bank: torch.Tensor  # (n_bank, C) normalised pooled features of the training images, when retrieving
     bank_labels: torch.Tensor  # (n_bank,) their centroids
+    split: SplitBackbone
 
     def __init__(
         self,
@@ -174,6 +184,8 @@ class WorldNet(GeoModel):
         retrieval_temperature: float = WORLDNET.retrieval_temperature,
         retrieval_weight: float = WORLDNET.retrieval_weight,
         n_bank: int = 0,
+        backbone_training: str = WORLDNET.backbone_training,
+        trainable_blocks: int = WORLDNET.trainable_blocks,
         **config: Any,
     ) -> None:
         # Two placeholder places, for a model built only to be looked at (a trained one has its own).
@@ -199,11 +211,16 @@ class WorldNet(GeoModel):
             retrieval_temperature=retrieval_temperature,
             retrieval_weight=retrieval_weight,
             n_bank=n_bank,
+            backbone_training=backbone_training,
+            trainable_blocks=trainable_blocks,
             **config,
         )
         self.normalize = Normalize(preprocessing)
         self.backbone = built.module
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.split = SplitBackbone(
+            backbone, self.backbone, self.normalize, self.pool, training=backbone_training, trainable_blocks=trainable_blocks
+        )
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(built.channels, len(centroids)))
         self.interpolation_head = InterpolationHead(len(centroids), head_hidden, head_members)
         self.register_buffer("centroids", torch.tensor(centroids, dtype=torch.float32))
@@ -241,9 +258,8 @@ class WorldNet(GeoModel):
         probs = self.belief(self.features(images), bank_rows=bank_rows)
         if not self.config["tta"] or self.training:
             return probs
-        height, width = images.shape[2:]
-        for dy, dx in ((0, width // 16), (0, -(width // 16)), (height // 16, 0)):
-            probs = probs + self.belief(self.features(torch.roll(images, shifts=(dy, dx), dims=(2, 3))), bank_rows=bank_rows)
+        for shift in tta_shifts(images):
+            probs = probs + self.belief(self.features(shift(images)), bank_rows=bank_rows)
         return probs / 4
 
     def belief(self, features: torch.Tensor, *, bank_rows: torch.Tensor | None = None) -> torch.Tensor:
