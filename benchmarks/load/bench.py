@@ -25,6 +25,9 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 #: The kinds of request that the issue's target (p95 ≤ 50 ms) is for.
 TARGET_KINDS = ("round page", "round image", "guess", "summary")
 TARGET_P95_MS = 50.0
+#: What a browser fetches once and keeps (WhiteNoise's static files, the map's layers): cheap requests that a
+#: crowd of new players adds in bursts, left out of the game's own requests per second.
+ASSET_KINDS = ("static file", "map data")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,17 @@ class Result:
 
     def kind(self, name: str) -> Kind | None:
         return next((kind for kind in self.kinds if kind.name == name), None)
+
+    @property
+    def game_per_s(self) -> float:
+        """Requests per second of the game itself: pages, images, guesses, reveals (no static files or map data)."""
+        return sum(kind.per_s for kind in self.kinds if kind.name not in ASSET_KINDS)
+
+    @property
+    def rounds_per_s(self) -> float:
+        """Rounds played per second: guesses stored (the work a player's round costs, whatever its requests)."""
+        guess = self.kind("guess")
+        return guess.per_s if guess else 0.0
 
     @property
     def worldnet_stored_share(self) -> float | None:

@@ -18,6 +18,8 @@ def points(results: list[Result]) -> list[dict[str, object]]:
         {
             "players": result.load.players,
             "requests_per_s": round(result.total.per_s, 1),
+            "game_requests_per_s": round(result.game_per_s, 1),
+            "rounds_per_s": round(result.rounds_per_s, 1),
             "failures": result.total.failures,
             "requests": result.total.requests,
             "p95_ms": {kind.name: kind.p95_ms for kind in result.kinds},
@@ -48,10 +50,11 @@ def draw(results: list[Result], png: Path, title: str) -> None:
     latency.set_xticks(players, [str(n) for n in players])
     latency.legend(fontsize=8)
     latency.grid(True, which="both", alpha=0.3)
-    throughput.plot(players, [result.total.per_s for result in results], marker="o", color="black", label="served")
+    throughput.plot(players, [result.game_per_s for result in results], marker="o", color="black", label="game requests")
+    throughput.plot(players, [result.rounds_per_s for result in results], marker="s", color="tab:green", label="rounds (guesses)")
     failed = [result.total.failures / max(1, result.load.run_time_s) for result in results]
-    throughput.plot(players, failed, marker="x", color="red", label="failed")
-    throughput.set(xscale="log", xlabel="players", ylabel="requests per second", title="throughput")
+    throughput.plot(players, failed, marker="x", color="red", label="failed requests")
+    throughput.set(xscale="log", xlabel="players", ylabel="requests per second", title="throughput (no static files or map data)")
     throughput.set_xticks(players, [str(n) for n in players])
     throughput.set_ylim(bottom=0)
     throughput.legend(fontsize=8)

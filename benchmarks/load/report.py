@@ -40,10 +40,11 @@ def table(result: Result) -> str:
 
 
 def curve_line(result: Result) -> str:
-    cells = [f"{result.load.players:>7}", f"{result.total.per_s:>7.1f}", f"{result.total.failures:>7}"]
+    cells = [f"{result.load.players:>7}", f"{result.rounds_per_s:>8.1f}", f"{result.game_per_s:>8.1f}", f"{result.total.per_s:>7.1f}"]
+    cells.append(f"{result.total.failures:>6}")
     for name in TARGET_KINDS:
         kind = result.kind(name)
-        cells.append(f"{_ms(kind.p95_ms) if kind else '-':>12}")
+        cells.append(f"{_ms(kind.p95_ms) if kind else '-':>8}")
     share = result.worldnet_stored_share
     cells.append(f"{100 * share:>6.1f}%" if share is not None else "      -")
     cores = result.cores
@@ -53,8 +54,12 @@ def curve_line(result: Result) -> str:
 
 
 def curve_header() -> str:
-    names = " ".join(f"{'p95 ' + name:>12}"[-12:] for name in TARGET_KINDS)
-    return f"{'players':>7} {'req/s':>7} {'failed':>7} {names} {'stored':>7} {'web':>5} {'PG':>5} {'Locust':>6} {'others':>6}"
+    """Rounds/s: guesses stored; game req/s: without static files and map data; then p95 (ms) and CPU (cores)."""
+    names = " ".join(f"{name.split()[-1]:>8}" for name in TARGET_KINDS)  # page, image, guess, summary
+    return (
+        f"{'players':>7} {'rounds/s':>8} {'game r/s':>8} {'all r/s':>7} {'failed':>6} {names} {'stored':>7} "
+        f"{'web':>5} {'PG':>5} {'Locust':>6} {'others':>6}"
+    )
 
 
 def _ms(value: float) -> str:

@@ -16,7 +16,7 @@ from benchmarks.load.seed import CACHE, Seeding, seed
 from benchmarks.load.stack import missing_services, stack
 from tests.support.processes import REPO
 
-CURVE_PLAYERS = [50, 100, 200, 400, 800]
+CURVE_PLAYERS = [20, 50, 100, 200, 400, 800]
 DEFAULT_WEB_WORKERS = 2 * (os.cpu_count() or 1) + 1
 
 
