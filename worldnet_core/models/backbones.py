@@ -258,5 +258,5 @@ def _packaged_backbone(spec: efficientnet_lite.PackagedWeights, *, pretrained: b
             spec, pretrained=pretrained, weights_path=Path(weights_path) if weights_path else None
         )
     except efficientnet_lite.PackagedWeightsError as problem:
-        raise PretrainedWeightsMissing(str(problem), backbone=spec.backbone, reason=str(problem)) from None
+        raise PretrainedWeightsMissing(str(problem), backbone=spec.backbone, reason=problem.reason) from None
     return Backbone(spec.backbone, module, spec.channels, pretrained=pretrained, weights=described)

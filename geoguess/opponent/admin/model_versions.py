@@ -60,6 +60,30 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+#: How a version's backbone trained, by its ``--backbone-training``.
+BACKBONE_TRAINING_TEXT = {
+    "full": "every block trained (fine-tuned)",
+    "partial": "its last {blocks} blocks trained, the others kept their starting weights",
+    "frozen": "frozen: it kept its starting weights; each training photo's features were computed once, and the heads trained on them",
+}
+
+
+def _backbone_facts(training: dict) -> list[tuple[str, str]]:
+    """The backbone, the weights it started from and how it trained, as the run recorded them (its training
+    record and arguments: the page never opens the checkpoint, which would take PyTorch)."""
+    stored = training.get("args")
+    arguments: dict = stored if isinstance(stored, dict) else {}
+    facts = []
+    if arguments.get("backbone"):
+        facts.append(("backbone", str(arguments["backbone"])))
+    if training.get("backbone_weights"):
+        facts.append(("backbone started from", str(training["backbone_weights"])))
+    mode = training.get("backbone_training") or arguments.get("backbone_training")
+    if mode in BACKBONE_TRAINING_TEXT:
+        facts.append(("backbone training", BACKBONE_TRAINING_TEXT[mode].format(blocks=arguments.get("trainable_blocks", "?"))))
+    return facts
+
+
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "model_name", "plays_now", "is_active", "seen_mean_km", "unseen_mean_km", "prediction_count", "created_at"]
     readonly_fields = [
@@ -233,6 +257,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             facts.append(("trained on", str(training["trained_on"])))
         if "train_images" in training:
             facts.append(("training images", f"{training['train_images']:,}"))
+        facts += _backbone_facts(training)
         if "seconds" in training:
             facts.append(("training time", _duration(float(training["seconds"]))))
         if "scale_km" in training:
