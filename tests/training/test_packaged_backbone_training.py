@@ -1,5 +1,6 @@
 """``python -m training train --backbone efficientnet_lite0``: a worldNET that starts from the ImageNet weights
-its pinned package ships, and whose checkpoint keeps their preprocessing for ``evaluate`` and the predictor."""
+its pinned package ships, and whose checkpoint keeps their preprocessing for ``evaluate`` and the predictor;
+``report`` on it frozen, each training photo's features computed once for every model."""
 
 from __future__ import annotations
 
@@ -34,3 +35,36 @@ def test_it_trains_and_evaluates_a_worldnet_on_efficientnet_lite0(tmp_path):
     evaluated = run_training("evaluate", "--checkpoint", str(checkpoint), "--data", manifest, "--device", "cpu", "--no-progress")
     assert evaluated.returncode == 0, evaluated.stderr
     assert "| worldnet |" in evaluated.stdout
+
+
+@pytest.mark.slow
+def test_it_reports_every_model_on_a_frozen_efficientnet_lite0_computing_each_photos_features_once(tmp_path):
+    import json
+
+    import torch
+
+    from worldnet_core.demo_world import UNSEEN_CITIES
+
+    places = [PAPER_CITIES[i] for i in (7, 17, 9, 15)] + [UNSEEN_CITIES[0], UNSEEN_CITIES[16]]  # + Nairobi, Helsinki
+    generate_world(tmp_path / "world", places=places, per_city=8, seed=0)
+    out = tmp_path / "report"
+    fast = ["--epochs", "2", "--head-epochs", "2", "--batch-size", "8", "--image-size", "64", "96", "--no-progress", "--device", "cpu"]
+    result = run_training(
+        "report",
+        *("--data", str(tmp_path / "world" / "manifest.csv"), "--holdout-list", str(tmp_path / "world" / "unseen_places.txt")),
+        *("--backbone", "efficientnet_lite0", "--backbone-training", "frozen", "--out", str(out), *fast),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    config = report["config"]
+    assert config["backbone_pretrained"] and config["backbone_training"] == "frozen"
+    # Six models, three interpolations and the ablation's worldNETs: each training photo through the backbone once
+    # (and through its three test-time shifts once, for the ablation's TTA row).
+    train_images = config["train_images"]
+    assert config["frozen_features"] == {"photo": train_images, "tta 1": train_images, "tta 2": train_images, "tta 3": train_images}
+    assert result.stdout.count("frozen features (photo):") == 1, result.stdout
+    assert list(report["seen"]) == ["mean", "random", "guess", "regression", "knn", "worldnet"] and len(report["ablation"]) == 8
+    assert "every model used its frozen features, computed once per photo and cached" in (out / "report.md").read_text()
+    stored = torch.load(out / "checkpoints" / "regression.pt", weights_only=True)
+    assert stored["config"]["pooled"] and stored["config"]["backbone_training"] == "frozen"
+    assert stored["state_dict"]["head.1.weight"].shape == (512, 1280)  # pooled features, not a flattened map
