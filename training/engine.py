@@ -30,7 +30,7 @@ from worldnet_core.geo_torch import haversine_km_torch, haversine_loss
 from worldnet_core.images import load_images
 from worldnet_core.manifest import Manifest
 from worldnet_core.metrics import geolocation_metrics
-from worldnet_core.models import GeoModel, to_float
+from worldnet_core.models import GeoModel, GeoOutput, to_float
 from worldnet_core.models.knn import KNNModel
 from worldnet_core.models.regression import RegressionModel
 from worldnet_core.models.worldnet import WorldNet, tta_shifts
@@ -396,8 +396,8 @@ class _Call(nn.Module):
 
 def uses_frozen_features(model: GeoModel) -> bool:
     """Whether ``model`` trains from a frozen part's cached output rather than from images."""
-    if model.split is None or not model.split.any_frozen:
-        return False
+    if model.split is None or not model.split.any_frozen or not model.config.get("backbone_pretrained"):
+        return False  # (kNN on the backbone worldNET trained from scratch computes its descriptors as before)
     # A regression flattens a backbone it trains; only its pooled (frozen) features are cached.
     return not isinstance(model, RegressionModel) or bool(model.config.get("pooled"))
 
@@ -663,17 +663,46 @@ class Evaluation:
 
 
 def evaluate(model: GeoModel, data: ImageData, settings: TrainSettings, *, scale_km: float) -> Evaluation:
-    """Metrics of ``model`` on ``data``, computed on the predictor's (land-snapped) output."""
+    """Metrics of ``model`` on ``data``, computed on the predictor's (land-snapped) output.
+
+    A model with a frozen backbone part starts from the run's cached features of these photos (each computed
+    once however many models and variants are scored on them); the predictor turns its output into the
+    predictions users get, as from images."""
     predictor = Predictor(model, device=settings.device)
     predictions = []
-    for batch in data.images.split(256):
-        predictions += predictor.predict_tensor(batch)
+    if uses_frozen_features(model):
+        for output in _outputs_from_cache(model, data, settings):
+            predictions += predictor.predictions(output)
+    else:
+        for batch in data.images.split(256):
+            predictions += predictor.predict_tensor(batch)
     predicted = np.array([[p.lat, p.lon] for p in predictions])
     truth = data.latlon.double().numpy()
     metrics = geolocation_metrics(
         truth[:, 0], truth[:, 1], predicted[:, 0], predicted[:, 1], scale_km=scale_km, candidates=shown_candidates(model, predictions)
     )
     return Evaluation(metrics, predicted, [p.top[0][0] if p.top else "" for p in predictions])
+
+
+@torch.inference_mode()
+def _outputs_from_cache(model: GeoModel, data: ImageData, settings: TrainSettings) -> Iterator[GeoOutput]:
+    """``model``'s output for ``data``'s photos, batch by batch, from the cached output of its frozen part:
+    what its ``forward`` computes from their pixels."""
+    model.to(settings.device).eval()
+    if isinstance(model, WorldNet):
+        probs = classifier_probs(model, data, settings)  # as ``forward``: retrieval and TTA included
+        for batch in probs.split(256):
+            yield model.from_probs(batch.to(settings.device))
+        return
+    rows = frozen_rows(model, data, settings)
+    for _, batch in rows.batches():
+        features = batch.to(settings.device)
+        if isinstance(model, RegressionModel):
+            yield GeoOutput(model.from_features(features))
+        elif isinstance(model, KNNModel):
+            yield model.from_descriptors(model.descriptors_from_features(features))
+        else:
+            raise TypeError(f"no cached evaluation for {model.name}")
 
 
 def shown_candidates(model: GeoModel, predictions: list) -> list[list[tuple[float, float, float]]] | None:

@@ -24,7 +24,7 @@ from worldnet_core.device import select_device
 from worldnet_core.heatmaps import encode_heatmap
 from worldnet_core.images import load_image
 from worldnet_core.land import snap_to_land
-from worldnet_core.models import GeoModel, to_float
+from worldnet_core.models import GeoModel, GeoOutput, to_float
 from worldnet_core.models.worldnet import WorldNet
 
 TOP_K = 5
@@ -76,6 +76,13 @@ class Predictor:
             output, maps = self.model.forward_with_maps(images)
         else:
             output = self.model(images)
+        return self.predictions(output, maps)
+
+    def predictions(self, output: GeoOutput, maps: torch.Tensor | None = None) -> list[Prediction]:
+        """Predictions from the model's output for a batch: on land, with the top places and the maps when given.
+
+        ``predict_tensor``'s second half, apart so that a training run can score a model whose output it
+        computed from cached features (``training.engine.evaluate``) exactly as users get it."""
         latlon = output.latlon.double().cpu().numpy()
         lat, lon = (np.atleast_1d(v) for v in snap_to_land(latlon[:, 0], latlon[:, 1]))
         tops: list[list[tuple[str, float]]] = [[] for _ in range(len(lat))]

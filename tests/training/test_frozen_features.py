@@ -5,7 +5,8 @@ backbone's stem sees each training photo once per view in a whole run (worldNET,
 regression and kNN together), counted on the real network; a frozen backbone's weights and batch-norm
 statistics are the same after training; ``partial`` unfreezes exactly the last blocks asked for; a
 checkpoint predicts as the model did in training (the features the predictor computes are the cached
-ones); a backbone's blocks, applied in turn, compute the backbone; frozen features that outgrow memory
+ones, and a model scored from the cache guesses as the predictor does from pixels); a backbone's blocks,
+applied in turn, compute the backbone; frozen features that outgrow memory
 go to an unnamed file; no socket is touched.
 """
 
@@ -15,12 +16,13 @@ import argparse
 import socket
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from training import train as train_program
-from training.engine import ImageData, classifier_probs, load_data
+from training.engine import ImageData, classifier_probs, evaluate, load_data
 from training.feature_cache import FeatureCache
 from training.flags import backbone_training_problem
 from worldnet_core.checkpoint import load_model, save_checkpoint
@@ -177,6 +179,19 @@ def test_a_checkpoint_of_a_frozen_backbone_predicts_as_the_model_did_in_training
     ours = Predictor(model, device="cpu").predict_tensor(photos.images)
     theirs = Predictor.load(path, device="cpu").predict_tensor(photos.images)
     assert [(p.lat, p.lon, p.top) for p in ours] == [(p.lat, p.lon, p.top) for p in theirs]
+
+
+@pytest.mark.parametrize("name", ["worldnet", "regression", "knn"])
+def test_scoring_from_cached_features_gives_the_predictors_guesses_from_pixels(name, photos, stem_images):
+    args = lite_args(tta=True)  # worldNET's test-time shifts come from the cache as well
+    settings = train_program.settings_from(args)
+    model = train_program.train_model(name, photos, args, settings, quiet)
+    seen = sum(stem_images)
+    scored = evaluate(model, photos, settings, scale_km=5000.0)
+    assert sum(stem_images) == seen  # every view of these photos was cached already: scoring computed none
+    from_pixels = Predictor(model, device="cpu").predict_tensor(photos.images)
+    np.testing.assert_allclose(scored.predicted, [[p.lat, p.lon] for p in from_pixels], atol=1e-3)
+    assert scored.top1 == [p.top[0][0] if p.top else "" for p in from_pixels]
 
 
 def test_the_frozen_regression_pools_its_features_and_old_flattened_ones_still_load(tmp_path):

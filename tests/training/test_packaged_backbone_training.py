@@ -58,11 +58,11 @@ def test_it_reports_every_model_on_a_frozen_efficientnet_lite0_computing_each_ph
     report = json.loads((out / "report.json").read_text())
     config = report["config"]
     assert config["backbone_pretrained"] and config["backbone_training"] == "frozen"
-    # Six models, three interpolations and the ablation's worldNETs: each training photo through the backbone once
-    # (and through its three test-time shifts once, for the ablation's TTA row).
-    train_images = config["train_images"]
-    assert config["frozen_features"] == {"photo": train_images, "tta 1": train_images, "tta 2": train_images, "tta 3": train_images}
-    assert result.stdout.count("frozen features (photo):") == 1, result.stdout
+    # Six models, three interpolations and the ablation's worldNETs trained and scored: each photo through the
+    # backbone once (and through its three test-time shifts once, for the ablation's TTA row).
+    photos = config["train_images"] + config["seen_test_images"] + config["unseen_test_images"]
+    assert config["frozen_features"] == {"photo": photos, "tta 1": photos, "tta 2": photos, "tta 3": photos}
+    assert result.stdout.count("frozen features (photo):") == 1, result.stdout  # the training photos (scoring logs none)
     assert list(report["seen"]) == ["mean", "random", "guess", "regression", "knn", "worldnet"] and len(report["ablation"]) == 8
     assert "every model used its frozen features, computed once per photo and cached" in (out / "report.md").read_text()
     stored = torch.load(out / "checkpoints" / "regression.pt", weights_only=True)

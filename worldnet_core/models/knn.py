@@ -67,17 +67,21 @@ class KNNModel(GeoModel):
         self.config["n_bank"] = len(descriptors)
 
     def forward(self, images: torch.Tensor) -> GeoOutput:
+        return self.from_descriptors(self.descriptors(images))
+
+    def from_descriptors(self, descriptors: torch.Tensor) -> GeoOutput:
+        """The guess for each of ``descriptors`` (normalised pooled features)."""
         from sklearn.cluster import MeanShift
 
-        similarity = self.descriptors(images) @ self.bank.T
+        similarity = descriptors @ self.bank.T.to(descriptors.device)
         k = min(int(self.config["k"]), len(self.bank))
         neighbours = similarity.topk(k, dim=1).indices.cpu().numpy()
         locations = self.bank_latlon.cpu().numpy()
         bandwidth = float(self.config["bandwidth_km"]) / EARTH_RADIUS_KM  # chord ≈ arc at this scale
-        out = np.empty((len(images), 2))
+        out = np.empty((len(descriptors), 2))
         for row, idx in enumerate(neighbours):
             points = latlon_to_unit(locations[idx, 0], locations[idx, 1])
             shift = MeanShift(bandwidth=bandwidth).fit(points)
             biggest = np.bincount(shift.labels_).argmax()
             out[row] = np.array(unit_to_latlon(shift.cluster_centers_[biggest]))
-        return GeoOutput(torch.from_numpy(out).to(images.device))
+        return GeoOutput(torch.from_numpy(out).to(descriptors.device))
