@@ -145,7 +145,10 @@ class Player(FastHttpUser):
         """The pin (anywhere: worldNET wins duels quickly), and the reveal it answers with; asks again while worldNET thinks."""
         pin = {"index": config["index"], "lat": random.uniform(-60, 70), "lon": random.uniform(-180, 180)}
         headers = {"X-CSRFToken": self._csrf(), "Referer": f"{self.host}/"}
-        reveal = self._request("POST", f"/game/{game}/guess", "guess", expect=200, json=pin, headers=headers).json()
+        answer = self._request("POST", f"/game/{game}/guess", "guess", expect=200, json=pin, headers=headers, time_up_ok=True)
+        if answer.status_code == 409:  # time ran out while the guess waited: round.js shows the round's reveal
+            answer = self._get(config["revealUrl"], "reveal", expect=200)
+        reveal = answer.json()
         if "truth" not in reveal:
             raise Unexpected("the guess's answer has no reveal")
         worldnet_at_reveal["stored" if reveal.get("worldnet") else "thinking"] += 1
@@ -200,10 +203,19 @@ class Player(FastHttpUser):
     def _get(self, path: str, kind: str, *, expect: int, content_type: str = "") -> Any:
         return self._request("GET", path, kind, expect=expect, content_type=content_type)
 
-    def _request(self, method: str, path: str, kind: str, *, expect: int, content_type: str = "", **kwargs: Any) -> Any:
-        """One request under the name ``kind``; a failure unless its status is ``expect`` (and its type ``content_type``)."""
+    def _request(
+        self, method: str, path: str, kind: str, *, expect: int, content_type: str = "", time_up_ok: bool = False, **kwargs: Any
+    ) -> Any:
+        """One request under the name ``kind``; a failure unless its status is ``expect`` (and its type ``content_type``).
+
+        ``time_up_ok``: a guess refused because the round's clock ran out (a duel's countdown, while the site
+        was slow to answer) is a failure too, but the game goes on, as the page goes on to the reveal.
+        """
         with self.client.request(method, path, name=kind, catch_response=True, allow_redirects=False, **kwargs) as response:
             problem = ""
+            if time_up_ok and response.status_code == 409 and _error_code(response) == "time_up":
+                response.failure(f"{kind}: time is up (409): the answer came after the round's clock ran out")
+                return response
             if response.status_code != expect:
                 problem = f"{kind}: status {response.status_code}, expected {expect}"
             elif content_type and not (response.headers.get("Content-Type") or "").startswith(content_type):
@@ -215,6 +227,13 @@ class Player(FastHttpUser):
         if problem:
             raise Unexpected(problem)
         return response
+
+
+def _error_code(response: Any) -> str:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def _json_script(page: str, element_id: str) -> dict[str, Any] | None:
