@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -52,3 +53,17 @@ def machine_busy() -> tuple[float, float]:
     values = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]  # idle, iowait
     return float(sum(values) - idle), float(sum(values))
+
+
+def wait_idle(*, longest_s: float, below_cores: float = 0.25, window_s: float = 5.0) -> float:
+    """Waits (at most ``longest_s``) for a window in which the whole machine used under ``below_cores``: on a
+    machine shared with other jobs, a point of the curve then starts on quiet cores. Returns the cores last seen busy."""
+    cores = os.cpu_count() or 1
+    deadline = time.monotonic() + longest_s
+    while True:
+        busy_before, ticks_before = machine_busy()
+        time.sleep(window_s)
+        busy, ticks = machine_busy()
+        seen = (busy - busy_before) / max(1.0, ticks - ticks_before) * cores
+        if seen < below_cores or time.monotonic() > deadline:
+            return seen

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from benchmarks.load import curve, report
+from benchmarks.load import curve, processes, report
 from benchmarks.load.bench import Load, Result, run_locust
 from benchmarks.load.seed import CACHE, Seeding, seed
 from benchmarks.load.stack import missing_services, stack
@@ -54,6 +54,13 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--locust-processes", type=int, default=1, help="Locust processes generating the load (default 1; they share the site's cores)"
     )
+    parser.add_argument(
+        "--wait-idle",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="before each run, wait up to this long for the machine's other jobs to go quiet (a shared machine; default 0)",
+    )
     parser.add_argument("--per-city", type=int, default=Seeding.per_city, help=f"the game's photos a city (default {Seeding.per_city})")
     parser.add_argument(
         "--training-per-city",
@@ -93,6 +100,9 @@ def main(args: argparse.Namespace) -> int:
             if args.warmup:
                 run_locust(site, _load(args, min(players, 50), args.warmup), Path(folder) / "warmup")
             load = _load(args, players, args.run_time)
+            if args.wait_idle:
+                busy = processes.wait_idle(longest_s=args.wait_idle)
+                print(f"the machine was using {busy:.2f} cores before the run", flush=True)
             print(f"{players} players on {web.url} for {args.run_time} s ...", flush=True)
             result = run_locust(site, load, args.results / f"{players}-players")
             results.append(result)
