@@ -78,6 +78,7 @@ def open_or_make(path: Path, make: Callable[[], bytes]) -> BinaryIO:
     try:
         file.write(data)
         file.flush()
+        os.fsync(file.fileno())  # a power cut must not leave a name over a half-written JPEG: it would be served as found
         os.replace(temporary, path)
     except BaseException:
         file.close()
@@ -109,7 +110,10 @@ def round_files_sweep(*, older_than: timedelta, now: datetime | None = None) -> 
     removed = 0
     kept: dict[int, list[tuple[str, Path]]] = {}
     for path in _files():
-        age = now.timestamp() - path.stat().st_mtime
+        try:
+            age = now.timestamp() - path.stat().st_mtime
+        except FileNotFoundError:  # renamed into place or removed with its round since it was listed
+            continue
         named = _NAME.fullmatch(path.name)
         if path.name.startswith(_TEMPORARY_PREFIX) and path.name.endswith(_TEMPORARY_SUFFIX):
             stale = age > TEMPORARY_MAX_AGE.total_seconds()

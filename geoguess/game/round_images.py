@@ -70,7 +70,7 @@ def round_attention_open(*, round: Round) -> BinaryIO:
 
 
 def jpeg_variant(source: Path, *, seed: bytes) -> bytes:
-    """``source`` as a JPEG varied by ``seed`` (crop, noise, quality; see ``round_image_bytes``)."""
+    """``source`` as a JPEG varied by ``seed`` (crop, noise, quality; see ``round_image_open``)."""
     rng = np.random.default_rng(np.frombuffer(seed, dtype=np.uint32))
     with Image.open(source) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int16)

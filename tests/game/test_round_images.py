@@ -203,3 +203,20 @@ def test_the_sweep_removes_old_orphaned_and_half_written_files_and_a_request_mak
     assert sorted(path.name for path in files_kept()) == sorted([image_path(recent).name, writing.name])
     assert body(client.get(f"/round-image/{old.image_token}")) == old_bytes  # made again: the same bytes
     assert timedelta(seconds=time.time() - image_path(old).stat().st_mtime) < timedelta(minutes=1)
+
+
+def test_the_sweep_goes_on_past_a_file_that_goes_while_it_looks(client, image_set, settings, monkeypatch):
+    """A file listed and then renamed into place or removed with its round before the sweep reads its age:
+    the sweep passes it by and sweeps the rest, rather than stopping the night's run with an error."""
+    from geoguess.game import round_image_files
+
+    game = start_game(client, image_set)
+    play_page(client, game)
+    old = game.rounds.get(index=0)
+    client.get(f"/round-image/{old.image_token}")
+    os.utime(image_path(old), (A_WEEK_AGO, A_WEEK_AGO))
+    vanished = image_path(old).parent / ".renamed-meanwhile.tmp"  # listed, then gone before its stat()
+    listed = list(round_image_files._files())
+    monkeypatch.setattr(round_image_files, "_files", lambda: iter([vanished, *listed]))
+    call_command("sweep_round_images", "--older-than-days", "7", stdout=io.StringIO())
+    assert not image_path(old).exists()
