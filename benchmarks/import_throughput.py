@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -80,12 +82,11 @@ def measure(source: Path, count: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--photos-12mp", type=int, default=120, help="photos in the 12 MP run (default 120)")
-    parser.add_argument("--photos-1mp", type=int, default=600, help="photos in the 1 MP run (default 600)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
+@contextmanager
+def throwaway_site(*, prefix: str) -> Iterator[Path]:
+    """A fresh site in a temporary folder (its own SQLite database and media under ``var/``), migrated,
+    Celery's tasks run in-process; Django set up for the caller. Yields the folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         os.environ.update(
             GEOGUESS_VAR_DIR=str(Path(folder) / "var"), DJANGO_SETTINGS_MODULE="geoguess.settings", CELERY_TASK_ALWAYS_EAGER="1"
         )
@@ -96,11 +97,20 @@ def main() -> None:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        yield Path(folder)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos-12mp", type=int, default=120, help="photos in the 12 MP run (default 120)")
+    parser.add_argument("--photos-1mp", type=int, default=600, help="photos in the 1 MP run (default 600)")
+    args = parser.parse_args()
+    with throwaway_site(prefix="import-bench-") as folder:
         from geoguess.imagesets.services import STORE_THREADS
 
         print(f"cores: {os.cpu_count()}, store threads: {STORE_THREADS}, load average: {os.getloadavg()[0]:.1f}")
         for label, count in (("12 MP", args.photos_12mp), ("1 MP", args.photos_1mp)):
-            source = write_zip(Path(folder) / f"{label.replace(' ', '')}.zip", count, SIZES[label])
+            source = write_zip(folder / f"{label.replace(' ', '')}.zip", count, SIZES[label])
             result = measure(source, count)
             print(
                 f"{label:>5} ({SIZES[label][0]}x{SIZES[label][1]}, {source.stat().st_size / count / 1e6:.1f} MB each): "

@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_throughput import write_zip  # noqa: E402 - camera-like photos, the way the import benchmark makes them
+from import_throughput import throwaway_site, write_zip  # noqa: E402 - a fresh site, and photos the way the import benchmark makes them
 
 
 def timed_ms(client: Client, url: str, sizes: list[int]) -> float:
@@ -58,17 +56,7 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=4, help="classic games of 5 rounds (default 4)")
     parser.add_argument("--reloads", type=int, default=5, help="requests after each round's first (default 5)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="round-image-bench-") as folder:
-        os.environ.update(
-            GEOGUESS_VAR_DIR=str(Path(folder) / "var"), DJANGO_SETTINGS_MODULE="geoguess.settings", CELERY_TASK_ALWAYS_EAGER="1"
-        )
-        os.environ.setdefault("SECRET_KEY", "benchmark-only-" + secrets.token_urlsafe(30))
-        sys.path.insert(0, str(REPO))
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
+    with throwaway_site(prefix="round-image-bench-") as folder:
         from django.test.utils import setup_test_environment
         from django.utils import timezone
 
@@ -76,7 +64,7 @@ def main() -> None:
         from geoguess.imagesets.services import imageset_import
 
         setup_test_environment()  # lets the test client's host in
-        image_set = imageset_import(name="bench", source=write_zip(Path(folder) / "photos.zip", 12, (4000, 3000)))
+        image_set = imageset_import(name="bench", source=write_zip(folder / "photos.zip", 12, (4000, 3000)))
         print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}, served copies of at most 1600 px")
         first: list[float] = []
         later: list[float] = []

@@ -14,8 +14,6 @@ the tour has Django set up on the site's database (``tests.support.seeded_site``
 
 from __future__ import annotations
 
-import http.client
-import http.cookies
 import io
 import json
 import re
@@ -27,6 +25,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
+from tests.support.http_admin import AdminClient
 from tests.support.images import jpeg_bytes
 
 #: The admin's own pages of each model; any other URL a ModelAdmin adds is one of its own pages.
@@ -352,27 +351,16 @@ class HttpBrowser:
     token in ``X-CSRFToken``), so JSON posts pass as forms do."""
 
     def __init__(self, base_url: str) -> None:
-        parsed = urllib.parse.urlsplit(base_url)
-        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
-        self.cookies: dict[str, str] = {}
+        self.http = AdminClient(base_url)  # its cookie jar and connection; the CSRF header is added here
 
     def request(self, method: str, path: str, body: bytes | None = None, content_type: str = "") -> Reply:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Accept-Encoding": "gzip"}
+        headers = {"Accept-Encoding": "gzip"}
         if content_type:
             headers["Content-Type"] = content_type
-        if "csrftoken" in self.cookies:
-            headers["X-CSRFToken"] = self.cookies["csrftoken"]
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in http.cookies.SimpleCookie(header).items():
-                    self.cookies[name] = morsel.value
-            return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, data)
-        finally:
-            connection.close()
+        if "csrftoken" in self.http.cookies:
+            headers["X-CSRFToken"] = self.http.cookies["csrftoken"]
+        status, response_headers, data = self.http.request(method, path, body, headers)
+        return Reply(status, {k.lower(): v for k, v in response_headers.items()}, data)
 
     def get(self, path: str) -> Reply:
         return self.request("GET", path)
