@@ -100,3 +100,13 @@ def test_a_duels_reveal_shown_again_starts_from_the_health_before_its_round(clie
     page = client.get(f"/game/{game.public_id}/").content.decode()
     assert "Duel round <strong>2</strong>" in page
     assert f'data-health="{before.player_health}"' in page and f'data-health="{before.worldnet_health}"' in page
+
+
+@pytest.mark.parametrize("left", ["x", "-1", "0.5", "99999999999", "٣", "%FF%FE", "<b>0</b>", "0" * 5000])
+def test_a_hostile_left_is_ignored_and_the_page_still_answers(client, image_set, left):
+    game = start_over_http(client, image_set)
+    guess(client, game, 0, 1.0, 1.0)
+    response = client.get(f"/game/{game.public_id}/?left={left}")
+    assert response.status_code == 302 and response["Location"] == f"/game/{game.public_id}/"  # back to the plain address
+    assert client.get(response["Location"]).status_code == 200
+    assert Game.objects.get(pk=game.pk).reveal_left == -1  # nothing left: the reveal of round 1 is still there
