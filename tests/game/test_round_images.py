@@ -107,7 +107,8 @@ def test_a_stranger_or_a_token_that_is_no_rounds_makes_no_file(client, image_set
     play_page(client, game)
     token = game.rounds.get(index=0).image_token
     assert Client().get(f"/round-image/{token}").status_code == 404
-    assert client.get(f"/round-image/{token[:-1]}x").status_code == 404
+    other = token[:-1] + ("y" if token.endswith("x") else "x")  # one character off (a token may end in x itself)
+    assert client.get(f"/round-image/{other}").status_code == 404
     assert files_kept() == []
 
 
