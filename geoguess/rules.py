@@ -181,6 +181,21 @@ def lock_in_delay_s(*, confidence: float, draw: float) -> float:
     return round(min(LOCK_IN_MAX_SECONDS, max(LOCK_IN_MIN_SECONDS, delay)), 3)
 
 
+# --- parties: live games with friends (geoguess/party/) -------------------------------------------
+
+#: Players a party seats, worldNET not counted.
+PARTY_MAX_PLAYERS = 16
+#: A party's rounds always have a clock (a player who vanishes must never stall the room): these are
+#: its choices, in seconds a round; the countdown after the first guess (``COUNTDOWN_SECONDS``) may end it sooner.
+PARTY_TIME_LIMITS = (30, 60, 120)
+PARTY_TIME_LIMIT_DEFAULT = 60
+#: Seconds the reveal of a round is shown before the next round starts (the host may skip it).
+PARTY_REVEAL_SECONDS = 8
+#: Battle royale (distance): lives each player starts with; each round the farthest guess loses one
+#: (players who did not guess lose one instead, and the guessers none); out at 0.
+BATTLE_ROYALE_LIVES = 3
+
+
 # --- what pages are told -------------------------------------------------------------------------
 
 
@@ -197,4 +212,8 @@ def for_pages() -> dict[str, object]:
         "plainRounds": PLAIN_ROUNDS,
         "multiplierStep": MULTIPLIER_STEP,
         "coherenceKm": COHERENCE_KM,
+        "partyMaxPlayers": PARTY_MAX_PLAYERS,
+        "partyTimeLimits": list(PARTY_TIME_LIMITS),
+        "partyRevealSeconds": PARTY_REVEAL_SECONDS,
+        "battleRoyaleLives": BATTLE_ROYALE_LIVES,
     }

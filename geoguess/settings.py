@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +26,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Daphne first: its runserver serves the ASGI application (HTTP and the parties' WebSockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "geoguess.imagesets",
     "geoguess.game",
     "geoguess.opponent",
+    "geoguess.party",
 ]
 
 MIDDLEWARE = [
@@ -50,7 +54,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "geoguess.urls"
-WSGI_APPLICATION = "geoguess.wsgi.application"
+WSGI_APPLICATION = "geoguess.wsgi.application"  # HTTP only (gunicorn); parties need the ASGI one
+ASGI_APPLICATION = "geoguess.asgi.application"
 
 TEMPLATES = [
     {
@@ -211,6 +216,8 @@ CELERY_TASK_ROUTES = {
     "geoguess.opponent.tasks.train_run": {"queue": "training"},
     "geoguess.opponent.tasks.*": {"queue": "inference"},
     "geoguess.imagesets.tasks.*": {"queue": "imports"},
+    # Light and punctual (worldNET's lock-in in a party): never behind a batch of predictions.
+    "geoguess.party.tasks.*": {"queue": "party"},
 }
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -221,3 +228,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # long is marked failed: its worker died (training acknowledges its message at the start, so the
 # broker never hands a run out again; see geoguess/opponent/training_runs.py).
 TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 300)
+
+# Channels: the layer through which a party's changes reach its connections, on every ASGI server, and
+# Celery workers push worldNET's lock-ins (docs/parties.md). Redis (channels-redis): CHANNEL_LAYER_URL,
+# by default the Celery broker's Redis. "memory://" keeps it in one process: only for a single server
+# with no worker (``manage.py play`` switches to it by itself when no Redis can be had, and says so).
+CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "") or (
+    CELERY_BROKER_URL if urlparse(CELERY_BROKER_URL).scheme in ("redis", "rediss") else ""
+)
+
+
+def channel_layers(url: str) -> dict[str, dict[str, object]]:
+    """``CHANNEL_LAYERS`` for a layer URL: redis://, rediss:// or unix:// (channels-redis), or memory://."""
+    scheme = urlparse(url).scheme
+    if scheme == "memory":
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    if scheme in ("redis", "rediss", "unix"):
+        return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}}
+    raise ImproperlyConfigured(
+        f"CHANNEL_LAYER_URL={url!r}: set it to the Redis that the web servers and workers share "
+        "(redis://host:6379/0), or memory:// for one process alone"
+    )
+
+
+CHANNEL_LAYERS = channel_layers(CHANNEL_LAYER_URL)

@@ -8,5 +8,6 @@ admin.site.site_title = "worldNET GeoGuessr"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg")),  # asked for by pages without an icon link
+    path("party/", include("geoguess.party.urls")),
     path("", include("geoguess.game.urls")),
 ]

@@ -72,7 +72,7 @@ def _store(round: Round, fields: dict[str, Any], *, unless_set: str) -> None:
 
 def _guess_fields(prediction: Prediction) -> dict[str, Any]:
     """worldNET's guess as a round stores it: its pin, its country, its candidates and the one it lies near, where it looked."""
-    candidates = _candidates(prediction)
+    candidates = prediction_candidates(prediction)
     placed = [c for c in candidates if c["km_from_guess"] is not None]
     nearest = min(placed, key=lambda c: c["km_from_guess"], default=None)
     return {
@@ -87,8 +87,10 @@ def _guess_fields(prediction: Prediction) -> dict[str, Any]:
     }
 
 
-def _candidates(prediction: Prediction) -> list[dict[str, Any]]:
-    """Its top candidates, each with where it is and how far from the pin (bars only for a version without centroids)."""
+def prediction_candidates(prediction: Prediction) -> list[dict[str, Any]]:
+    """Its top candidates, each with where it is and how far from the pin (bars only for a version without centroids).
+
+    Public: a party's round keeps worldNET's candidates the same way (``geoguess.party.referee``)."""
     positions = prediction.model_version.centroid_positions()
     candidates = []
     for name, probability in prediction.top[: rules.REVEAL_CANDIDATES]:

@@ -3,7 +3,8 @@
 Migrates, seeds the demo world when there is no image set, starts Redis when it is
 installed and none is running, one Celery worker for every queue (``inference``,
 ``imports``, ``training``: a deployment gives each its own workers, see the README),
-and the web server. Without Redis, worldNET's tasks run inside the web process, and it
+and the web server (Daphne's runserver: HTTP and the parties' WebSockets). Without Redis,
+worldNET's tasks run inside the web process and the parties' channel layer in its memory, and it
 says so.
 
 With no model version yet, the demo worldNET trains in the background (``manage.py
@@ -43,7 +44,7 @@ from geoguess.opponent.selectors import active_version_for, any_version_plays
 
 #: The local worker consumes every queue (and Celery's default one): one machine, one worker. One
 #: task at a time (solo pool): a training run started from the admin holds predictions back until it ends.
-LOCAL_QUEUES = "inference,imports,training,celery"
+LOCAL_QUEUES = "inference,imports,training,party,celery"
 #: How much the background training yields the CPU to the game (nice(1) increment): enough for
 #: pages to stay quick beside it, not so much that a machine busy with other work starves it.
 TRAINING_NICENESS = 5
@@ -136,6 +137,7 @@ class Command(BaseCommand):
                 )
             )
 
+        self._choose_channel_layer(queue_ok=queue_ok, broker=(host, port))
         call_command("migrate", interactive=False, verbosity=0)
         if not ImageSet.objects.exists():
             call_command("seed_demo", per_city=options["demo_per_city"], no_training=True, stdout=self.stdout)
@@ -189,6 +191,28 @@ class Command(BaseCommand):
             )
         )
         call_command("runserver", options["addr"], use_reloader=False)
+
+    def _choose_channel_layer(self, *, queue_ok: bool, broker: tuple[str, int]) -> None:
+        """Parties' channel layer: Redis (``CHANNEL_LAYER_URL``, by default the broker's) when it answers, else the in-memory one.
+
+        In memory is right only while one process serves everything: here it does (the web server; no
+        worker can push into a layer it cannot reach, and without Redis tasks run in this process).
+        """
+        url = urlparse(settings.CHANNEL_LAYER_URL)
+        if url.scheme in ("redis", "rediss"):
+            where = (url.hostname or "127.0.0.1", url.port or 6379)
+            if (queue_ok and where == broker) or _listening(*where):
+                self.stdout.write(f"parties' channel layer: Redis at {where[0]}:{where[1]}")
+                return
+        elif url.scheme != "unix":
+            return  # memory:// chosen by the operator
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        self.stdout.write(
+            self.style.WARNING(
+                f"No Redis at {settings.CHANNEL_LAYER_URL} for the parties' channel layer: it runs in memory, in this process "
+                "(fine while this one process serves everything; several servers or workers need Redis)."
+            )
+        )
 
     def _train_in_background(self, *, per_city: int, epochs: int, head_epochs: int, eager: bool) -> subprocess.Popen:
         """Starts the demo worldNET's training in a child process; a thread reports when it joins.

@@ -1,0 +1,229 @@
+"""The party's WebSocket: one connection per member at ``/ws/party/<code>/`` (``routing``).
+
+A connection is the member whose key the session holds for that party (``services.member_for_session``);
+any other is accepted, closed at once with ``CLOSE_NOT_A_MEMBER`` (4403) and never joins a group. Every
+change to a party sends its group a bare ``party.changed``; each connection then builds its own member's
+snapshot (``frames.state_for``) and sends that: a frame meant for one member can never reach another.
+
+Each connection also keeps the party's clock: a timer for the next thing due (worldNET's lock-in, the
+round's close, the reveal's end) that calls ``services.advance``; every such call is idempotent, so many
+connections (on many servers) firing at once do each transition once. Client messages and error codes:
+docs/parties.md. No exception leaves this class: a bad frame gets an error frame and the room carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+from geoguess.party import services
+from geoguess.party.errors import Code, PartyError
+from geoguess.party.frames import state_for
+from geoguess.party.models import Member
+from geoguess.party.notify import party_group
+from geoguess.party.selectors import next_wakeup
+
+logger = logging.getLogger(__name__)
+
+#: Close codes: not a member of this party (or removed from it); the member left.
+CLOSE_NOT_A_MEMBER = 4403
+CLOSE_LEFT = 4000
+#: A client frame is a few numbers: anything longer is refused unread.
+FRAME_MAX_BYTES = 4096
+#: The clock fires a little after what is due (never early), spread so that a room's connections do not all queue at once.
+CLOCK_SLACK_S = (0.02, 0.08)
+#: After a timer that found nothing to do (another connection did it), wait at least this long before the next.
+CLOCK_IDLE_S = 0.5
+#: The largest round index or member id a message may name.
+MAX_ID = 2**53
+
+
+def _membership(session: Any, code: str) -> tuple[int, int] | None:
+    member = services.member_for_session(session, code)
+    return None if member is None else (member.pk, member.party_id)
+
+
+def _whole(message: dict[str, Any], field: str) -> int:
+    value = message.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise PartyError(Code.BAD_FIELD, f"{field} must be a whole number")
+    return value
+
+
+#: Each message type and its fields besides "type" (checked exactly: no field missing, none extra).
+MESSAGES: dict[str, tuple[str, ...]] = {
+    "start": (),
+    "remove": ("member",),
+    "guess": ("round", "lat", "lon"),
+    "next": (),
+    "play_again": (),
+    "leave": (),
+    "sync": (),
+    "tick": (),
+}
+
+
+def parse(text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
+    """A client frame as a message: text, at most ``FRAME_MAX_BYTES``, a JSON object of a known type with exactly its fields."""
+    if text_data is None:
+        raise PartyError(Code.NOT_TEXT, "send messages as JSON text frames")
+    if len(text_data) > FRAME_MAX_BYTES or len(text_data.encode("utf-8", "surrogatepass")) > FRAME_MAX_BYTES:
+        raise PartyError(Code.FRAME_TOO_LARGE, f"a message is at most {FRAME_MAX_BYTES} bytes")
+    try:
+        message = json.loads(text_data)
+    except (ValueError, RecursionError):
+        raise PartyError(Code.NOT_JSON, "a message is a JSON object") from None
+    if not isinstance(message, dict):
+        raise PartyError(Code.NOT_AN_OBJECT, "a message is a JSON object with a type")
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind not in MESSAGES:
+        raise PartyError(Code.UNKNOWN_TYPE, f"type must be one of: {', '.join(MESSAGES)}")
+    if set(message) != {"type", *MESSAGES[kind]}:
+        raise PartyError(Code.BAD_FIELD, f"a {kind} message has the fields: {', '.join(('type', *MESSAGES[kind]))}")
+    return message
+
+
+def _as_member(member_id: int, action: Callable[..., Any], **fields: Any) -> Any:
+    """Runs a service as the connection's member (read again: they may have been removed meanwhile)."""
+    member = Member.objects.select_related("party").filter(pk=member_id, removed=False).first()
+    if member is None:
+        raise PartyError(Code.NO_SUCH_MEMBER, "you are no longer in this party")
+    return action(member=member, **fields)
+
+
+class PartyConsumer(AsyncWebsocketConsumer):
+    member_id: int | None = None
+    party_id: int | None = None
+    clock: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        code = str(self.scope["url_route"]["kwargs"].get("code", ""))
+        try:
+            found = await database_sync_to_async(_membership)(self.scope.get("session"), code)
+        except Exception:
+            logger.exception("could not look up the membership of a connection to party %r", code)
+            found = None
+        await self.accept()
+        if found is None:
+            await self.close(code=CLOSE_NOT_A_MEMBER)
+            return
+        self.member_id, self.party_id = found
+        await self.channel_layer.group_add(party_group(self.party_id), self.channel_name)
+        await self._safely(self._arrive)
+
+    async def _arrive(self) -> None:
+        assert self.member_id is not None and self.party_id is not None
+        await database_sync_to_async(services.connection_count)(member_id=self.member_id, delta=1)
+        await database_sync_to_async(services.advance)(party_id=self.party_id)  # a party nobody was connected to catches up
+        await self.send_state()
+
+    async def disconnect(self, code: int) -> None:
+        if self.clock is not None:
+            self.clock.cancel()
+        if self.party_id is None or self.member_id is None:
+            return
+        await self.channel_layer.group_discard(party_group(self.party_id), self.channel_name)
+        try:
+            await database_sync_to_async(services.connection_count)(member_id=self.member_id, delta=-1)
+        except Exception:
+            logger.exception("could not count member %s's connection out", self.member_id)
+
+    # --- from the client ---------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.member_id is None:
+            return  # closed already: a non-member's frames are dropped
+        await self._safely(self._handle, text_data, bytes_data)
+
+    async def _safely(self, handler: Callable[..., Any], *args: Any) -> None:
+        """Runs ``handler``; a refusal becomes an error frame, anything else is logged and answered ``server_error``."""
+        try:
+            await handler(*args)
+        except PartyError as problem:
+            await self._send(problem.as_frame())
+        except Exception:
+            logger.exception("party connection of member %s", self.member_id)
+            await self._send(PartyError(Code.SERVER_ERROR, "something went wrong on the server: try again").as_frame())
+
+    async def _handle(self, text_data: str | None, bytes_data: bytes | None) -> None:
+        assert self.member_id is not None and self.party_id is not None
+        message = parse(text_data, bytes_data)
+        kind = message["type"]
+        act = database_sync_to_async(_as_member)
+        if kind == "guess":
+            round_index = _whole(message, "round")
+            pin = services.pin_from(message["lat"], message["lon"])
+            await act(self.member_id, services.guess_submit, round_index=round_index, lat=pin[0], lon=pin[1])
+        elif kind == "start":
+            await act(self.member_id, services.party_start)
+        elif kind == "play_again":
+            await act(self.member_id, services.party_play_again)
+        elif kind == "next":
+            await act(self.member_id, services.reveal_skip)
+        elif kind == "remove":
+            await act(self.member_id, services.member_remove, removed_id=_whole(message, "member"))
+        elif kind == "leave":
+            await act(self.member_id, services.member_leave)
+            await self._send({"type": "left"})
+            self.member_id = None  # nothing more is sent to this connection
+            await self.close(code=CLOSE_LEFT)
+        elif kind == "tick":
+            await database_sync_to_async(services.advance)(party_id=self.party_id)
+            await self.send_state()
+        else:  # sync
+            await self.send_state()
+
+    # --- to the client -----------------------------------------------------------------------------
+
+    async def party_changed(self, event: dict[str, Any]) -> None:
+        """The party changed (``notify.announce``): send this member's snapshot."""
+        await self._safely(self.send_state)
+
+    async def send_state(self) -> None:
+        if self.member_id is None:
+            return
+        state = await database_sync_to_async(state_for)(self.member_id)
+        if state is None:  # removed from the party
+            await self._send({"type": "removed"})
+            await self.close(code=CLOSE_NOT_A_MEMBER)
+            self.member_id = None
+            return
+        await self._send(state)
+        self._restart_clock()
+
+    async def _send(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, allow_nan=False))
+
+    # --- the clock -------------------------------------------------------------------------------
+
+    def _restart_clock(self) -> None:
+        if self.clock is not None:
+            self.clock.cancel()
+        self.clock = asyncio.ensure_future(self._run_clock())
+
+    async def _run_clock(self) -> None:
+        """Sleeps until the party's next due moment, then advances it; again, until nothing is timed."""
+        party_id = self.party_id
+        if party_id is None:
+            return
+        try:
+            while True:
+                due = await database_sync_to_async(next_wakeup)(party_id)
+                if due is None:
+                    return
+                delay = (due - timezone.now()).total_seconds()
+                await asyncio.sleep(max(0.0, delay) + random.uniform(*CLOCK_SLACK_S))
+                if not await database_sync_to_async(services.advance)(party_id=party_id):
+                    await asyncio.sleep(CLOCK_IDLE_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("the clock of party %s", party_id)

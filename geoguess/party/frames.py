@@ -1,0 +1,147 @@
+"""What each member is sent: their own snapshot of the party (``state_for``), built for them alone.
+
+The one rule (DESIGN.md, "the answer never leaks before the guess"): until the member's own guess for
+the round is stored, or the round has ended, nothing here holds the answer, worldNET's guess or another
+member's pin; they learn only *that* someone guessed (``members[].guessed``). Members who sit the round
+out (joined after the game started, out of a battle royale) see the reveal once the round has ended.
+
+Times are milliseconds since the epoch (``now`` is the server's, for the page's clock). docs/parties.md
+describes every field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from geoguess.party.models import FINISHED, Member, Party, PartyGuess, PartyRound
+from geoguess.party.referee import current_round
+from geoguess.party.selectors import round_guesses, standings
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def state_for(member_id: int, now: datetime | None = None) -> dict[str, Any] | None:
+    """The member's snapshot of their party; None when they are no longer a member (removed, or gone)."""
+    member = Member.objects.select_related("party").filter(pk=member_id).first()
+    if member is None or member.removed:
+        return None
+    party = member.party
+    round = current_round(party) if party.game_number else None
+    guesses = round_guesses(round) if round is not None else []
+    mine = next((g for g in guesses if g.member_id == member.pk), None)
+    members = list(party.members.filter(removed=False))
+    done = {g.member_id for g in guesses if g.is_done}
+    return {
+        "type": "state",
+        "now": _ms(now or timezone.now()),
+        "party": _party(party),
+        "you": member.pk,
+        "members": [_member(m, guessed=m.pk in done) for m in members if m.present or m.playing],
+        "round": _round(round, mine) if round is not None else None,
+        "your_guess": _guess(mine) if mine is not None and mine.is_done else None,
+        "reveal": _reveal(round, guesses) if round is not None and _may_see_reveal(round, mine) else None,
+        "standings": _standings(party) if party.phase == FINISHED else None,
+    }
+
+
+def _may_see_reveal(round: PartyRound, mine: PartyGuess | None) -> bool:
+    return round.ended_at is not None or (mine is not None and mine.is_done)
+
+
+def _party(party: Party) -> dict[str, Any]:
+    return {
+        "code": party.code,
+        "mode": party.mode,
+        "rounds": party.rounds,
+        "time_limit": party.time_limit,
+        "worldnet_in": party.worldnet_in,
+        "phase": party.phase,
+        "game_number": party.game_number,
+        "reveal_until": _ms(party.reveal_until),
+        "ended_by": party.ended_by,
+    }
+
+
+def _member(member: Member, *, guessed: bool) -> dict[str, Any]:
+    return {
+        "id": member.pk,
+        "name": member.name,
+        "host": member.is_host,
+        "worldnet": member.is_worldnet,
+        "present": member.present,
+        "connected": member.is_worldnet or member.connections > 0,
+        "playing": member.playing,
+        "guessed": guessed,
+        "total_points": member.total_points,
+        "health": member.health,
+        "lives": member.lives,
+        "out": member.out_at_round is not None,
+    }
+
+
+def _round(round: PartyRound, mine: PartyGuess | None) -> dict[str, Any]:
+    return {
+        "index": round.index,
+        "number": round.index + 1,
+        "in_it": mine is not None,
+        "image_url": reverse("party:image", args=[mine.image_token]) if mine is not None else None,
+        "started_at": _ms(round.started_at),
+        "deadline": _ms(round.deadline),
+        "countdown_until": _ms(round.countdown_until),
+        "ended": round.ended_at is not None,
+    }
+
+
+def _guess(guess: PartyGuess) -> dict[str, Any]:
+    return {
+        "member": guess.member_id,
+        "lat": guess.lat,
+        "lon": guess.lon,
+        "distance_km": guess.distance_km,
+        "points": guess.points,
+        "country": guess.country,
+        "timed_out": guess.timed_out,
+        "damage": guess.damage,
+        "health": guess.health_after,
+        "lives": guess.lives_after,
+        "lost_life": guess.lost_life,
+    }
+
+
+def _reveal(round: PartyRound, guesses: list[PartyGuess]) -> dict[str, Any]:
+    """The round's answer and every guess stored so far (all of them once it has ended), worldNET's candidates once it has locked in."""
+    ended = round.ended_at is not None
+    shown = [g for g in guesses if g.is_done or ended]
+    worldnet = next((g for g in shown if g.member.is_worldnet and g.is_done and not g.timed_out), None)
+    photo = round.photo
+    truth_lat = round.truth_lat if round.truth_lat is not None else photo.lat
+    truth_lon = round.truth_lon if round.truth_lon is not None else photo.lon
+    return {
+        "index": round.index,
+        "ended": ended,
+        "truth": {"lat": truth_lat, "lon": truth_lon},
+        "place": photo.place,
+        "guesses": [_guess(g) for g in shown],
+        "worldnet": {"lat": worldnet.lat, "lon": worldnet.lon, "candidates": round.worldnet_candidates} if worldnet is not None else None,
+    }
+
+
+def _standings(party: Party) -> list[dict[str, Any]]:
+    return [
+        {
+            "place": place,
+            "member": m.pk,
+            "total_points": m.total_points,
+            "total_distance_km": round(m.total_distance_km, 1),
+            "health": m.health,
+            "lives": m.lives,
+            "out_at_round": m.out_at_round,
+        }
+        for place, m in standings(party)
+    ]

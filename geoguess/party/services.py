@@ -1,0 +1,296 @@
+"""Writes of a party (HackSoft's services): create, join, the host's controls, guesses and the clock.
+
+Views and the WebSocket consumer call these; each runs in one transaction with the party's row locked
+(``referee.locked_party``) and tells the party's connections after it commits (``notify``). The rules of
+rounds are the referee's (``referee``), each mode's its own (``modes/``), the numbers ``geoguess.rules``'.
+
+For the pages: ``party_create`` and ``party_join`` make the player a member, ``remember_member`` keeps
+their key in the session, and ``member_for_session`` finds it again (the WebSocket does the same).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from geoguess import rules
+from geoguess.game.engine import photo_pool
+from geoguess.game.errors import GameError
+from geoguess.game.services import clean_player_name
+from geoguess.imagesets.models import ImageSet
+from geoguess.opponent.selectors import active_version_for
+from geoguess.party import referee
+from geoguess.party.errors import Code, PartyError
+from geoguess.party.mode import MODES
+from geoguess.party.models import CODE_ALPHABET, CODE_LENGTH, FINISHED, LOBBY, REVEAL, ROUND, Member, Party, PartyRound
+from geoguess.party.notify import announce
+
+#: The session's key holding the player's memberships: {party code: member key}.
+SESSION_KEY = "party_members"
+#: Memberships a session keeps (the oldest forgotten first): a signed-cookie session stays small.
+SESSION_MAX_PARTIES = 20
+#: Joins a minute, at most: into one party, and from one client (a session or an address) into any.
+JOINS_PER_MINUTE_PER_PARTY = 30
+JOINS_PER_MINUTE_PER_CLIENT = 10
+WORLDNET_NAME = "worldNET"
+
+
+def _name(name: str) -> str:
+    try:
+        return clean_player_name(name)
+    except GameError as problem:
+        raise PartyError.from_game(problem) from None
+
+
+# --- creating and joining --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def party_create(
+    *, image_set: ImageSet, mode: str, rounds: int, time_limit: int, worldnet_in: bool, host_name: str, client: str = ""
+) -> tuple[Party, Member]:
+    """A new party in its lobby, its host (and worldNET, when it sits) its first members.
+
+    ``rounds``: one of ``rules.ROUND_COUNTS`` (party classic's length); ``time_limit``: one of
+    ``rules.PARTY_TIME_LIMITS``; ``client``: who asks (a session key or an address) for the join limits.
+    """
+    host_name = _name(host_name)
+    if mode not in MODES:
+        raise PartyError(Code.UNKNOWN_MODE, f"a party plays one of: {', '.join(MODES)}")
+    if rounds not in rules.ROUND_COUNTS:
+        raise PartyError(Code.BAD_ROUND_COUNT, f"a party classic game has {', '.join(map(str, rules.ROUND_COUNTS))} rounds")
+    if time_limit not in rules.PARTY_TIME_LIMITS:
+        raise PartyError(Code.BAD_TIME_LIMIT, f"time limit must be one of {', '.join(map(str, rules.PARTY_TIME_LIMITS))} seconds")
+    if photo_pool(image_set=image_set).count() < (rounds if mode == "classic" else 1):
+        raise PartyError(Code.TOO_FEW_PHOTOS, f"{image_set.name} has too few photos for {rounds} rounds")
+    if worldnet_in and active_version_for(image_set=image_set) is None:
+        raise PartyError(Code.WORLDNET_NOT_READY, "worldNET is not ready for this image set yet: no model is active")
+    _check_join_rate(None, client)
+    party = Party.objects.create(image_set=image_set, mode=mode, rounds=rounds, time_limit=time_limit, worldnet_in=worldnet_in)
+    host = Member.objects.create(party=party, name=host_name, is_host=True, joined_from=_client_digest(client))
+    if worldnet_in:
+        Member.objects.create(party=party, name=WORLDNET_NAME, is_worldnet=True)
+    return party, host
+
+
+def normalized_code(code: str) -> str:
+    """A join code as typed: case and spaces do not matter."""
+    return "".join(str(code or "").split()).upper()
+
+
+def is_code(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
+
+
+def party_join(*, code: str, name: str, client: str = "") -> Member:
+    """A new member of the party with join ``code``, in its lobby (or after its game, for the next one).
+
+    Refused: no such party, a game under way, a full party (``rules.PARTY_MAX_PLAYERS`` humans), a name
+    another member present has (any case), too many joins a minute into the party or from ``client``.
+    """
+    code = normalized_code(code)
+    name = _name(name)
+    if not is_code(code):
+        raise PartyError(Code.PARTY_NOT_FOUND, "no party has that code")
+    with transaction.atomic():
+        party = Party.objects.select_for_update(of=("self",)).filter(code=code).first()
+        if party is None:
+            raise PartyError(Code.PARTY_NOT_FOUND, "no party has that code")
+        if party.phase not in (LOBBY, FINISHED):
+            raise PartyError(Code.PARTY_STARTED, "this party's game has started: join it after this game")
+        present = [m for m in party.members.all() if m.present]
+        if sum(not m.is_worldnet for m in present) >= rules.PARTY_MAX_PLAYERS:
+            raise PartyError(Code.PARTY_FULL, f"this party is full ({rules.PARTY_MAX_PLAYERS} players)")
+        if any(m.name.casefold() == name.casefold() for m in present):
+            raise PartyError(Code.NAME_TAKEN, "someone in this party has that name: choose another")
+        _check_join_rate(party, client)
+        member = Member.objects.create(party=party, name=name, joined_from=_client_digest(client))
+        announce(party.pk)
+        return member
+
+
+def _client_digest(client: str) -> str:
+    return salted_hmac("geoguess.party.client", client, algorithm="sha256").hexdigest()[:32] if client else ""
+
+
+def _check_join_rate(party: Party | None, client: str) -> None:
+    since = timezone.now() - timedelta(minutes=1)
+    if party is not None and party.members.filter(joined_at__gte=since).count() >= JOINS_PER_MINUTE_PER_PARTY:
+        raise PartyError(Code.TOO_MANY_JOINS, "too many players joined this party in the last minute: try again in a minute")
+    if client and Member.objects.filter(joined_from=_client_digest(client), joined_at__gte=since).count() >= JOINS_PER_MINUTE_PER_CLIENT:
+        raise PartyError(Code.TOO_MANY_JOINS, "too many joins from here in the last minute: try again in a minute")
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+
+def remember_member(session: Any, member: Member) -> None:
+    """Keeps the member's key in the player's session, under the party's code."""
+    memberships = dict(session.get(SESSION_KEY) or {})
+    memberships.pop(member.party.code, None)
+    memberships[member.party.code] = member.key
+    while len(memberships) > SESSION_MAX_PARTIES:
+        memberships.pop(next(iter(memberships)))
+    session[SESSION_KEY] = memberships
+
+
+def member_for_session(session: Any, code: str) -> Member | None:
+    """The session's member of the party with ``code``; None when it has none (or was removed from it)."""
+    memberships = session.get(SESSION_KEY) if session is not None else None
+    key = memberships.get(normalized_code(code)) if isinstance(memberships, dict) else None
+    if not isinstance(key, str) or not key:
+        return None
+    return Member.objects.select_related("party").filter(key=key, party__code=normalized_code(code), removed=False).first()
+
+
+# --- the host's controls ---------------------------------------------------------------------------
+
+
+def _host_party(member: Member) -> Party:
+    party = referee.locked_party(member.party_id)
+    member.refresh_from_db()
+    if not member.is_host or not member.present:
+        raise PartyError(Code.NOT_HOST, "only the host can do that")
+    return party
+
+
+@transaction.atomic
+def party_start(*, member: Member, now: datetime | None = None) -> None:
+    """The host starts the game, from the lobby."""
+    party = _host_party(member)
+    if party.phase != LOBBY:
+        raise PartyError(Code.WRONG_PHASE, "the game has started already")
+    referee.game_start(party, now or timezone.now())
+
+
+@transaction.atomic
+def party_play_again(*, member: Member, now: datetime | None = None) -> None:
+    """The host starts a new game after the last one, with everyone still present and the same settings."""
+    party = _host_party(member)
+    if party.phase != FINISHED:
+        raise PartyError(Code.WRONG_PHASE, "play again comes after a game's end")
+    referee.game_start(party, now or timezone.now())
+
+
+@transaction.atomic
+def reveal_skip(*, member: Member, now: datetime | None = None) -> None:
+    """The host skips the rest of the reveal: the next round starts now."""
+    party = _host_party(member)
+    if party.phase != REVEAL:
+        raise PartyError(Code.WRONG_PHASE, "there is no reveal to skip")
+    referee.round_next(party, now or timezone.now())
+
+
+@transaction.atomic
+def member_remove(*, member: Member, removed_id: int, now: datetime | None = None) -> None:
+    """The host removes another player (never worldNET's seat while a game is under way... nor the host themself)."""
+    party = _host_party(member)
+    target = party.members.filter(pk=removed_id, removed=False, left_at__isnull=True).first()
+    if target is None or target.pk == member.pk:
+        raise PartyError(Code.NO_SUCH_MEMBER, "no such player to remove")
+    target.removed = True
+    target.save(update_fields=["removed"])
+    referee.member_out(party, target, now or timezone.now())
+    announce(party.pk)
+
+
+@transaction.atomic
+def member_leave(*, member: Member, now: datetime | None = None) -> None:
+    """The member leaves the party; a host hands over to the longest-present human still there."""
+    party = referee.locked_party(member.party_id)
+    member.refresh_from_db()
+    if not member.present:
+        return
+    member.left_at = now or timezone.now()
+    was_host, member.is_host = member.is_host, False
+    member.save(update_fields=["left_at", "is_host"])
+    if was_host:
+        heir = party.members.filter(left_at__isnull=True, removed=False, is_worldnet=False).order_by("joined_at", "id").first()
+        if heir is not None:
+            Member.objects.filter(pk=heir.pk).update(is_host=True)
+    referee.member_out(party, member, member.left_at)
+    announce(party.pk)
+
+
+# --- playing ---------------------------------------------------------------------------------------
+
+
+def pin_from(lat: object, lon: object) -> tuple[float, float]:
+    """A pin as sent: two finite numbers (not booleans, not text), a latitude within ±90; the longitude brought into ±180."""
+    for value in (lat, lon):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PartyError(Code.BAD_FIELD, "lat and lon must be numbers")
+    try:
+        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
+    except OverflowError:  # an integer too large for a float
+        raise PartyError(Code.BAD_NUMBER, "latitude and longitude must be finite numbers") from None
+    if not (math.isfinite(lat_f) and math.isfinite(lon_f)) or abs(lon_f) > 1e6:
+        raise PartyError(Code.BAD_NUMBER, "latitude and longitude must be finite numbers")
+    if not -90.0 <= lat_f <= 90.0:
+        raise PartyError(Code.BAD_LATITUDE, "latitude must be between -90 and 90")
+    if not -180.0 <= lon_f <= 180.0:  # a map scrolled round the world
+        lon_f = (lon_f + 180.0) % 360.0 - 180.0
+    return lat_f, lon_f
+
+
+def guess_submit(*, member: Member, round_index: int, lat: float, lon: float, now: datetime | None = None) -> None:
+    """Stores and scores the member's guess for the current round ``round_index``; ends the round if it was the last one due.
+
+    Refused: another round than the current one, a member not in this round, a second guess, a guess
+    after the round closed (its deadline or the countdown, plus the grace: the round is ended then).
+    """
+    now = now or timezone.now()
+    pin = pin_from(lat, lon)
+    with transaction.atomic():
+        party = referee.locked_party(member.party_id)
+        round = referee.current_round(party)
+        if party.phase != ROUND or round is None or round.ended_at is not None:
+            raise PartyError(Code.WRONG_PHASE, "no round is being played")
+        if round_index != round.index:
+            raise PartyError(Code.WRONG_ROUND, f"round {round.index + 1} is being played, not this one")
+        guess = round.guesses.filter(member_id=member.pk).first()
+        if guess is None:
+            raise PartyError(Code.NOT_PLAYING, "you are not playing this round")
+        if guess.is_done:
+            raise PartyError(Code.ALREADY_GUESSED, "you have guessed this round already")
+        round = PartyRound.objects.select_related("photo").get(pk=round.pk)
+        round.party = party
+        late = now >= referee.closes_at(round)
+        if not late:
+            referee.guess_store(round, guess, pin, now)
+        referee.advance(party, now)  # late: ends the round, everyone who had not guessed (this member too) timed out
+    if late:  # raised after the commit, so the round's end is kept
+        raise PartyError(Code.TIME_UP, "time is up: this round is over")
+
+
+@transaction.atomic
+def advance(*, party_id: int, now: datetime | None = None) -> bool:
+    """Whatever the clock says is due for the party (idempotent: any number of timers may call it); whether anything changed."""
+    return referee.advance(referee.locked_party(party_id), now or timezone.now())
+
+
+@transaction.atomic
+def worldnet_lock_in(*, party_id: int, round_id: int, now: datetime | None = None) -> bool:
+    """worldNET's lock-in for the round, if it is still current and its time has come (the Celery task's work)."""
+    now = now or timezone.now()
+    party = referee.locked_party(party_id)
+    round = referee.current_round(party)
+    if round is None or round.pk != round_id:
+        return False
+    return referee.advance(party, now)
+
+
+@transaction.atomic
+def connection_count(*, member_id: int, delta: int) -> None:
+    """One more (``delta`` 1) or one fewer (-1) open connection of the member's; others see who is connected."""
+    member = Member.objects.select_for_update().filter(pk=member_id).first()
+    if member is None:
+        return
+    member.connections = max(0, member.connections + delta)
+    member.save(update_fields=["connections"])
+    announce(member.party_id)
