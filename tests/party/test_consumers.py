@@ -1,0 +1,198 @@
+"""The party's WebSocket, driven through the project's ASGI application with ``WebsocketCommunicator``:
+who may connect, a game played over it (start, "has guessed", round ends by all guessed and by the clock),
+reconnecting where the party stands, the host's removal and handover, and worldNET at the table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from geoguess.party.consumers import CLOSE_LEFT, CLOSE_NOT_A_MEMBER
+from geoguess.party.models import PartyRound
+from tests.party.players import Player, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def truth_of(party) -> tuple[float, float]:
+    party.refresh_from_db()
+    photo = PartyRound.objects.get(party=party, game_number=party.game_number, index=party.round_index).photo
+    return photo.lat, photo.lon
+
+
+def member_row(state: dict, member_id: int) -> dict:
+    return next(m for m in state["members"] if m["id"] == member_id)
+
+
+def test_it_closes_connections_that_are_no_member(make_party):
+    party, (ana, _ben) = make_party()
+    _other, (stranger, _) = make_party(players=("Zed", "Yan"))
+
+    async def scenario():
+        for player in (
+            Player(None, code=party.code),
+            Player(None, code=party.code, cookie=session_cookie(stranger)),
+            Player(None, code="NOPE42"),
+        ):
+            connected, _ = await player.communicator.connect()
+            assert connected  # accepted, then closed: the page can tell why
+            assert await player.frame() == {"type": "closed", "code": CLOSE_NOT_A_MEMBER}
+            await player.close()
+        no_origin = Player(ana)
+        no_origin.communicator.scope["headers"] = [h for h in no_origin.communicator.scope["headers"] if h[0] != b"origin"]
+        connected, _ = await no_origin.communicator.connect()
+        assert not connected  # AllowedHostsOriginValidator: another site's page cannot open it
+
+    async_to_sync(scenario)()
+
+
+def test_a_classic_round_over_the_socket(make_party):
+    party, (ana, ben) = make_party()
+
+    async def scenario():
+        a, b = Player(ana), Player(ben)
+        state = await a.connect()
+        assert state["party"]["phase"] == "lobby" and state["you"] == ana.pk and state["round"] is None
+        await b.connect()
+        await a.state_where(lambda s: member_row(s, ben.pk)["connected"])
+        await b.send({"type": "start"})
+        assert (await b.error())["code"] == "not_host"
+        await a.send({"type": "start"})
+        state = await b.state_where(lambda s: s["party"]["phase"] == "round")
+        assert state["round"]["image_url"].startswith("/party/image/") and state["reveal"] is None
+        a_state = await a.state_where(lambda s: s["party"]["phase"] == "round")
+        assert a_state["round"]["image_url"] != state["round"]["image_url"]
+        lat, lon = await database_sync_to_async(truth_of)(party)
+        await a.send({"type": "guess", "round": 0, "lat": lat, "lon": lon})
+        mine = await a.state_where(lambda s: s["your_guess"] is not None)
+        assert mine["your_guess"]["points"] == 5000 and mine["reveal"]["truth"] == {"lat": lat, "lon": lon}
+        seen = await b.state_where(lambda s: member_row(s, ana.pk)["guessed"])
+        assert seen["reveal"] is None and seen["round"]["countdown_until"] is not None
+        await b.send({"type": "guess", "round": 0, "lat": lat + 1, "lon": lon})
+        revealed = await b.state_where(lambda s: s["party"]["phase"] == "reveal")
+        assert revealed["reveal"]["ended"] and len(revealed["reveal"]["guesses"]) == 2
+        await a.send({"type": "next"})
+        await b.state_where(lambda s: s["party"]["phase"] == "round" and s["round"]["index"] == 1)
+        await a.close()
+        await b.close()
+
+    async_to_sync(scenario)()
+
+
+def test_the_clock_ends_a_round_and_a_reconnect_finds_it_where_it_stands(make_party):
+    party, (ana, ben) = make_party()
+
+    async def scenario():
+        a = Player(ana)
+        await a.connect()
+        await a.send({"type": "start"})
+        await a.state_where(lambda s: s["party"]["phase"] == "round")
+        await a.close()  # Ana's connection drops; the round's deadline passes with nobody connected
+        past = timezone.now() - timedelta(seconds=120)
+        await database_sync_to_async(PartyRound.objects.filter(party=party).update)(deadline=past)
+        b = Player(ben)
+        state = await b.connect()  # the first to come back catches the party up
+        state = state if state["party"]["phase"] == "reveal" else await b.state_where(lambda s: s["party"]["phase"] == "reveal")
+        assert all(g["timed_out"] for g in state["reveal"]["guesses"])
+        again = Player(ana)  # a reload: the same member, the party where it stands
+        state = await again.connect()
+        assert state["party"]["phase"] == "reveal" and state["you"] == ana.pk and state["reveal"]["index"] == 0
+        await again.close()
+        await b.close()
+
+    async_to_sync(scenario)()
+
+
+def test_a_tick_ends_the_countdown(make_party):
+    party, (ana, ben) = make_party()
+
+    async def scenario():
+        a, b = Player(ana), Player(ben)
+        await a.connect()
+        await b.connect()
+        await a.send({"type": "start"})
+        await b.state_where(lambda s: s["party"]["phase"] == "round")
+        await a.send({"type": "guess", "round": 0, "lat": 10.0, "lon": 10.0})
+        await b.state_where(lambda s: member_row(s, ana.pk)["guessed"])
+        past = timezone.now() - timedelta(seconds=30)
+        await database_sync_to_async(PartyRound.objects.filter(party=party).update)(countdown_until=past)
+        await b.send({"type": "tick"})
+        state = await b.state_where(lambda s: s["party"]["phase"] == "reveal")
+        assert member_row(state, ben.pk)["guessed"] is False
+        await b.send({"type": "guess", "round": 0, "lat": 1.0, "lon": 1.0})
+        assert (await b.error())["code"] == "wrong_phase"
+        await a.close()
+        await b.close()
+
+    async_to_sync(scenario)()
+
+
+def test_the_host_removes_a_player_and_hands_over_on_leaving(make_party):
+    _party, (ana, ben, cy) = make_party(players=("Ana", "Ben", "Cy"))
+
+    async def scenario():
+        a, b, c = Player(ana), Player(ben), Player(cy)
+        for player in (a, b, c):
+            await player.connect()
+        await b.send({"type": "remove", "member": cy.pk})
+        assert (await b.error())["code"] == "not_host"
+        await a.send({"type": "remove", "member": cy.pk})
+        assert (await c.until(lambda f: f["type"] in ("removed", "closed")))["type"] == "removed"
+        assert (await c.frame())["code"] == CLOSE_NOT_A_MEMBER
+        await b.state_where(lambda s: cy.pk not in [m["id"] for m in s["members"]])
+        back = Player(cy)  # removed: the session's key opens nothing any more
+        await back.communicator.connect()
+        assert (await back.frame())["code"] == CLOSE_NOT_A_MEMBER
+        await a.send({"type": "leave"})
+        assert (await a.until(lambda f: f["type"] == "closed"))["code"] == CLOSE_LEFT
+        state = await b.state_where(lambda s: member_row(s, ben.pk)["host"])
+        assert not any(m["id"] == ana.pk for m in state["members"])
+        for player in (a, b, c, back):
+            await player.close()
+
+    async_to_sync(scenario)()
+
+
+def test_worldnet_at_the_table_locks_in_and_everyone_sees_it_guessed(make_party, model_version):
+    from geoguess.party.models import Member
+    from geoguess.party.tasks import worldnet_lock_in
+
+    party, (ana, _ben) = make_party("battle_royale", worldnet_in=True)
+    worldnet = Member.objects.get(party=party, is_worldnet=True)
+
+    async def scenario():
+        a = Player(ana)
+        await a.connect()
+        await a.send({"type": "start"})
+        state = await a.state_where(lambda s: s["party"]["phase"] == "round")
+        assert member_row(state, worldnet.pk)["connected"] and not member_row(state, worldnet.pk)["guessed"]
+        round = await database_sync_to_async(PartyRound.objects.get)(party=party)
+        await database_sync_to_async(PartyRound.objects.filter(pk=round.pk).update)(worldnet_locks_at=timezone.now())
+        assert await database_sync_to_async(worldnet_lock_in)(party.pk, round.pk)  # the Celery task's function
+        state = await a.state_where(lambda s: member_row(s, worldnet.pk)["guessed"])
+        assert state["reveal"] is None and state["round"]["countdown_until"] is not None
+        await a.close()
+
+    async_to_sync(scenario)()
+
+
+def test_play_again_over_the_socket(make_party):
+    party, (ana, _ben) = make_party(rounds=3)
+    from geoguess.party.models import Party
+
+    async def scenario():
+        a = Player(ana)
+        await a.connect()
+        await a.send({"type": "play_again"})
+        assert (await a.error())["code"] == "wrong_phase"
+        await database_sync_to_async(Party.objects.filter(pk=party.pk).update)(phase="finished")
+        await a.send({"type": "play_again"})
+        state = await a.state_where(lambda s: s["party"]["phase"] == "round")
+        assert state["party"]["game_number"] == 1
+        await a.close()
+
+    async_to_sync(scenario)()

@@ -1,0 +1,88 @@
+"""Nothing leaks before the guess: every frame each player receives, from joining to the game's end, is kept;
+none received before the player's own guess for a round (and before that round ended) holds the round's
+answer, worldNET's pin or another player's pin, as a number anywhere in the frame or as text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+
+from geoguess.party.models import Member, PartyGuess, PartyRound
+from tests.party.players import Player
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def numbers(value: Any) -> set[float]:
+    if isinstance(value, bool):
+        return set()
+    if isinstance(value, int | float):
+        return {float(value)}
+    if isinstance(value, dict):
+        return set().union(*(numbers(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(numbers(v) for v in value)) if value else set()
+    return set()
+
+
+def secrets_of(round: PartyRound, member: Member) -> set[float]:
+    """What ``member`` must not see of ``round`` before their guess: the answer, and every other pin (worldNET's included)."""
+    found = {round.photo.lat, round.photo.lon}
+    if round.worldnet_lat is not None:
+        found |= {round.worldnet_lat, round.worldnet_lon}
+    for guess in PartyGuess.objects.filter(round=round).exclude(member=member).exclude(lat__isnull=True):
+        found |= {guess.lat, guess.lon}
+    return found
+
+
+def test_no_frame_before_a_players_guess_holds_the_answer_or_another_pin(make_party, model_version):
+    party, members = make_party("classic", players=("Ana", "Ben", "Cy"), worldnet_in=True, rounds=3)
+
+    def truth(index: int) -> tuple[float, float]:
+        photo = PartyRound.objects.get(party=party, index=index).photo
+        return photo.lat, photo.lon
+
+    async def scenario() -> list[Player]:
+        players = [Player(m) for m in members]
+        for player in players:
+            await player.connect()
+        await players[0].send({"type": "start"})
+        for index in range(3):
+            for player in players:
+                await player.state_where(lambda s, i=index: s["party"]["phase"] == "round" and s["round"]["index"] == i)
+            lat, lon = await database_sync_to_async(truth)(index)
+            order = players[index:] + players[:index]  # a different first guesser each round
+            for offset, player in enumerate(order):
+                await player.send({"type": "guess", "round": index, "lat": lat + 0.37 * (offset + 1), "lon": lon - 0.23 * (offset + 1)})
+                await player.state_where(lambda s: s["your_guess"] is not None)
+            for player in players:
+                await player.state_where(lambda s: s["party"]["phase"] in ("reveal", "finished") and s["reveal"]["ended"])
+            if index < 2:
+                await players[0].send({"type": "next"})
+        for player in players:
+            await player.state_where(lambda s: s["party"]["phase"] == "finished")
+            await player.drain()
+            await player.close()
+        return players
+
+    players = async_to_sync(scenario)()
+    rounds = {r.index: r for r in PartyRound.objects.filter(party=party).select_related("photo")}
+    assert PartyGuess.objects.filter(member__is_worldnet=True, lat__isnull=False).count() == 3  # worldNET played every round
+    checked = 0
+    for player in players:
+        assert len(player.frames) == len(player.raw) + sum(f["type"] == "closed" for f in player.frames)
+        for frame, raw in zip([f for f in player.frames if f["type"] != "closed"], player.raw):
+            round = frame.get("round")
+            if frame["type"] != "state" or round is None or frame["your_guess"] is not None or round["ended"]:
+                continue
+            forbidden = secrets_of(rounds[round["index"]], player.member)
+            assert frame["reveal"] is None
+            assert not numbers(frame) & forbidden, (player.member.name, frame)
+            assert not any(json.dumps(value) in raw for value in forbidden)
+            assert '"truth"' not in raw and '"candidates"' not in raw
+            checked += 1
+    assert checked >= 9  # every player, every round, at least one frame before their guess

@@ -1,0 +1,53 @@
+"""The party over the real channel layer: channels-redis on a throwaway redis-server. Two players'
+connections see each other's "has guessed" and the round's end, and worldNET's lock-in, stored by the
+Celery task's function in a thread of its own (as a worker would), reaches them through Redis."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from geoguess.party.models import Member, PartyRound
+from tests.party.players import Player
+from tests.support.processes import redis_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def redis_layer(settings, tmp_path):
+    with redis_server(tmp_path) as url:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}}
+        yield url
+
+
+def test_a_round_plays_through_redis(redis_layer, make_party, model_version):
+    from geoguess.party.tasks import worldnet_lock_in
+
+    party, (ana, ben) = make_party("classic", worldnet_in=True)
+    worldnet = Member.objects.get(party=party, is_worldnet=True)
+
+    async def scenario():
+        a, b = Player(ana), Player(ben)
+        await a.connect()
+        await b.connect()
+        await a.send({"type": "start"})
+        await b.state_where(lambda s: s["party"]["phase"] == "round")
+        round = await database_sync_to_async(PartyRound.objects.select_related("photo").get)(party=party)
+        await database_sync_to_async(PartyRound.objects.filter(pk=round.pk).update)(worldnet_locks_at=timezone.now() - timedelta(seconds=1))
+        assert await database_sync_to_async(worldnet_lock_in, thread_sensitive=False)(party.pk, round.pk)
+        await a.state_where(lambda s: next(m for m in s["members"] if m["id"] == worldnet.pk)["guessed"])
+        await a.send({"type": "guess", "round": 0, "lat": round.photo.lat, "lon": round.photo.lon})
+        await b.state_where(lambda s: next(m for m in s["members"] if m["id"] == ana.pk)["guessed"])
+        await b.send({"type": "guess", "round": 0, "lat": round.photo.lat, "lon": round.photo.lon})
+        for player in (a, b):
+            state = await player.state_where(lambda s: s["party"]["phase"] == "reveal")
+            assert state["reveal"]["worldnet"] is not None and len(state["reveal"]["guesses"]) == 3
+        await a.close()
+        await b.close()
+
+    async_to_sync(scenario)()
