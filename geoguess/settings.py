@@ -233,8 +233,10 @@ TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 300)
 # Celery workers push worldNET's lock-ins (docs/parties.md). Redis (channels-redis): CHANNEL_LAYER_URL,
 # by default the Celery broker's Redis. "memory://" keeps it in one process: only for a single server
 # with no worker (``manage.py play`` switches to it by itself when no Redis can be had, and says so).
+# With neither set to a Redis (a broker of another kind), the layer is in memory: set CHANNEL_LAYER_URL
+# for more than one process.
 CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "") or (
-    CELERY_BROKER_URL if urlparse(CELERY_BROKER_URL).scheme in ("redis", "rediss") else ""
+    CELERY_BROKER_URL if urlparse(CELERY_BROKER_URL).scheme in ("redis", "rediss") else "memory://"
 )
 
 

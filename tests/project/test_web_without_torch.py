@@ -67,6 +67,7 @@ password, archive = sys.argv[1], Path(sys.argv[2])
 if len(sys.argv) > 4:
     __import__(sys.argv[4])
 call_command("check")
+import geoguess.asgi  # noqa: E402,F401 - the WebSocket side too: its routes, the party consumer and what it imports
 archive.write_bytes(tiny_labelled_zip())
 call_command("import_imageset", str(archive), "--background", "--name", f"Queued from the shell {archive.parent.name}")
 visits = tour(DjangoClientBrowser(Client()), admin_password=password)
