@@ -240,13 +240,21 @@ CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "") or (
 )
 
 
+#: The channel layer's Redis reads time out after this long (longer than channels-redis's 5 s blocking receive).
+CHANNEL_LAYER_SOCKET_TIMEOUT_S = 30
+
+
 def channel_layers(url: str) -> dict[str, dict[str, object]]:
     """``CHANNEL_LAYERS`` for a layer URL: redis://, rediss:// or unix:// (channels-redis), or memory://."""
     scheme = urlparse(url).scheme
     if scheme == "memory":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     if scheme in ("redis", "rediss", "unix"):
-        return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}}
+        # redis-py 8 reads with a 5 s socket timeout by default: channels-redis's blocking receive (BZPOPMIN for
+        # up to RedisChannelLayer.brpop_timeout, 5 s) then fails on any connection idle for 5 s, and Daphne closes
+        # it (1011). Reads wait longer than the blocking pop; a Redis gone silent still fails them (channels_redis#422).
+        host = {"address": url, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT_S}
+        return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}}
     raise ImproperlyConfigured(
         f"CHANNEL_LAYER_URL={url!r}: set it to the Redis that the web servers and workers share "
         "(redis://host:6379/0), or memory:// for one process alone"

@@ -4,6 +4,7 @@ Celery task's function in a thread of its own (as a worker would), reaches them 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def redis_layer(settings, tmp_path):
     with redis_server(tmp_path) as url:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}}
+        from geoguess.settings import channel_layers
+
+        settings.CHANNEL_LAYERS = channel_layers(url)  # as the site configures it from CHANNEL_LAYER_URL
         yield url
 
 
@@ -47,6 +50,27 @@ def test_a_round_plays_through_redis(redis_layer, make_party, model_version):
         for player in (a, b):
             state = await player.state_where(lambda s: s["party"]["phase"] == "reveal")
             assert state["reveal"]["worldnet"] is not None and len(state["reveal"]["guesses"]) == 3
+        await a.close()
+        await b.close()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.slow
+def test_a_connection_idle_longer_than_the_blocking_receive_still_hears_the_party(redis_layer, make_party):
+    """redis-py 8's default 5 s read timeout broke channels-redis's 5 s blocking receive (channels_redis#422): a
+    connection with nothing to hear for 5 s was closed with 1011. The site's layer waits longer (settings.channel_layers)."""
+    _party, (ana, ben) = make_party("classic")
+
+    async def scenario():
+        a, b = Player(ana), Player(ben)
+        await a.connect()
+        await b.connect()
+        await asyncio.sleep(7)  # longer than BZPOPMIN's 5 s and redis-py's default read timeout
+        await a.send({"type": "start"})
+        for player in (a, b):
+            state = await player.state_where(lambda s: s["party"]["phase"] == "round")
+            assert state["round"]["index"] == 0
         await a.close()
         await b.close()
 
