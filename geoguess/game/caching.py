@@ -17,6 +17,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 
 NO_STORE = "private, no-store"
+#: The apps whose every URL is a game's (the party's pages and round images too).
+PRIVATE_APPS = frozenset({"game", "party"})
 #: The game's URLs (by name) that tell nothing about a game: publicly cacheable.
 SHARED_MAP_DATA = frozenset({"world", "basemap_index", "basemap"})
 
@@ -28,6 +30,6 @@ class GameNoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         match = request.resolver_match  # set once the URL resolved; None for a URL that is no view's
-        if match is not None and "game" in match.app_names and match.url_name not in SHARED_MAP_DATA:
+        if match is not None and PRIVATE_APPS & set(match.app_names) and match.url_name not in SHARED_MAP_DATA:
             response["Cache-Control"] = NO_STORE
         return response

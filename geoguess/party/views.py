@@ -1,19 +1,188 @@
-"""The party's HTTP views: a member's round image (the pages come later, on ``services`` and ``frames``)."""
+"""The party's pages: create a party, join one (by code or by its link), the party page, and a member's round image.
+
+Thin views over ``services``: a refusal (``PartyError``) is the form's error, answered with a 4xx status,
+never a 500. The party page itself holds no game data: its script (``static/js/party.js``) opens the
+party's WebSocket and draws each ``state`` frame the server builds for this member (``frames``), so
+nothing about a round's answer can be in the page before the frames allow it.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponseBase
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from geoguess.game.forms import is_token
+from geoguess import rules
+from geoguess.game.forms import first_error, is_token
 from geoguess.game.views.api import JpegFileResponse
+from geoguess.game.views.common import page_config, player_key
+from geoguess.imagesets.selectors import playable_image_sets
+from geoguess.opponent.selectors import active_version_for
+from geoguess.party import services
+from geoguess.party.errors import Code, PartyError
+from geoguess.party.forms import PartyCreateForm, PartyJoinForm, PartyNameForm
+from geoguess.party.models import DUEL, FINISHED, LOBBY, MODES, Member, Party
 from geoguess.party.round_images import party_image_open
 from geoguess.party.selectors import guess_by_image_token
 from geoguess.party.services import member_for_session
 
 logger = logging.getLogger(__name__)
+
+#: The HTTP status of each refusal of a form (anything else: 400).
+STATUS = {
+    Code.PARTY_NOT_FOUND: 404,
+    Code.PARTY_FULL: 409,
+    Code.PARTY_STARTED: 409,
+    Code.NAME_TAKEN: 409,
+    Code.TOO_MANY_JOINS: 429,
+}
+MODE_NAMES = dict(MODES)
+
+
+def _status(problem: PartyError) -> int:
+    return STATUS.get(problem.code, 400)  # type: ignore[call-overload]  # a Code is a str
+
+
+def _joined(request: HttpRequest, member: Member) -> HttpResponse:
+    """The member is remembered in this session (their name too, for the next form); on to the party's page."""
+    services.remember_member(request.session, member)
+    request.session["player_name"] = member.name
+    return redirect("party:party", code=member.party.code)
+
+
+def _set_choices(image_sets: Any) -> list[dict[str, Any]]:
+    return [{"set": s, "worldnet": active_version_for(image_set=s) is not None} for s in image_sets]
+
+
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    """The form that creates a party; its host is this session's player."""
+    image_sets = playable_image_sets()
+    form = PartyCreateForm(request.POST or None, image_sets=image_sets)
+    error = ""
+    if request.method == "POST":
+        if not form.is_valid():
+            error = first_error(form)
+        else:
+            data = form.cleaned_data
+            try:
+                _party, host = services.party_create(
+                    image_set=data["image_set"],
+                    mode=data["mode"],
+                    rounds=data["rounds"],
+                    time_limit=data["time_limit"],
+                    worldnet_in=data["worldnet_in"],
+                    host_name=data["player_name"],
+                    client=player_key(request, create=True),
+                )
+            except PartyError as problem:
+                return _new_page(request, image_sets, problem.message, status=_status(problem))
+            return _joined(request, host)
+    return _new_page(request, image_sets, error, status=400 if error else 200)
+
+
+def _new_page(request: HttpRequest, image_sets: Any, error: str, *, status: int) -> HttpResponse:
+    posted = request.POST
+    context = {
+        "sets": _set_choices(image_sets),
+        "modes": MODES,
+        "error": error,
+        "player_name": posted.get("player_name", request.session.get("player_name", "")),
+        "chosen": {
+            "image_set": posted.get("image_set", ""),
+            "mode": posted.get("mode", "classic"),
+            "rounds": posted.get("rounds", str(rules.ROUNDS_PER_GAME)),
+            "time_limit": posted.get("time_limit", str(rules.PARTY_TIME_LIMIT_DEFAULT)),
+            "worldnet_in": posted.get("worldnet_in", "on") if request.method == "POST" else "on",
+        },
+    }
+    return render(request, "party/new.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """Joining by code (the form on the home page posts here too)."""
+    error, status = "", 200
+    if request.method == "POST":
+        form = PartyJoinForm(request.POST)
+        if not form.is_valid():
+            error, status = first_error(form), 400
+        else:
+            try:
+                member = services.party_join(
+                    code=form.cleaned_data["code"], name=form.cleaned_data["player_name"], client=player_key(request, create=True)
+                )
+            except PartyError as problem:
+                error, status = problem.message, _status(problem)
+            else:
+                return _joined(request, member)
+    context = {
+        "error": error,
+        "code": request.POST.get("code", request.GET.get("code", ""))[:40],
+        "player_name": request.POST.get("player_name", request.session.get("player_name", "")),
+    }
+    return render(request, "party/join.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def party(request: HttpRequest, code: str) -> HttpResponse:
+    """The party's page for its members; for anyone else (a link followed), a form asking their name."""
+    code = services.normalized_code(code)
+    found = Party.objects.select_related("image_set").filter(code=code).first() if services.is_code(code) else None
+    if found is None:
+        missing = {"error": "No party has that code: check it with whoever sent it.", "code": code[:40], "player_name": ""}
+        return render(request, "party/join.html", missing, status=404)
+    member = member_for_session(request.session, code)
+    if member is not None:
+        if request.method == "POST":  # a second tab's form, already a member: the page
+            return redirect("party:party", code=code)
+        return _party_page(request, found, member)
+    error, status = "", 200
+    if request.method == "POST":
+        form = PartyNameForm(request.POST)
+        if not form.is_valid():
+            error, status = first_error(form), 400
+        else:
+            try:
+                member = services.party_join(code=code, name=form.cleaned_data["player_name"], client=player_key(request, create=True))
+            except PartyError as problem:
+                error, status = problem.message, _status(problem)
+            else:
+                return _joined(request, member)
+    present = [m for m in found.members.all() if m.present]
+    context: dict[str, Any] = {
+        "party": found,
+        "mode_name": MODE_NAMES.get(found.mode, found.mode),
+        "host": next((m for m in present if m.is_host), None),
+        "players": sum(not m.is_worldnet for m in present),
+        "worldnet_in": any(m.is_worldnet for m in present),
+        "open": found.phase in (LOBBY, FINISHED),
+        "error": error,
+        "player_name": request.POST.get("player_name", request.session.get("player_name", "")),
+    }
+    return render(request, "party/join_name.html", context, status=status)
+
+
+def _party_page(request: HttpRequest, party: Party, member: Member) -> HttpResponse:
+    link = request.build_absolute_uri(reverse("party:party", args=[party.code]))
+    config = {
+        **page_config(),
+        "code": party.code,
+        "socketPath": f"/ws/party/{party.code}/",
+        "homeUrl": reverse("game:home"),
+    }
+    context = {
+        "party": party,
+        "mode_name": MODE_NAMES.get(party.mode, party.mode),
+        "duel": party.mode == DUEL,
+        "link": link,
+        "config": config,
+    }
+    return render(request, "party/party.html", context)
 
 
 @require_GET

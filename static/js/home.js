@@ -1,5 +1,5 @@
-/* Small coverage maps of each image set (coarse cells, never exact photo positions), and the duel button of the
-   set chosen: each set has its own worldNET, and one without it has no duels yet. */
+/* Small coverage maps of each image set (coarse cells, never exact photo positions), the duel button of the
+   set chosen (each set has its own worldNET, and one without it has no duels yet), and the name for joining a party. */
 "use strict";
 
 (function () {
@@ -24,4 +24,9 @@
   };
   for (const input of document.querySelectorAll("input[name=image_set]")) input.addEventListener("change", chosen);
   chosen();
+
+  // Joining a friend's party by code: with the name typed in the form above (the join page asks for one otherwise).
+  const joinName = document.getElementById("join-name");
+  const nameInput = document.querySelector("input[name=player_name]:not([type=hidden])");
+  if (joinName && nameInput) joinName.form.addEventListener("submit", () => { joinName.value = nameInput.value; });
 })();

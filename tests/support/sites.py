@@ -19,6 +19,8 @@ def server(tmp_path_factory):
         "GEOGUESS_VAR_DIR": str(tmp / "var"),
         "CELERY_TASK_ALWAYS_EAGER": "1",
         "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+        # One process serves everything (parties' WebSockets too): the in-memory channel layer, no Redis needed.
+        "CHANNEL_LAYER_URL": "memory://",
     }
     manage(env, "migrate", "-v", "0")
     manage(env, "import_imageset", str(small_world(tmp / "world", per_city=3)), "--name", "Small world")
