@@ -13,6 +13,7 @@ COMMANDS = {
     "evaluate": "training.evaluate",
     "fetch-weights": "training.fetch_weights",
     "report": "training.report",
+    "seeds": "training.seeds",
     "bench": "training.bench",
     "demo-world": "training.demo_world",
     "make-land-data": "training.make_land_data",

@@ -33,6 +33,8 @@ from worldnet_core.splits import DEFAULT_TEST_FRACTION
 LOOP = LoopSettings()
 
 DEFAULT_OUTPUT = Path("var/checkpoints")
+#: What a place is (--place-by): the set's own place names, or each photo's country.
+PLACE_BY = ("place", "country")
 
 
 def at_least_one(text: str) -> int:
@@ -186,6 +188,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="file naming the places to hold out, one per line (e.g. a demo world's unseen_places.txt)",
+    )
+    parser.add_argument(
+        "--place-by",
+        choices=PLACE_BY,
+        default="place",
+        help="what a place is (worldNET's classes, the held-out places): the set's own place names, or each photo's country "
+        "(its country column, else where its coordinates fall): for real photo sets whose places are single towns or streets",
     )
     parser.add_argument(
         "--max-per-place", type=int, default=None, help="de-bias: keep at most this many training images per place (default: no cap)"

@@ -42,7 +42,6 @@ from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS, MIN_TEST_IMAGES
 from worldnet_core.model_choices import INTERPOLATIONS
 from worldnet_core.models.worldnet import InterpolationHead, WorldNet
-from worldnet_core.readers import read_imageset
 
 #: The six models of the paper's tables, in the tables' order.
 REPORTED_MODELS = ("mean", "random", "guess", "regression", "knn", "worldnet")
@@ -449,7 +448,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         raise SystemExit(f"report: {problem}")
     settings = train_program.settings_from(args)
     settings.features = FeatureCache(spill_dir=Path(args.out))
-    manifest = read_imageset(args.data)
+    manifest = train_program.read_places(args)
     splits = train_program.make_splits(manifest, args)
     if splits.seen_test is None or splits.unseen_test is None:
         raise SystemExit("report: needs held-out places (--holdout-places N or --holdout-list FILE) and --test-fraction > 0")

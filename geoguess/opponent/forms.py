@@ -16,13 +16,14 @@ from django.db.models import QuerySet
 from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.models import ModelVersion
 from geoguess.opponent.selectors import set_players
-from geoguess.opponent.training_runs import training_defaults, training_flags, training_run_name_taken
+from geoguess.opponent.training_runs import SITE_DEFAULT_HELP, training_defaults, training_flags, training_run_name_taken
 from training.flags import MAX_FOLDS, at_least_one, fold_count, kilometres, positive_kilometres
 
 #: The flags an admin sets here, in this order; the others keep their defaults (the run's page lists all).
 FORM_FLAGS = [
     "model",
     "backbone",
+    "backbone_training",
     "epochs",
     "head_epochs",
     "batch_size",
@@ -30,6 +31,7 @@ FORM_FLAGS = [
     "image_size",
     "test_fraction",
     "holdout_places",
+    "place_by",
     "max_per_place",
     "interpolation",
     "label_smoothing_km",
@@ -55,10 +57,11 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "label_smoothing_km": (0.0, 20_000.0),  # half the Earth's circumference: a cap on what makes sense
     "folds": (2, MAX_FOLDS),  # a run on the site's photos is cross-fitted
 }
-#: The help of flags whose meaning on the site differs from the program's.
+#: The help of flags whose meaning or default on the site differs from the program's.
 SITE_HELP = {
     "folds": "cross-fitting: each photo is guessed in play by a model trained without it; "
     "2 folds cost about one more training, each fold more another (the site's default 2)",
+    **SITE_DEFAULT_HELP,
 }
 #: The program's number types that a form field holds as a float or a whole number (its bounds above
 #: say the rest). A new argparse type of the program must be added here, or its field is plain text.

@@ -40,6 +40,30 @@ logger = logging.getLogger(__name__)
 
 #: Folds of a run on the site's photos: two cost about one more training (each fold model sees half).
 SITE_FOLDS = 2
+#: What a run on the site's photos trains unless its arguments say otherwise; the program's own defaults
+#: (the compact backbone from scratch, retrieval) are the demo world's, which ``seed_demo`` trains with.
+#: Uploaded image sets are real photos, and on real photos worldNET measured best on the pretrained
+#: EfficientNet-Lite0 that comes with the install, frozen (each photo's features computed once: minutes on a
+#: CPU), its belief its classifier's alone: on the shared OSV-5M sample, over 20 seeds, 1,012 points on
+#: seen places and 423 on unseen ones, against 448 and 203 for the compact backbone from scratch, and 946
+#: and 322 with retrieval (docs/model.md, "On real photos"). A backbone without pretrained weights trains
+#: in full (``backbone_training`` None: decided by the backbone, ``site_backbone_training``).
+SITE_DEFAULTS: dict[str, object] = {
+    "folds": SITE_FOLDS,
+    "backbone": "efficientnet_lite0",
+    "backbone_training": None,
+    "retrieval_weight": 0.0,
+}
+#: The help of the flags whose default SITE_DEFAULTS changes, as the admin's form and ``train_worldnet`` show it.
+SITE_DEFAULT_HELP = {
+    "backbone": "image backbone (the site's default efficientnet_lite0: ImageNet weights installed with the worker's "
+    "requirements, no download; compact trains a small network from scratch)",
+    "backbone_training": "how much of worldNET's pretrained backbone trains: frozen (the site's default: each photo's "
+    "features computed once and cached, minutes on a CPU), partial (its last --trainable-blocks blocks) or full (every "
+    "block, best on a GPU); a backbone without pretrained weights always trains in full",
+    "retrieval_weight": "worldNET's belief: this share from the places of its nearest training images (the site's default "
+    "0: on real photos its classifier alone measured better)",
+}
 #: Fewer photos than this cannot be split into training and test images worth the name.
 MIN_PHOTOS = 10
 
@@ -61,9 +85,24 @@ def training_flags() -> dict[str, argparse.Action]:
 
 
 def training_defaults() -> dict[str, object]:
-    """Every flag's default, as a run stores its arguments: the program's (its parser is the one source),
-    cross-fitted in ``SITE_FOLDS`` folds (the program's default is none: a run of the site's is)."""
-    return {**_stored(get_args_parser(add_help=False).parse_args([])), "folds": SITE_FOLDS}
+    """Every flag's default, as a run stores its arguments: the program's (its parser is the one source), with the
+    site's over them (``SITE_DEFAULTS``: cross-fitted, the pretrained backbone frozen, no retrieval)."""
+    namespace = _with_site_defaults(get_args_parser(add_help=False).parse_args([]))
+    return _stored(namespace)
+
+
+def site_backbone_training(namespace: argparse.Namespace) -> str:
+    """How a site's run trains its backbone when not told: frozen when it starts from pretrained weights, else in full."""
+    return "full" if namespace.backbone == "compact" or namespace.no_pretrained else "frozen"
+
+
+def _with_site_defaults(namespace: argparse.Namespace, given: Iterable[str] = ()) -> argparse.Namespace:
+    for key, value in SITE_DEFAULTS.items():
+        if key not in given:
+            setattr(namespace, key, value)
+    if namespace.backbone_training is None:
+        namespace.backbone_training = site_backbone_training(namespace)
+    return namespace
 
 
 def _stored(namespace: argparse.Namespace) -> dict[str, object]:
@@ -76,10 +115,9 @@ def training_namespace(arguments: dict[str, object]) -> argparse.Namespace:
     if unknown:
         raise TrainingInputError(f"unknown training flag(s): {', '.join(unknown)}")
     namespace = get_args_parser(add_help=False).parse_args([])
-    namespace.folds = SITE_FOLDS
     for key, value in arguments.items():
         setattr(namespace, key, value)
-    return namespace
+    return _with_site_defaults(namespace, given={key for key, value in arguments.items() if value is not None})
 
 
 # --- runs ---------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def cross_fitted(db, settings, tmp_path):
         image_size=[32, 48],
         device="cpu",
         test_fraction=0.25,
+        retrieval_weight=0.5,  # the site trains without retrieval; its bank is what shows which photos a model saw
         activate=True,
         stdout=io.StringIO(),
     )

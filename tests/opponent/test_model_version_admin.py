@@ -40,7 +40,7 @@ def test_it_stores_only_training_flags_and_logs_plain_lines(trained_version):
     version, output = trained_version
     arguments = version.training["args"]
     assert "stdout" not in arguments and "stderr" not in arguments and "verbosity" not in arguments
-    assert arguments["epochs"] == 2 and arguments["image_size"] == [48, 64] and arguments["backbone"] == "compact"
+    assert arguments["epochs"] == 2 and arguments["image_size"] == [48, 64] and arguments["backbone"] == "efficientnet_lite0"
     assert "object at 0x" not in str(version.training)
     assert "\r" not in output
     assert re.search(r"^classifier: 2/2 epochs, loss \d+\.\d{4} \(", output, re.M), output
@@ -59,8 +59,9 @@ def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version,
     assert "<th>test photos</th><td>photos the table rests on</td><td>4</td><td>12</td>" in metrics.group(0)  # seen; out of fold
     assert "too few to measure" not in page
     assert "<th>training images</th><td>12</td>" in page
-    assert "<th>backbone</th><td>compact</td>" in page and "<th>backbone started from</th><td>none: trained from scratch</td>" in page
-    assert "<th>backbone training</th><td>every block trained (fine-tuned)</td>" in page
+    # The site's defaults: the pretrained backbone that comes with the install, frozen.
+    assert "<th>backbone</th><td>efficientnet_lite0</td>" in page and "<th>backbone started from</th><td>ImageNet (EfficientNet-Lite0" in page
+    assert "<th>backbone training</th><td>frozen" in page
     assert "<th>trained on</th><td>16 photos of Small world: 12 in 2 folds" in page
     assert (
         "<th>--epochs</th><td>2</td>" in page

@@ -25,10 +25,13 @@ def _run(image_set, **fields):
 
 def test_it_builds_the_form_from_the_training_programs_own_parser(db):
     from geoguess.opponent.forms import FORM_FLAGS, TrainingRunForm
+    from geoguess.opponent.training_runs import SITE_DEFAULT_HELP
     from training.train import get_args_parser
 
-    defaults = {**vars(get_args_parser().parse_args([])), "folds": 2}  # a run on the site's photos is cross-fitted
-    helps = {action.dest: action.help for action in get_args_parser()._actions}
+    # The program's defaults, but a run on the site's photos is cross-fitted, and on the pretrained backbone, frozen, without retrieval.
+    site = {"folds": 2, "backbone": "efficientnet_lite0", "backbone_training": "frozen", "retrieval_weight": 0.0}
+    defaults = {**vars(get_args_parser().parse_args([])), **site}
+    helps = {action.dest: action.help for action in get_args_parser()._actions} | SITE_DEFAULT_HELP
     form = TrainingRunForm()
     assert form.fields["folds"].initial == 2 and "never trained on it" not in helps["folds"]
     assert form.fields["folds"].help_text.startswith("cross-fitting: each photo is guessed in play by a model trained without it")
@@ -57,6 +60,8 @@ def test_it_starts_a_run_from_the_image_set_list_and_shows_it(admin_client, imag
         "image_sets": [image_set.pk],
         "model": "worldnet",
         "backbone": "compact",
+        "backbone_training": "full",
+        "place_by": "place",
         "epochs": 2,
         "head_epochs": 3,
         "batch_size": 8,
@@ -92,6 +97,8 @@ def test_the_form_refuses_bad_values_with_messages(admin_client, image_set):
         "image_sets": [image_set.pk],
         "model": "worldnet",
         "backbone": "nope",
+        "backbone_training": "full",
+        "place_by": "place",
         "epochs": 0,
         "head_epochs": 3,
         "batch_size": 8,
@@ -327,6 +334,8 @@ def test_a_run_that_cannot_be_queued_says_why_and_is_sent_once_the_queue_is_back
         "image_sets": [image_set.pk],
         "model": "worldnet",
         "backbone": "compact",
+        "backbone_training": "full",
+        "place_by": "place",
         "epochs": 2,
         "head_epochs": 3,
         "batch_size": 8,
@@ -393,6 +402,8 @@ def test_the_form_answers_hostile_values_with_a_message_not_a_500(admin_client, 
         "image_sets": [image_set.pk],
         "model": "worldnet",
         "backbone": "compact",
+        "backbone_training": "full",
+        "place_by": "place",
         "epochs": 1,
         "head_epochs": 1,
         "batch_size": 8,
@@ -421,6 +432,8 @@ def test_the_form_answers_a_number_that_is_not_utf_8_with_a_message(admin_client
         "image_sets": image_set.pk,
         "model": "worldnet",
         "backbone": "compact",
+        "backbone_training": "full",
+        "place_by": "place",
         "epochs": 1,
         "head_epochs": 1,
         "batch_size": 8,

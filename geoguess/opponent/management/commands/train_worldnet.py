@@ -3,8 +3,9 @@
 Every flag of ``python -m training train`` is accepted (backbone, epochs, holdout,
 device...), because this command reuses its argument parser and calls its ``main``
 (through ``geoguess.opponent.training_worker``, as the admin's training runs do), with one
-default of its own: ``--folds 2``, the cross-fitting that keeps worldNET from guessing a photo
-it trained on (``geoguess.opponent.training_data``). The run is recorded as a training run,
+defaults of the site's (``training_runs.SITE_DEFAULTS``): ``--folds 2``, the cross-fitting that keeps
+worldNET from guessing a photo it trained on (``geoguess.opponent.training_data``), and the pretrained
+EfficientNet-Lite0, frozen, without retrieval: what measured best on real photos. The run is recorded as a training run,
 so the admin lists it with the others, live; cancelling it there stops it here.
 """
 
@@ -17,7 +18,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.opponent.models import TrainingRun
-from geoguess.opponent.training_runs import MIN_PHOTOS, SITE_FOLDS, TrainingInputError, training_flags, training_run_create
+from geoguess.opponent.training_runs import (
+    MIN_PHOTOS,
+    SITE_DEFAULT_HELP,
+    SITE_DEFAULTS,
+    SITE_FOLDS,
+    TrainingInputError,
+    training_flags,
+    training_run_create,
+)
 from geoguess.opponent.training_worker import training_run_execute
 from training import flags as program_flags
 
@@ -33,7 +42,9 @@ class Command(BaseCommand):
                 action.help = argparse.SUPPRESS
             if action.dest == "folds":
                 action.help = f"cross-fitting folds, from 2 (default {SITE_FOLDS}): each photo is guessed by a model that never saw it"
-        parser.set_defaults(folds=SITE_FOLDS)
+            if action.dest in SITE_DEFAULT_HELP:
+                action.help = SITE_DEFAULT_HELP[action.dest]
+        parser.set_defaults(**SITE_DEFAULTS)
         parser.add_argument("--imageset", action="append", default=None, help="train on this image set (repeatable; default: all)")
         parser.add_argument("--name", default=None, help="name of the new model version (default: worldnet-<date>)")
         parser.add_argument(
