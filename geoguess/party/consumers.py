@@ -5,9 +5,11 @@ any other is accepted, closed at once with ``CLOSE_NOT_A_MEMBER`` (4403) and nev
 change to a party sends its group a bare ``party.changed``; each connection then builds its own member's
 snapshot (``frames.state_for``) and sends that: a frame meant for one member can never reach another.
 
-Each connection also keeps the party's clock: a timer for the next thing due (worldNET's lock-in, the
-round's close, the reveal's end) that calls ``services.advance``; every such call is idempotent, so many
-connections (on many servers) firing at once do each transition once. Client messages and error codes:
+The connections of one server that hear the same change share one read of the party (``frames.party_snapshot``;
+each makes its member's state from it), and the server keeps one clock per party it has connections to: a
+timer for the next thing due (worldNET's lock-in, the round's close, the reveal's end) that calls
+``services.advance``; every such call is idempotent, so the clocks of several servers firing at once do
+each transition once. Client messages and error codes:
 docs/parties.md. No exception leaves this class: a bad frame gets an error frame and the room carries on.
 """
 
@@ -17,7 +19,10 @@ import asyncio
 import json
 import logging
 import random
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -26,7 +31,7 @@ from django.utils import timezone
 
 from geoguess.party import services
 from geoguess.party.errors import Code, PartyError
-from geoguess.party.frames import state_for
+from geoguess.party.frames import Snapshot, party_snapshot, state_from
 from geoguess.party.models import Member
 from geoguess.party.notify import party_group
 from geoguess.party.selectors import next_wakeup
@@ -44,6 +49,29 @@ CLOCK_SLACK_S = (0.02, 0.08)
 CLOCK_IDLE_S = 0.5
 #: The largest round index or member id a message may name.
 MAX_ID = 2**53
+
+
+@dataclass
+class _Shares:
+    """What one server's connections share, per party: the snapshot of the last change they heard (each
+    ``party.changed`` has an id: every connection here that hears it uses the one read made after it first
+    arrived, so after the change), the party's clock (one timer a server, not one a connection), and how many
+    of its connections are here. One per event loop (a server runs one; tests run one per scenario)."""
+
+    snapshots: dict[int, tuple[str, asyncio.Future[Snapshot | None]]] = field(default_factory=dict)
+    clocks: dict[int, tuple[datetime | None, asyncio.Task[None]]] = field(default_factory=dict)
+    connections: dict[int, int] = field(default_factory=dict)
+
+
+_loops_shares: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shares] = weakref.WeakKeyDictionary()
+
+
+def _shares() -> _Shares:
+    loop = asyncio.get_running_loop()
+    shares = _loops_shares.get(loop)
+    if shares is None:
+        shares = _loops_shares[loop] = _Shares()
+    return shares
 
 
 def _membership(session: Any, code: str) -> tuple[int, int] | None:
@@ -102,7 +130,6 @@ def _as_member(member_id: int, action: Callable[..., Any], **fields: Any) -> Any
 class PartyConsumer(AsyncWebsocketConsumer):
     member_id: int | None = None
     party_id: int | None = None
-    clock: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         code = str(self.scope["url_route"]["kwargs"].get("code", ""))
@@ -116,6 +143,8 @@ class PartyConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
         self.member_id, self.party_id = found
+        connections = _shares().connections
+        connections[self.party_id] = connections.get(self.party_id, 0) + 1
         await self.channel_layer.group_add(party_group(self.party_id), self.channel_name)
         await self._safely(self._arrive)
 
@@ -126,8 +155,15 @@ class PartyConsumer(AsyncWebsocketConsumer):
         await self.send_state()
 
     async def disconnect(self, code: int) -> None:
-        if self.clock is not None:
-            self.clock.cancel()
+        shares = _shares()
+        if self.party_id is not None and self.party_id in shares.connections:
+            shares.connections[self.party_id] -= 1
+            if shares.connections[self.party_id] <= 0:  # the server's last connection to the party: its clock and snapshot go
+                del shares.connections[self.party_id]
+                shares.snapshots.pop(self.party_id, None)
+                clock = shares.clocks.pop(self.party_id, None)
+                if clock is not None:
+                    clock[1].cancel()
         if self.party_id is None or self.member_id is None:
             return
         await self.channel_layer.group_discard(party_group(self.party_id), self.channel_name)
@@ -184,46 +220,73 @@ class PartyConsumer(AsyncWebsocketConsumer):
     # --- to the client -----------------------------------------------------------------------------
 
     async def party_changed(self, event: dict[str, Any]) -> None:
-        """The party changed (``notify.announce``): send this member's snapshot."""
-        await self._safely(self.send_state)
+        """The party changed (``notify.announce``): send this member's state."""
+        change = event.get("id")
+        await self._safely(self.send_state, change if isinstance(change, str) else None)
 
-    async def send_state(self) -> None:
-        if self.member_id is None:
+    async def send_state(self, change: str | None = None) -> None:
+        """This member's state, from a fresh read of the party (or the one made here for the same ``change`` since it arrived)."""
+        if self.member_id is None or self.party_id is None:
             return
-        state = await database_sync_to_async(state_for)(self.member_id)
+        snapshot = await _snapshot(self.party_id, change)
+        state = state_from(snapshot, self.member_id) if snapshot is not None else None
         if state is None:  # removed from the party
             await self._send({"type": "removed"})
             await self.close(code=CLOSE_NOT_A_MEMBER)
             self.member_id = None
             return
         await self._send(state)
-        self._restart_clock()
+        if snapshot is not None:
+            _set_clock(self.party_id, snapshot.due)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, allow_nan=False))
 
-    # --- the clock -------------------------------------------------------------------------------
 
-    def _restart_clock(self) -> None:
-        if self.clock is not None:
-            self.clock.cancel()
-        self.clock = asyncio.ensure_future(self._run_clock())
+# --- one server's shares of a party ------------------------------------------------------------------
 
-    async def _run_clock(self) -> None:
-        """Sleeps until the party's next due moment, then advances it; again, until nothing is timed."""
-        party_id = self.party_id
-        if party_id is None:
+
+async def _snapshot(party_id: int, change: str | None) -> Snapshot | None:
+    """The party's snapshot for ``change`` (shared by this server's connections that heard it), or a new one (None: no change)."""
+    shares = _shares()
+    shared = shares.snapshots.get(party_id)
+    if change is not None and shared is not None and shared[0] == change:
+        return await asyncio.shield(shared[1])
+    read = asyncio.ensure_future(database_sync_to_async(party_snapshot)(party_id))
+    if change is not None and party_id in shares.connections:
+        shares.snapshots[party_id] = (change, read)
+    return await read
+
+
+def _set_clock(party_id: int, due: datetime | None) -> None:
+    """The party's clock on this server, due at ``due`` (None: nothing timed); kept as it is when already due then."""
+    shares = _shares()
+    if party_id not in shares.connections:
+        return
+    running = shares.clocks.get(party_id)
+    if running is not None:
+        if running[0] == due and not running[1].done():
             return
-        try:
-            while True:
-                due = await database_sync_to_async(next_wakeup)(party_id)
-                if due is None:
-                    return
-                delay = (due - timezone.now()).total_seconds()
-                await asyncio.sleep(max(0.0, delay) + random.uniform(*CLOCK_SLACK_S))
-                if not await database_sync_to_async(services.advance)(party_id=party_id):
-                    await asyncio.sleep(CLOCK_IDLE_S)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("the clock of party %s", party_id)
+        running[1].cancel()
+    if due is None:
+        shares.clocks.pop(party_id, None)
+        return
+    shares.clocks[party_id] = (due, asyncio.ensure_future(_run_clock(party_id, due)))
+
+
+async def _run_clock(party_id: int, due: datetime) -> None:
+    """Sleeps until the party's next due moment, then advances it; again, until nothing is timed (a change resets it)."""
+    try:
+        while True:
+            delay = (due - timezone.now()).total_seconds()
+            await asyncio.sleep(max(0.0, delay) + random.uniform(*CLOCK_SLACK_S))
+            if not await database_sync_to_async(services.advance)(party_id=party_id):
+                await asyncio.sleep(CLOCK_IDLE_S)  # another server did it: its change resets this clock
+            next_due = await database_sync_to_async(next_wakeup)(party_id)
+            if next_due is None:
+                return
+            due = next_due
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("the clock of party %s", party_id)

@@ -11,14 +11,15 @@ describes every field.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
-from geoguess.party.models import FINISHED, Member, Party, PartyGuess, PartyRound
-from geoguess.party.referee import current_round
+from geoguess.party.models import FINISHED, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
+from geoguess.party.referee import closes_at, current_round
 from geoguess.party.selectors import round_guesses, standings
 
 
@@ -26,27 +27,71 @@ def _ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
 
 
-def state_for(member_id: int, now: datetime | None = None) -> dict[str, Any] | None:
-    """The member's snapshot of their party; None when they are no longer a member (removed, or gone)."""
-    member = Member.objects.select_related("party").filter(pk=member_id).first()
-    if member is None or member.removed:
+@dataclass(frozen=True)
+class Snapshot:
+    """A party as read once (``party_snapshot``), from which each member's state is made without another query
+    (``state_from``): the connections of one server that hear the same change share it."""
+
+    party: Party
+    round: PartyRound | None
+    guesses: list[PartyGuess]
+    members: list[Member]
+    standings: list[dict[str, Any]] | None
+    #: When the party's clock is next due, from the same reads (as ``selectors.next_wakeup``); None when nothing is timed.
+    due: datetime | None
+
+
+def party_snapshot(party_id: int) -> Snapshot | None:
+    """The party's rows that its members' states are made of; None when it is gone."""
+    party = Party.objects.filter(pk=party_id).first()
+    if party is None:
         return None
-    party = member.party
     round = current_round(party) if party.game_number else None
     guesses = round_guesses(round) if round is not None else []
+    if round is not None:
+        round.photo  # noqa: B018  # read now: states are made from the snapshot outside the database's thread
+    due = None
+    if party.phase == REVEAL:
+        due = party.reveal_until
+    elif party.phase == ROUND and round is not None and round.ended_at is None:
+        due = closes_at(round)
+        if round.worldnet_locks_at is not None and any(g.member.is_worldnet and not g.is_done for g in guesses):
+            due = min(due, round.worldnet_locks_at)
+    return Snapshot(
+        party=party,
+        round=round,
+        guesses=guesses,
+        members=list(party.members.filter(removed=False)),
+        standings=_standings(party) if party.phase == FINISHED else None,
+        due=due,
+    )
+
+
+def state_for(member_id: int, now: datetime | None = None) -> dict[str, Any] | None:
+    """The member's snapshot of their party; None when they are no longer a member (removed, or gone)."""
+    party_id = Member.objects.filter(pk=member_id, removed=False).values_list("party_id", flat=True).first()
+    snapshot = party_snapshot(party_id) if party_id is not None else None
+    return state_from(snapshot, member_id, now) if snapshot is not None else None
+
+
+def state_from(snapshot: Snapshot, member_id: int, now: datetime | None = None) -> dict[str, Any] | None:
+    """The member's state from the party's snapshot (no query); None when they are no longer a member of it."""
+    member = next((m for m in snapshot.members if m.pk == member_id), None)
+    if member is None:
+        return None
+    party, round, guesses = snapshot.party, snapshot.round, snapshot.guesses
     mine = next((g for g in guesses if g.member_id == member.pk), None)
-    members = list(party.members.filter(removed=False))
     done = {g.member_id for g in guesses if g.is_done}
     return {
         "type": "state",
         "now": _ms(now or timezone.now()),
         "party": _party(party),
         "you": member.pk,
-        "members": [_member(m, guessed=m.pk in done) for m in members if m.present or m.playing],
+        "members": [_member(m, guessed=m.pk in done) for m in snapshot.members if m.present or m.playing],
         "round": _round(round, mine) if round is not None else None,
         "your_guess": _guess(mine) if mine is not None and mine.is_done else None,
         "reveal": _reveal(round, guesses) if round is not None and _may_see_reveal(round, mine) else None,
-        "standings": _standings(party) if party.phase == FINISHED else None,
+        "standings": snapshot.standings,
     }
 
 

@@ -7,6 +7,7 @@ carries nothing of the party, so nothing in it can reach a member it was not mea
 from __future__ import annotations
 
 import logging
+import secrets
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -24,15 +25,26 @@ def party_group(party_id: int) -> str:
 
 
 def announce(party_id: int) -> None:
-    """Tells the party's connections, once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: send_changed(party_id))
+    """Tells the party's connections, once the current transaction commits (at once outside one); once a transaction,
+    however many of its steps announce (a round's end stores worldNET's guess, settles, starts the reveal or the end)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(getattr(hook, "announces", None) == party_id for _, hook, _ in connection.run_on_commit):
+        return  # already due at this commit (a rolled-back savepoint takes its hooks with it, so none is lost)
+
+    def hook() -> None:
+        send_changed(party_id)
+
+    hook.announces = party_id  # type: ignore[attr-defined]
+    transaction.on_commit(hook)
 
 
 def send_changed(party_id: int) -> None:
+    """``party.changed`` to the party's group, with an id of its own: a server's connections that hear the same
+    message share one read of the party (``consumers``), made after it arrived and so after the change."""
     layer = get_channel_layer()
     if layer is None:  # no channel layer configured: nobody to tell
         return
     try:
-        async_to_sync(layer.group_send)(party_group(party_id), {"type": CHANGED})
+        async_to_sync(layer.group_send)(party_group(party_id), {"type": CHANGED, "id": secrets.token_hex(8)})
     except Exception:  # the change is stored: connections catch up at their next timer or message
         logger.exception("could not tell party %s's connections that it changed", party_id)
