@@ -111,9 +111,9 @@ def missing_services() -> list[str]:
 
 
 @contextmanager
-def stack(folder: Path, *, postgres: dict[str, str] | None = None) -> Iterator[Stack]:
-    """PostgreSQL (with ``postgres``'s settings), Redis and an inference worker, with ``folder`` as the site's VAR_DIR;
-    gunicorn starts later."""
+def stack(folder: Path, *, postgres: dict[str, str] | None = None, worker_queues: str = "inference") -> Iterator[Stack]:
+    """PostgreSQL (with ``postgres``'s settings), Redis and a worker of ``worker_queues`` (the party benchmark's: ``party``),
+    with ``folder`` as the site's VAR_DIR; the web servers start later."""
     bindir = postgres_bindir()
     assert bindir is not None, "missing_services() says what to install"
     with ExitStack() as running:
@@ -132,7 +132,7 @@ def stack(folder: Path, *, postgres: dict[str, str] | None = None) -> Iterator[S
         }
         env.pop("CELERY_TASK_ALWAYS_EAGER", None)
         log = folder / "services.log"
-        worker = start_worker(redis_url, queues="inference", env=env, log=log)
+        worker = start_worker(redis_url, queues=worker_queues, env=env, log=log)
         running.callback(stop, worker)
         site = Stack(folder=folder, env=env, postgres=database, worker=worker, redis_pid=_redis_pid(redis_url), bindir=bindir)
         running.callback(site.stop_web)
