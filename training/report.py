@@ -40,7 +40,7 @@ from training.feature_cache import FeatureCache
 from worldnet_core.checkpoint import save_checkpoint
 from worldnet_core.geo import haversine_km
 from worldnet_core.metrics import METRIC_KEYS, MIN_TEST_IMAGES
-from worldnet_core.model_choices import INTERPOLATIONS
+from worldnet_core.model_choices import BACKBONE_TRAINING, BACKBONES, INTERPOLATIONS
 from worldnet_core.models.worldnet import InterpolationHead, WorldNet
 
 #: The six models of the paper's tables, in the tables' order.
@@ -73,7 +73,34 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-ablation", dest="ablation", action="store_false", help="skip the table of each change's effect (trains two more classifiers)"
     )
+    parser.add_argument(
+        "--backbones",
+        nargs="+",
+        type=backbone_variant,
+        default=[],
+        metavar="BACKBONE:USE",
+        help="the ablation's rows per backbone and way of using it: worldNET trained again on the same splits with each, "
+        "e.g. compact:full efficientnet_lite0:frozen efficientnet_lite0:partial efficientnet_lite0:scratch "
+        "(USE: full, partial, frozen, or scratch: every block from random weights); each a worldNET more to train",
+    )
     return parser
+
+
+#: How a backbone of the ablation's rows is used: --backbone-training's ways, and from scratch (no pretrained weights).
+BACKBONE_VARIANT_USES = (*BACKBONE_TRAINING, "scratch")
+
+
+def backbone_variant(text: str) -> tuple[str, str]:
+    """``BACKBONE:USE`` as (backbone, use), checked: a frozen or partial backbone needs pretrained weights."""
+    backbone, _, use = text.partition(":")
+    use = use or "full"
+    if backbone not in BACKBONES:
+        raise argparse.ArgumentTypeError(f"{backbone!r} is no backbone; one of {', '.join(BACKBONES)}")
+    if use not in BACKBONE_VARIANT_USES:
+        raise argparse.ArgumentTypeError(f"{use!r} is no way of using a backbone; one of {', '.join(BACKBONE_VARIANT_USES)}")
+    if backbone == "compact" and use not in ("full", "scratch"):
+        raise argparse.ArgumentTypeError(f"compact has no pretrained weights to keep {use}: compact:full trains it from scratch")
+    return backbone, use
 
 
 def _fmt_km(value: float | None) -> str:
@@ -267,6 +294,16 @@ def write_markdown(report: dict, path: Path) -> None:
             *_compact_rows(report["ablation"], "worldNET"),
             "",
         ]
+    if report.get("backbones"):
+        lines += [
+            "## worldNET by backbone and by how it is used (same splits, the rest as above)",
+            "",
+            "*frozen*: no block trains, each photo's features computed once and cached; *last N blocks trained*: the rest "
+            "frozen and cached; *fine-tuned*: every block trains from the pretrained weights; *from scratch*: from random weights.",
+            "",
+            *_compact_rows(report["backbones"], "worldNET's backbone"),
+            "",
+        ]
     lines += ["## Is worldNET the best of the six?", "", "| check | holds | numbers |", "|---|---|---|"]
     for text, holds, numbers in best_of_all(report):
         lines.append(f"| {text} | {'yes' if holds else '**no**'} | {numbers} |")
@@ -426,6 +463,49 @@ def ablation(
     return rows
 
 
+def use_label(backbone: str, use: str, blocks: int) -> str:
+    """How a row's backbone was used, in words."""
+    if backbone == "compact" or use == "scratch":
+        return f"{backbone}, from scratch"
+    return {"full": f"{backbone}, pretrained, fine-tuned", "partial": f"{backbone}, pretrained, last {blocks} blocks trained"}.get(
+        use, f"{backbone}, pretrained, frozen (cached features)"
+    )
+
+
+def by_backbone(
+    variants: list[tuple[str, str]], args: argparse.Namespace, splits, settings: TrainSettings, log: Callable[[str], None]
+) -> dict[str, dict]:
+    """worldNET trained again with each (backbone, use), everything else as the report's, scored on the same photos.
+
+    Each backbone takes the photos at its own input size (``--image-size`` applies to the report's own backbone only).
+    """
+    rows: dict[str, dict] = {}
+    for backbone, use in variants:
+        variant_args = argparse.Namespace(
+            **{
+                **vars(args),
+                "backbone": backbone,
+                "backbone_training": "full" if use == "scratch" else use,
+                "no_pretrained": use == "scratch",
+                "image_size": args.image_size if backbone == args.backbone else None,
+            }
+        )
+        label = use_label(backbone, use, args.trainable_blocks)
+        log(f"== ablation: worldNET on {label}")
+        began = time.perf_counter()
+        variant_settings = _settings(settings, variant_args)
+        size = train_program.input_size(variant_args)
+        train = load_data(splits.train, size, progress=settings.progress, desc="training images")
+        model = train_program.train_model("worldnet", train, variant_args, variant_settings, log)
+        rows[label] = {
+            split: evaluate(model, load_data(data, size, progress=settings.progress), variant_settings, scale_km=splits.scale_km).metrics
+            for split, data in (("seen", splits.seen_test), ("unseen", splits.unseen_test))
+        }
+        rows[label]["seconds"] = time.perf_counter() - began
+        log(f"{label}: seen mean {rows[label]['seen']['mean_km']:,.0f} km, unseen mean {rows[label]['unseen']['mean_km']:,.0f} km")
+    return rows
+
+
 def _settings(settings: TrainSettings, args: argparse.Namespace) -> TrainSettings:
     """``args``' settings, with the run's frozen features: a variant on the same frozen backbone computes none again."""
     return dataclasses.replace(train_program.settings_from(args), features=settings.features)
@@ -512,6 +592,9 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
         if args.ablation:
             report["ablation"] = ablation(worldnet, train, tests, args, settings, splits.scale_km, log)
             report["ablation"]["default (the tables above)"] = ours
+        if args.backbones:
+            own = use_label(args.backbone, "scratch" if args.no_pretrained else args.backbone_training, args.trainable_blocks)
+            report["backbones"] = {f"{own} (the tables above)": ours, **by_backbone(args.backbones, args, splits, settings, log)}
         truth_places = tests["seen"].places
         top1 = np.array(evaluations["worldnet"]["seen"].top1)
         report["config"]["worldnet_top1_accuracy"] = float((top1 == truth_places).mean())
