@@ -46,6 +46,13 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ramp", type=float, default=10.0, help="the parties start spread over this many seconds (default 10)")
     parser.add_argument("--servers", type=int, default=2, help="Daphne processes; a party's players spread over them (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="the players' random seed")
+    parser.add_argument(
+        "--postgres",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting, e.g. synchronous_commit=off (default: PostgreSQL's own, durable as deployed)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--log", type=Path, help="keep the servers' log (Daphne, the worker) in this file")
     parser.add_argument("--wait-idle", type=int, default=0, metavar="SECONDS", help="first wait up to this long for a quiet machine")
@@ -165,7 +172,10 @@ async def play(site: PartySite, parties: list[dict[str, Any]], options: argparse
 
 
 def run(options: argparse.Namespace) -> Figures:
-    with tempfile.TemporaryDirectory(prefix="party-load-") as folder, party_site(Path(folder), servers=options.servers) as site:
+    with (
+        tempfile.TemporaryDirectory(prefix="party-load-") as folder,
+        party_site(Path(folder), servers=options.servers, postgres=dict(setting.split("=", 1) for setting in options.postgres)) as site,
+    ):
         print(f"site up: {len(site.servers)} Daphne, PostgreSQL, Redis, a party worker; making {options.parties} parties ...", flush=True)
         parties = site.make_parties(
             parties=options.parties,

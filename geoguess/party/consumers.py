@@ -252,7 +252,9 @@ async def _snapshot(party_id: int, change: str | None) -> Snapshot | None:
     shared = shares.snapshots.get(party_id)
     if change is not None and shared is not None and shared[0] == change:
         return await asyncio.shield(shared[1])
-    read = asyncio.ensure_future(database_sync_to_async(party_snapshot)(party_id))
+    # Reads run on the default executor's threads, not queued behind this server's writes (a commit waits for the disk,
+    # a transition for the party's lock); one connection's states still go in order, each awaited before the next.
+    read = asyncio.ensure_future(database_sync_to_async(party_snapshot, thread_sensitive=False)(party_id))
     if change is not None and party_id in shares.connections:
         shares.snapshots[party_id] = (change, read)
     return await read
@@ -280,9 +282,9 @@ async def _run_clock(party_id: int, due: datetime) -> None:
         while True:
             delay = (due - timezone.now()).total_seconds()
             await asyncio.sleep(max(0.0, delay) + random.uniform(*CLOCK_SLACK_S))
-            if not await database_sync_to_async(services.advance)(party_id=party_id):
-                await asyncio.sleep(CLOCK_IDLE_S)  # another server did it: its change resets this clock
-            next_due = await database_sync_to_async(next_wakeup)(party_id)
+            if not await database_sync_to_async(services.advance_unless_busy)(party_id=party_id):
+                await asyncio.sleep(CLOCK_IDLE_S)  # another server did it (or is doing it): its change resets this clock
+            next_due = await database_sync_to_async(next_wakeup, thread_sensitive=False)(party_id)
             if next_due is None:
                 return
             due = next_due

@@ -275,6 +275,14 @@ def advance(*, party_id: int, now: datetime | None = None) -> bool:
 
 
 @transaction.atomic
+def advance_unless_busy(*, party_id: int, now: datetime | None = None) -> bool:
+    """``advance`` for a server's clock, unless another transaction holds the party (another server's clock doing the
+    same, or a guess, which advances it too): a clock never waits on a lock; the change it was waiting for resets it."""
+    party = Party.objects.select_for_update(skip_locked=True, of=("self",)).select_related("image_set").filter(pk=party_id).first()
+    return party is not None and referee.advance(party, now or timezone.now())
+
+
+@transaction.atomic
 def worldnet_lock_in(*, party_id: int, round_id: int, now: datetime | None = None) -> bool:
     """worldNET's lock-in for the round, if it is still current and its time has come (the Celery task's work)."""
     now = now or timezone.now()
