@@ -80,7 +80,7 @@ MAP_STATE = """() => {
   const size = GeoRound.map.getSize();
   const rect = (node) => { const r = node.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom }; };
   const pins = {};
-  for (const kind of ["truth", "player", "worldnet"]) pins[kind] = [...el.querySelectorAll("path.pin-" + kind)].map(rect);
+  for (const kind of ["truth", "player", "worldnet", "other"]) pins[kind] = [...el.querySelectorAll("path.pin-" + kind)].map(rect);
   const legend = el.querySelector(".legend");
   const truth = el.querySelector("path.pin-truth");
   let onTop = null;
@@ -104,13 +104,15 @@ def overlaps(a: dict, b: dict) -> bool:
     return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
 
 
-def assert_reveal_fits(page, where: str) -> dict:
+def assert_reveal_fits(page, where: str, need: tuple[str, ...] = ("truth", "worldnet")) -> dict:
+    """Leaflet's size is the map's, every pin ("other": a party's other players) lies inside it and clear of the
+    legend, the answer on top; ``need``: the kinds of pin that must be there."""
     settle(page)
     state = page.evaluate(MAP_STATE)
     assert state["leaflet"] == state["element"], f"{where}: Leaflet thinks the map is {state['leaflet']}, it is {state['element']}"
     box = state["box"]
     kinds = {kind for kind, rects in state["pins"].items() if rects}
-    assert {"truth", "worldnet"} <= kinds, f"{where}: pins {kinds}"
+    assert set(need) <= kinds, f"{where}: pins {kinds}"
     for kind, rects in state["pins"].items():
         for pin in rects:
             inside = (
