@@ -13,7 +13,8 @@ their page must show no answer and no other pin (only *that* others guessed). Af
 must fit every pin (each player's, worldNET's and its candidates) inside the map, clear of its legend, the
 answer on top: the checks of the game's reveal (``assert_reveal_fits``). One player leaves mid-game (battle
 royale); one plays on a phone (party classic). Screenshots: ``var/screenshots/party-*.png`` (or
-``SCREENSHOT_DIR``); with ``README_SCREENSHOTS=1`` the README's ``static/img/screenshots/party.jpg`` too.
+``SCREENSHOT_DIR``); with ``README_SCREENSHOTS=1`` the README's ``static/img/screenshots/party.jpg`` and
+``party-lobby.jpg`` too.
 """
 
 from __future__ import annotations
@@ -257,9 +258,8 @@ def test_party_classic_with_worldnet_three_players_one_on_a_phone(server, browse
     host.page.screenshot(path=str(SCREENSHOTS / "party-standings.png"), full_page=True)
     cleo.page.screenshot(path=str(SCREENSHOTS / "party-phone-standings.png"), full_page=True)
     if os.environ.get("README_SCREENSHOTS"):
-        Image.open(SCREENSHOTS / "party-classic-reveal-ada.png").convert("RGB").save(
-            README_SHOTS / "party.jpg", "JPEG", quality=80, optimize=True
-        )
+        for shot, name in (("party-classic-reveal-ada.png", "party.jpg"), ("party-lobby.png", "party-lobby.jpg")):
+            Image.open(SCREENSHOTS / shot).convert("RGB").save(README_SHOTS / name, "JPEG", quality=80, optimize=True)
     # Play again: the same party, a new game with everyone still there.
     host.page.click("#again")
     again = wait_state(ben.page, "s.party.game_number === 2 && s.party.phase === 'round'")
