@@ -544,3 +544,19 @@ def test_a_run_with_a_frozen_backbone_needs_pretrained_weights(image_set, backbo
         training_run_create(image_sets=[image_set], arguments=arguments, activate=False)
     arguments = {**arguments, "backbone": "efficientnet_lite0", "no_pretrained": False}
     assert training_run_create(image_sets=[image_set], arguments=arguments, activate=False).arguments["backbone_training"] == "frozen"
+
+
+def test_the_form_left_frozen_with_a_backbone_from_scratch_says_to_train_it_in_full(admin_client, image_set):
+    """The site's default is frozen (for its pretrained backbone): choosing compact and leaving it is a form error, not a run."""
+    from geoguess.opponent.models import TrainingRun
+    from geoguess.opponent.training_runs import training_defaults
+
+    defaults = training_defaults()
+    form = {key: value for key, value in defaults.items() if value is not None and value is not False and not isinstance(value, list)}
+    form.update(image_sets=[image_set.pk], backbone="compact")
+    assert form["backbone_training"] == "frozen"
+    response = admin_client.post("/admin/opponent/trainingrun/add/", form)
+    assert response.status_code == 200 and not TrainingRun.objects.exists()
+    page = response.content.decode()
+    assert "--backbone-training frozen needs a pretrained backbone, and compact has no pretrained weights" in page
+    assert "--backbone-training full" in page
