@@ -407,6 +407,7 @@
   });
 
   window.GeoRound = { map: pmap.map, viewer }; // for the browser tests: Leaflet's own idea of the map's size
-  window.GeoParty = { state: () => state, offset: () => offset };
+  // For the browser tests: the last state, the clock's offset, and a dropped connection (as a network would drop it).
+  window.GeoParty = { state: () => state, offset: () => offset, drop: () => socket && socket.close(1000) };
   connect();
 })();

@@ -310,6 +310,14 @@ def test_a_duel_between_two_players(server, browser):
     host.page.click("#start")
     wait_state(ben.page, "s.party.phase === 'round'")
     assert ben.page.locator("#duel-health .side").count() == 2
+    # A dropped connection comes back by itself, and a reload finds the round where it stands.
+    ben.page.evaluate("() => GeoParty.drop()")
+    ben.page.wait_for_selector("#connection:not([hidden])")
+    wait_state(ben.page, "s.party.phase === 'round'")
+    ben.page.wait_for_selector("#connection", state="hidden")
+    host.page.reload()
+    back = wait_state(host.page, "s.party.phase === 'round' && s.round.index === 0")
+    assert back["your_guess"] is None and back["reveal"] is None
     final = play_game(players, host, 1, "duel", worldnet=False)
     assert final["party"]["ended_by"] == "knockout", final["party"]
     standings = assert_standings(players, "duel")
