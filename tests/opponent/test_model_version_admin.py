@@ -60,7 +60,9 @@ def test_it_shows_metrics_and_arguments_as_tables(admin_client, trained_version,
     assert "too few to measure" not in page
     assert "<th>training images</th><td>12</td>" in page
     # The site's defaults: the pretrained backbone that comes with the install, frozen.
-    assert "<th>backbone</th><td>efficientnet_lite0</td>" in page and "<th>backbone started from</th><td>ImageNet (EfficientNet-Lite0" in page
+    assert (
+        "<th>backbone</th><td>efficientnet_lite0</td>" in page and "<th>backbone started from</th><td>ImageNet (EfficientNet-Lite0" in page
+    )
     assert "<th>backbone training</th><td>frozen" in page
     assert "<th>trained on</th><td>16 photos of Small world: 12 in 2 folds" in page
     assert (
