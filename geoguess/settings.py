@@ -242,6 +242,9 @@ CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "") or (
 
 #: The channel layer's Redis reads time out after this long (longer than channels-redis's 5 s blocking receive).
 CHANNEL_LAYER_SOCKET_TIMEOUT_S = 30
+#: Redis connections a server's channel layer may open at once. redis-py's pool refuses the 101st by default (it does not
+#: wait): 100 players connecting to one server at once then lost some connections (1011). Redis serves 10,000 clients.
+CHANNEL_LAYER_MAX_CONNECTIONS = env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000)
 
 
 def channel_layers(url: str) -> dict[str, dict[str, object]]:
@@ -253,7 +256,7 @@ def channel_layers(url: str) -> dict[str, dict[str, object]]:
         # redis-py 8 reads with a 5 s socket timeout by default: channels-redis's blocking receive (BZPOPMIN for
         # up to RedisChannelLayer.brpop_timeout, 5 s) then fails on any connection idle for 5 s, and Daphne closes
         # it (1011). Reads wait longer than the blocking pop; a Redis gone silent still fails them (channels_redis#422).
-        host = {"address": url, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT_S}
+        host = {"address": url, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT_S, "max_connections": CHANNEL_LAYER_MAX_CONNECTIONS}
         return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}}
     raise ImproperlyConfigured(
         f"CHANNEL_LAYER_URL={url!r}: set it to the Redis that the web servers and workers share "

@@ -158,7 +158,7 @@ async def play_party(
     try:
         await asyncio.gather(*(player.connect() for player in players))
     except Exception as problem:
-        book.errors[f"connect: {type(problem).__name__}"] += 1
+        book.errors[f"connect: {type(problem).__name__} {problem}"[:120]] += 1
         await asyncio.gather(*(player.close() for player in players), return_exceptions=True)
         return
     await asyncio.sleep(start_after_s)

@@ -74,6 +74,14 @@ def _shares() -> _Shares:
     return shares
 
 
+def in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` (the ORM's work) as a coroutine on one of the default executor's threads, each with its own database
+    connection, not on the one thread that Channels' default (thread-sensitive) gives every call of the server: there,
+    one commit waiting for the disk or one transition waiting for a party's lock held up every other party's frames.
+    A connection's calls still run one after the other (the consumer awaits each), so its frames keep their order."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 def _membership(session: Any, code: str) -> tuple[int, int] | None:
     member = services.member_for_session(session, code)
     return None if member is None else (member.pk, member.party_id)
@@ -134,7 +142,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         code = str(self.scope["url_route"]["kwargs"].get("code", ""))
         try:
-            found = await database_sync_to_async(_membership)(self.scope.get("session"), code)
+            found = await in_thread(_membership)(self.scope.get("session"), code)
         except Exception:
             logger.exception("could not look up the membership of a connection to party %r", code)
             found = None
@@ -150,8 +158,8 @@ class PartyConsumer(AsyncWebsocketConsumer):
 
     async def _arrive(self) -> None:
         assert self.member_id is not None and self.party_id is not None
-        await database_sync_to_async(services.connection_count)(member_id=self.member_id, delta=1)
-        await database_sync_to_async(services.advance)(party_id=self.party_id)  # a party nobody was connected to catches up
+        await in_thread(services.connection_count)(member_id=self.member_id, delta=1)
+        await in_thread(services.advance)(party_id=self.party_id)  # a party nobody was connected to catches up
         await self.send_state()
 
     async def disconnect(self, code: int) -> None:
@@ -168,7 +176,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_discard(party_group(self.party_id), self.channel_name)
         try:
-            await database_sync_to_async(services.connection_count)(member_id=self.member_id, delta=-1)
+            await in_thread(services.connection_count)(member_id=self.member_id, delta=-1)
         except Exception:
             logger.exception("could not count member %s's connection out", self.member_id)
 
@@ -193,7 +201,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
         assert self.member_id is not None and self.party_id is not None
         message = parse(text_data, bytes_data)
         kind = message["type"]
-        act = database_sync_to_async(_as_member)
+        act = in_thread(_as_member)
         if kind == "guess":
             round_index = _whole(message, "round")
             pin = services.pin_from(message["lat"], message["lon"])
@@ -212,7 +220,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
             self.member_id = None  # nothing more is sent to this connection
             await self.close(code=CLOSE_LEFT)
         elif kind == "tick":
-            await database_sync_to_async(services.advance)(party_id=self.party_id)
+            await in_thread(services.advance)(party_id=self.party_id)
             await self.send_state()
         else:  # sync
             await self.send_state()
@@ -252,9 +260,7 @@ async def _snapshot(party_id: int, change: str | None) -> Snapshot | None:
     shared = shares.snapshots.get(party_id)
     if change is not None and shared is not None and shared[0] == change:
         return await asyncio.shield(shared[1])
-    # Reads run on the default executor's threads, not queued behind this server's writes (a commit waits for the disk,
-    # a transition for the party's lock); one connection's states still go in order, each awaited before the next.
-    read = asyncio.ensure_future(database_sync_to_async(party_snapshot, thread_sensitive=False)(party_id))
+    read = asyncio.ensure_future(in_thread(party_snapshot)(party_id))
     if change is not None and party_id in shares.connections:
         shares.snapshots[party_id] = (change, read)
     return await read
@@ -282,9 +288,9 @@ async def _run_clock(party_id: int, due: datetime) -> None:
         while True:
             delay = (due - timezone.now()).total_seconds()
             await asyncio.sleep(max(0.0, delay) + random.uniform(*CLOCK_SLACK_S))
-            if not await database_sync_to_async(services.advance_unless_busy)(party_id=party_id):
+            if not await in_thread(services.advance_unless_busy)(party_id=party_id):
                 await asyncio.sleep(CLOCK_IDLE_S)  # another server did it (or is doing it): its change resets this clock
-            next_due = await database_sync_to_async(next_wakeup, thread_sensitive=False)(party_id)
+            next_due = await in_thread(next_wakeup)(party_id)
             if next_due is None:
                 return
             due = next_due

@@ -75,3 +75,19 @@ def test_a_connection_idle_longer_than_the_blocking_receive_still_hears_the_part
         await b.close()
 
     async_to_sync(scenario)()
+
+
+def test_a_burst_of_players_connecting_to_one_server_all_join_their_groups(redis_layer):
+    """redis-py's pool refused a 101st Redis connection at once (MaxConnectionsError, and Daphne closed the WebSocket
+    with 1011) when 100 players connected to one server together; the site's layer allows more (settings.channel_layers)."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+
+    async def burst() -> dict:
+        channels = [await layer.new_channel() for _ in range(300)]
+        await asyncio.gather(*(layer.group_add("party-burst", channel) for channel in channels))  # no MaxConnectionsError
+        await layer.group_send("party-burst", {"type": "party.changed", "id": "x"})
+        return await layer.receive(channels[-1])
+
+    assert async_to_sync(burst)() == {"type": "party.changed", "id": "x"}
