@@ -51,6 +51,9 @@ bench: setup
 	# 20 players for 30 s on gunicorn, PostgreSQL, Redis and a worker (docs/benchmarks.md#the-game-under-load); a lighter
 	# demo worldNET than make play's, trained once and kept in var/load-bench (a few minutes the first time)
 	$(BIN)/python -m benchmarks.load --players 20 --run-time 30 --warmup 5 --training-per-city 10 --epochs 3
+	# 10 parties of 4 players over WebSockets on two Daphne processes, 3 rounds (about a minute; the full run's figures:
+	# docs/benchmarks.md#parties-under-load)
+	$(BIN)/python -m benchmarks.party_load --parties 10 --rounds 3 --think 1 3 --ramp 3
 
 clean:
 	rm -rf $(VENV) var
