@@ -1,7 +1,9 @@
 """Parties in real browsers: whole games with several Chromium contexts (each its own session) on one site.
 
-Playwright drives Debian's chromium against the shared site process (``server``: its own SQLite file, Celery
-eager, the in-memory channel layer of one process). Each mode is played to its end through the pages alone:
+Playwright drives Debian's chromium against a site of real parts (``server`` below): Daphne (``runserver``
+with Channels), a real redis-server as the channel layer and Celery's broker, and a real Celery worker of the
+``party`` queue, which locks worldNET in and pushes it to the room through the channel layer. Each mode is
+played to its end through the pages alone:
 the host creates the party from its form, the others join by its link (or its code), the host starts, every
 player drops a pin and guesses, the host skips the reveals, the final standings come, and play again starts
 the next game. worldNET sits at the table in party classic and battle royale; the duel is two players.
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from PIL import Image
 
 from tests.support.browser import README_SHOTS, SCREENSHOTS, assert_reveal_fits, new_page, settle
+from tests.support.images import small_world
+from tests.support.processes import REGISTER, manage, redis_server, start_site, start_worker, stop
 
 pytestmark = pytest.mark.slow
 
@@ -36,6 +41,35 @@ SCOUT = (48.86, 2.35)
 #: (London to Osaka: 9,500 km), so farther than any guess of worldNET's, which names one of them: the Southern Ocean.
 FAR = (-60.0, -60.0)
 HOSTILE_NAME = "Cleo <i>x</i>"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """The site on a real Redis (channel layer and broker) with a real worker of the party queue.
+
+    The set-up commands run Celery eager, so the tiny worldNET's predictions are stored before the site
+    starts; the site and the worker then queue through Redis, as deployed.
+    """
+    tmp = tmp_path_factory.mktemp("party-site")
+    with redis_server(tmp) as redis_url:
+        env = {
+            **os.environ,
+            "GEOGUESS_VAR_DIR": str(tmp / "var"),
+            "DJANGO_SETTINGS_MODULE": "geoguess.settings",
+            "CELERY_BROKER_URL": redis_url,
+            "CHANNEL_LAYER_URL": redis_url,
+        }
+        setup = {**env, "CELERY_TASK_ALWAYS_EAGER": "1"}
+        manage(setup, "migrate", "-v", "0")
+        manage(setup, "import_imageset", str(small_world(tmp / "world", per_city=3)), "--name", "Small world")
+        manage(setup, "shell", "-v", "0", "-c", REGISTER.replace("{tmp}", str(tmp)))
+        worker = start_worker(redis_url, queues="party,inference,celery", env=env, log=tmp / "worker.log")
+        process, url = start_site(env)
+        try:
+            yield url
+        finally:
+            stop(process)
+            stop(worker)
 
 
 @dataclass
