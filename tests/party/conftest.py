@@ -11,6 +11,19 @@ def _in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
+@pytest.fixture(autouse=True)
+def _no_lingering_database_connections():
+    """The consumers' database work runs on executor threads (``consumers.in_thread``), each with its own connection:
+    closed after each call here (CONN_MAX_AGE 0), so none outlives its test (PostgreSQL then can drop the test database)."""
+    from django.db import connections
+
+    database = connections.settings["default"]
+    kept = database["CONN_MAX_AGE"]
+    database["CONN_MAX_AGE"] = 0
+    yield
+    database["CONN_MAX_AGE"] = kept
+
+
 @pytest.fixture
 def make_party(image_set):
     """A party on the small world: ``make_party(mode, players=[...], worldnet_in=False)`` returns (party, [members])."""
