@@ -27,6 +27,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import connection
 from django.utils import timezone
 
 from geoguess.party import services
@@ -78,8 +79,12 @@ def in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` (the ORM's work) as a coroutine on one of the default executor's threads, each with its own database
     connection, not on the one thread that Channels' default (thread-sensitive) gives every call of the server: there,
     one commit waiting for the disk or one transition waiting for a party's lock held up every other party's frames.
-    A connection's calls still run one after the other (the consumer awaits each), so its frames keep their order."""
-    return database_sync_to_async(function, thread_sensitive=False)
+    A connection's calls still run one after the other (the consumer awaits each), so its frames keep their order.
+
+    Not on SQLite (the embedded default, one process): it takes one writer at a time anyway, and its shared in-memory
+    test database refuses a reader at once while another thread writes ("database table is locked"), without waiting.
+    """
+    return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
 
 
 def _membership(session: Any, code: str) -> tuple[int, int] | None:
