@@ -526,9 +526,14 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     problem = flags.backbone_training_problem(args)
     if problem:
         raise SystemExit(f"report: {problem}")
+    labels = [use_label(b, u, args.trainable_blocks) for b, u in args.backbones]
+    own = use_label(args.backbone, "scratch" if args.no_pretrained else args.backbone_training, args.trainable_blocks)
+    twice = sorted({label for label in labels if labels.count(label) > 1 or label == own})
+    if twice:
+        raise SystemExit(f"report: --backbones asks for {', '.join(twice)} twice (or as the report's own backbone): one row each")
     settings = train_program.settings_from(args)
     settings.features = FeatureCache(spill_dir=Path(args.out))
-    manifest = train_program.read_places(args)
+    manifest = train_program.read_with_places(args)
     splits = train_program.make_splits(manifest, args)
     if splits.seen_test is None or splits.unseen_test is None:
         raise SystemExit("report: needs held-out places (--holdout-places N or --holdout-list FILE) and --test-fraction > 0")
@@ -593,7 +598,6 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
             report["ablation"] = ablation(worldnet, train, tests, args, settings, splits.scale_km, log)
             report["ablation"]["default (the tables above)"] = ours
         if args.backbones:
-            own = use_label(args.backbone, "scratch" if args.no_pretrained else args.backbone_training, args.trainable_blocks)
             report["backbones"] = {f"{own} (the tables above)": ours, **by_backbone(args.backbones, args, splits, settings, log)}
         truth_places = tests["seen"].places
         top1 = np.array(evaluations["worldnet"]["seen"].top1)

@@ -9,10 +9,11 @@ its mean, its standard error, and in how many seeds worldNET was ahead. ``--agai
 the worldNET of an earlier ``seeds`` run (another backbone, the same seeds: the same splits) as a
 row of its own, so two backbones are compared on the very same photos.
 
-A margin is called *clear* when its mean is more than twice its standard error (about a 95%
-interval that excludes zero, over seeds treated as independent draws); below that, the report
-says *within noise*. Each seed's whole report stays in ``OUT/seed-N/``; a seed already there is
-read, not run again, so an interrupted run resumes.
+A margin is called *clear* when its 95% Student-t interval over the seeds excludes zero (the mean more
+than t(0.975, n − 1) standard errors from it: 2.78 for 5 seeds, 2.09 for 20; the seeds treated as
+independent draws); else *within noise*. Each seed's whole report stays in ``OUT/seed-N/``; a seed
+already there is read, not run again, so an interrupted run resumes; ``OUT/flags.json`` keeps the
+flags, and a run with other flags into the same folder is refused rather than mixed in.
 """
 
 from __future__ import annotations
@@ -29,8 +30,27 @@ from pathlib import Path
 from training import report as report_program
 
 SPLITS = ("seen", "unseen")
-#: A margin this many standard errors from zero is called clear (about 95% for a normal mean).
-CLEAR_AT_SE = 2.0
+#: The two-sided confidence at which a margin is called clear.
+CONFIDENCE = 0.95
+#: Flags that say where and which seeds, not what a report is: a run may add seeds or change them.
+NOT_THE_REPORT = {"seeds", "out", "against", "no_progress", "config"}
+
+
+def clear_at(seeds: int) -> float:
+    """How many standard errors from zero a mean over ``seeds`` must be to be called clear (Student's t)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + CONFIDENCE / 2, seeds - 1))
+
+
+def report_flags(args: argparse.Namespace) -> dict[str, object]:
+    """What makes each seed's report what it is: every flag but the seeds and where they go, as JSON values."""
+    flags: dict[str, object] = {}
+    for key, value in sorted(vars(args).items()):
+        if key in NOT_THE_REPORT:
+            continue
+        flags[key] = json.loads(json.dumps(value, default=str))  # paths as text, tuples as lists
+    return flags
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
@@ -94,12 +114,12 @@ def margins(reports: dict[int, dict], against: dict[int, dict] | None) -> dict:
     return summary
 
 
-def _verdict(mean: float, se: float) -> str:
+def _verdict(mean: float, se: float, seeds: int) -> str:
     if math.isnan(se):
         return "one seed"
-    if mean > CLEAR_AT_SE * se:
+    if mean > clear_at(seeds) * se:
         return "clear lead"
-    if mean < -CLEAR_AT_SE * se:
+    if mean < -clear_at(seeds) * se:
         return "clearly behind"
     return "within noise"
 
@@ -107,7 +127,9 @@ def _verdict(mean: float, se: float) -> str:
 def markdown(summary: dict, *, seeds: Sequence[int], described: str, against: str | None) -> list[str]:
     lines = [
         f"{described}; seeds {', '.join(map(str, seeds))} ({len(seeds)} reports). Means over the seeds ± their standard error; "
-        "worldNET's lead is paired seed by seed (its points minus the model's; the model's mean km minus worldNET's).",
+        "worldNET's lead is paired seed by seed (its points minus the model's; the model's mean km minus worldNET's), "
+        f"clear when its {CONFIDENCE:.0%} interval excludes zero"
+        + (f" (more than {clear_at(len(seeds)):.2f} standard errors)." if len(seeds) > 1 else "."),
         "",
     ]
     if against:
@@ -128,7 +150,7 @@ def markdown(summary: dict, *, seeds: Sequence[int], described: str, against: st
                     f"{lead[0]:+,.0f} ± {lead[1]:,.0f}",
                     f"{lead_km[0]:+,.0f} ± {lead_km[1]:,.0f}",
                     f"{row['ahead_in']} of {len(seeds)}",
-                    _verdict(*lead),
+                    _verdict(lead[0], lead[1], len(seeds)),
                 ]
             else:
                 cells += ["–", "–", "–", "–"]
@@ -141,6 +163,12 @@ def main(args: argparse.Namespace, log: Callable[[str], None] = lambda m: print(
     started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    flags, kept = report_flags(args), out / "flags.json"
+    if kept.is_file() and json.loads(kept.read_text()) != flags:
+        earlier = json.loads(kept.read_text())
+        changed = sorted(key for key in flags.keys() | earlier.keys() if flags.get(key) != earlier.get(key))
+        raise SystemExit(f"seeds: {out} holds reports made with other flags ({', '.join(changed)}): choose another --out")
+    kept.write_text(json.dumps(flags, indent=2))
     reports: dict[int, dict] = {}
     for seed in args.seeds:
         began = time.perf_counter()

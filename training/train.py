@@ -70,22 +70,27 @@ def read_holdout_list(path: Path) -> list[str]:
     return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
 
 
-def read_places(args: argparse.Namespace) -> Manifest:
+def read_with_places(args: argparse.Namespace) -> Manifest:
     """The image set of ``--data``, its places as ``--place-by`` says: the set's own names, or each photo's country.
 
     Real photo sets often name a photo's town or street: a place of one photo, which worldNET cannot learn as a
-    class nor the report hold out as a seen place. By country, the country column when the row has one, else the
-    country its coordinates fall in (the shipped land data; a photo at sea keeps its own place).
+    class nor the report hold out as a seen place. By country: the country column where the row has one, else
+    the country its coordinates fall in, or the nearest (the shipped land data); either way as its full English
+    name, so that a column's code ("IT"), a map's name ("Italy") and the land data's agree on one place.
     """
     manifest = read_imageset(args.data)
     if getattr(args, "place_by", "place") != "country":
         return manifest
-    from worldnet_core.land import country_of
+    from worldnet_core.land import country_name, country_of
 
     missing = [i for i, r in enumerate(manifest) if not r.country.strip()]
-    found: list[object] = list(country_of(manifest.lats()[missing], manifest.lons()[missing])) if missing else []
+    # margin_km=None: the nearest country, for a photo on a pier or a ferry too (no place of one photo).
+    found: list[object] = list(country_of(manifest.lats()[missing], manifest.lons()[missing], margin_km=None)) if missing else []
     located = dict(zip(missing, found, strict=True))
-    records = [dataclasses.replace(r, place=r.country.strip() or str(located.get(i) or r.place)) for i, r in enumerate(manifest.records)]
+    records = [
+        dataclasses.replace(r, place=country_name(r.country.strip() or str(located.get(i) or r.place)))
+        for i, r in enumerate(manifest.records)
+    ]
     return Manifest(manifest.root, records, list(manifest.notes))
 
 
@@ -302,7 +307,7 @@ def main(args: argparse.Namespace, log: Callable[[str], None] | None = None, hoo
     settings.features = FeatureCache(spill_dir=Path(output).parent)
     init_distributed(settings.device)
     started = time.perf_counter()
-    manifest = read_places(args)
+    manifest = read_with_places(args)
     splits = make_splits(manifest, args)
     fold_of = assign_folds(splits.train, args.folds, seed=args.seed) if args.folds else None  # refuses folds too small, before any training
     log(

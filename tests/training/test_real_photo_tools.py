@@ -37,16 +37,30 @@ def test_places_by_country_take_the_country_column_else_where_the_photo_falls(wo
         for number, row in enumerate(rows):
             # Every photo a place of its own; half the rows without a country: found from the coordinates.
             country = "Somewhere" if row["place"] == "London" and number % 2 else ""
+            country = "FR" if row["place"] == "Paris" and number % 2 else country  # a code: the same place as the land data's name
             writer.writerow([row["path"], row["lat"], row["lon"], f"street {number}", country])
-    given = train_program.read_places(argparse.Namespace(data=manifest, place_by="place"))
+    given = train_program.read_with_places(argparse.Namespace(data=manifest, place_by="place"))
     assert len(set(given.places().tolist())) == len(rows)  # one photo a place: nothing to learn a class from
-    by_country = train_program.read_places(argparse.Namespace(data=manifest, place_by="country"))
+    by_country = train_program.read_with_places(argparse.Namespace(data=manifest, place_by="country"))
     places = {row["place"]: set() for row in rows}
     for row, record in zip(rows, by_country, strict=True):
         places[row["place"]].add(record.place)
     assert places["Paris"] == {"France"} and places["Madrid"] == {"Spain"} and places["Nairobi"] == {"Kenya"}
     assert places["London"] == {"Somewhere", "United Kingdom"}  # the column where a row has one, the land data elsewhere
     assert [r.path for r in by_country] == [r.path for r in given] and [r.lat for r in by_country] == [r.lat for r in given]
+
+
+def test_seeds_call_a_lead_clear_by_students_t():
+    from training import seeds
+
+    assert seeds.clear_at(5) == pytest.approx(2.776, abs=1e-3) and seeds.clear_at(20) == pytest.approx(2.093, abs=1e-3)
+    assert seeds._verdict(2.5, 1.0, 20) == "clear lead" and seeds._verdict(2.5, 1.0, 5) == "within noise"
+    assert seeds._verdict(-3.0, 1.0, 5) == "clearly behind"
+
+
+def test_a_report_asking_for_one_backbone_row_twice_is_refused(tmp_path):
+    result = run_training("report", "--data", str(tmp_path), "--backbones", "compact:full", "compact:scratch", "--out", str(tmp_path / "r"))
+    assert result.returncode != 0 and "twice" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_report_variant_names_a_backbone_and_a_way_of_using_it():
@@ -99,9 +113,12 @@ def test_seeds_reports_each_seed_and_worldnets_paired_lead_with_its_standard_err
     markdown = (tmp_path / "second" / "seeds.md").read_text()
     assert "| worldnet (against) |" in markdown and "seeds 0, 1 (2 reports)" in markdown
 
+    # Other flags into the same folder are refused, not mixed in with its reports.
+    other = run_training("seeds", *common, "--seeds", "0", "--epochs", "2", "--out", str(tmp_path / "second"))
+    assert other.returncode != 0 and "holds reports made with other flags (epochs, label_smoothing_km)" in other.stderr, other.stderr
     # A seed already run is read, not run again: an interrupted run resumes where it stopped.
     (tmp_path / "second" / "seed-0" / "report.json").write_text(json.dumps({**reports[0], "config": {**reports[0]["config"], "seed": 0}}))
-    again = run_training("seeds", *common, "--seeds", "0", "--out", str(tmp_path / "second"))
+    again = run_training("seeds", *common, "--seeds", "0", "--label-smoothing-km", "0", "--out", str(tmp_path / "second"))
     assert again.returncode == 0 and "seed 0: read from" in again.stdout
 
 
