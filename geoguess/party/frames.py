@@ -1,9 +1,11 @@
-"""What each member is sent: their own snapshot of the party (``state_for``), built for them alone.
+"""What each member is sent: their own snapshot of the party (``state_from``), built for them alone.
 
-The one rule (DESIGN.md, "the answer never leaks before the guess"): until the member's own guess for
-the round is stored, or the round has ended, nothing here holds the answer, worldNET's guess or another
-member's pin; they learn only *that* someone guessed (``members[].guessed``). Members who sit the round
-out (joined after the game started, out of a battle royale) see the reveal once the round has ended.
+The one rule (DESIGN.md, "the answer never leaks before the guess", made stricter for live rooms): until
+the round has ended, nothing here holds the answer, worldNET's guess or candidates, or another member's
+pin, not even for a member who has guessed: a second membership guessing blind, or a friend on voice chat,
+would otherwise have it from them. A member who has guessed sees their own pin only (no distance, no
+points: those tell the answer too) and *that* others guessed (``members[].guessed``). Everyone, those who
+sit the round out too, sees the whole reveal once the round has ended.
 
 Times are milliseconds since the epoch (``now`` is the server's, for the page's clock). docs/parties.md
 describes every field.
@@ -89,14 +91,25 @@ def state_from(snapshot: Snapshot, member_id: int, now: datetime | None = None) 
         "you": member.pk,
         "members": [_member(m, guessed=m.pk in done) for m in snapshot.members if m.present or m.playing],
         "round": _round(round, mine) if round is not None else None,
-        "your_guess": _guess(mine) if mine is not None and mine.is_done else None,
-        "reveal": _reveal(round, guesses) if round is not None and _may_see_reveal(round, mine) else None,
+        "your_guess": _your_guess(round, mine) if round is not None and mine is not None and mine.is_done else None,
+        "reveal": _reveal(round, guesses) if round is not None and round.ended_at is not None else None,
         "standings": snapshot.standings,
     }
 
 
-def _may_see_reveal(round: PartyRound, mine: PartyGuess | None) -> bool:
-    return round.ended_at is not None or (mine is not None and mine.is_done)
+def _your_guess(round: PartyRound, mine: PartyGuess) -> dict[str, Any]:
+    """The member's own guess: all of it once the round has ended; before, only where their pin is (its distance,
+    points or country would tell the answer, or narrow it, to whoever else is listening)."""
+    if round.ended_at is not None:
+        return _guess(mine)
+    return {
+        **dict.fromkeys(_guess(mine), None),
+        "member": mine.member_id,
+        "lat": mine.lat,
+        "lon": mine.lon,
+        "timed_out": False,
+        "lost_life": False,
+    }
 
 
 def _party(party: Party) -> dict[str, Any]:
@@ -160,9 +173,9 @@ def _guess(guess: PartyGuess) -> dict[str, Any]:
 
 
 def _reveal(round: PartyRound, guesses: list[PartyGuess]) -> dict[str, Any]:
-    """The round's answer and every guess stored so far (all of them once it has ended), worldNET's candidates once it has locked in."""
+    """The ended round's answer, every guess and worldNET's candidates (never before the round's end: ``state_from``)."""
     ended = round.ended_at is not None
-    shown = [g for g in guesses if g.is_done or ended]
+    shown = guesses
     worldnet = next((g for g in shown if g.member.is_worldnet and g.is_done and not g.timed_out), None)
     photo = round.photo
     truth_lat = round.truth_lat if round.truth_lat is not None else photo.lat

@@ -289,10 +289,16 @@
       }
     }
     $("reveal").hidden = !state.reveal;
+    // After one's own guess, until the round ends: one's own pin, and how many still guess; the answer, the
+    // others' pins and worldNET's come only with the round's end (the server sends nothing of them before).
     const waiting = $("reveal-wait");
     const left = state.members.filter((m) => m.playing && !m.out && !m.guessed).length;
     waiting.hidden = ended || !guessed;
-    waiting.textContent = left ? "Waiting for " + left + " more to guess…" : "Everyone has guessed.";
+    waiting.textContent = left ? "Guess locked in. Waiting for " + left + " more to guess: the answer comes when the round ends." : "Everyone has guessed: the answer is coming.";
+    if (guessed && !ended && !state.reveal && state.your_guess.lat !== null) {
+      pmap.showOwn(state.your_guess.lat, state.your_guess.lon);
+      hint.textContent = "";
+    }
     $("next").hidden = !(isHost() && state.party.phase === "reveal");
   }
 

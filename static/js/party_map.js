@@ -52,6 +52,13 @@ window.GeoPartyMap = (function () {
       else marker = GeoMaps.pin(latlng, "player", "your guess").addTo(map);
       onPlace(latlng);
     }
+    /* The player's own guess as the server has it (after a reload, while the others still guess): their pin, fixed. */
+    function showOwn(lat, lon) {
+      placeable = false;
+      const latlng = L.latLng(lat, lon);
+      if (marker) marker.setLatLng(latlng);
+      else marker = GeoMaps.pin(latlng, "player", "your guess").addTo(map);
+    }
     map.on("click", (event) => place(event.latlng));
     mapEl.addEventListener("keydown", (event) => {
       if (event.key === " ") { event.preventDefault(); map.stop(); place(map.getCenter()); }
@@ -149,6 +156,7 @@ window.GeoPartyMap = (function () {
       map,
       newRound,
       showReveal,
+      showOwn,
       refit,
       setPlaceable(on) { placeable = on; mapEl.classList.toggle("placing", on); },
       onPlace(callback) { onPlace = callback; },

@@ -9,9 +9,10 @@ player drops a pin and guesses, the host skips the reveals, the final standings 
 the next game. worldNET sits at the table in party classic and battle royale; the duel is two players.
 
 Where a pin goes is chosen by the test to make each game short and decided: a "scout" guesses first at a
-fixed place, which shows the scout the round's answer (their own reveal); the test reads it there and puts
-another player's pin right on it, and another's on the far side of the world. Before a player's own guess
-their page must show no answer and no other pin (only *that* others guessed). After each round the reveal
+fixed place; the test reads the round's answer from the site's database (no page has it before the round's
+end) and puts another player's pin right on it, and another's on the far side of the world. Until the round
+ends a page must show no answer and no other pin (only *that* others guessed), after the player's own guess
+too (their own pin only, and that they wait for the others). After each round the reveal
 must fit every pin (each player's, worldNET's and its candidates) inside the map, clear of its legend, the
 answer on top: the checks of the game's reveal (``assert_reveal_fits``). One player leaves mid-game (battle
 royale); one plays on a phone (party classic). Screenshots: ``var/screenshots/party-*.png`` (or
@@ -43,6 +44,21 @@ FAR = (-60.0, -60.0)
 HOSTILE_NAME = "Cleo <i>x</i>"
 
 
+#: The site's environment (its database): the test reads each round's answer there (``round_truth``).
+SITE_ENV: dict[str, str] = {}
+
+
+def round_truth(code: str, game: int, index: int) -> tuple[float, float]:
+    """The answer of a party's round, from the site's database: no page holds it before the round's end."""
+    script = (
+        "from geoguess.party.models import PartyRound as R; "
+        f"p = R.objects.select_related('photo').get(party__code={code!r}, game_number={game}, index={index}).photo; "
+        "print(p.lat, p.lon)"
+    )
+    lat, lon = manage(SITE_ENV, "shell", "-v", "0", "-c", script).split()[-2:]
+    return float(lat), float(lon)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The site on a real Redis (channel layer and broker) with a real worker of the party queue.
@@ -59,6 +75,8 @@ def server(tmp_path_factory) -> Iterator[str]:
             "CELERY_BROKER_URL": redis_url,
             "CHANNEL_LAYER_URL": redis_url,
         }
+        SITE_ENV.clear()
+        SITE_ENV.update(env)
         setup = {**env, "CELERY_TASK_ALWAYS_EAGER": "1"}
         manage(setup, "migrate", "-v", "0")
         manage(setup, "import_imageset", str(small_world(tmp / "world", per_city=3)), "--name", "Small world")
@@ -162,15 +180,23 @@ def pin_at(page, lat: float, lon: float) -> None:
     assert page.locator("#guess").is_enabled(), page.evaluate(WHY_NO_PIN)
 
 
-def assert_nothing_shown_before_the_guess(player: Player, where: str) -> None:
+def assert_nothing_shown_before_the_end(player: Player, where: str, *, guessed: bool = False) -> None:
+    """Before the round's end the page shows no answer, no other pin, nothing of worldNET's: before the player's
+    guess and after it (``guessed``: then their own pin only, and that they wait for the others)."""
     s = state(player.page)
-    assert s["reveal"] is None and s["your_guess"] is None, where
+    if s["round"]["ended"]:  # the player's guess was the last one due: it ended the round
+        return
+    assert s["reveal"] is None and (s["your_guess"] is not None) == guessed, where
+    if guessed:
+        assert s["your_guess"]["distance_km"] is None and s["your_guess"]["points"] is None, where
     counts = player.page.evaluate(
         "() => ['truth', 'other', 'worldnet'].map((k) => document.querySelectorAll('#map path.pin-' + k).length)"
         " .concat([document.querySelectorAll('#map .candidate-circle').length])"
     )
-    assert counts == [0, 0, 0, 0], f"{where}: pins before the guess {counts}"
+    assert counts == [0, 0, 0, 0], f"{where}: pins before the round's end {counts}"
     assert player.page.locator("#reveal").is_hidden(), where
+    if guessed:
+        assert player.page.locator("#reveal-wait").is_visible(), where
 
 
 def guess(player: Player, lat: float, lon: float, where: str) -> dict:
@@ -191,18 +217,20 @@ def play_round(players: list[Player], host: Player, game: int, index: int, label
     in_it = [p for p in active if state(p.page)["round"]["in_it"]]
     for p in in_it:
         p.page.wait_for_selector("#viewer.ready")
-        assert_nothing_shown_before_the_guess(p, f"{label} round {index + 1}: {p.name}")
-    truth = None
+        assert_nothing_shown_before_the_end(p, f"{label} round {index + 1}: {p.name}")
+    code = state(host.page)["party"]["code"]
+    truth = round_truth(code, game, index) if any(p.aim == "truth" for p in in_it) else None
+    first = True
     for p in sorted(in_it, key=lambda p: p.aim == "truth"):
-        if truth is not None:
+        if not first:
             others = wait_state(p.page, "s.members.filter((m) => m.guessed).length >= 1")
             assert others["reveal"] is None  # only *that* someone guessed
             assert p.page.locator("#table .member.guessed").count() >= 1
+        first = False
         target = FAR if p.aim == "far" else truth if p.aim == "truth" and truth is not None else SCOUT
-        mine = guess(p, *target, f"{label} round {index + 1}")
-        # The player's own reveal: the answer, and the pins of those who have guessed, no one else's.
-        assert {g["member"] for g in mine["reveal"]["guesses"]} <= {m["id"] for m in mine["members"] if m["guessed"]}
-        truth = truth or (mine["reveal"]["truth"]["lat"], mine["reveal"]["truth"]["lon"])
+        guess(p, *target, f"{label} round {index + 1}")
+        # After the player's own guess, until the round ends: their own pin only, no answer, no one else's.
+        assert_nothing_shown_before_the_end(p, f"{label} round {index + 1}: {p.name} after their guess", guessed=True)
     ended = wait_state(host.page, "s.round.index === arg && s.round.ended", index)
     for p in active:
         s = wait_state(p.page, "s.round.index === arg && s.round.ended && s.reveal !== null", index)

@@ -69,12 +69,17 @@ def test_a_classic_round_over_the_socket(make_party):
         lat, lon = await database_sync_to_async(truth_of)(party)
         await a.send({"type": "guess", "round": 0, "lat": lat, "lon": lon})
         mine = await a.state_where(lambda s: s["your_guess"] is not None)
-        assert mine["your_guess"]["points"] == 5000 and mine["reveal"]["truth"] == {"lat": lat, "lon": lon}
+        # Until the round ends: one's own pin, nothing it scored, no answer.
+        assert (mine["your_guess"]["lat"], mine["your_guess"]["lon"]) == (lat, lon)
+        assert mine["your_guess"]["points"] is None and mine["reveal"] is None
         seen = await b.state_where(lambda s: member_row(s, ana.pk)["guessed"])
         assert seen["reveal"] is None and seen["round"]["countdown_until"] is not None
         await b.send({"type": "guess", "round": 0, "lat": lat + 1, "lon": lon})
         revealed = await b.state_where(lambda s: s["party"]["phase"] == "reveal")
         assert revealed["reveal"]["ended"] and len(revealed["reveal"]["guesses"]) == 2
+        assert revealed["reveal"]["truth"] == {"lat": lat, "lon": lon}
+        ended = await a.state_where(lambda s: s["party"]["phase"] == "reveal")
+        assert ended["your_guess"]["points"] == 5000
         await a.send({"type": "next"})
         await b.state_where(lambda s: s["party"]["phase"] == "round" and s["round"]["index"] == 1)
         await a.close()

@@ -1,6 +1,8 @@
-"""Nothing leaks before the guess: every frame each player receives, from joining to the game's end, is kept;
-none received before the player's own guess for a round (and before that round ended) holds the round's
-answer, worldNET's pin or another player's pin, as a number anywhere in the frame or as text."""
+"""Nothing leaks before the round's end: every frame each player receives, from joining to the game's end, is
+kept; none received before a round ended holds its answer, worldNET's pin or candidates, or another player's
+pin, as a number anywhere in the frame or as text: not before the player's own guess, nor after it (a player
+who guessed could tell a friend, or a second membership of theirs guessing blind). After their guess a player
+sees their own pin only: no distance, no points."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def numbers(value: Any) -> set[float]:
 
 
 def secrets_of(round: PartyRound, member: Member) -> set[float]:
-    """What ``member`` must not see of ``round`` before their guess: the answer, and every other pin (worldNET's included)."""
+    """What ``member`` must not see of ``round`` before it ends: the answer, and every other pin (worldNET's included)."""
     found = {round.photo.lat, round.photo.lon}
     if round.worldnet_lat is not None:
         found |= {round.worldnet_lat, round.worldnet_lon}
@@ -39,7 +41,7 @@ def secrets_of(round: PartyRound, member: Member) -> set[float]:
     return found
 
 
-def test_no_frame_before_a_players_guess_holds_the_answer_or_another_pin(make_party, model_version):
+def test_no_frame_before_a_rounds_end_holds_the_answer_or_another_pin(make_party, model_version):
     party, members = make_party("classic", players=("Ana", "Ben", "Cy"), worldnet_in=True, rounds=3)
 
     def truth(index: int) -> tuple[float, float]:
@@ -75,17 +77,23 @@ def test_no_frame_before_a_players_guess_holds_the_answer_or_another_pin(make_pa
     players = async_to_sync(scenario)()
     rounds = {r.index: r for r in PartyRound.objects.filter(party=party).select_related("photo")}
     assert PartyGuess.objects.filter(member__is_worldnet=True, lat__isnull=False).count() == 3  # worldNET played every round
-    checked = 0
+    checked = after_guess = 0
     for player in players:
         assert len(player.frames) == len(player.raw) + sum(f["type"] == "closed" for f in player.frames)
         for frame, raw in zip([f for f in player.frames if f["type"] != "closed"], player.raw):
             round = frame.get("round")
-            if frame["type"] != "state" or round is None or frame["your_guess"] is not None or round["ended"]:
+            if frame["type"] != "state" or round is None or round["ended"]:
                 continue
             forbidden = secrets_of(rounds[round["index"]], player.member)
             assert frame["reveal"] is None
             assert not numbers(frame) & forbidden, (player.member.name, frame)
             assert not any(json.dumps(value) in raw for value in forbidden)
-            assert '"truth"' not in raw and '"candidates"' not in raw
+            assert '"truth"' not in raw and '"candidates"' not in raw and '"place"' not in raw
+            mine = frame["your_guess"]
+            if mine is not None:  # their own pin, and nothing it scored
+                assert mine["member"] == player.member.pk and mine["lat"] is not None
+                assert mine["distance_km"] is None and mine["points"] is None and mine["country"] is None
+                after_guess += 1
             checked += 1
-    assert checked >= 9  # every player, every round, at least one frame before their guess
+    assert checked >= 9  # every player, every round, at least one frame before its end
+    assert after_guess >= 6  # the first two guessers of each round waited for the others
