@@ -264,7 +264,10 @@ def round_next(party: Party, now: datetime) -> None:
 
 
 def member_out(party: Party, member: Member, now: datetime) -> None:
-    """A member who left or was removed during a game: out of it from this round (a pending guess dropped), and the game decided again."""
+    """A member who left or was removed during a game: out of it from this round, and the game decided again.
+
+    Their part in a round not yet ended is dropped, a guess already made too: it does not count in settling the
+    round (no duel damage dealt or taken by a gone player's pin, no battle royale "farthest" that spares others)."""
     if party.phase not in (ROUND, REVEAL) or not member.playing:
         return
     round = current_round(party)
@@ -272,7 +275,7 @@ def member_out(party: Party, member: Member, now: datetime) -> None:
         member.out_at_round = max(party.round_index, 0)
         member.save(update_fields=["out_at_round"])
     if round is not None and round.ended_at is None:
-        round.guesses.filter(member=member, guessed_at__isnull=True).delete()
+        round.guesses.filter(member=member).delete()
     ended_by = game_decided(party)
     if ended_by is not None:
         if round is not None and round.ended_at is None:

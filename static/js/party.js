@@ -177,7 +177,8 @@
   function ranked(members) {
     const mode = state.party.mode;
     if (!state.party.game_number) return members;
-    const key = (m) => (mode === "battle_royale" ? [m.out ? 1 : 0, -(m.lives || 0)] : mode === "duel" ? [0, -(m.health || 0)] : [0, -m.total_points]);
+    // Those still in first (a player who left, was removed or is out ranks after, whatever their numbers).
+    const key = (m) => [m.out || !m.present ? 1 : 0, mode === "battle_royale" ? -(m.lives || 0) : mode === "duel" ? -(m.health || 0) : -m.total_points];
     return members.slice().sort((a, b) => {
       const ka = key(a), kb = key(b);
       return ka[0] - kb[0] || ka[1] - kb[1];

@@ -273,6 +273,64 @@ def test_a_player_who_leaves_a_duel_forfeits(make_party):
     assert standings(party)[0][1] == ana
 
 
+def test_a_duel_leader_who_leaves_ranks_last_whatever_their_health(make_party):
+    party, (ana, ben) = make_party("duel")
+    now = timezone.now()
+    services.party_start(member=ana, now=now)
+    Member.objects.filter(pk=ana.pk).update(health=2000)  # Ben well ahead on health
+    play_round(party, {ana: 0, ben: 0}, now)  # equal rounds: no damage
+    play_round(party, {ana: 0, ben: 0}, now)
+    ana.refresh_from_db(), ben.refresh_from_db()
+    assert ben.health > ana.health > 0
+    guess(ana, 0, now)
+    services.member_leave(member=ben, now=now)  # in round 3, well ahead on health
+    party.refresh_from_db()
+    assert party.phase == FINISHED and party.ended_by == "forfeit"
+    assert [(place, m.name) for place, m in standings(party)] == [(1, "Ana"), (2, "Ben")]
+
+
+def test_a_classic_player_who_leaves_ranks_after_those_who_played_on(make_party):
+    party, (ana, ben, cy) = make_party("classic", players=("Ana", "Ben", "Cy"), rounds=3)
+    now = timezone.now()
+    services.party_start(member=ana, now=now)
+    play_round(party, {ana: 2000, ben: 0, cy: 1000}, now)
+    services.member_leave(member=ben, now=now)
+    play_round(party, {ana: 2000, cy: 1000}, now)
+    play_round(party, {ana: 2000, cy: 1000}, now)
+    party.refresh_from_db()
+    assert party.phase == FINISHED
+    ben.refresh_from_db(), ana.refresh_from_db()
+    assert ben.total_points > ana.total_points
+    assert [m.name for _, m in standings(party)] == ["Cy", "Ana", "Ben"]
+
+
+def test_a_leavers_guess_does_not_decide_a_duel_round(make_party):
+    """Ben guesses on the answer, then leaves before the round ends: his pin deals no damage (no knockout for him)."""
+    party, (ana, ben) = make_party("duel")
+    now = timezone.now()
+    services.party_start(member=ana, now=now)
+    Member.objects.filter(pk=ana.pk).update(health=1000)
+    guess(ben, 0, now)  # Ana has not guessed yet: Ben leaves first
+    services.member_leave(member=ben, now=now)
+    party.refresh_from_db(), ana.refresh_from_db()
+    assert party.ended_by == "forfeit" and ana.health == 1000
+    assert not PartyGuess.objects.filter(member=ben).exists()
+    assert standings(party)[0][1] == ana
+
+
+def test_a_leavers_guess_is_not_the_farthest_in_battle_royale(make_party):
+    party, (ana, ben, cy, dee) = make_party("battle_royale", players=("Ana", "Ben", "Cy", "Dee"))
+    now = timezone.now()
+    services.party_start(member=ana, now=now)
+    guess(ana, 0, now)
+    guess(ben, 100, now)
+    guess(cy, 900, now)  # the farthest, then gone: his pin spares no one
+    services.member_leave(member=cy, now=now)
+    guess(dee, 50, now)
+    lives = {m.name: m.lives for m in party.members.all()}
+    assert lives["Ben"] == 2 and lives["Ana"] == lives["Dee"] == 3
+
+
 # --- worldNET at the table -----------------------------------------------------------------------------
 
 

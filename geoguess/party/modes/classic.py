@@ -23,7 +23,8 @@ def decided(playing: list[Member]) -> str | None:
 
 
 def standing(member: Member) -> tuple[Any, ...]:
-    return (-member.total_points,)
+    """Those who played to the end first (a player who left or was removed ranks after them, whatever their points)."""
+    return (member.out_at_round is not None, -member.total_points)
 
 
 MODE = PartyMode(

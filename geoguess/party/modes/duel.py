@@ -2,7 +2,8 @@
 
 Each round the lower score loses the difference times the round's multiplier (``rules.damage``); the duel
 ends when one side has no health left ("knockout") or no photo is left ("no_photos_left"; the referee
-sees that), and the side with more health wins. A player who leaves forfeits.
+sees that), and the side with more health wins. A player who leaves (or is removed) forfeits: they rank after
+the one still in, whatever their health, and their guess of the round they left does not count.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def decided(playing: list[Member]) -> str | None:
 
 
 def standing(member: Member) -> tuple[Any, ...]:
-    return (-(member.health or 0), -member.total_points)
+    """Still in first (a player who left, was removed or was knocked out ranks after, whatever their health); then more health."""
+    return (member.out_at_round is not None, -(member.health or 0), -member.total_points)
 
 
 MODE = PartyMode(
