@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from geoguess.party.models import FINISHED, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
-from geoguess.party.referee import closes_at, current_round
+from geoguess.party.referee import closes_at, current_round, host_away_due
 from geoguess.party.selectors import round_guesses, standings
 
 
@@ -52,7 +52,8 @@ def party_snapshot(party_id: int) -> Snapshot | None:
     guesses = round_guesses(round) if round is not None else []
     if round is not None:
         round.photo  # noqa: B018  # read now: states are made from the snapshot outside the database's thread
-    due = None
+    members = list(party.members.filter(removed=False))
+    due = host_away_due(party, members)
     if party.phase == REVEAL:
         due = party.reveal_until
     elif party.phase == ROUND and round is not None and round.ended_at is None:
@@ -63,7 +64,7 @@ def party_snapshot(party_id: int) -> Snapshot | None:
         party=party,
         round=round,
         guesses=guesses,
-        members=list(party.members.filter(removed=False)),
+        members=members,
         standings=_standings(party) if party.phase == FINISHED else None,
         due=due,
     )

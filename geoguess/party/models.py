@@ -77,6 +77,9 @@ class Member(models.Model):
     joined_from = models.CharField(max_length=64, blank=True)
     #: Open WebSocket connections (a count: a player may have two tabs open).
     connections = models.PositiveSmallIntegerField(default=0)
+    #: When the member's last open connection closed (None while one is open, or before the first): a host away
+    #: ``referee.HOST_AWAY_SECONDS`` in the lobby or after a game hands over (``referee.host_handover``).
+    disconnected_at = models.DateTimeField(null=True, blank=True)
     # The game under way: the mode's running numbers, reset at each start.
     total_points = models.IntegerField(default=0)
     #: Battle royale's tie-break: the sum of the member's distances (a round without a guess counts as half the Earth round).

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from geoguess.party.mode import mode_named
 from geoguess.party.models import REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
-from geoguess.party.referee import closes_at, current_round
+from geoguess.party.referee import closes_at, current_round, host_away_due
 
 
 def standings(party: Party) -> list[tuple[int, Member]]:
@@ -22,10 +22,13 @@ def standings(party: Party) -> list[tuple[int, Member]]:
 
 def next_wakeup(party_id: int) -> datetime | None:
     """When the party's clock is next due (``services.advance``): worldNET's lock-in, the round's close or the
-    reveal's end; None when nothing is timed."""
+    reveal's end, a vanished host's hand-over; None when nothing is timed."""
     party = Party.objects.filter(pk=party_id).first()
     if party is None:
         return None
+    handover = host_away_due(party, list(party.members.filter(removed=False)))
+    if handover is not None:
+        return handover
     if party.phase == REVEAL:
         return party.reveal_until
     round = current_round(party) if party.phase == ROUND else None

@@ -406,3 +406,39 @@ def test_a_removed_player_is_out_of_the_round_under_way(make_party):
     services.member_remove(member=ana, removed_id=cy.pk, now=now)  # Cy never guessed: the round ends without them
     party.refresh_from_db()
     assert party.phase == REVEAL
+
+
+# --- a host who vanished --------------------------------------------------------------------------------
+
+
+def test_a_host_gone_quiet_in_the_lobby_hands_over_to_the_longest_present_connected_player(make_party):
+    from geoguess.party.referee import HOST_AWAY_SECONDS
+    from geoguess.party.selectors import next_wakeup
+
+    party, (ana, ben, cy) = make_party(players=("Ana", "Ben", "Cy"))
+    t0 = timezone.now()
+    for member in (ana, ben, cy):
+        services.connection_count(member_id=member.pk, delta=1, now=t0)
+    services.connection_count(member_id=ben.pk, delta=-1, now=t0)  # Ben, longest present after Ana, is not connected
+    services.connection_count(member_id=ana.pk, delta=-1, now=t0)  # the host's tab is gone
+    assert next_wakeup(party.pk) == t0 + timedelta(seconds=HOST_AWAY_SECONDS)
+    assert not services.advance(party_id=party.pk, now=t0 + timedelta(seconds=HOST_AWAY_SECONDS - 1))
+    assert Member.objects.get(pk=ana.pk).is_host
+    assert services.advance(party_id=party.pk, now=t0 + timedelta(seconds=HOST_AWAY_SECONDS))
+    assert [m.name for m in Member.objects.filter(party=party, is_host=True)] == ["Cy"]
+    assert next_wakeup(party.pk) is None
+    services.party_start(member=Member.objects.get(pk=cy.pk))  # the new host's controls work
+
+
+def test_a_host_who_comes_back_in_time_keeps_the_role_and_no_hand_over_mid_game(make_party):
+    party, (ana, ben) = make_party()
+    t0 = timezone.now()
+    for member in (ana, ben):
+        services.connection_count(member_id=member.pk, delta=1, now=t0)
+    services.connection_count(member_id=ana.pk, delta=-1, now=t0)
+    services.connection_count(member_id=ana.pk, delta=1, now=t0 + timedelta(seconds=5))  # a reload
+    assert not services.advance(party_id=party.pk, now=t0 + timedelta(minutes=5))
+    services.party_start(member=ana, now=t0)
+    services.connection_count(member_id=ana.pk, delta=-1, now=t0)
+    services.advance(party_id=party.pk, now=t0 + timedelta(seconds=30))  # a round under way: the host stays
+    assert Member.objects.get(pk=ana.pk).is_host
