@@ -3,14 +3,18 @@
 A connection is the member whose key the session holds for that party (``services.member_for_session``);
 any other is accepted, closed at once with ``CLOSE_NOT_A_MEMBER`` (4403) and never joins a group. Every
 change to a party sends its group a bare ``party.changed``; each connection then builds its own member's
-snapshot (``frames.state_for``) and sends that: a frame meant for one member can never reach another.
+snapshot (``frames.state_from``) and sends that: a frame meant for one member can never reach another.
 
 The connections of one server that hear the same change share one read of the party (``frames.party_snapshot``;
 each makes its member's state from it), and the server keeps one clock per party it has connections to: a
 timer for the next thing due (worldNET's lock-in, the round's close, the reveal's end) that calls
-``services.advance``; every such call is idempotent, so the clocks of several servers firing at once do
-each transition once. Client messages and error codes:
-docs/parties.md. No exception leaves this class: a bad frame gets an error frame and the room carries on.
+``services.advance_unless_busy`` (as does a client's ``tick``: neither ever waits on a party's lock); every such
+call is idempotent, so the clocks of several servers firing at once do each transition once.
+
+Floods: each connection takes at most ``FRAMES_BURST`` frames at once and ``FRAMES_PER_SECOND`` sustained (a token
+bucket; beyond it a frame is dropped with the error ``rate_limited``), and a member has at most
+``MAX_CONNECTIONS_PER_MEMBER`` open connections (one more is closed with ``CLOSE_TOO_MANY``). Client messages and
+error codes: docs/parties.md. No exception leaves this class: a bad frame gets an error frame and the room carries on.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,9 +44,15 @@ from geoguess.party.selectors import next_wakeup
 
 logger = logging.getLogger(__name__)
 
-#: Close codes: not a member of this party (or removed from it); the member left.
+#: Close codes: not a member of this party (or removed from it); the member left; the member has too many connections open.
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_LEFT = 4000
+CLOSE_TOO_MANY = 4429
+#: Open connections a member may have at once (tabs, browsers): one more is closed with ``CLOSE_TOO_MANY``.
+MAX_CONNECTIONS_PER_MEMBER = 4
+#: A connection's frames: this many at once, then this many a second (a token bucket); beyond, dropped (``rate_limited``).
+FRAMES_BURST = 20
+FRAMES_PER_SECOND = 5.0
 #: A client frame is a few numbers: anything longer is refused unread.
 FRAME_MAX_BYTES = 4096
 #: The clock fires a little after what is due (never early), spread so that a room's connections do not all queue at once.
@@ -85,6 +96,23 @@ def in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
     test database refuses a reader at once while another thread writes ("database table is locked"), without waiting.
     """
     return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
+
+
+class TokenBucket:
+    """``burst`` frames at once, then ``rate`` a second: ``take`` says whether one more may pass now."""
+
+    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, float(burst), clock
+        self.tokens, self.at = float(burst), clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
 
 
 def _membership(session: Any, code: str) -> tuple[int, int] | None:
@@ -141,11 +169,17 @@ def _as_member(member_id: int, action: Callable[..., Any], **fields: Any) -> Any
 
 
 class PartyConsumer(AsyncWebsocketConsumer):
+    #: The connection's member and party, once counted in (``connect``); kept until ``disconnect`` counts it out.
     member_id: int | None = None
     party_id: int | None = None
+    #: The member left or was removed: nothing more is read from or sent to this connection (it is closing).
+    done: bool = False
+    #: The connection's frames allowed (``connect`` makes it).
+    frames: TokenBucket
 
     async def connect(self) -> None:
         code = str(self.scope["url_route"]["kwargs"].get("code", ""))
+        self.frames = TokenBucket(rate=FRAMES_PER_SECOND, burst=FRAMES_BURST)
         try:
             found = await in_thread(_membership)(self.scope.get("session"), code)
         except Exception:
@@ -155,6 +189,18 @@ class PartyConsumer(AsyncWebsocketConsumer):
         if found is None:
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
+        try:
+            counted = await in_thread(services.connection_count)(member_id=found[0], delta=1, most=MAX_CONNECTIONS_PER_MEMBER)
+        except Exception:
+            logger.exception("could not count member %s's connection in", found[0])
+            await self.close(code=1011)
+            return
+        if not counted:
+            await self._send(
+                PartyError(Code.TOO_MANY_CONNECTIONS, f"this party is open in {MAX_CONNECTIONS_PER_MEMBER} tabs already").as_frame()
+            )
+            await self.close(code=CLOSE_TOO_MANY)
+            return
         self.member_id, self.party_id = found
         connections = _shares().connections
         connections[self.party_id] = connections.get(self.party_id, 0) + 1
@@ -163,7 +209,6 @@ class PartyConsumer(AsyncWebsocketConsumer):
 
     async def _arrive(self) -> None:
         assert self.member_id is not None and self.party_id is not None
-        await in_thread(services.connection_count)(member_id=self.member_id, delta=1)
         await in_thread(services.advance)(party_id=self.party_id)  # a party nobody was connected to catches up
         await self.send_state()
 
@@ -188,8 +233,11 @@ class PartyConsumer(AsyncWebsocketConsumer):
     # --- from the client ---------------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.member_id is None:
+        if self.member_id is None or self.done:
             return  # closed already: a non-member's frames are dropped
+        if not self.frames.take():
+            await self._send(PartyError(Code.RATE_LIMITED, "too many messages: slow down").as_frame())
+            return
         await self._safely(self._handle, text_data, bytes_data)
 
     async def _safely(self, handler: Callable[..., Any], *args: Any) -> None:
@@ -222,10 +270,10 @@ class PartyConsumer(AsyncWebsocketConsumer):
         elif kind == "leave":
             await act(self.member_id, services.member_leave)
             await self._send({"type": "left"})
-            self.member_id = None  # nothing more is sent to this connection
+            self.done = True  # nothing more is sent to this connection; ``disconnect`` still counts it out
             await self.close(code=CLOSE_LEFT)
         elif kind == "tick":
-            await in_thread(services.advance)(party_id=self.party_id)
+            await in_thread(services.advance_unless_busy)(party_id=self.party_id)  # never waits on the party's lock
             await self.send_state()
         else:  # sync
             await self.send_state()
@@ -239,14 +287,14 @@ class PartyConsumer(AsyncWebsocketConsumer):
 
     async def send_state(self, change: str | None = None) -> None:
         """This member's state, from a fresh read of the party (or the one made here for the same ``change`` since it arrived)."""
-        if self.member_id is None or self.party_id is None:
+        if self.member_id is None or self.party_id is None or self.done:
             return
         snapshot = await _snapshot(self.party_id, change)
         state = state_from(snapshot, self.member_id) if snapshot is not None else None
         if state is None:  # removed from the party
+            self.done = True  # ``disconnect`` still counts the connection out
             await self._send({"type": "removed"})
             await self.close(code=CLOSE_NOT_A_MEMBER)
-            self.member_id = None
             return
         await self._send(state)
         if snapshot is not None:

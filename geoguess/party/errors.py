@@ -42,6 +42,11 @@ class Code(StrEnum):
     TIME_UP = "time_up"
     BAD_LATITUDE = "bad_latitude"
     BAD_NUMBER = "bad_number"
+    NOT_REMOVABLE = "not_removable"
+    # Too many frames from one connection: the frame is dropped, the connection carries on.
+    RATE_LIMITED = "rate_limited"
+    # A member's connection beyond the most they may have open (then closed with 4429).
+    TOO_MANY_CONNECTIONS = "too_many_connections"
     # Something went wrong on the server: logged, the room carries on.
     SERVER_ERROR = "server_error"
 

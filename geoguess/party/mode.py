@@ -1,4 +1,4 @@
-"""What a party mode is to the referee: its own rules, called by ``rounds`` (each mode module in ``modes/`` defines one).
+"""What a party mode is to the referee: its own rules, called by ``referee`` (each mode module in ``modes/`` defines one).
 
 The referee does what every mode shares: it draws each round, stores and scores each guess (points
 with the image set's scale, the distance, the country), ends the round (everyone in has guessed, the

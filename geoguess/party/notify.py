@@ -1,6 +1,6 @@
 """Telling a party's connections that it changed: one message to its group, after the change commits.
 
-What each member is then sent is built by their own connection (``frames.state_for``): the message
+What each member is then sent is built by their own connection (``frames.state_from``): the message
 carries nothing of the party, so nothing in it can reach a member it was not meant for.
 """
 

@@ -117,6 +117,7 @@ def draw_round(party: Party, index: int, photo_id: int, now: datetime) -> PartyR
     )
     in_play = list(party.members.filter(playing=True, out_at_round__isnull=True, left_at__isnull=True, removed=False))
     worldnet = next((m for m in in_play if m.is_worldnet), None)
+    seated = worldnet is not None
     if worldnet is not None and party.model_version_id is not None:
         prediction = (
             Prediction.objects.select_related("model_version").filter(photo_id=photo_id, model_version_id=party.model_version_id).first()
@@ -127,6 +128,11 @@ def draw_round(party: Party, index: int, photo_id: int, now: datetime) -> PartyR
             round.worldnet_lat, round.worldnet_lon, round.worldnet_candidates = prediction.lat, prediction.lon, candidates
             round.worldnet_locks_at = now + timedelta(seconds=rules.lock_in_delay_s(confidence=confidence, draw=_draws.random()))
     round.save()
+    if seated and round.worldnet_locks_at is None:
+        # No prediction of the pinned version for this photo: worldNET sits the round out (no guess row: it neither
+        # times out, nor loses a life, nor takes or deals damage).
+        logger.warning("worldNET has no prediction for photo %s: it sits round %s of party %s out", photo_id, index + 1, party.pk)
+        in_play = [m for m in in_play if not m.is_worldnet]
     PartyGuess.objects.bulk_create([PartyGuess(round=round, member=m) for m in in_play])
     party.phase, party.round_index, party.reveal_until = ROUND, index, None
     party.save(update_fields=["phase", "round_index", "reveal_until", "game_number", "ended_by", "model_version"])

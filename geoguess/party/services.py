@@ -188,11 +188,14 @@ def reveal_skip(*, member: Member, now: datetime | None = None) -> None:
 
 @transaction.atomic
 def member_remove(*, member: Member, removed_id: int, now: datetime | None = None) -> None:
-    """The host removes another player (never worldNET's seat while a game is under way... nor the host themself)."""
+    """The host removes another human player present: never the host themself (``no_such_member``), never worldNET's
+    seat (``not_removable``: it sits for the party's life, as created). A removal during a game is a forfeit of it."""
     party = _host_party(member)
     target = party.members.filter(pk=removed_id, removed=False, left_at__isnull=True).first()
     if target is None or target.pk == member.pk:
         raise PartyError(Code.NO_SUCH_MEMBER, "no such player to remove")
+    if target.is_worldnet:
+        raise PartyError(Code.NOT_REMOVABLE, "worldNET's seat cannot be removed: it sits at this party's table for good")
     target.removed = True
     target.save(update_fields=["removed"])
     referee.member_out(party, target, now or timezone.now())
@@ -294,13 +297,17 @@ def worldnet_lock_in(*, party_id: int, round_id: int, now: datetime | None = Non
 
 
 @transaction.atomic
-def connection_count(*, member_id: int, delta: int, now: datetime | None = None) -> None:
+def connection_count(*, member_id: int, delta: int, now: datetime | None = None, most: int | None = None) -> bool:
     """One more (``delta`` 1) or one fewer (-1) open connection of the member's; others see who is connected. When the
-    last one closes, the time is kept (a host away ``referee.HOST_AWAY_SECONDS`` hands over)."""
+    last one closes, the time is kept (a host away ``referee.HOST_AWAY_SECONDS`` hands over). ``most``: one more is
+    refused (False, nothing counted) when the member has that many open already."""
     member = Member.objects.select_for_update().filter(pk=member_id).first()
     if member is None:
-        return
+        return False
+    if delta > 0 and most is not None and member.connections >= most:
+        return False
     member.connections = max(0, member.connections + delta)
     member.disconnected_at = None if member.connections else (now or timezone.now())
     member.save(update_fields=["connections", "disconnected_at"])
     announce(member.party_id)
+    return True

@@ -48,6 +48,7 @@
       if (closedForGood) return;
       if (event.code === 4403) return gone("You are not in this party (anymore): the host may have removed you. Join it again from its link.");
       if (event.code === 4000) { window.location.href = cfg.homeUrl; return; }
+      if (event.code === 4429) return gone("This party is open in too many of your tabs: close one, then reload this page.");
       attempts += 1;
       const delay = Math.min(10000, 500 * Math.pow(2, attempts - 1)) * (0.8 + 0.4 * Math.random());
       connection("The connection was lost: reconnecting…");

@@ -11,8 +11,15 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from geoguess.party.consumers import CLOSE_LEFT, CLOSE_NOT_A_MEMBER
-from geoguess.party.models import PartyRound
+from geoguess.party.consumers import (
+    CLOSE_LEFT,
+    CLOSE_NOT_A_MEMBER,
+    CLOSE_TOO_MANY,
+    FRAMES_BURST,
+    MAX_CONNECTIONS_PER_MEMBER,
+    TokenBucket,
+)
+from geoguess.party.models import Member, PartyRound
 from tests.party.players import Player, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -201,3 +208,82 @@ def test_play_again_over_the_socket(make_party):
         await a.close()
 
     async_to_sync(scenario)()
+
+
+def connections_of(member) -> int:
+    return Member.objects.get(pk=member.pk).connections
+
+
+def test_a_member_who_left_or_was_removed_is_counted_out(make_party):
+    """The connection of a member who leaves (or is removed) is counted out as it closes: not shown connected."""
+    _party, (ana, ben, cy) = make_party(players=("Ana", "Ben", "Cy"))
+
+    async def scenario():
+        a, b, c = Player(ana), Player(ben), Player(cy)
+        for player in (a, b, c):
+            await player.connect()
+        assert await database_sync_to_async(connections_of)(ben) == 1
+        await b.send({"type": "leave"})
+        assert (await b.until(lambda f: f["type"] == "closed"))["code"] == CLOSE_LEFT
+        await b.close()  # the browser's side of the close: the server's disconnect
+        await a.send({"type": "remove", "member": cy.pk})
+        assert (await c.until(lambda f: f["type"] == "closed"))["code"] == CLOSE_NOT_A_MEMBER
+        await c.close()
+        assert await database_sync_to_async(connections_of)(ben) == 0
+        assert await database_sync_to_async(connections_of)(cy) == 0
+        await a.close()
+
+    async_to_sync(scenario)()
+
+
+def test_a_member_has_at_most_a_few_connections_open(make_party):
+    _party, (ana, _ben) = make_party()
+
+    async def scenario():
+        tabs = [Player(ana) for _ in range(MAX_CONNECTIONS_PER_MEMBER)]
+        for tab in tabs:
+            await tab.connect()
+        one_more = Player(ana)
+        connected, _ = await one_more.communicator.connect()
+        assert connected
+        assert (await one_more.frame())["code"] == "too_many_connections"
+        assert await one_more.frame() == {"type": "closed", "code": CLOSE_TOO_MANY}
+        await one_more.close()
+        assert await database_sync_to_async(connections_of)(ana) == MAX_CONNECTIONS_PER_MEMBER
+        await tabs[0].close()
+        again = Player(ana)  # a tab closed: room for one again
+        await again.connect()
+        for tab in [*tabs[1:], again]:
+            await tab.close()
+        assert await database_sync_to_async(connections_of)(ana) == 0
+
+    async_to_sync(scenario)()
+
+
+def test_a_flood_of_frames_is_dropped_beyond_the_token_bucket(make_party):
+    _party, (ana, _ben) = make_party()
+
+    async def scenario():
+        a = Player(ana)
+        await a.connect()
+        sent = FRAMES_BURST + 15
+        for _ in range(sent):
+            await a.send({"type": "sync"})
+        answers = [await a.frame() for _ in range(sent)]
+        limited = [f for f in answers if f["type"] == "error"]
+        assert limited and all(f["code"] == "rate_limited" for f in limited)
+        assert sum(f["type"] == "state" for f in answers) >= FRAMES_BURST
+        await a.close()
+
+    async_to_sync(scenario)()
+
+
+def test_the_token_bucket():
+    now = [0.0]
+    bucket = TokenBucket(rate=5, burst=20, clock=lambda: now[0])
+    assert all(bucket.take() for _ in range(20))
+    assert not bucket.take()
+    now[0] += 0.2  # one more a fifth of a second
+    assert bucket.take() and not bucket.take()
+    now[0] += 60  # never more than the burst saved up
+    assert sum(bucket.take() for _ in range(30)) == 20

@@ -442,3 +442,41 @@ def test_a_host_who_comes_back_in_time_keeps_the_role_and_no_hand_over_mid_game(
     services.connection_count(member_id=ana.pk, delta=-1, now=t0)
     services.advance(party_id=party.pk, now=t0 + timedelta(seconds=30))  # a round under way: the host stays
     assert Member.objects.get(pk=ana.pk).is_host
+
+
+def test_the_host_cannot_remove_worldnets_seat(make_party, model_version):
+    party, (ana, _ben) = make_party(worldnet_in=True)
+    worldnet = Member.objects.get(party=party, is_worldnet=True)
+    refused("not_removable", services.member_remove, member=ana, removed_id=worldnet.pk)
+    services.party_start(member=ana)
+    refused("not_removable", services.member_remove, member=ana, removed_id=worldnet.pk)
+    worldnet.refresh_from_db()
+    assert worldnet.present and worldnet.playing
+
+
+def test_worldnet_sits_out_a_round_it_has_no_prediction_for(make_party, model_version):
+    from django.db import transaction
+
+    from geoguess.opponent.models import Prediction
+    from geoguess.party import referee
+
+    party, (ana, ben) = make_party("battle_royale", worldnet_in=True)
+    now = timezone.now()
+    services.party_start(member=ana, now=now)
+    worldnet = Member.objects.get(party=party, is_worldnet=True)
+    play_round(party, {ana: 0, ben: 100}, now)  # worldNET locks in at the round's close
+    party.refresh_from_db()
+    played = set(PartyRound.objects.filter(party=party).values_list("photo_id", flat=True))
+    photo_id = next(p for p in referee.photo_pool(party).values_list("id", flat=True) if p not in played)
+    Prediction.objects.filter(photo_id=photo_id).delete()  # the pinned version's prediction is gone
+    worldnet.refresh_from_db()
+    lives, distance = worldnet.lives, worldnet.total_distance_km
+    PartyRound.objects.filter(party=party, index=1).delete()
+    with transaction.atomic():
+        round = referee.draw_round(referee.locked_party(party.pk), 1, photo_id, now)
+    assert round.worldnet_locks_at is None
+    assert not PartyGuess.objects.filter(round=round, member=worldnet).exists()
+    play_round(party, {ana: 0, ben: 100}, now)
+    worldnet.refresh_from_db()
+    assert (worldnet.lives, worldnet.total_distance_km, worldnet.out_at_round) == (lives, distance, None)
+    assert PartyGuess.objects.get(round=round, member=ben).lost_life  # the farthest of those who sat it
