@@ -73,8 +73,9 @@ class Member(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     removed = models.BooleanField(default=False)
-    #: Where the join came from, as a keyed hash (rate limits; never shown).
+    #: Where the join came from, as keyed hashes (rate limits; never shown): the session's player key, the client's address.
     joined_from = models.CharField(max_length=64, blank=True)
+    joined_address = models.CharField(max_length=64, blank=True)
     #: Open WebSocket connections (a count: a player may have two tabs open).
     connections = models.PositiveSmallIntegerField(default=0)
     #: When the member's last open connection closed (None while one is open, or before the first): a host away
@@ -93,7 +94,7 @@ class Member(models.Model):
 
     class Meta:
         ordering = ["joined_at", "id"]
-        indexes = [models.Index(fields=["joined_from", "joined_at"])]
+        indexes = [models.Index(fields=["joined_from", "joined_at"]), models.Index(fields=["joined_address", "joined_at"])]
 
     def __str__(self) -> str:
         return f"{self.name} in {self.party_id}"
@@ -164,3 +165,17 @@ class PartyGuess(models.Model):
     @property
     def is_done(self) -> bool:
         return self.guessed_at is not None
+
+
+class PartyLookupFailure(models.Model):
+    """A party code tried that names no party, by whom (a keyed hash of the session's player key or of the client's
+    address; one row each): counted so that join codes cannot be enumerated (``services.check_lookups``)."""
+
+    source = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "at"])]
+
+    def __str__(self) -> str:
+        return f"a failed party lookup at {self.at}"

@@ -27,24 +27,48 @@ from geoguess.opponent.selectors import active_version_for
 from geoguess.party import referee
 from geoguess.party.errors import Code, PartyError
 from geoguess.party.mode import MODES
-from geoguess.party.models import CODE_ALPHABET, CODE_LENGTH, FINISHED, LOBBY, REVEAL, ROUND, Member, Party, PartyRound
+from geoguess.party.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    FINISHED,
+    LOBBY,
+    REVEAL,
+    ROUND,
+    Member,
+    Party,
+    PartyLookupFailure,
+    PartyRound,
+)
 from geoguess.party.notify import announce
 
 #: The session's key holding the player's memberships: {party code: member key}.
 SESSION_KEY = "party_members"
 #: Memberships a session keeps (the oldest forgotten first): a signed-cookie session stays small.
 SESSION_MAX_PARTIES = 20
-#: Joins a minute, at most: into one party, and from one client (a session or an address) into any.
+#: Joins (and creations) a minute, at most: into one party; from one client (the session's player key) into any; from
+#: one address into any (more: a household or a school behind one address joins the same party).
 JOINS_PER_MINUTE_PER_PARTY = 30
 JOINS_PER_MINUTE_PER_CLIENT = 10
+JOINS_PER_MINUTE_PER_ADDRESS = 30
+#: Codes tried that name no party, a minute, from one client or one address: beyond it every lookup is refused for a
+#: while (a right code too), so join codes cannot be enumerated.
+FAILED_LOOKUPS_PER_MINUTE = 10
 WORLDNET_NAME = "worldNET"
 
 
 def _name(name: str) -> str:
     try:
-        return clean_player_name(name)
+        name = clean_player_name(name)
     except GameError as problem:
         raise PartyError.from_game(problem) from None
+    if is_worldnet_name(name):
+        raise PartyError(Code.NAME_RESERVED, "worldNET is the AI's name at every table: choose another")
+    return name
+
+
+def is_worldnet_name(name: str) -> bool:
+    """Whether ``name`` reads as worldNET's, whatever its case and spacing ("World Net", "WORLDNET")."""
+    return "".join(name.split()).casefold() == WORLDNET_NAME.casefold()
 
 
 # --- creating and joining --------------------------------------------------------------------------
@@ -52,12 +76,21 @@ def _name(name: str) -> str:
 
 @transaction.atomic
 def party_create(
-    *, image_set: ImageSet, mode: str, rounds: int, time_limit: int, worldnet_in: bool, host_name: str, client: str = ""
+    *,
+    image_set: ImageSet,
+    mode: str,
+    rounds: int,
+    time_limit: int,
+    worldnet_in: bool,
+    host_name: str,
+    client: str = "",
+    address: str = "",
 ) -> tuple[Party, Member]:
     """A new party in its lobby, its host (and worldNET, when it sits) its first members.
 
     ``rounds``: one of ``rules.ROUND_COUNTS`` (party classic's length); ``time_limit``: one of
-    ``rules.PARTY_TIME_LIMITS``; ``client``: who asks (a session key or an address) for the join limits.
+    ``rules.PARTY_TIME_LIMITS``; ``client`` (the session's player key) and ``address`` (the client's address): who
+    asks, for the join limits.
     """
     host_name = _name(host_name)
     if mode not in MODES:
@@ -70,9 +103,11 @@ def party_create(
         raise PartyError(Code.TOO_FEW_PHOTOS, f"{image_set.name} has too few photos for {rounds} rounds")
     if worldnet_in and active_version_for(image_set=image_set) is None:
         raise PartyError(Code.WORLDNET_NOT_READY, "worldNET is not ready for this image set yet: no model is active")
-    _check_join_rate(None, client)
+    _check_join_rate(None, client, address)
     party = Party.objects.create(image_set=image_set, mode=mode, rounds=rounds, time_limit=time_limit, worldnet_in=worldnet_in)
-    host = Member.objects.create(party=party, name=host_name, is_host=True, joined_from=_client_digest(client))
+    host = Member.objects.create(
+        party=party, name=host_name, is_host=True, joined_from=_client_digest(client), joined_address=_client_digest(address)
+    )
     if worldnet_in:
         Member.objects.create(party=party, name=WORLDNET_NAME, is_worldnet=True)
     return party, host
@@ -87,16 +122,45 @@ def is_code(code: str) -> bool:
     return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
 
 
-def party_join(*, code: str, name: str, client: str = "") -> Member:
+def party_lookup(*, code: str, client: str = "", address: str = "") -> Party:
+    """The party with join ``code`` (as typed), for someone who is not its member yet: a code that names no party is
+    counted against ``client`` and ``address``, and beyond ``FAILED_LOOKUPS_PER_MINUTE`` of them every lookup from
+    them is refused (``too_many_joins``), so codes cannot be tried one after another."""
+    check_lookups(client, address)
+    code = normalized_code(code)
+    party = Party.objects.filter(code=code).first() if is_code(code) else None
+    if party is None:
+        _lookup_failed(client, address)
+        raise PartyError(Code.PARTY_NOT_FOUND, "no party has that code")
+    return party
+
+
+def check_lookups(client: str, address: str) -> None:
+    since = timezone.now() - timedelta(minutes=1)
+    for source in {_client_digest(c) for c in (client, address) if c}:
+        if PartyLookupFailure.objects.filter(source=source, at__gte=since).count() >= FAILED_LOOKUPS_PER_MINUTE:
+            raise PartyError(Code.TOO_MANY_JOINS, "too many codes tried from here that name no party: try again in a minute")
+
+
+def _lookup_failed(client: str, address: str) -> None:
+    """Counts a code that named no party against whoever tried it (outside any transaction that the refusal undoes)."""
+    sources = {_client_digest(c) for c in (client, address) if c}
+    if not sources:
+        return
+    with transaction.atomic():
+        PartyLookupFailure.objects.filter(at__lt=timezone.now() - timedelta(hours=1)).delete()  # old ones count no more
+        PartyLookupFailure.objects.bulk_create([PartyLookupFailure(source=source) for source in sources])
+
+
+def party_join(*, code: str, name: str, client: str = "", address: str = "") -> Member:
     """A new member of the party with join ``code``, in its lobby (or after its game, for the next one).
 
-    Refused: no such party, a game under way, a full party (``rules.PARTY_MAX_PLAYERS`` humans), a name
-    another member present has (any case), too many joins a minute into the party or from ``client``.
+    Refused: no such party (counted against ``client`` and ``address``: ``party_lookup``), a game under way, a full
+    party (``rules.PARTY_MAX_PLAYERS`` humans), a name another member present has (any case) or worldNET's, too many
+    joins a minute into the party, from ``client`` (the session's player key) or from ``address`` (the client's).
     """
-    code = normalized_code(code)
     name = _name(name)
-    if not is_code(code):
-        raise PartyError(Code.PARTY_NOT_FOUND, "no party has that code")
+    code = party_lookup(code=code, client=client, address=address).code
     with transaction.atomic():
         party = Party.objects.select_for_update(of=("self",)).filter(code=code).first()
         if party is None:
@@ -108,8 +172,8 @@ def party_join(*, code: str, name: str, client: str = "") -> Member:
             raise PartyError(Code.PARTY_FULL, f"this party is full ({rules.PARTY_MAX_PLAYERS} players)")
         if any(m.name.casefold() == name.casefold() for m in present):
             raise PartyError(Code.NAME_TAKEN, "someone in this party has that name: choose another")
-        _check_join_rate(party, client)
-        member = Member.objects.create(party=party, name=name, joined_from=_client_digest(client))
+        _check_join_rate(party, client, address)
+        member = Member.objects.create(party=party, name=name, joined_from=_client_digest(client), joined_address=_client_digest(address))
         announce(party.pk)
         return member
 
@@ -118,12 +182,15 @@ def _client_digest(client: str) -> str:
     return salted_hmac("geoguess.party.client", client, algorithm="sha256").hexdigest()[:32] if client else ""
 
 
-def _check_join_rate(party: Party | None, client: str) -> None:
+def _check_join_rate(party: Party | None, client: str, address: str) -> None:
     since = timezone.now() - timedelta(minutes=1)
     if party is not None and party.members.filter(joined_at__gte=since).count() >= JOINS_PER_MINUTE_PER_PARTY:
         raise PartyError(Code.TOO_MANY_JOINS, "too many players joined this party in the last minute: try again in a minute")
     if client and Member.objects.filter(joined_from=_client_digest(client), joined_at__gte=since).count() >= JOINS_PER_MINUTE_PER_CLIENT:
         raise PartyError(Code.TOO_MANY_JOINS, "too many joins from here in the last minute: try again in a minute")
+    joins = Member.objects.filter(joined_address=_client_digest(address), joined_at__gte=since)
+    if address and joins.count() >= JOINS_PER_MINUTE_PER_ADDRESS:
+        raise PartyError(Code.TOO_MANY_JOINS, "too many joins from this address in the last minute: try again in a minute")
 
 
 # --- the session ---------------------------------------------------------------------------------

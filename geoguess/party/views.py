@@ -47,6 +47,12 @@ def _status(problem: PartyError) -> int:
     return STATUS.get(problem.code, 400)  # type: ignore[call-overload]  # a Code is a str
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address for the join limits: ``REMOTE_ADDR`` (no proxy header is trusted: behind a proxy, pass the
+    client's address on as the server's peer, e.g. Daphne's ``--proxy-headers``; docs/deployment.md)."""
+    return str(request.META.get("REMOTE_ADDR") or "")
+
+
 def _joined(request: HttpRequest, member: Member) -> HttpResponse:
     """The member is remembered in this session (their name too, for the next form); on to the party's page."""
     services.remember_member(request.session, member)
@@ -78,6 +84,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     worldnet_in=data["worldnet_in"],
                     host_name=data["player_name"],
                     client=player_key(request, create=True),
+                    address=client_address(request),
                 )
             except PartyError as problem:
                 return _new_page(request, image_sets, problem.message, status=_status(problem))
@@ -97,7 +104,8 @@ def _new_page(request: HttpRequest, image_sets: Any, error: str, *, status: int)
             "mode": posted.get("mode", "classic"),
             "rounds": posted.get("rounds", str(rules.ROUNDS_PER_GAME)),
             "time_limit": posted.get("time_limit", str(rules.PARTY_TIME_LIMIT_DEFAULT)),
-            "worldnet_in": posted.get("worldnet_in", "on") if request.method == "POST" else "on",
+            # A checkbox is posted only when ticked: after a refusal it shows what was posted, unticked too.
+            "worldnet_in": posted.get("worldnet_in", "") if request.method == "POST" else "on",
         },
     }
     return render(request, "party/new.html", context, status=status)
@@ -114,7 +122,10 @@ def join(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 member = services.party_join(
-                    code=form.cleaned_data["code"], name=form.cleaned_data["player_name"], client=player_key(request, create=True)
+                    code=form.cleaned_data["code"],
+                    name=form.cleaned_data["player_name"],
+                    client=player_key(request, create=True),
+                    address=client_address(request),
                 )
             except PartyError as problem:
                 error, status = problem.message, _status(problem)
@@ -130,17 +141,20 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def party(request: HttpRequest, code: str) -> HttpResponse:
-    """The party's page for its members; for anyone else (a link followed), a form asking their name."""
+    """The party's page for its members; for anyone else (a link followed), a form asking their name. A code that
+    names no party is counted against the client (``services.party_lookup``): codes cannot be tried freely here."""
     code = services.normalized_code(code)
-    found = Party.objects.select_related("image_set").filter(code=code).first() if services.is_code(code) else None
-    if found is None:
-        missing = {"error": "No party has that code: check it with whoever sent it.", "code": code[:40], "player_name": ""}
-        return render(request, "party/join.html", missing, status=404)
     member = member_for_session(request.session, code)
     if member is not None:
         if request.method == "POST":  # a second tab's form, already a member: the page
             return redirect("party:party", code=code)
-        return _party_page(request, found, member)
+        return _party_page(request, member.party, member)
+    try:
+        found = services.party_lookup(code=code, client=player_key(request), address=client_address(request))
+    except PartyError as problem:
+        message = "No party has that code: check it with whoever sent it." if problem.code == Code.PARTY_NOT_FOUND else problem.message
+        missing = {"error": message, "code": code[:40], "player_name": ""}
+        return render(request, "party/join.html", missing, status=_status(problem))
     error, status = "", 200
     if request.method == "POST":
         form = PartyNameForm(request.POST)
@@ -148,7 +162,12 @@ def party(request: HttpRequest, code: str) -> HttpResponse:
             error, status = first_error(form), 400
         else:
             try:
-                member = services.party_join(code=code, name=form.cleaned_data["player_name"], client=player_key(request, create=True))
+                member = services.party_join(
+                    code=code,
+                    name=form.cleaned_data["player_name"],
+                    client=player_key(request, create=True),
+                    address=client_address(request),
+                )
             except PartyError as problem:
                 error, status = problem.message, _status(problem)
             else:

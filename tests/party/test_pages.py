@@ -216,3 +216,45 @@ def test_a_member_following_their_own_link_gets_the_page(client, image_set):
     code = Party.objects.get().code
     again = client.post(f"/party/{code}/", {"player_name": "Ana"})
     assert again.status_code == 302 and Member.objects.filter(name="Ana").count() == 1
+
+
+def worldnet_box_ticked(response) -> bool:
+    box = re.search(r'<input type="checkbox" name="worldnet_in" id="worldnet-in"[^>]*>', response.content.decode())
+    assert box, response.content.decode()[:2000]
+    return " checked" in box.group(0)
+
+
+def test_a_refused_create_keeps_the_worldnet_box_as_posted(client, image_set, model_version):
+    assert worldnet_box_ticked(client.get("/party/new"))  # ticked to begin with
+    unticked = create(client, image_set, time_limit="45")  # refused, worldNET not ticked
+    assert unticked.status_code == 400 and not worldnet_box_ticked(unticked)
+    ticked = create(client, image_set, time_limit="45", worldnet_in="on")
+    assert ticked.status_code == 400 and worldnet_box_ticked(ticked)
+
+
+def test_party_codes_cannot_be_enumerated_from_one_address(image_set):
+    """Codes tried that name no party count against the address (a fresh session each try does not help): past the
+    limit a right code is refused too, by the form and by the link; another address is not held up."""
+    party, _ = joined(image_set, ("Ana",))
+    for n in range(services.FAILED_LOOKUPS_PER_MINUTE):
+        fresh = Client(REMOTE_ADDR="203.0.113.7")
+        tried = fresh.post("/party/join", {"code": f"ZZZZZ{n % 10 + 2}", "player_name": "Eve"}) if n % 2 else fresh.get(f"/party/ZZZZZ{n}/")
+        assert tried.status_code == 404
+    for attempt in (
+        lambda c: c.post("/party/join", {"code": party.code, "player_name": "Eve"}),
+        lambda c: c.get(f"/party/{party.code}/"),
+    ):
+        held = attempt(Client(REMOTE_ADDR="203.0.113.7"))
+        assert held.status_code == 429 and "try again in a minute" in error_of(held)
+    elsewhere = Client(REMOTE_ADDR="198.51.100.1").post("/party/join", {"code": party.code, "player_name": "Eve"})
+    assert elsewhere.status_code == 302
+
+
+def test_a_player_cannot_take_worldnets_name(client, image_set):
+    for name in ("worldNET", "WORLDNET", " world net ", "World\tNet"):
+        response = create(client, image_set, player_name=name)
+        assert response.status_code == 400 and "worldNET" in error_of(response)
+    party, _ = joined(image_set, ("Ana",))
+    joining = client.post(f"/party/{party.code}/", {"player_name": "Worldnet"})
+    assert joining.status_code == 400 and "AI" in error_of(joining)
+    assert not Member.objects.filter(name__iexact="worldnet").exists()

@@ -98,6 +98,42 @@ def test_it_limits_joins_per_client(make_party):
     services.party_join(code=party.code, name="Elsewhere", client="10.0.0.2")
 
 
+def test_it_limits_joins_per_address_whatever_the_session(make_party):
+    parties = [make_party(players=(f"Host{i}",))[0] for i in range(3)]
+    for n in range(services.JOINS_PER_MINUTE_PER_ADDRESS):  # a new session each time: the address still counts
+        services.party_join(
+            code=parties[n * 3 // services.JOINS_PER_MINUTE_PER_ADDRESS].code, name=f"P{n}", client=f"s{n}", address="203.0.113.7"
+        )
+    refused("too_many_joins", services.party_join, code=parties[2].code, name="Flood", client="a new session", address="203.0.113.7")
+    services.party_join(code=parties[2].code, name="Elsewhere", client="a new session", address="198.51.100.1")
+
+
+def test_unknown_codes_count_against_the_client_and_its_address(make_party):
+    party, _ = make_party(players=("Ana",))
+    for n in range(services.FAILED_LOOKUPS_PER_MINUTE):
+        refused("party_not_found", services.party_join, code=f"ZZZZZ{n % 8 + 2}", name="Eve", client=f"session {n}", address="203.0.113.7")
+    refused("too_many_joins", services.party_join, code=party.code, name="Eve", client="a new session", address="203.0.113.7")
+    refused("too_many_joins", services.party_lookup, code=party.code, address="203.0.113.7")
+    assert services.party_lookup(code=party.code, client="a new session", address="198.51.100.1") == party
+
+
+def test_no_player_may_take_worldnets_name(make_party, image_set):
+    party, _ = make_party(players=("Ana",))
+    for name in ("worldNET", "worldnet", " World  Net "):
+        refused("name_reserved", services.party_join, code=party.code, name=name)
+        refused(
+            "name_reserved",
+            services.party_create,
+            image_set=image_set,
+            mode="classic",
+            rounds=3,
+            time_limit=60,
+            worldnet_in=False,
+            host_name=name,
+        )
+    services.party_join(code=party.code, name="worldNETfan")
+
+
 def test_it_finds_the_member_from_the_session(make_party):
     party, (_ana, ben) = make_party()
     session: dict = {}
