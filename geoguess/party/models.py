@@ -119,8 +119,8 @@ class PartyRound(models.Model):
     truth_lat = models.FloatField(null=True, blank=True)
     truth_lon = models.FloatField(null=True, blank=True)
     # worldNET's guess (when it sits at the table), taken from the pinned version's stored prediction as
-    # the round is drawn; it becomes worldNET's PartyGuess at ``worldnet_locks_at``. Never sent before a
-    # member's own guess.
+    # the round is drawn; it becomes worldNET's PartyGuess at ``worldnet_locks_at``. Never sent before the
+    # round has ended (``frames``); a photo it has no prediction for: it sits the round out.
     worldnet_lat = models.FloatField(null=True, blank=True)
     worldnet_lon = models.FloatField(null=True, blank=True)
     worldnet_candidates = models.JSONField(default=list, blank=True)
