@@ -44,10 +44,10 @@ SITE_FOLDS = 2
 #: (the compact backbone from scratch, retrieval) are the demo world's, which ``seed_demo`` trains with.
 #: Uploaded image sets are real photos, and on real photos worldNET measured best on the pretrained
 #: EfficientNet-Lite0 that comes with the install, frozen (each photo's features computed once: minutes on a
-#: CPU), its belief its classifier's alone: on the shared OSV-5M sample, over 20 seeds, 1,012 points on
-#: seen places and 423 on unseen ones, against 448 and 203 for the compact backbone from scratch, and 946
-#: and 322 with retrieval (docs/model.md, "On real photos"). A backbone without pretrained weights trains
-#: in full (``backbone_training`` None: decided by the backbone, ``site_backbone_training``).
+#: CPU), its belief its classifier's alone: on the shared OSV-5M sample, over 20 seeds, 741 points on
+#: seen countries and 483 on unseen ones, against 460 and 273 for the compact backbone from scratch; with
+#: retrieval it scored less on both (docs/model.md, "Which backbone where"). A backbone without pretrained
+#: weights trains in full (``backbone_training`` None: decided by the backbone, ``site_backbone_training``).
 SITE_DEFAULTS: dict[str, object] = {
     "folds": SITE_FOLDS,
     "backbone": "efficientnet_lite0",
