@@ -13,7 +13,7 @@ call is idempotent, so the clocks of several servers firing at once do each tran
 
 Floods: each connection takes at most ``FRAMES_BURST`` frames at once and ``FRAMES_PER_SECOND`` sustained (a token
 bucket; beyond it a frame is dropped with the error ``rate_limited``), and a member has at most
-``MAX_CONNECTIONS_PER_MEMBER`` open connections (one more is closed with ``CLOSE_TOO_MANY``). Client messages and
+``MAX_CONNECTIONS_PER_MEMBER`` open connections on a server (one more is closed with ``CLOSE_TOO_MANY``). Client messages and
 error codes: docs/parties.md. No exception leaves this class: a bad frame gets an error frame and the room carries on.
 """
 
@@ -73,6 +73,9 @@ class _Shares:
     snapshots: dict[int, tuple[str, asyncio.Future[Snapshot | None]]] = field(default_factory=dict)
     clocks: dict[int, tuple[datetime | None, asyncio.Task[None]]] = field(default_factory=dict)
     connections: dict[int, int] = field(default_factory=dict)
+    #: Each member's open connections here (the cap, ``MAX_CONNECTIONS_PER_MEMBER``: counted per server, in memory, so
+    #: that the database's count, which a server killed outright leaves too high, can never lock a member out).
+    members: dict[int, int] = field(default_factory=dict)
 
 
 _loops_shares: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shares] = weakref.WeakKeyDictionary()
@@ -189,31 +192,31 @@ class PartyConsumer(AsyncWebsocketConsumer):
         if found is None:
             await self.close(code=CLOSE_NOT_A_MEMBER)
             return
-        try:
-            counted = await in_thread(services.connection_count)(member_id=found[0], delta=1, most=MAX_CONNECTIONS_PER_MEMBER)
-        except Exception:
-            logger.exception("could not count member %s's connection in", found[0])
-            await self.close(code=1011)
-            return
-        if not counted:
+        shares = _shares()
+        if shares.members.get(found[0], 0) >= MAX_CONNECTIONS_PER_MEMBER:
             await self._send(
                 PartyError(Code.TOO_MANY_CONNECTIONS, f"this party is open in {MAX_CONNECTIONS_PER_MEMBER} tabs already").as_frame()
             )
             await self.close(code=CLOSE_TOO_MANY)
             return
         self.member_id, self.party_id = found
-        connections = _shares().connections
-        connections[self.party_id] = connections.get(self.party_id, 0) + 1
+        shares.members[self.member_id] = shares.members.get(self.member_id, 0) + 1
+        shares.connections[self.party_id] = shares.connections.get(self.party_id, 0) + 1
         await self.channel_layer.group_add(party_group(self.party_id), self.channel_name)
         await self._safely(self._arrive)
 
     async def _arrive(self) -> None:
         assert self.member_id is not None and self.party_id is not None
+        await in_thread(services.connection_count)(member_id=self.member_id, delta=1)
         await in_thread(services.advance)(party_id=self.party_id)  # a party nobody was connected to catches up
         await self.send_state()
 
     async def disconnect(self, code: int) -> None:
         shares = _shares()
+        if self.member_id is not None and self.member_id in shares.members:
+            shares.members[self.member_id] -= 1
+            if shares.members[self.member_id] <= 0:
+                del shares.members[self.member_id]
         if self.party_id is not None and self.party_id in shares.connections:
             shares.connections[self.party_id] -= 1
             if shares.connections[self.party_id] <= 0:  # the server's last connection to the party: its clock and snapshot go

@@ -364,17 +364,13 @@ def worldnet_lock_in(*, party_id: int, round_id: int, now: datetime | None = Non
 
 
 @transaction.atomic
-def connection_count(*, member_id: int, delta: int, now: datetime | None = None, most: int | None = None) -> bool:
+def connection_count(*, member_id: int, delta: int, now: datetime | None = None) -> None:
     """One more (``delta`` 1) or one fewer (-1) open connection of the member's; others see who is connected. When the
-    last one closes, the time is kept (a host away ``referee.HOST_AWAY_SECONDS`` hands over). ``most``: one more is
-    refused (False, nothing counted) when the member has that many open already."""
+    last one closes, the time is kept (a host away ``referee.HOST_AWAY_SECONDS`` hands over)."""
     member = Member.objects.select_for_update().filter(pk=member_id).first()
     if member is None:
-        return False
-    if delta > 0 and most is not None and member.connections >= most:
-        return False
+        return
     member.connections = max(0, member.connections + delta)
     member.disconnected_at = None if member.connections else (now or timezone.now())
     member.save(update_fields=["connections", "disconnected_at"])
     announce(member.party_id)
-    return True

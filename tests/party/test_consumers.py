@@ -287,3 +287,22 @@ def test_the_token_bucket():
     assert bucket.take() and not bucket.take()
     now[0] += 60  # never more than the burst saved up
     assert sum(bucket.take() for _ in range(30)) == 20
+
+
+def test_the_clock_hands_a_vanished_hosts_role_over(make_party, monkeypatch):
+    """The host's tab closes in the lobby: the party's clock on the others' server hands over, with no message sent."""
+    from geoguess.party import referee
+
+    monkeypatch.setattr(referee, "HOST_AWAY_SECONDS", 0.5)
+    _party, (ana, ben) = make_party()
+
+    async def scenario():
+        a, b = Player(ana), Player(ben)
+        await a.connect()
+        await b.connect()
+        await a.close()  # no leave: the tab is gone
+        state = await b.state_where(lambda s: member_row(s, ben.pk)["host"], timeout=5)
+        assert not member_row(state, ana.pk)["host"] and not member_row(state, ana.pk)["connected"]
+        await b.close()
+
+    async_to_sync(scenario)()
