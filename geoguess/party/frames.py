@@ -85,12 +85,13 @@ def state_from(snapshot: Snapshot, member_id: int, now: datetime | None = None) 
     party, round, guesses = snapshot.party, snapshot.round, snapshot.guesses
     mine = next((g for g in guesses if g.member_id == member.pk), None)
     done = {g.member_id for g in guesses if g.is_done}
+    seated = {g.member_id for g in guesses}
     return {
         "type": "state",
         "now": _ms(now or timezone.now()),
         "party": _party(party),
         "you": member.pk,
-        "members": [_member(m, guessed=m.pk in done) for m in snapshot.members if m.present or m.playing],
+        "members": [_member(m, guessed=m.pk in done, in_round=m.pk in seated) for m in snapshot.members if m.present or m.playing],
         "round": _round(round, mine) if round is not None else None,
         "your_guess": _your_guess(round, mine) if round is not None and mine is not None and mine.is_done else None,
         "reveal": _reveal(round, guesses) if round is not None and round.ended_at is not None else None,
@@ -127,7 +128,7 @@ def _party(party: Party) -> dict[str, Any]:
     }
 
 
-def _member(member: Member, *, guessed: bool) -> dict[str, Any]:
+def _member(member: Member, *, guessed: bool, in_round: bool) -> dict[str, Any]:
     return {
         "id": member.pk,
         "name": member.name,
@@ -137,6 +138,7 @@ def _member(member: Member, *, guessed: bool) -> dict[str, Any]:
         "connected": member.is_worldnet or member.connections > 0,
         "playing": member.playing,
         "guessed": guessed,
+        "in_round": in_round,
         "total_points": member.total_points,
         "health": member.health,
         "lives": member.lives,

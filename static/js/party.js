@@ -162,7 +162,7 @@
       else if (mode === "duel" && member.health !== null) item.append(el("span", "stat", GeoFormat.number(member.health) + " hp"));
       else item.append(el("span", "stat", GeoFormat.number(member.total_points)));
     }
-    if (state.party.phase === "round" && state.round && !state.round.ended && member.playing && !member.out) {
+    if (state.party.phase === "round" && state.round && !state.round.ended && member.in_round) {
       item.append(el("span", "has-guessed", member.guessed ? "✓ guessed" : "guessing…"));
     }
     if (isHost() && member.id !== state.you && !member.worldnet && member.present) {
@@ -294,7 +294,7 @@
     // After one's own guess, until the round ends: one's own pin, and how many still guess; the answer, the
     // others' pins and worldNET's come only with the round's end (the server sends nothing of them before).
     const waiting = $("reveal-wait");
-    const left = state.members.filter((m) => m.playing && !m.out && !m.guessed).length;
+    const left = state.members.filter((m) => m.in_round && !m.guessed).length;
     waiting.hidden = ended || !guessed;
     waiting.textContent = left ? "Guess locked in. Waiting for " + left + " more to guess: the answer comes when the round ends." : "Everyone has guessed: the answer is coming.";
     if (guessed && !ended && !state.reveal && state.your_guess.lat !== null) {

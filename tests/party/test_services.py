@@ -512,6 +512,10 @@ def test_worldnet_sits_out_a_round_it_has_no_prediction_for(make_party, model_ve
         round = referee.draw_round(referee.locked_party(party.pk), 1, photo_id, now)
     assert round.worldnet_locks_at is None
     assert not PartyGuess.objects.filter(round=round, member=worldnet).exists()
+    from geoguess.party.frames import state_for
+
+    seen = {m["id"]: m for m in state_for(ana.pk)["members"]}
+    assert not seen[worldnet.pk]["in_round"] and seen[ana.pk]["in_round"]  # the page waits for no one who sits it out
     play_round(party, {ana: 0, ben: 100}, now)
     worldnet.refresh_from_db()
     assert (worldnet.lives, worldnet.total_distance_km, worldnet.out_at_round) == (lives, distance, None)
