@@ -75,12 +75,15 @@
     line.hidden = !message;
   }
 
+  // How long an error stays on screen: long enough to read a sentence.
+  const ERROR_SHOWN_MS = 7000;
+
   function showError(message) {
     const box = $("error");
     box.textContent = message;
     box.hidden = false;
     clearTimeout(errorTimer);
-    errorTimer = setTimeout(() => { box.hidden = true; }, 6000);
+    errorTimer = setTimeout(() => { box.hidden = true; }, ERROR_SHOWN_MS);
   }
 
   // Refusals the next state frame explains by itself (the round ended, or moved on).
