@@ -32,13 +32,15 @@ def is_token(value: str) -> bool:
     return TOKEN_PATTERN.fullmatch(value) is not None
 
 
-class _PlayerNameForm(forms.Form):
+class PlayerNameForm(forms.Form):
+    """A display name: present, and text (the game's forms and the party's build on it)."""
+
     # Present, and text (Django's own null-character check stays); the name rules (spaces, length,
     # printable characters) are the services' (``services.clean_player_name``).
     player_name = forms.CharField(strip=False, error_messages={"required": NAME_MISSING_MESSAGE})
 
 
-class GameStartForm(_PlayerNameForm):
+class GameStartForm(PlayerNameForm):
     """The home page's form: one of the image sets offered, a display name, a time limit and a mode."""
 
     image_set = forms.ModelChoiceField(
@@ -79,7 +81,7 @@ def _whole_number(text: str, *, default: int, message: str) -> int:
     return int(text)
 
 
-class ChallengeAcceptForm(_PlayerNameForm):
+class ChallengeAcceptForm(PlayerNameForm):
     """The challenge page's form: a display name."""
 
 

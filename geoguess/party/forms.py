@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from geoguess import rules
-from geoguess.game.services import NAME_MISSING_MESSAGE
+from geoguess.game.forms import PlayerNameForm
 from geoguess.imagesets.models import ImageSet
 from geoguess.party.models import CLASSIC
 
@@ -31,10 +31,8 @@ def _whole_number(text: str, *, default: int, message: str) -> int:
     return int(text)
 
 
-class PartyNameForm(forms.Form):
-    """Joining by the party's link: a display name (its rules are the services')."""
-
-    player_name = forms.CharField(strip=False, error_messages={"required": NAME_MISSING_MESSAGE})
+class PartyNameForm(PlayerNameForm):
+    """Joining by the party's link: a display name, as the game's forms take it (its rules are the services')."""
 
 
 class PartyJoinForm(PartyNameForm):
