@@ -258,3 +258,14 @@ def test_a_player_cannot_take_worldnets_name(client, image_set):
     joining = client.post(f"/party/{party.code}/", {"player_name": "Worldnet"})
     assert joining.status_code == 400 and "AI" in error_of(joining)
     assert not Member.objects.filter(name__iexact="worldnet").exists()
+
+
+@pytest.mark.parametrize("path", ["/party/new", "/party/join"])
+def test_bytes_that_are_not_utf8_and_huge_fields_are_form_errors(client, image_set, path):
+    """A body that is not UTF-8, or a name of 100,000 characters: a 4xx with the form again, never a 500, no party made."""
+    client.get(path)  # the session and its CSRF cookie, as a browser has them
+    raw = client.post(path, b"player_name=%FF%FE%00&code=%C3%28&image_set=%FF", content_type="application/x-www-form-urlencoded")
+    assert 400 <= raw.status_code < 500, raw.status_code
+    huge = client.post(path, {"player_name": "x" * 100_000, "code": "ABCDEF", "image_set": image_set.pk})
+    assert 400 <= huge.status_code < 500, huge.status_code
+    assert not Party.objects.exists() and not Member.objects.exists()
