@@ -268,6 +268,9 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.select_option("select[name=action]", "train_on_image_sets")
     page.click("button[name=index]")
     assert page.is_checked(f"input[name=image_sets][value='{set_id}']") and page.locator("input[name=image_sets]:checked").count() == 1
+    # Compact in full, not the site's frozen default, whose run can end before the page ever shows it running.
+    page.select_option("select[name=backbone]", "compact")
+    page.select_option("select[name=backbone_training]", "full")
     for field, value in {
         "name": "uploaded-worldnet",
         "epochs": "30",
