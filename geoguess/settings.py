@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "geoguess.game",
     "geoguess.opponent",
     "geoguess.party",
+    "geoguess.accounts",
 ]
 
 MIDDLEWARE = [

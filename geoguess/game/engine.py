@@ -17,6 +17,7 @@ import math
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -28,10 +29,11 @@ from geoguess.game.errors import Code, GameError
 from geoguess.game.mode import mode_of
 from geoguess.game.models import Game, Round
 from geoguess.game.selectors import current_round_id, round_count
+from geoguess.game.signals import game_finished
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.models import ImageSet, Photo
 from worldnet_core.geo import haversine_km
-from worldnet_core.land import country_of
+from worldnet_core.land import continent_of, country_of
 
 # --- drawing photos and creating rounds ----------------------------------------------------------
 
@@ -171,6 +173,8 @@ def _on_the_map(lat: float, lon: float) -> tuple[float, float]:
 SCORED_FIELDS = [
     "truth_lat",
     "truth_lon",
+    "truth_country",
+    "truth_continent",
     "guessed_at",
     "timed_out",
     "points",
@@ -186,6 +190,8 @@ def _settle(round: Round, game: Game, now: datetime, *, pin: tuple[float, float]
     then the game's end if it came. The answer is kept with the round: the one it was scored against."""
     photo = round.photo
     round.truth_lat, round.truth_lon, round.guessed_at = photo.lat, photo.lon, now
+    round.truth_country = str(country_of(photo.lat, photo.lon) or "")
+    round.truth_continent = str(continent_of(photo.lat, photo.lon) or "")
     if pin is None:
         round.timed_out, round.points = True, 0
     else:
@@ -198,5 +204,6 @@ def _settle(round: Round, game: Game, now: datetime, *, pin: tuple[float, float]
         Game.objects.filter(pk=game.pk).update(total_points=F("total_points") + round.points)
     worldnet_attach(round=round)
     mode_of(game).after_guess(round, game, now)
-    if not game.rounds.filter(guessed_at__isnull=True).exists():
-        Game.objects.filter(pk=game.pk, finished_at__isnull=True).update(finished_at=now)
+    last = not game.rounds.filter(guessed_at__isnull=True).exists()
+    if last and Game.objects.filter(pk=game.pk, finished_at__isnull=True).update(finished_at=now):
+        transaction.on_commit(partial(game_finished.send, sender=Game, game_id=game.pk))

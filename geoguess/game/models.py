@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.rules import PLAYER_NAME_MAX_LENGTH, ROUNDS_PER_GAME
 
-CLASSIC, DUEL = "classic", "duel"
-MODES = ((CLASSIC, "Classic"), (DUEL, "Duel worldNET"))
+CLASSIC, DUEL, DAILY, STREAK = "classic", "duel", "daily", "streak"
+MODES = ((CLASSIC, "Classic"), (DUEL, "Duel worldNET"), (DAILY, "Daily challenge"), (STREAK, "Country streak"))
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(18)
+
+
+class DailyChallenge(models.Model):
+    """One day's challenge: five photos of the featured image set, the same for everyone, drawn once
+    (``modes/daily.py``: by the date and the site's secret) and kept, so the day's photos never change."""
+
+    day = models.DateField(unique=True)
+    image_set = models.ForeignKey(ImageSet, on_delete=models.CASCADE, related_name="daily_challenges")
+    #: The photos' ids, in the order they are played.
+    photo_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"daily challenge of {self.day}"
 
 
 class Game(models.Model):
@@ -49,11 +64,30 @@ class Game(models.Model):
     worldnet_health = models.IntegerField(null=True, blank=True)
     #: How a finished duel ended, as ``rules.duel_end`` decided it: "knockout" or "no_photos_left".
     ended_by = models.CharField(max_length=20, blank=True)
+    #: The account that played it (None: a guest's). Deleting the account deletes its games: they are
+    #: its personal data, and they leave every leaderboard with it.
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="games")
+    #: The daily challenge this game is the try of (mode "daily").
+    daily = models.ForeignKey(DailyChallenge, null=True, blank=True, on_delete=models.CASCADE, related_name="games")
 
     class Meta:
         indexes = [
             models.Index(fields=["image_set", "rounds_chosen", "-total_points"]),
             models.Index(fields=["image_set", "mode", "finished_at"]),
+            models.Index(fields=["account", "-created_at"]),
+        ]
+        constraints = [
+            # One try a day: per account, and per browser (a guest's session key).
+            models.UniqueConstraint(
+                fields=["daily", "account"],
+                condition=models.Q(daily__isnull=False, account__isnull=False),
+                name="one_daily_try_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["daily", "owner_key"],
+                condition=models.Q(daily__isnull=False),
+                name="one_daily_try_per_browser",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,6 +110,10 @@ class Round(models.Model):
     #: round keeps the answer it was scored against).
     truth_lat = models.FloatField(null=True, blank=True)
     truth_lon = models.FloatField(null=True, blank=True)
+    #: The answer's country and continent in the shipped land data ("" far out at sea): a profile's
+    #: accuracy by country and continent, and a country streak's right answer.
+    truth_country = models.CharField(max_length=100, blank=True)
+    truth_continent = models.CharField(max_length=20, blank=True)
     distance_km = models.FloatField(null=True, blank=True)
     points = models.IntegerField(null=True, blank=True)
     #: The country the player's pin fell in, as the shipped land data names it ("" far out at sea).

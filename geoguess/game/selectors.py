@@ -22,12 +22,15 @@ from geoguess.opponent.selectors import active_version_for
 # --- one game, one round -------------------------------------------------------------------------
 
 
-def game_for_owner(*, public_id: str, owner_key: str) -> Game:
-    """The game ``public_id`` of the player holding ``owner_key``; 404 for no game, 403 for another player's."""
+def game_for_owner(*, public_id: str, owner_key: str, account_id: int | None = None) -> Game:
+    """The game ``public_id`` of the player holding ``owner_key`` (or of the signed-in account ``account_id``,
+    on any device); 404 for no game, 403 for another player's."""
     game = Game.objects.select_related("image_set", "challenge_of").filter(public_id=public_id).first()
     if game is None:
         raise GameError(Code.GAME_NOT_FOUND, "no such game", status=404)
-    if not owner_key or game.owner_key != owner_key:
+    by_key = bool(owner_key) and game.owner_key == owner_key
+    by_account = game.account_id is not None and game.account_id == account_id
+    if not (by_key or by_account):
         raise GameError(Code.NOT_YOUR_GAME, "this game belongs to another player", status=403)
     return game
 

@@ -47,8 +47,10 @@ def game_start(
     rounds: int = rules.ROUNDS_PER_GAME,
     time_limit: int = 0,
     seed: int | None = None,
+    account_id: int | None = None,
 ) -> Game:
-    """A new game of ``mode`` on ``image_set`` (its rounds and time limit are a classic game's: a duel has its own).
+    """A new game of ``mode`` on ``image_set`` (its rounds and time limit are a classic game's: a duel has its own),
+    the signed-in account's when ``account_id`` is given.
 
     The rules are checked in the order the home page asks: the name, the rounds, the time limit, the mode.
     """
@@ -60,15 +62,25 @@ def game_start(
     if mode not in MODES:
         raise GameError(Code.UNKNOWN_MODE, "choose Classic or Duel worldNET")
     start = MODES[mode].start
-    return start(image_set=image_set, player_name=player_name, owner_key=owner_key, rounds=rounds, time_limit=time_limit, seed=seed)
+    game = start(image_set=image_set, player_name=player_name, owner_key=owner_key, rounds=rounds, time_limit=time_limit, seed=seed)
+    return _played_by(game, account_id)
+
+
+def _played_by(game: Game, account_id: int | None) -> Game:
+    """The game, now the account's (a guest's game keeps none)."""
+    if account_id is not None:
+        game.account_id = account_id
+        game.save(update_fields=["account"])
+    return game
 
 
 @transaction.atomic
-def game_start_challenge(*, original: Game, player_name: str, owner_key: str) -> Game:
+def game_start_challenge(*, original: Game, player_name: str, owner_key: str, account_id: int | None = None) -> Game:
     """The same photos, in the same order, for someone else (a duel: against the same worldNET version).
 
     A challenge of a challenge replays the first game, so everyone lands in one results list. The
     replay is not ranked on the image set's leaderboard (see ``selectors``).
     """
     root = original.challenge_of or original
-    return mode_of(root).replay(original=root, player_name=clean_player_name(player_name), owner_key=owner_key)
+    game = mode_of(root).replay(original=root, player_name=clean_player_name(player_name), owner_key=owner_key)
+    return _played_by(game, account_id)

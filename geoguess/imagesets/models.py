@@ -25,6 +25,12 @@ class ImageSet(models.Model):
     #: This set's own folder of originals under MEDIA_ROOT (``originals/<random>``): removed with the set.
     storage = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The set the daily challenge draws from (one at most: the admin's save keeps it so).
+    featured_daily = models.BooleanField(
+        "featured for the daily challenge",
+        default=False,
+        help_text="The daily challenge draws each day's five photos from this set. Only one set is featured at a time.",
+    )
 
     objects = ImageSetQuerySet.as_manager()
 

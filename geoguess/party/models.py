@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 from geoguess.imagesets.models import ImageSet, Photo
@@ -70,6 +71,8 @@ class Member(models.Model):
     key = models.CharField(max_length=64, unique=True, default=new_token)
     is_host = models.BooleanField(default=False)
     is_worldnet = models.BooleanField(default=False)
+    #: The account that joined (None: a guest): a finished duel between two accounts is rated.
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     removed = models.BooleanField(default=False)

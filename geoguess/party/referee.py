@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -34,6 +35,7 @@ from geoguess.party.errors import Code, PartyError
 from geoguess.party.mode import GUESS_FIELDS, MEMBER_FIELDS, mode_named
 from geoguess.party.models import FINISHED, LOBBY, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
 from geoguess.party.notify import announce
+from geoguess.party.signals import party_game_finished
 from worldnet_core.geo import haversine_km
 from worldnet_core.land import country_of
 
@@ -263,6 +265,8 @@ def game_finish(party: Party, ended_by: str) -> None:
     party.phase, party.ended_by, party.reveal_until = FINISHED, ended_by, None
     party.save(update_fields=["phase", "ended_by", "reveal_until"])
     announce(party.pk)
+    finished = partial(party_game_finished.send, sender=Party, party_id=party.pk, game_number=party.game_number, ended_by=ended_by)
+    transaction.on_commit(finished)
 
 
 def round_next(party: Party, now: datetime) -> None:

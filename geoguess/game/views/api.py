@@ -22,7 +22,7 @@ from geoguess.game.modes import duel
 from geoguess.game.presentation import round_reveal
 from geoguess.game.presentation import summary_state as summary_state_data
 from geoguess.game.round_images import round_attention_open, round_image_open
-from geoguess.game.views.common import json_error, player_key
+from geoguess.game.views.common import account_id, json_error, owns, player_key
 from geoguess.game.worldnet import worldnet_attach
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def _game(request: HttpRequest, public_id: str) -> Game:
     """The requester's game, or a GameError (404 for ids that cannot be a game, 403 for others' games)."""
     if not is_token(public_id):
         raise GameError(Code.GAME_NOT_FOUND, "no such game", status=404)
-    return selectors.game_for_owner(public_id=public_id, owner_key=player_key(request))
+    return selectors.game_for_owner(public_id=public_id, owner_key=player_key(request), account_id=account_id(request))
 
 
 def _body(request: HttpRequest) -> bytes:
@@ -136,7 +136,7 @@ def attention(request: HttpRequest, public_id: str, index: int) -> HttpResponseB
 def image(request: HttpRequest, token: str) -> HttpResponseBase:
     """A round's image: re-encoded for this round alone (no EXIF), under a token that is new for every round."""
     round: Round | None = selectors.round_by_image_token(token=token) if is_token(token) else None
-    if round is None or round.game.owner_key != player_key(request):
+    if round is None or not owns(request, round.game):
         raise Http404("no such image")
     try:
         file = round_image_open(round=round)

@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
 from geoguess.game.errors import GameError
+from geoguess.game.models import Game
 from worldnet_core import basemap
 
 PLAYER_KEY = "player_key"
@@ -21,6 +22,21 @@ def player_key(request: HttpRequest, *, create: bool = False) -> str:
     if not key and create:
         key = request.session[PLAYER_KEY] = secrets.token_urlsafe(24)
     return key
+
+
+def account_id(request: HttpRequest) -> int | None:
+    """The signed-in account's id; None for a guest."""
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def owns(request: HttpRequest, game: Game) -> bool:
+    """Whether the game is the requester's: started in this browser session, or by the signed-in account
+    (on any device: an account's games follow it)."""
+    key = player_key(request)
+    if key and game.owner_key == key:
+        return True
+    return game.account_id is not None and game.account_id == account_id(request)
 
 
 def page_config() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from geoguess.game.health_chart import health_chart
 from geoguess.game.models import DUEL, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
-from geoguess.game.views.common import page_config, player_key
+from geoguess.game.views.common import account_id, page_config, player_key
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.selectors import playable_image_sets
 
@@ -45,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     rounds=data["rounds"],
                     time_limit=data["time_limit"],
                     mode=data["mode"],
+                    account_id=account_id(request),
                 )
             except GameError as problem:  # e.g. a set with fewer photos than a game needs, a duel with no worldNET
                 error, status = problem.message, problem.status
@@ -64,7 +65,7 @@ def _owned_game(request: HttpRequest, public_id: str) -> Game | HttpResponse:
     if not is_token(public_id):
         raise Http404("no such game")
     try:
-        return selectors.game_for_owner(public_id=public_id, owner_key=player_key(request))
+        return selectors.game_for_owner(public_id=public_id, owner_key=player_key(request), account_id=account_id(request))
     except GameError as problem:
         game = selectors.game_by_public_id(public_id=public_id)
         if problem.code != Code.NOT_YOUR_GAME or game is None:
@@ -175,7 +176,10 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             try:
                 game = services.game_start_challenge(
-                    original=original, player_name=form.cleaned_data["player_name"], owner_key=player_key(request, create=True)
+                    original=original,
+                    player_name=form.cleaned_data["player_name"],
+                    owner_key=player_key(request, create=True),
+                    account_id=account_id(request),
                 )
             except GameError as problem:  # e.g. a duel whose worldNET was deleted since (410)
                 error, status = problem.message, problem.status
