@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg")),  # asked for by pages without an icon link
     path("party/", include("geoguess.party.urls")),
+    path("", include("geoguess.accounts.urls")),
     path("", include("geoguess.game.urls")),
 ]

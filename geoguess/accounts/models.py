@@ -16,10 +16,6 @@ class Profile(models.Model):
     account = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     #: Others see the public summary only while this is on; the owner always sees everything.
     public = models.BooleanField(default=True)
-    #: The days in a row the account has played the daily challenge, as of ``daily_last_day``.
-    daily_streak = models.PositiveIntegerField(default=0)
-    daily_best_streak = models.PositiveIntegerField(default=0)
-    daily_last_day = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.account}"
