@@ -57,6 +57,8 @@ ROUND_COUNTS = (3, 5, 10)
 TIME_LIMITS = (0, 30, 60, 120)
 #: A display name's length, in characters, once runs of spaces are collapsed.
 PLAYER_NAME_MAX_LENGTH = 40
+#: Photos of the daily challenge: the same ones for everyone each day, no time limit (``game/modes/daily.py``).
+DAILY_ROUNDS = 5
 
 __all__ = ["COHERENCE_KM", "MAX_POINTS"]  # the report's figures, re-exported for the game's pages
 
