@@ -3,7 +3,8 @@
 Pages branch on the code, never on the message's wording. The API answers
 ``{"error": {"code": "time_up", "message": "time is up: this round scores 0"}}``, and the round page's
 script has an entry for every code it can send (``static/js/round.js``'s ``ON_REFUSAL``; a test holds it
-to that). The refusals of starting a game (``START_CODES``) are shown on the pages whose forms start one.
+to that). The refusals of starting a game (``START_CODES``) are shown on the pages whose forms start one
+(the home page's, a challenge's, the daily challenge's).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ class Code(StrEnum):
     TOO_FEW_PHOTOS = "too_few_photos"
     WORLDNET_NOT_READY = "worldnet_not_ready"
     WORLDNET_REMOVED = "worldnet_removed"
+    # Starting the daily challenge (its page's form).
+    DAILY_PLAYED = "daily_played"
+    NO_DAILY_SET = "no_daily_set"
     # Which game, which round.
     GAME_NOT_FOUND = "game_not_found"
     NOT_YOUR_GAME = "not_your_game"
@@ -59,6 +63,8 @@ START_CODES = frozenset(
         Code.TOO_FEW_PHOTOS,
         Code.WORLDNET_NOT_READY,
         Code.WORLDNET_REMOVED,
+        Code.DAILY_PLAYED,
+        Code.NO_DAILY_SET,
     }
 )
 #: What the round API may answer with.
