@@ -37,6 +37,14 @@ COAST_SPACING_KM = 5.0
 INLAND_OFFSET_KM = 0.5
 #: How far off a drawn coast a point still counts as in that coast's country.
 DEFAULT_COUNTRY_MARGIN_KM = 50.0
+#: Areas of the shipped map whose country is itself in dispute, by their map name (``country_of``'s answer).
+#: Each shares a land border with a state that claims it, and maps drawn by another convention put it inside
+#: that state: Western Sahara (Morocco), Northern Cyprus (Cyprus), Somaliland (Somalia), Kosovo (Serbia) and
+#: Palestine (Israel, or the reverse in East Jerusalem). A player who knows exactly where a photo was taken
+#: could be marked wrong there for following the other line, so a game that asks for the country (the
+#: country streak) never draws a photo in them. Taiwan and the Falklands are claimed too, but are islands of
+#: their own on every map: a click on them is the same click whoever's claim one follows, so they stay.
+DISPUTED_AREAS = frozenset({"W. Sahara", "N. Cyprus", "Somaliland", "Kosovo", "Palestine"})
 
 _KM_PER_DEGREE = np.pi * EARTH_RADIUS_KM / 180.0
 
@@ -270,6 +278,7 @@ def countries_geojson() -> str:
 
 __all__ = [
     "CONTINENTS",
+    "DISPUTED_AREAS",
     "continent_of",
     "countries_geojson",
     "country_name",
