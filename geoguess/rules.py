@@ -38,6 +38,8 @@ worldNET "locks in" a few seconds into each round, later when it is unsure; the 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -181,6 +183,24 @@ def lock_in_delay_s(*, confidence: float, draw: float) -> float:
     stretch = 1.0 + LOCK_IN_JITTER * (2.0 * min(1.0, max(0.0, draw)) - 1.0)
     delay = LOCK_IN_MIN_SECONDS + (LOCK_IN_MAX_SECONDS - LOCK_IN_MIN_SECONDS) * doubt * stretch
     return round(min(LOCK_IN_MAX_SECONDS, max(LOCK_IN_MIN_SECONDS, delay)), 3)
+
+
+# --- the country streak (game/modes/streak.py) ---------------------------------------------------
+
+
+def country_right(said: str, answer: str) -> bool:
+    """Whether a country named is the photo's: the same name in the shipped land data, and a name at all
+    (a photo or a pin in no country is never right)."""
+    return bool(said) and said == answer
+
+
+def streak(answers: Iterable[bool | None]) -> int:
+    """A country streak's length: the answers right in a row from the first; None (not answered yet) ends the count.
+
+    >>> streak([True, True, False, True]), streak([True, None, True]), streak([])
+    (2, 1, 0)
+    """
+    return len(list(itertools.takewhile(bool, answers)))
 
 
 # --- parties: live games with friends (geoguess/party/) -------------------------------------------
