@@ -151,6 +151,8 @@ def guess_submit(*, game: Game, index: int, lat: float | None, lon: float | None
             _settle(round, game, now, pin=None)
             return round
         pin = _on_the_map(lat, lon)
+        if (pin_check := mode_of(game).pin_check) is not None:
+            pin_check(round, *pin)  # refused: nothing is stored, the round stays open
         refused_late = deadline is not None and now > deadline + rules.guess_grace()
         _settle(round, game, now, pin=None if refused_late else pin)
     if refused_late:  # raised after the commit, so the round stays scored 0

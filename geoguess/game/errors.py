@@ -26,6 +26,8 @@ class Code(StrEnum):
     # Starting the daily challenge (its page's form).
     DAILY_PLAYED = "daily_played"
     NO_DAILY_SET = "no_daily_set"
+    # A country streak draws its photos as it goes: it has no challenge link to replay.
+    NO_REPLAY = "no_replay"
     # Which game, which round.
     GAME_NOT_FOUND = "game_not_found"
     NOT_YOUR_GAME = "not_your_game"
@@ -46,6 +48,7 @@ class Code(StrEnum):
     PIN_MISSING = "pin_missing"
     BAD_LATITUDE = "bad_latitude"
     TIME_UP = "time_up"
+    NO_COUNTRY = "no_country"
     # What is shown after the guess only.
     ANSWER_AFTER_GUESS = "answer_after_guess"
     NO_ATTENTION_MAP = "no_attention_map"
@@ -65,6 +68,7 @@ START_CODES = frozenset(
         Code.WORLDNET_REMOVED,
         Code.DAILY_PLAYED,
         Code.NO_DAILY_SET,
+        Code.NO_REPLAY,
     }
 )
 #: What the round API may answer with.

@@ -55,6 +55,9 @@ class Mode:
     clock: Callable[[Round], Clock | None]
     #: What follows a stored guess (or a time-out), inside its transaction, the round's row locked.
     after_guess: Callable[[Round, Game, datetime], None]
+    #: Checks a pin before it is scored, raising a ``GameError`` to refuse it with the round still open
+    #: (a country streak's click in no country); None: every point on the map is a guess.
+    pin_check: Callable[[Round, float, float], None] | None = None
 
 
 MODES: dict[str, Mode] = {}

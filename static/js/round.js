@@ -107,7 +107,7 @@
     out_of_order: "reload", round_not_shown: "reload", round_not_found: "reload", bad_index: "reload",
     game_not_found: "show", not_your_game: "show", not_a_duel: "show",
     body_empty: "show", body_not_json: "show", body_too_large: "show", wrong_content_type: "show", wrong_fields: "show",
-    bad_number: "show", pin_missing: "show", bad_latitude: "show",
+    bad_number: "show", pin_missing: "show", bad_latitude: "show", no_country: "show",
     answer_after_guess: "show", no_attention_map: "show",
   };
   const onRefusal = (refusal) => ON_REFUSAL[(refusal || {}).code] || "show";
