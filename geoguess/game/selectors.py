@@ -1,4 +1,5 @@
-"""Reads of the game (HackSoft's selectors): games and rounds by their public ids, leaderboards, duel records.
+"""Reads of the game (HackSoft's selectors): games and rounds by their public ids, leaderboards, duel records,
+the daily challenge's tries, leaderboard and streaks.
 
 Views read through these and write through ``services``; neither queries on its own. Only first plays
 are ranked: whoever replays a challenge can know every answer (play a game, accept your own challenge in
@@ -9,12 +10,13 @@ challenge's results alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db.models import F, Q, QuerySet
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
-from geoguess.game.models import CLASSIC, DUEL, Game, Round
+from geoguess.game.models import CLASSIC, DAILY, DUEL, DailyChallenge, Game, Round
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.selectors import imageset_coverage_cells
 from geoguess.opponent.selectors import active_version_for
@@ -174,3 +176,60 @@ def image_set_cards(image_sets: QuerySet[ImageSet]) -> list[dict[str, object]]:
         }
         for image_set in image_sets
     ]
+
+
+# --- the daily challenge -------------------------------------------------------------------------
+
+
+def daily_challenge(*, day: date) -> DailyChallenge | None:
+    """The challenge of ``day``, if it has been drawn (its first try draws it: ``modes.daily``)."""
+    return DailyChallenge.objects.select_related("image_set").filter(day=day).first()
+
+
+def daily_try(*, challenge: DailyChallenge, owner_key: str, account_id: int | None) -> Game | None:
+    """The player's try of ``challenge``: the signed-in account's (on any device), else this browser's."""
+    tries = Game.objects.filter(daily=challenge, mode=DAILY)
+    if account_id is not None and (mine := tries.filter(account_id=account_id).first()) is not None:
+        return mine
+    return tries.filter(owner_key=owner_key).first() if owner_key else None
+
+
+def daily_leaderboard(*, challenge: DailyChallenge, limit: int = 10) -> list[Game]:
+    """The day's ranked (accounts') finished tries, by total points; a tie goes to the earlier finish."""
+    games = Game.objects.filter(daily=challenge, mode=DAILY, ranked=True, finished_at__isnull=False)
+    return list(games.order_by("-total_points", "finished_at")[:limit])
+
+
+@dataclass(frozen=True)
+class DailyStreak:
+    """An account's run of days with a finished daily game: the current one and the longest."""
+
+    current: int
+    best: int
+    played_today: bool
+
+
+def daily_streak(*, account_id: int, today: date) -> DailyStreak:
+    """Consecutive days with a finished daily try of the account, up to ``today``, or up to yesterday while
+    today's is still to play (the streak is not lost before the day is over); and the best run ever.
+
+    A try counts for its challenge's day, whenever it was finished (one begun before midnight and
+    finished after counts for the day it began on).
+    """
+    days = set(
+        Game.objects.filter(account_id=account_id, mode=DAILY, finished_at__isnull=False, daily__isnull=False)
+        .values_list("daily__day", flat=True)
+        .distinct()
+    )
+    one = timedelta(days=1)
+    current, day = 0, today if today in days else today - one
+    while day in days:
+        current, day = current + 1, day - one
+    best = 0
+    for day in days:
+        if day - one not in days:  # the first day of a run: count it out
+            length = 1
+            while day + length * one in days:
+                length += 1
+            best = max(best, length)
+    return DailyStreak(current=current, best=best, played_today=today in days)

@@ -1,4 +1,5 @@
-"""Writes of the game that start one (HackSoft's services): a new game in any mode, a challenge's replay.
+"""Writes of the game that start one (HackSoft's services): a new game in any mode, a challenge's replay, a try of
+the daily challenge.
 
 The writes of a game under way are the round engine's (``engine.round_open``, ``engine.guess_submit``);
 each mode's own rules are in ``modes/``; the numbers in ``geoguess/rules.py``.
@@ -7,17 +8,23 @@ each mode's own rules are in ``modes/``; the numbers in ``geoguess/rules.py``.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.mode import MODES, mode_of
-from geoguess.game.models import CLASSIC, Game
+from geoguess.game.models import CLASSIC, DUEL, Game
+from geoguess.game.modes import daily
+from geoguess.game.selectors import daily_try
 from geoguess.imagesets.models import ImageSet
 
 TIME_LIMIT_MESSAGE = f"time limit must be one of {', '.join(map(str, rules.TIME_LIMITS))} seconds"
 NAME_MISSING_MESSAGE = "please give a display name for the leaderboard"
+DAILY_PLAYED_MESSAGE = "you have played today's daily challenge already: one try a day"
+#: The modes the home page's form starts; the others start from pages of their own (the daily challenge's).
+HOME_MODES = (CLASSIC, DUEL)
 ROUND_COUNT_MESSAGE = f"a classic game has {', '.join(map(str, rules.ROUND_COUNTS[:-1]))} or {rules.ROUND_COUNTS[-1]} rounds"
 
 
@@ -59,7 +66,7 @@ def game_start(
         raise GameError(Code.BAD_ROUND_COUNT, ROUND_COUNT_MESSAGE)
     if time_limit not in rules.TIME_LIMITS:
         raise GameError(Code.BAD_TIME_LIMIT, TIME_LIMIT_MESSAGE)
-    if mode not in MODES:
+    if mode not in HOME_MODES:
         raise GameError(Code.UNKNOWN_MODE, "choose Classic or Duel worldNET")
     start = MODES[mode].start
     game = start(image_set=image_set, player_name=player_name, owner_key=owner_key, rounds=rounds, time_limit=time_limit, seed=seed)
@@ -84,3 +91,22 @@ def game_start_challenge(*, original: Game, player_name: str, owner_key: str, ac
     root = original.challenge_of or original
     game = mode_of(root).replay(original=root, player_name=clean_player_name(player_name), owner_key=owner_key)
     return _played_by(game, account_id)
+
+
+@transaction.atomic
+def daily_start(*, player_name: str, owner_key: str, account_id: int | None, today: date) -> Game:
+    """A try of ``today``'s daily challenge (drawn now if it is the day's first): one a day per account and one
+    per browser (``owner_key``), refused with ``Code.DAILY_PLAYED`` (409) after that. An account's try is
+    ranked on the day's leaderboard; a guest's is not (a guest can try again in another browser).
+
+    ``today``: the site's local date (``timezone.localdate()``), a parameter so that tests can name a day.
+    """
+    player_name = clean_player_name(player_name)
+    challenge = daily.daily_challenge_get_or_draw(day=today)
+    if daily_try(challenge=challenge, owner_key=owner_key, account_id=account_id) is not None:
+        raise GameError(Code.DAILY_PLAYED, DAILY_PLAYED_MESSAGE, status=409)
+    try:
+        with transaction.atomic():  # a savepoint: the refused insert below leaves the outer transaction usable
+            return daily.daily_game_create(challenge=challenge, player_name=player_name, owner_key=owner_key, account_id=account_id)
+    except IntegrityError:  # a second request of the same player's, a moment after the first (one_daily_try_per_*)
+        raise GameError(Code.DAILY_PLAYED, DAILY_PLAYED_MESSAGE, status=409) from None
