@@ -167,7 +167,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(MEDIA_ROOT / "imports" / ".spool")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 
-LOGIN_URL = "admin:login"
+# Players' accounts (geoguess/accounts): Django's own auth views. The admin keeps its own sign-in page.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:me"
+LOGOUT_REDIRECT_URL = "game:home"
+# Password-reset mail: printed on the console by default (`make play`); SMTP when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "worldNET GeoGuessr <noreply@localhost>")
 # Players' sessions hold one random key: a signed cookie carries it with no database read per request.
 SESSION_ENGINE = env_str("SESSION_ENGINE", "django.contrib.sessions.backends.signed_cookies")
 SESSION_COOKIE_HTTPONLY = True

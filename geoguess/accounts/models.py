@@ -74,3 +74,22 @@ class RatingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result} in {self.game_key}: {self.mu_before:.0f} -> {self.mu_after:.0f}"
+
+
+class AuthAttempt(models.Model):
+    """A failed sign-in or a password-reset request, as keyed hashes (``limits.py``): the rate limits
+    hold across every web process and server, as the database does (a process's memory would not)."""
+
+    LOGIN_FAILED, RESET_ASKED, SIGNED_UP = "login_failed", "reset_asked", "signed_up"
+    KINDS = ((LOGIN_FAILED, "failed sign-in"), (RESET_ASKED, "password reset asked"), (SIGNED_UP, "sign-up"))
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    #: ``salted_hmac`` of what it is counted by (a username, an address): never the value itself.
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

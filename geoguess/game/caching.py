@@ -17,8 +17,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 
 NO_STORE = "private, no-store"
-#: The apps whose every URL is a game's (the party's pages and round images too).
-PRIVATE_APPS = frozenset({"game", "party"})
+#: The apps whose every URL is a game's or a player's (the party's pages and round images, the accounts' pages too).
+PRIVATE_APPS = frozenset({"game", "party", "accounts"})
 #: The game's URLs (by name) that tell nothing about a game: publicly cacheable.
 SHARED_MAP_DATA = frozenset({"world", "basemap_index", "basemap"})
 
