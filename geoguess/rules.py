@@ -229,6 +229,7 @@ def for_pages() -> dict[str, object]:
         "timeLimits": list(TIME_LIMITS),
         "maxPoints": MAX_POINTS,
         "playerNameMaxLength": PLAYER_NAME_MAX_LENGTH,
+        "dailyRounds": DAILY_ROUNDS,
         "startHealth": START_HEALTH,
         "countdownSeconds": COUNTDOWN_SECONDS,
         "plainRounds": PLAIN_ROUNDS,
