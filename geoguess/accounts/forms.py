@@ -67,7 +67,7 @@ class SignUpForm(UserCreationForm):
     def clean(self) -> dict[str, Any]:
         if limits.exceeded(limits.SIGN_UP, key="", request=self.request):
             raise forms.ValidationError(limits.SIGN_UP.message, code="rate_limited")
-        return super().clean()
+        return super().clean() or self.cleaned_data
 
 
 class RateLimitedPasswordResetForm(PasswordResetForm):

@@ -99,7 +99,7 @@ def accuracy_by(account: Any, field: str) -> list[PlaceAccuracy]:
     return [PlaceAccuracy(row[field], row["rounds"], float(row["mean_points"] or 0), float(row["mean_km"] or 0)) for row in rows]
 
 
-def guess_map_points(account: Any, limit: int = 500) -> list[dict[str, float]]:
+def guess_map_points(account: Any, limit: int = 500) -> list[dict[str, float | None]]:
     """Where the account's last ``limit`` scored photos were taken, and how well it guessed each (points):
     the profile's map colours them from bad to good. The owner's page only: they are answers it has seen."""
     rounds = (

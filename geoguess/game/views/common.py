@@ -30,6 +30,14 @@ def account_id(request: HttpRequest) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
+def display_name(request: HttpRequest) -> str:
+    """The name a start form offers: the last one played under in this browser, else the account's username."""
+    name: str = request.session.get("player_name", "")
+    if not name and account_id(request) is not None:
+        name = request.user.get_username()
+    return name
+
+
 def owns(request: HttpRequest, game: Game) -> bool:
     """Whether the game is the requester's: started in this browser session, or by the signed-in account
     (on any device: an account's games follow it)."""

@@ -1,0 +1,338 @@
+"""Accounts over HTTP (Django's test client, a real database): sign-up, sign-in and out, passwords, the
+rate limits, a guest's games handed over, the profile's privacy, the CSV export and deleting an account."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+
+from geoguess.accounts.models import AuthAttempt, Profile
+from geoguess.game import selectors as game_selectors
+from geoguess.game.models import Game
+from geoguess.party.models import Member, Party
+from tests.support.games import guess, play_page, start_game
+
+PASSWORD = "a-Long-pass-123"
+
+
+def sign_up(client: Client, username: str = "ann", email: str | None = None, password: str = PASSWORD, **extra: str):
+    email = email or f"{username}@example.org"
+    return client.post("/accounts/sign-up/", {"username": username, "email": email, "password1": password, "password2": password, **extra})
+
+
+def sign_in(client: Client, username: str = "ann", password: str = PASSWORD, address: str = "10.0.0.1"):
+    return client.post("/accounts/sign-in/", {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def signed_in_as(client: Client) -> str | None:
+    """Who the site says is signed in, from the header of its home page."""
+    found = re.search(r'id="nav-profile">([^<]+)<', client.get("/").content.decode())
+    return found.group(1) if found else None
+
+
+def play_whole_game(client: Client, game: Game, lat: float = 10.0, lon: float = 10.0) -> None:
+    for index in range(game.rounds.count()):
+        assert play_page(client, game).status_code == 200
+        assert guess(client, game, index, lat + index, lon).status_code == 200
+
+
+# --- sign-up, sign-in, sign-out ---------------------------------------------------------------
+
+
+def test_signing_up_makes_an_account_with_a_profile_and_signs_in(db):
+    client = Client()
+    response = sign_up(client)
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    account = User.objects.get(username="ann")
+    assert account.email == "ann@example.org" and account.check_password(PASSWORD)
+    assert Profile.objects.get(account=account).public
+    assert signed_in_as(client) == "ann"
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"password1": "short", "password2": "short"}, "too short"),
+        ({"password1": "password123", "password2": "password123"}, "too common"),
+        ({"password1": "12345678901234", "password2": "12345678901234"}, "entirely numeric"),
+        ({"password2": "something-else-42"}, "didn’t match"),
+        ({"username": "no spaces allowed"}, "Enter a valid username"),
+        ({"email": "not-an-address"}, "valid email"),
+    ],
+)
+def test_sign_up_refuses_bad_passwords_and_names_with_a_form_error(db, fields, message):
+    response = Client().post(
+        "/accounts/sign-up/", {"username": "ann", "email": "ann@example.org", "password1": PASSWORD, "password2": PASSWORD, **fields}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_a_username_or_email_is_taken_once_in_any_case(db):
+    assert sign_up(Client()).status_code == 302
+    for fields in ({"username": "ANN", "email": "other@example.org"}, {"username": "bob", "email": "ANN@example.org"}):
+        response = Client().post("/accounts/sign-up/", {"password1": PASSWORD, "password2": PASSWORD, **fields})
+        assert response.status_code == 400, fields
+    assert User.objects.count() == 1
+
+
+def test_sign_in_and_sign_out(db):
+    sign_up(Client())
+    client = Client()
+    assert sign_in(client, password="wrong-password").status_code == 400
+    assert signed_in_as(client) is None
+    response = sign_in(client)
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert signed_in_as(client) == "ann"
+    assert client.get("/accounts/sign-out/").status_code == 405  # signing out is a POST (CSRF-protected), never a link
+    assert client.post("/accounts/sign-out/").status_code == 302
+    assert signed_in_as(client) is None
+
+
+def test_forms_need_their_csrf_token(db):
+    sign_up(Client())
+    client = Client(enforce_csrf_checks=True)
+    assert sign_in(client).status_code == 403
+    assert sign_up(client, "bob").status_code == 403
+    assert client.post("/accounts/password-reset/", {"email": "ann@example.org"}).status_code == 403
+    assert not mail.outbox and not User.objects.filter(username="bob").exists()
+
+
+def test_sign_in_never_sends_the_player_to_another_site(db):
+    sign_up(Client())
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        client = Client()
+        response = client.post("/accounts/sign-in/", {"username": "ann", "password": PASSWORD, "next": target})
+        assert response.status_code == 302 and response["Location"] == "/me/", target
+        response = Client().post(
+            "/accounts/sign-up/",
+            {
+                "username": f"u{len(target)}",
+                "email": f"u{len(target)}@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "next": target,
+            },
+        )
+        assert response["Location"] == "/me/", target
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def test_changing_the_password(db):
+    client = Client()
+    sign_up(client)
+    refused = client.post(
+        "/accounts/password/", {"old_password": "wrong", "new_password1": "An0ther-pass!", "new_password2": "An0ther-pass!"}
+    )
+    assert refused.status_code == 400
+    response = client.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password1": "An0ther-pass!", "new_password2": "An0ther-pass!"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/accounts/password/changed/"
+    assert signed_in_as(client) == "ann"  # this session stays signed in
+    assert sign_in(Client(), password=PASSWORD).status_code == 400
+    assert sign_in(Client(), password="An0ther-pass!").status_code == 302
+
+
+def test_resetting_a_forgotten_password_by_mail(db):
+    sign_up(Client())
+    client = Client()
+    response = client.post("/accounts/password-reset/", {"email": "ann@example.org"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ann@example.org"]
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)  # Django swaps the token for a session and redirects to a "set-password" URL
+    assert form.status_code == 200 and "Choose a new password" in form.content.decode()
+    set_url = form.redirect_chain[-1][0]
+    response = client.post(set_url, {"new_password1": "Brand-new-pass-9", "new_password2": "Brand-new-pass-9"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/reset/done/"
+    assert sign_in(Client(), password="Brand-new-pass-9").status_code == 302
+    assert "does not work" in Client().get(link, follow=True).content.decode()  # a link works once
+
+
+def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(db):
+    sign_up(Client())
+    response = Client().post("/accounts/password-reset/", {"email": "nobody@example.org"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/password-reset/sent/"
+    assert not mail.outbox
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+
+def test_failed_sign_ins_are_rate_limited_by_account_even_with_the_right_password_after(db):
+    sign_up(Client())
+    for attempt in range(5):
+        assert sign_in(Client(), password=f"guess-{attempt}", address=f"10.0.1.{attempt}").status_code == 400
+    limited = sign_in(Client(), address="10.0.2.1")  # the right password, from another address: still refused
+    assert limited.status_code == 429
+    assert "Too many failed sign-ins" in limited.content.decode()
+    assert AuthAttempt.objects.filter(kind=AuthAttempt.LOGIN_FAILED).exists()
+    # Another account is not locked out by ann's attackers.
+    sign_up(Client(), "bob")
+    assert sign_in(Client(), "bob", address="10.0.2.1").status_code == 302
+
+
+def test_failed_sign_ins_are_rate_limited_by_address_across_accounts(db):
+    for attempt in range(20):
+        assert sign_in(Client(), f"user{attempt}", "nope", address="10.9.9.9").status_code == 400
+    assert sign_in(Client(), "someone-else", "nope", address="10.9.9.9").status_code == 429
+    assert sign_in(Client(), "someone-else", "nope", address="10.9.9.8").status_code == 400
+
+
+def test_the_admins_sign_in_is_rate_limited_too(db):
+    User.objects.create_superuser("root", "root@example.org", PASSWORD)
+    for attempt in range(5):
+        response = Client().post("/admin/login/", {"username": "root", "password": f"x{attempt}"}, REMOTE_ADDR=f"10.3.0.{attempt}")
+        assert response.status_code == 200 and "correct username" in response.content.decode()
+    response = Client().post("/admin/login/", {"username": "root", "password": PASSWORD}, REMOTE_ADDR="10.3.1.1")
+    assert "Too many failed sign-ins" in response.content.decode()
+
+
+def test_password_resets_are_rate_limited(db):
+    sign_up(Client())
+    for _ in range(3):
+        assert Client().post("/accounts/password-reset/", {"email": "ann@example.org"}).status_code == 302
+    response = Client().post("/accounts/password-reset/", {"email": "ann@example.org"})
+    assert response.status_code == 429 and len(mail.outbox) == 3
+
+
+# --- a guest's games, handed over -------------------------------------------------------------
+
+
+def test_a_guest_who_signs_up_keeps_the_games_of_their_session_and_reaches_them_anywhere(image_set):
+    client = Client()
+    finished = start_game(client, image_set)
+    play_whole_game(client, finished)
+    unfinished = start_game(client, image_set)
+    stranger_game = start_game(Client(), image_set, name="Eve")
+    assert sign_up(client).status_code == 302
+    account = User.objects.get(username="ann")
+    assert set(Game.objects.filter(account=account)) == {finished, unfinished}
+    assert Game.objects.get(pk=stranger_game.pk).account is None
+    # On another device, signed in: the account's games are its own there too.
+    other_device = Client()
+    sign_in(other_device)
+    assert other_device.get(f"/game/{finished.public_id}/summary").status_code == 200
+    assert play_page(other_device, unfinished).status_code == 200
+    assert guess(other_device, unfinished, 0, 1.0, 1.0).status_code == 200
+    assert Client().get(f"/game/{finished.public_id}/summary").status_code == 403
+
+
+def test_signing_in_hands_over_this_browsers_guest_games_too(image_set):
+    sign_up(Client())
+    client = Client()
+    game = start_game(client, image_set)
+    assert sign_in(client).status_code == 302
+    assert Game.objects.get(pk=game.pk).account.username == "ann"
+
+
+def test_games_started_signed_in_are_the_accounts(image_set):
+    client = Client()
+    sign_up(client)
+    game = start_game(client, image_set)
+    assert game.account.username == "ann"
+
+
+# --- the profile ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ann_with_a_game(image_set):
+    client = Client()
+    sign_up(client)
+    game = start_game(client, image_set)
+    play_whole_game(client, game)
+    game.refresh_from_db()
+    return client, game
+
+
+def test_the_owner_sees_history_accuracy_and_the_map(ann_with_a_game):
+    client, game = ann_with_a_game
+    page = client.get("/players/ann/").content.decode()
+    assert re.search(r'id="games-played">1<', page)
+    rounds = list(game.rounds.order_by("index"))
+    assert page.count("<tr>") >= len(rounds)  # the history's rows
+    assert 'id="by-country"' in page and 'id="by-continent"' in page and 'id="profile-map"' in page
+    for country in {r.truth_country for r in rounds if r.truth_country}:
+        assert country in page
+    assert f"{rounds[0].truth_lat}" in page  # the map's points: answers the owner has seen
+
+
+def test_others_see_only_the_public_summary(ann_with_a_game):
+    _, game = ann_with_a_game
+    page = Client().get("/players/ann/").content.decode()
+    assert re.search(r'id="games-played">1<', page)
+    assert 'id="history"' not in page and 'id="profile-map"' not in page and 'id="by-country"' not in page
+    for round in game.rounds.all():
+        assert f"{round.truth_lat}" not in page and f"{round.guess_lat}" not in page
+
+
+def test_a_hidden_profile_shows_others_only_the_name(ann_with_a_game):
+    client, _ = ann_with_a_game
+    assert client.post("/me/settings/", {}).status_code == 302  # the box unticked
+    assert not Profile.objects.get(account__username="ann").public
+    page = Client().get("/players/ann/").content.decode()
+    assert 'id="private-profile"' in page and 'id="games-played"' not in page and 'id="duel-record"' not in page
+    own = client.get("/players/ann/").content.decode()
+    assert 'id="games-played"' in own and "hidden from others" in own
+    assert client.post("/me/settings/", {"public": "on"}).status_code == 302
+    assert 'id="games-played"' in Client().get("/players/ann/").content.decode()
+
+
+def test_an_unknown_player_is_a_404(db):
+    for name in ("nobody", "a" * 151, "%00"):
+        assert Client().get(f"/players/{name}/").status_code == 404
+
+
+def test_the_history_exports_as_csv_with_every_rounds_distance(ann_with_a_game):
+    client, game = ann_with_a_game
+    response = client.get("/me/history.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == game.rounds.count()
+    by_round = {int(r["round"]): r for r in rows}
+    for round in game.rounds.all():
+        row = by_round[round.index + 1]
+        assert row["game"] == game.public_id and row["mode"] == "classic"
+        assert float(row["distance_km"]) == pytest.approx(round.distance_km, abs=0.001)
+        assert int(row["points"]) == round.points
+    assert Client().get("/me/history.csv").status_code == 302  # a guest has no history to export: sign in first
+
+
+def test_the_csv_does_not_let_a_spreadsheet_run_a_name(ann_with_a_game, image_set):
+    client, _ = ann_with_a_game
+    type(image_set).objects.filter(pk=image_set.pk).update(name='=HYPERLINK("http://evil")')
+    body = b"".join(client.get("/me/history.csv").streaming_content).decode()
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
+
+
+# --- deleting an account --------------------------------------------------------------------
+
+
+def test_deleting_an_account_removes_its_data_and_its_games_leave_the_leaderboards(ann_with_a_game, image_set):
+    client, game = ann_with_a_game
+    assert game in game_selectors.leaderboard(image_set=image_set)
+    party = Party.objects.create(image_set=image_set, code="ABCD")
+    seat = Member.objects.create(party=party, name="ann", account=game.account)
+    assert client.post("/me/delete/", {"password": "wrong"}).status_code == 400
+    assert User.objects.filter(username="ann").exists()
+    response = client.post("/me/delete/", {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert not User.objects.filter(username="ann").exists()
+    assert not Game.objects.filter(pk=game.pk).exists() and not Profile.objects.exists()
+    assert game_selectors.leaderboard(image_set=image_set) == []
+    seat.refresh_from_db()
+    assert seat.account is None and "ann" not in seat.name
+    assert signed_in_as(client) is None
+    assert Client().get("/players/ann/").status_code == 404
