@@ -10,7 +10,8 @@ from typing import Any
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
-from geoguess.game.models import DUEL, Game, Round
+from geoguess.game.models import DUEL, STREAK, Game, Round
+from geoguess.game.modes import streak
 from geoguess.game.selectors import game_end, health_after, played_rounds, round_count
 from geoguess.imagesets.models import Photo
 from worldnet_core.land import country_name
@@ -63,6 +64,8 @@ def _reveal(round: Round, *, finished: bool, ended_by: str, health_before: rules
         }
     if round.game.mode == DUEL:
         reveal["duel"] = _duel(round, finished=finished, ended_by=ended_by, before=health_before)
+    elif round.game.mode == STREAK:
+        reveal["streak"] = streak.round_streak(round, finished=finished, ended_by=ended_by)
     return reveal
 
 

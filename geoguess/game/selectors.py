@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
-from geoguess.game.models import CLASSIC, DAILY, DUEL, DailyChallenge, Game, Round
+from geoguess.game.models import CLASSIC, DAILY, DUEL, STREAK, DailyChallenge, Game, Round
 from geoguess.imagesets.models import ImageSet
 from geoguess.imagesets.selectors import imageset_coverage_cells
 from geoguess.opponent.selectors import active_version_for
@@ -233,3 +233,18 @@ def daily_streak(*, account_id: int, today: date) -> DailyStreak:
                 length += 1
             best = max(best, length)
     return DailyStreak(current=current, best=best, played_today=today in days)
+
+
+# --- the country streak --------------------------------------------------------------------------
+
+
+def streak_records(*, image_set: ImageSet, limit: int = 10) -> list[Game]:
+    """The longest finished country streaks of first plays on ``image_set`` (each game's ``streak`` annotated),
+    the earlier finish first among equals. Guests are listed by their display name, as on the classic leaderboard.
+
+    A run ends at its first wrong answer, so its streak is its rounds answered right: counted in the query.
+    """
+    right = Q(rounds__guess_country=F("rounds__truth_country")) & ~Q(rounds__truth_country="")
+    games = Game.objects.filter(image_set=image_set, mode=STREAK, ranked=True, finished_at__isnull=False)
+    games = games.annotate(streak=Count("rounds", filter=right)).filter(streak__gt=0)
+    return list(games.order_by("-streak", "finished_at")[:limit])

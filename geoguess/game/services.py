@@ -16,7 +16,7 @@ from geoguess import rules
 from geoguess.game.errors import Code, GameError
 from geoguess.game.mode import MODES, mode_of
 from geoguess.game.models import CLASSIC, DUEL, Game
-from geoguess.game.modes import daily
+from geoguess.game.modes import daily, streak
 from geoguess.game.selectors import daily_try
 from geoguess.imagesets.models import ImageSet
 
@@ -110,3 +110,10 @@ def daily_start(*, player_name: str, owner_key: str, account_id: int | None, tod
             return daily.daily_game_create(challenge=challenge, player_name=player_name, owner_key=owner_key, account_id=account_id)
     except IntegrityError:  # a second request of the same player's, a moment after the first (one_daily_try_per_*)
         raise GameError(Code.DAILY_PLAYED, DAILY_PLAYED_MESSAGE, status=409) from None
+
+
+@transaction.atomic  # a set with no photo in a country keeps nothing
+def streak_start(*, image_set: ImageSet, player_name: str, owner_key: str, account_id: int | None = None, seed: int | None = None) -> Game:
+    """A country streak on ``image_set``, its first photo drawn (the streak page's form: ``views/streak.py``)."""
+    game = streak.start(image_set=image_set, player_name=clean_player_name(player_name), owner_key=owner_key, seed=seed)
+    return _played_by(game, account_id)

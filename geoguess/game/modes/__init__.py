@@ -8,7 +8,7 @@ with the engine (``GameConfig.ready`` does); ``models.MODES`` names them for the
 from __future__ import annotations
 
 from geoguess.game.mode import register
-from geoguess.game.modes import classic, daily, duel
+from geoguess.game.modes import classic, daily, duel, streak
 
-for _module in (classic, duel, daily):
+for _module in (classic, duel, daily, streak):
     register(_module.MODE)
