@@ -85,6 +85,22 @@ class ChallengeAcceptForm(PlayerNameForm):
     """The challenge page's form: a display name."""
 
 
+class StreakStartForm(PlayerNameForm):
+    """The country streak's form (``/streak/``): one of the image sets offered and a display name."""
+
+    image_set = forms.ModelChoiceField(
+        queryset=ImageSet.objects.none(),
+        empty_label=None,
+        error_messages={"required": "choose one of the image sets listed", "invalid_choice": "choose one of the image sets listed"},
+    )
+
+    field_order = ["image_set", "player_name"]
+
+    def __init__(self, *args: Any, image_sets: QuerySet[ImageSet], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["image_set"].queryset = image_sets  # type: ignore[attr-defined]  # a ModelChoiceField's
+
+
 def first_error(form: forms.Form) -> str:
     """The first problem of a form, as one line for the page (fields in the form's order)."""
     for field in form.fields:
