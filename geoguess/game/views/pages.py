@@ -19,9 +19,10 @@ from geoguess.game import engine, selectors, services
 from geoguess.game.errors import Code, GameError
 from geoguess.game.forms import ChallengeAcceptForm, GameStartForm, first_error, is_token
 from geoguess.game.health_chart import health_chart
-from geoguess.game.models import DUEL, Game, Round
+from geoguess.game.models import DAILY, DUEL, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
+from geoguess.game.views import daily
 from geoguess.game.views.common import account_id, page_config, player_key
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.selectors import playable_image_sets
@@ -160,7 +161,10 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
     if game.mode == DUEL:
         states = [(h["player"], h["worldnet"]) for h in data["duel"]["health"]]
         context.update(chart=health_chart(states), duel_winners=selectors.duel_winners(image_set=game.image_set))
-    return render(request, "game/summary.html" if game.mode != DUEL else "game/duel_summary.html", context)
+    if game.mode == DAILY:  # the day's leaderboard and the streak in place of the set's leaderboard
+        context.update(daily.summary_context(game))
+    templates = {DUEL: "game/duel_summary.html", DAILY: "game/daily_summary.html"}
+    return render(request, templates.get(game.mode, "game/summary.html"), context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from geoguess.imagesets.checks import max_length
+from geoguess.imagesets.featured import imageset_feature_daily
 from geoguess.imagesets.jobs import import_job_create
 from geoguess.imagesets.models import ImageSet, Photo
 from geoguess.imagesets.selectors import image_sets_with_photo_counts, imageset_coverage_map_html, imageset_photo_points
@@ -55,9 +56,20 @@ class ImageSetUploadForm(forms.Form):
 
 
 class ImageSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "photo_count", "scale_km_rounded", "created_at"]
+    list_display = ["name", "photo_count", "scale_km_rounded", "featured_daily", "created_at"]
     search_fields = ["name"]
-    fields = ["name", "description", "slug", "photo_count", "scale_km", "source", "created_at", "coverage", "photos_table"]
+    fields = [
+        "name",
+        "description",
+        "featured_daily",
+        "slug",
+        "photo_count",
+        "scale_km",
+        "source",
+        "created_at",
+        "coverage",
+        "photos_table",
+    ]
     readonly_fields = ["slug", "scale_km", "source", "photo_count", "coverage", "photos_table", "created_at"]
 
     class Media:
@@ -100,6 +112,12 @@ class ImageSetAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/imagesets/imageset/upload.html", context)
+
+    def save_model(self, request: HttpRequest, obj: ImageSet, form: forms.ModelForm, change: bool) -> None:
+        """Saved; featured for the daily challenge, the other sets are un-featured (inside the admin's transaction)."""
+        super().save_model(request, obj, form, change)
+        if obj.featured_daily:
+            imageset_feature_daily(image_set=obj)
 
     @admin.display(description="photos (enabled / all)", ordering="_enabled_count")
     def photo_count(self, obj: ImageSet) -> str:
