@@ -574,3 +574,24 @@ def test_it_answers_hostile_modes_with_a_form_error(image_set, model_version):
             failures.append(f"POST / mode={short(bad)}: started a game")
     assert not failures, "\n".join(failures)
     assert Game.objects.count() == 1 and Game.objects.get().mode == "classic"
+
+
+def test_it_answers_hostile_requests_to_the_ratings_page_without_a_5xx(db):
+    """The ratings page reads no query string: whatever one holds, it shows the page; other methods get 405."""
+    client = hostile_client()
+    failures: list[str] = []
+    for bad in HOSTILE_IDS + ["limit=-1", "limit=1e400", "page=99999999999999999999", "order=mu;DROP TABLE", "a=" + "b" * 5000]:
+        response = client.get(f"/ratings/?{bad}")
+        check(failures, f"GET /ratings/?{short(bad)}", response)
+        if response.status_code != 200:
+            failures.append(f"GET /ratings/?{short(bad)}: {response.status_code}")
+        response = client.get(f"/ratings/{bad}")
+        check(failures, f"GET /ratings/{short(bad)}", response)
+        if response.status_code != 404:
+            failures.append(f"GET /ratings/{short(bad)}: {response.status_code}, expected 404")
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(client, method)("/ratings/", "x=1", content_type="application/x-www-form-urlencoded")
+        if response.status_code != 405:
+            failures.append(f"{method.upper()} /ratings/: {response.status_code}, expected 405")
+    assert client.head("/ratings/").status_code == 200
+    assert not failures, "\n".join(failures)
