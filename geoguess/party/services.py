@@ -85,12 +85,13 @@ def party_create(
     host_name: str,
     client: str = "",
     address: str = "",
+    account_id: int | None = None,
 ) -> tuple[Party, Member]:
     """A new party in its lobby, its host (and worldNET, when it sits) its first members.
 
     ``rounds``: one of ``rules.ROUND_COUNTS`` (party classic's length); ``time_limit``: one of
     ``rules.PARTY_TIME_LIMITS``; ``client`` (the session's player key) and ``address`` (the client's address): who
-    asks, for the join limits.
+    asks, for the join limits; ``account_id``: the host's account, when signed in (a duel between accounts is rated).
     """
     host_name = _name(host_name)
     if mode not in MODES:
@@ -106,7 +107,12 @@ def party_create(
     _check_join_rate(None, client, address)
     party = Party.objects.create(image_set=image_set, mode=mode, rounds=rounds, time_limit=time_limit, worldnet_in=worldnet_in)
     host = Member.objects.create(
-        party=party, name=host_name, is_host=True, joined_from=_client_digest(client), joined_address=_client_digest(address)
+        party=party,
+        name=host_name,
+        is_host=True,
+        joined_from=_client_digest(client),
+        joined_address=_client_digest(address),
+        account_id=account_id,
     )
     if worldnet_in:
         Member.objects.create(party=party, name=WORLDNET_NAME, is_worldnet=True)
@@ -152,7 +158,7 @@ def _lookup_failed(client: str, address: str) -> None:
         PartyLookupFailure.objects.bulk_create([PartyLookupFailure(source=source) for source in sources])
 
 
-def party_join(*, code: str, name: str, client: str = "", address: str = "") -> Member:
+def party_join(*, code: str, name: str, client: str = "", address: str = "", account_id: int | None = None) -> Member:
     """A new member of the party with join ``code``, in its lobby (or after its game, for the next one).
 
     Refused: no such party (counted against ``client`` and ``address``: ``party_lookup``), a game under way, a full
@@ -173,7 +179,11 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "") -> 
         if any(m.name.casefold() == name.casefold() for m in present):
             raise PartyError(Code.NAME_TAKEN, "someone in this party has that name: choose another")
         _check_join_rate(party, client, address)
-        member = Member.objects.create(party=party, name=name, joined_from=_client_digest(client), joined_address=_client_digest(address))
+        if account_id is not None and any(m.account_id == account_id for m in present):
+            raise PartyError(Code.NAME_TAKEN, "you are in this party already (in another tab?)")
+        member = Member.objects.create(
+            party=party, name=name, joined_from=_client_digest(client), joined_address=_client_digest(address), account_id=account_id
+        )
         announce(party.pk)
         return member
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from geoguess import rules
 from geoguess.game.forms import first_error, is_token
 from geoguess.game.views.api import JpegFileResponse
-from geoguess.game.views.common import page_config, player_key
+from geoguess.game.views.common import account_id, display_name, page_config, player_key
 from geoguess.imagesets.selectors import playable_image_sets
 from geoguess.opponent.selectors import active_version_for
 from geoguess.party import services
@@ -85,6 +85,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     host_name=data["player_name"],
                     client=player_key(request, create=True),
                     address=client_address(request),
+                    account_id=account_id(request),
                 )
             except PartyError as problem:
                 return _new_page(request, image_sets, problem.message, status=_status(problem))
@@ -98,7 +99,7 @@ def _new_page(request: HttpRequest, image_sets: Any, error: str, *, status: int)
         "sets": _set_choices(image_sets),
         "modes": MODES,
         "error": error,
-        "player_name": posted.get("player_name", request.session.get("player_name", "")),
+        "player_name": posted.get("player_name", display_name(request)),
         "chosen": {
             "image_set": posted.get("image_set", ""),
             "mode": posted.get("mode", "classic"),
@@ -126,6 +127,7 @@ def join(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["player_name"],
                     client=player_key(request, create=True),
                     address=client_address(request),
+                    account_id=account_id(request),
                 )
             except PartyError as problem:
                 error, status = problem.message, _status(problem)
@@ -134,7 +136,7 @@ def join(request: HttpRequest) -> HttpResponse:
     context = {
         "error": error,
         "code": request.POST.get("code", request.GET.get("code", ""))[:40],
-        "player_name": request.POST.get("player_name", request.session.get("player_name", "")),
+        "player_name": request.POST.get("player_name", display_name(request)),
     }
     return render(request, "party/join.html", context, status=status)
 
@@ -167,6 +169,7 @@ def party(request: HttpRequest, code: str) -> HttpResponse:
                     name=form.cleaned_data["player_name"],
                     client=player_key(request, create=True),
                     address=client_address(request),
+                    account_id=account_id(request),
                 )
             except PartyError as problem:
                 error, status = problem.message, _status(problem)
@@ -181,7 +184,7 @@ def party(request: HttpRequest, code: str) -> HttpResponse:
         "worldnet_in": any(m.is_worldnet for m in present),
         "open": found.phase in (LOBBY, FINISHED),
         "error": error,
-        "player_name": request.POST.get("player_name", request.session.get("player_name", "")),
+        "player_name": request.POST.get("player_name", display_name(request)),
     }
     return render(request, "party/join_name.html", context, status=status)
 

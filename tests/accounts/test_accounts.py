@@ -336,3 +336,19 @@ def test_deleting_an_account_removes_its_data_and_its_games_leave_the_leaderboar
     assert seat.account is None and "ann" not in seat.name
     assert signed_in_as(client) is None
     assert Client().get("/players/ann/").status_code == 404
+
+
+def test_a_signed_in_player_sits_at_a_party_table_as_their_account(image_set):
+    host, guest = Client(), Client()
+    sign_up(host)
+    response = host.post("/party/new", {"image_set": image_set.pk, "player_name": "Ann", "mode": "duel", "rounds": 5, "time_limit": 60})
+    assert response.status_code == 302, response.content.decode()[:300]
+    party = Party.objects.get()
+    assert party.members.get(is_host=True).account.username == "ann"
+    guest.post("/party/join", {"code": party.code, "player_name": "Eve"})
+    assert party.members.get(name="Eve").account is None
+    # One seat per account: the same account from another tab is refused.
+    second_tab = Client()
+    sign_in(second_tab)
+    refused = second_tab.post("/party/join", {"code": party.code, "player_name": "Ann again"})
+    assert refused.status_code in (400, 409) and "already" in refused.content.decode()
