@@ -595,3 +595,43 @@ def test_it_answers_hostile_requests_to_the_ratings_page_without_a_5xx(db):
             failures.append(f"{method.upper()} /ratings/: {response.status_code}, expected 405")
     assert client.head("/ratings/").status_code == 200
     assert not failures, "\n".join(failures)
+
+
+def test_it_answers_hostile_daily_challenge_requests_with_4xx(image_set):
+    """The daily challenge's page (``/daily/``) takes a display name alone, from a guest or an account; only an
+    acceptable name starts a try, and the try is removed after each value (one try a day)."""
+    from django.contrib.auth.models import User
+
+    signed_in = hostile_client()
+    signed_in.force_login(User.objects.create_user(username="daily-player", password="a long password 123"))
+    failures: list[str] = []
+    for who, client in {"a guest": hostile_client(), "an account": signed_in}.items():
+        for bad in HOSTILE_FORM_VALUES:
+            response = client.post("/daily/", {"player_name": bad})
+            what = f"{who} POST /daily/ player_name={short(bad)}"
+            check(failures, what, response)
+            if (response.status_code == 302) != acceptable_name(bad):
+                failures.append(f"{what}: {response.status_code}")
+            if response.status_code == 302:
+                Game.objects.filter(public_id=response["Location"].split("/")[2]).delete()
+        client.post("/daily/", {"player_name": "Ann"})
+        for response, what in [
+            (client.post("/daily/", {"player_name": "Ann"}), "POST /daily/ a second time today"),
+            (client.post("/daily/", {}), "POST /daily/ with no fields"),
+            (client.post("/daily/", {"player_name": ["a", "b"], "image_set": "abc"}), "POST /daily/ with repeated and extra fields"),
+            (client.post("/daily/", b"\xff\xfe\x00garbage", content_type="application/x-www-form-urlencoded"), "POST /daily/ non-UTF-8"),
+            (client.post("/daily/", json.dumps({"player_name": "Ann"}), content_type="application/json"), "POST /daily/ with JSON"),
+            (client.post("/daily/", b"--x\r\nbroken", content_type="multipart/form-data; boundary=x"), "POST /daily/ broken multipart"),
+            (client.get("/daily/?player_name=%00&day=1e400"), "GET /daily/ with a query"),
+        ]:
+            check(failures, f"{who} {what}", response)
+            if response.status_code == 302:
+                failures.append(f"{who} {what}: started a game")
+        for method in ("put", "delete", "patch", "options"):
+            response = getattr(client, method)("/daily/")
+            check(failures, f"{who} {method.upper()} /daily/", response)
+            if response.status_code != 405:
+                failures.append(f"{who} {method.upper()} /daily/: {response.status_code}, expected 405")
+        assert client.head("/daily/").status_code == 200
+    assert not failures, "\n".join(failures)
+    assert Game.objects.filter(mode="daily").count() == 2  # the one "Ann" of each, and no more
