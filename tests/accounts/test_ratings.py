@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from geoguess import rules
@@ -336,6 +337,9 @@ def test_the_history_chart_starts_at_the_first_rating(db, model_version):
     chart = rating_chart(history)
     assert chart["duels"] == 3 and chart["bottom"] <= START_MU <= chart["top"] and len(chart["points"].split()) == 4
     assert rating_chart([])["empty"] and rating_selectors.rating_history(account("ben").pk) == []
+    drawn = render_to_string("accounts/_rating_chart.html", {"chart": chart})
+    assert f'points="{chart["points"]}"' in drawn and "3 rated duels" in drawn
+    assert "No rated duel yet" in render_to_string("accounts/_rating_chart.html", {"chart": rating_chart([])})
 
 
 def test_a_rating_stops_being_provisional_after_some_duels(db, model_version):
@@ -357,3 +361,13 @@ def test_deleting_an_account_deletes_its_rating_and_leaves_the_leaderboard(duel,
     assert not RatingChange.objects.filter(rating_id=ana_rating).exists()
     assert [row.username for row in rating_selectors.ranked_leaderboard()] == ["ben"]
     assert rated(model_version).games == 2  # worldNET's rating keeps what it played
+
+
+def test_the_admin_shows_ratings_read_only(admin_client, model_version):
+    ana = account()
+    rate_duel(game_key="game:1", first=account_side(ana), second=version_side(model_version), outcome="first")
+    for path in ("/admin/accounts/rating/", "/admin/accounts/ratingchange/", f"/admin/accounts/rating/{rated(ana).pk}/change/"):
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        assert b'name="_save"' not in response.content
+    assert admin_client.get("/admin/accounts/rating/add/").status_code == 403
