@@ -1,6 +1,6 @@
 from django.urls import path
 
-from geoguess.game.views import api, daily, maps, pages
+from geoguess.game.views import api, daily, maps, pages, streak
 
 app_name = "game"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("game/<str:public_id>/summary", pages.summary, name="summary"),
     path("challenge/<str:public_id>/", pages.challenge, name="challenge"),
     path("daily/", daily.daily, name="daily"),
+    path("streak/", streak.start, name="streak"),
     path("game/<str:public_id>/guess", api.guess, name="guess"),
     path("game/<str:public_id>/summary.json", api.summary_state, name="summary_state"),
     path("game/<str:public_id>/round/<int:index>", api.reveal, name="reveal"),

@@ -24,7 +24,13 @@
   else street.addEventListener("load", shape);
   // A phone or tablet with no mouse or keyboard: the hints speak of taps, not clicks and keys.
   const touchOnly = window.matchMedia("(pointer: coarse)").matches && !window.matchMedia("(any-pointer: fine)").matches;
-  if (touchOnly) hint.textContent = "Tap the map to place your pin, then tap Guess.";
+  // The hints' words; a mode may have its own (a country streak's: streak.js).
+  const HINTS = Object.assign({
+    touch: "Tap the map to place your pin, then tap Guess.",
+    placed: "Move the pin as often as you like. Enter or the button to guess.",
+    placedTouch: "Move the pin as often as you like, then tap Guess.",
+  }, (window.GeoStreak && GeoStreak.hints) || {});
+  if (touchOnly) hint.textContent = HINTS.touch;
   let marker = null;
   let done = false;
   let autoGuessed = false; // the countdown ran out and took the pin as the guess
@@ -59,7 +65,7 @@
     if (marker) marker.setLatLng(latlng);
     else marker = GeoMaps.pin(latlng, "player", "your guess").addTo(map);
     guessButton.disabled = false;
-    hint.textContent = touchOnly ? "Move the pin as often as you like, then tap Guess." : "Move the pin as often as you like. Enter or the button to guess.";
+    hint.textContent = touchOnly ? HINTS.placedTouch : HINTS.placed;
   }
 
   const crosshair = document.createElement("div");
@@ -227,8 +233,10 @@
     document.getElementById("truth-place").textContent = where || (truth.lat.toFixed(2) + ", " + truth.lng.toFixed(2));
     showCredit(data.truth.credit);
     const score = document.getElementById("score");
-    score.dataset.total = String(Number(score.dataset.total) + data.player_points);
-    score.textContent = GeoFormat.number(score.dataset.total);
+    if (!data.streak) { // a country streak's score is its length (streak.js), not points
+      score.dataset.total = String(Number(score.dataset.total) + data.player_points);
+      score.textContent = GeoFormat.number(score.dataset.total);
+    }
     addLegend();
     revealBounds = L.latLngBounds(shown);
     showWorldnet(data, truth);
@@ -237,6 +245,7 @@
     // Whether the game ended with this round is the server's to say (a duel's end is worldNET's health, or no photo left).
     const last = data.finished;
     if (data.duel) GeoDuel.reveal(data.duel);
+    if (data.streak) GeoStreak.show(data.streak);
     next.textContent = last ? "See the summary" : "Next round";
     next.focus({ preventScroll: true });
     next.onclick = () => { window.location.href = last ? cfg.summaryUrl : cfg.nextUrl; };
@@ -313,6 +322,7 @@
     document.getElementById("ai-explain").textContent = GeoFormat.worldnetGuess(ai);
     showBars(ai.top);
     if (ai.saw) offerAttention();
+    if (data.streak) GeoStreak.show(data.streak); // worldNET's streak, now that its guess is in
     revealBounds = L.latLngBounds(revealBounds.getSouthWest(), revealBounds.getNorthEast());
     for (const at of shown) revealBounds.extend(at);
     refit();

@@ -19,10 +19,10 @@ from geoguess.game import engine, selectors, services
 from geoguess.game.errors import Code, GameError
 from geoguess.game.forms import ChallengeAcceptForm, GameStartForm, first_error, is_token
 from geoguess.game.health_chart import health_chart
-from geoguess.game.models import DAILY, DUEL, Game, Round
+from geoguess.game.models import DAILY, DUEL, STREAK, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
-from geoguess.game.views import daily
+from geoguess.game.views import daily, streak
 from geoguess.game.views.common import account_id, page_config, player_key
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.selectors import playable_image_sets
@@ -131,6 +131,8 @@ def _round_page(request: HttpRequest, game: Game, round: Round, *, revealing: bo
             player, worldnet = game.player_health or 0, game.worldnet_health or 0
         number = round.index + 1
         context["duel"] = {"number": number, "multiplier": rules.multiplier(number), "player": player, "worldnet": worldnet}
+    elif game.mode == STREAK:
+        context["streak"] = streak.round_context(game, round)
     return render(request, "game/round.html", context)
 
 
@@ -141,6 +143,8 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
         return game
     if game.finished_at is None:
         return redirect("game:play", public_id=public_id)
+    if game.mode == STREAK:  # both streaks and the set's records, not points and a leaderboard
+        return streak.summary(request, game)
     for round in selectors.played_rounds(game):  # worldNET's guesses that landed since its rounds were played
         worldnet_attach(round=round)
     data = game_summary(game=game)
