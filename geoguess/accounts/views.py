@@ -77,6 +77,18 @@ class PasswordResetConfirmView(RefusedFormStatus, auth_views.PasswordResetConfir
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        self.link_works = bool(context.get("validlink"))
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        """A link that does not work (used, expired, cut short, made up) is a 400 page that says so."""
+        response = super().render_to_response(context, **kwargs)
+        if not getattr(self, "link_works", True) and response.status_code == 200:
+            response.status_code = 400
+        return response
+
 
 def _next_url(request: HttpRequest, default: str) -> str:
     """Where to go after signing up: the page that asked (this site's only), else ``default``."""
