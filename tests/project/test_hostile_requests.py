@@ -635,3 +635,52 @@ def test_it_answers_hostile_daily_challenge_requests_with_4xx(image_set):
         assert client.head("/daily/").status_code == 200
     assert not failures, "\n".join(failures)
     assert Game.objects.filter(mode="daily").count() == 2  # the one "Ann" of each, and no more
+
+
+# --- the country streak: its start form (/streak/) and guesses on a run ------------------------
+
+
+def test_it_answers_a_hostile_streak_form_and_hostile_streak_guesses_with_4xx(image_set):
+    client = hostile_client()
+    failures: list[str] = []
+    good = {"image_set": str(image_set.pk), "player_name": "Ann"}
+    started = 0
+    for field in good:
+        for bad in HOSTILE_FORM_VALUES:
+            response = client.post("/streak/", {**good, field: bad})
+            what = f"POST /streak/ {field}={short(bad)}"
+            check(failures, what, response)
+            may_start = field == "player_name" and acceptable_name(bad)  # only a well-formed form starts a run
+            started += response.status_code == 302
+            if (response.status_code == 302) != may_start:
+                failures.append(f"{what}: {response.status_code}, {'a good form was refused' if may_start else 'started a run'}")
+    for response, what in [
+        (client.post("/streak/", {}), "POST /streak/ with no fields"),
+        (client.post("/streak/", {"image_set": [str(image_set.pk), "x"], "player_name": ["a", "b"]}), "POST /streak/, repeated fields"),
+        (client.post("/streak/", b"\xff\xfe\x00garbage", content_type="application/x-www-form-urlencoded"), "POST /streak/ with non-UTF-8"),
+        (client.post("/streak/", json.dumps(good), content_type="application/json"), "POST /streak/ with JSON"),
+        (client.post("/streak/", b"--x\r\nbroken", content_type="multipart/form-data; boundary=x"), "POST /streak/ with broken multipart"),
+        (client.get("/streak/?image_set=%00&player_name=x"), "GET /streak/ with a query"),
+        (client.put("/streak/"), "PUT /streak/"),
+        (client.delete("/streak/"), "DELETE /streak/"),
+    ]:
+        check(failures, what, response)
+    assert Game.objects.filter(mode="streak").count() == started
+    game = Game.objects.filter(mode="streak").order_by("-pk").first()
+    assert game is not None and play_page(client, game).status_code == 200
+    for who, c in {"owner": client, "stranger": hostile_client()}.items():
+        for body, content_type in hostile_guess_bodies():
+            response = c.post(f"/game/{game.public_id}/guess", body, content_type=content_type)
+            check(failures, f"{who} streak guess {short(body)}", response, api=True)
+            if response.status_code == 200:
+                failures.append(f"{who} streak guess {short(body)} was accepted")
+        # Points that name no country of the game: at sea, in a disputed area (Kosovo), a longitude round the world (the Pacific).
+        for lat, lon in [(0.0, -30.0), (42.66, 21.16), (-60.0, 170.0), (0.0, 510.0)]:
+            response = post_guess(c, game, {"index": 0, "lat": lat, "lon": lon})
+            what = f"{who} streak guess at {lat}, {lon}"
+            check(failures, what, response, api=True)
+            expected = "no_country" if who == "owner" else "not_your_game"
+            if not 400 <= response.status_code < 500 or response.json()["error"]["code"] != expected:
+                failures.append(f"{what}: {response.status_code} {response.content[:200]!r}, expected {expected}")
+    assert not failures, "\n".join(failures)
+    assert not game.rounds.get(index=0).is_done and game.rounds.count() == 1, "a hostile guess was stored"
