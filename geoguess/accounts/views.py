@@ -18,11 +18,14 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from geoguess.accounts import limits, selectors, services
+from geoguess.accounts import limits, rating_selectors, selectors, services
 from geoguess.accounts.forms import DeleteAccountForm, ProfileSettingsForm, RateLimitedPasswordResetForm, SignInForm, SignUpForm
+from geoguess.accounts.rating_chart import rating_chart
+from geoguess.game import selectors as game_selectors
 from geoguess.game.views.common import page_config, player_key
 
 User = get_user_model()
@@ -131,7 +134,12 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     public = services.profile_of(account).public
     context: dict[str, Any] = {"account": account, "is_owner": is_owner, "public": public}
     if is_owner or public:
-        context["summary"] = selectors.profile_summary(account)
+        context.update(
+            summary=selectors.profile_summary(account),
+            rating=rating_selectors.rating_of(account.pk),
+            chart=rating_chart(rating_selectors.rating_history(account.pk)),
+            daily_streak=game_selectors.daily_streak(account_id=account.pk, today=timezone.localdate()),
+        )
     if is_owner:  # answers the owner has seen: where the photos were, how far off each guess was
         context.update(
             by_country=selectors.accuracy_by(account, "truth_country")[:30],

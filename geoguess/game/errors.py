@@ -25,6 +25,7 @@ class Code(StrEnum):
     WORLDNET_REMOVED = "worldnet_removed"
     # Starting the daily challenge (its page's form).
     DAILY_PLAYED = "daily_played"
+    DAILY_NOT_OVER = "daily_not_over"
     NO_DAILY_SET = "no_daily_set"
     # A country streak draws its photos as it goes: it has no challenge link to replay.
     NO_REPLAY = "no_replay"
@@ -67,6 +68,7 @@ START_CODES = frozenset(
         Code.WORLDNET_NOT_READY,
         Code.WORLDNET_REMOVED,
         Code.DAILY_PLAYED,
+        Code.DAILY_NOT_OVER,
         Code.NO_DAILY_SET,
         Code.NO_REPLAY,
     }

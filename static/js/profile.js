@@ -8,7 +8,7 @@
   const cfg = GeoMaps.config("map-config");
   const map = GeoMaps.basemap(node, cfg);
   map.setView([20, 10], 1);
-  const max = (JSON.parse(document.getElementById("rules").textContent).maxPoints) || 5000;
+  const max = JSON.parse(document.getElementById("rules").textContent).maxPoints;
   const points = cfg.points || [];
   const bounds = [];
   for (const p of points) {

@@ -352,3 +352,33 @@ def test_a_signed_in_player_sits_at_a_party_table_as_their_account(image_set):
     sign_in(second_tab)
     refused = second_tab.post("/party/join", {"code": party.code, "player_name": "Ann again"})
     assert refused.status_code in (400, 409) and "already" in refused.content.decode()
+
+
+def test_the_profile_shows_the_rating_its_history_and_the_daily_streak(ann_with_a_game, image_set):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from geoguess.accounts.models import Rating, RatingChange
+    from geoguess.game.models import DAILY, DailyChallenge
+
+    client, game = ann_with_a_game
+    account = game.account
+    rating = Rating.objects.create(account=account, mu=1620.0, sigma=300.0, games=2, wins=2)
+    RatingChange.objects.create(
+        rating=rating, game_key="game:1", opponent="v1", result="win", mu_before=1500, mu_after=1560, sigma_after=400
+    )
+    RatingChange.objects.create(
+        rating=rating, game_key="game:2", opponent="v1", result="win", mu_before=1560, mu_after=1620, sigma_after=300
+    )
+    today = timezone.localdate()
+    for back in (0, 1, 2):
+        day = DailyChallenge.objects.create(day=today - timedelta(days=back), image_set=image_set, photo_ids=[])
+        Game.objects.create(
+            image_set=image_set, player_name="ann", owner_key=f"k{back}", mode=DAILY, daily=day, account=account, finished_at=timezone.now()
+        )
+    for asker in (client, Client()):  # the owner, and anyone while the profile is public
+        page = asker.get("/players/ann/").content.decode()
+        assert re.search(r'id="rating">1,620<', page)
+        assert re.search(r'id="daily-streak">3<', page)
+        assert 'class="health-chart rating-chart"' in page

@@ -188,10 +188,22 @@ def test_the_home_page_cannot_start_a_daily_game(client, image_set):
 
 
 def test_a_daily_games_challenge_link_is_an_unranked_classic_replay_and_no_try(client, image_set):
-    original = finish(start("b1", account("ann")))
+    today = timezone.localdate()
+    original = finish(start("b1", account("ann"), day=today - timedelta(days=1)))
     replay = services.game_start_challenge(original=original, player_name="Bob", owner_key="b2", account_id=account("bob").pk)
     assert replay.mode == CLASSIC and not replay.ranked and replay.daily is None and photos_of(replay) == photos_of(original)
-    assert start("b2", replay.account).ranked  # the replay was no try of the day
+    assert start("b2", replay.account, day=today - timedelta(days=1)).ranked  # the replay was no try of the day
+
+
+def test_todays_daily_cannot_be_replayed_before_the_day_is_over(client, image_set):
+    """Its replay would show today's answers to whoever then plays the daily (another account, a private window)."""
+    original = finish(start("b1", account("ann"), day=timezone.localdate()))
+    with pytest.raises(GameError) as refused:
+        services.game_start_challenge(original=original, player_name="Bob", owner_key="b2")
+    assert refused.value.code == Code.DAILY_NOT_OVER and refused.value.status == 409
+    response = client.post(f"/challenge/{original.public_id}/", {"player_name": "Bob"})
+    assert response.status_code == 409 and "from tomorrow" in response.content.decode()
+    assert Game.objects.count() == 1
 
 
 # --- the leaderboard and worldNET ----------------------------------------------------------------

@@ -14,9 +14,10 @@ anyone compute them ahead. The set is the one an admin featured (``ImageSet.feat
 featured, or one with too few enabled photos for a game, the first playable set by name (a
 deterministic choice: every process agrees on it).
 
-A daily game's challenge link replays it as an unranked classic game of the same photos: never a
-daily try (its ``daily`` is None), and never on the day's leaderboard. One try a day, ranked for
-accounts and unranked for guests, is the service's rule (``services.daily_start``).
+A daily game's challenge link replays it, from the day after, as an unranked classic game of the same
+photos (on its day it would show the answers to whoever plays the daily next): never a daily try (its
+``daily`` is None), and never on the day's leaderboard. One try a day, ranked for accounts and unranked
+for guests, is the service's rule (``services.daily_start``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import random
 from datetime import date
 
 from django.conf import settings
+from django.utils import timezone
 
 from geoguess import rules
 from geoguess.game import engine
@@ -110,4 +112,13 @@ def start(*, image_set: ImageSet, player_name: str, owner_key: str, rounds: int 
     raise GameError(Code.UNKNOWN_MODE, "the daily challenge starts from its own page")
 
 
-MODE = Mode(name=DAILY, start=start, replay=classic.replay, pins_version=False, clock=classic.clock, after_guess=classic.after_guess)
+def replay(*, original: Game, player_name: str, owner_key: str) -> Game:
+    """Classic's replay of the same photos, once the day is over: the day's replay would show its answers to
+    whoever then plays the daily (another account, or the same player in a private window)."""
+    day = original.daily.day if original.daily is not None else None
+    if day is not None and day >= timezone.localdate():
+        raise GameError(Code.DAILY_NOT_OVER, "today's daily challenge can be replayed from tomorrow: play it on the daily page", status=409)
+    return classic.replay(original=original, player_name=player_name, owner_key=owner_key)
+
+
+MODE = Mode(name=DAILY, start=start, replay=replay, pins_version=False, clock=classic.clock, after_guess=classic.after_guess)

@@ -23,7 +23,7 @@ from geoguess.game.models import DAILY, DUEL, STREAK, Game, Round
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
 from geoguess.game.views import daily, streak
-from geoguess.game.views.common import account_id, page_config, player_key
+from geoguess.game.views.common import account_id, display_name, page_config, player_key
 from geoguess.game.worldnet import worldnet_attach
 from geoguess.imagesets.selectors import playable_image_sets
 
@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "sets": selectors.image_set_cards(image_sets),
         "error": error,
-        "player_name": request.session.get("player_name", ""),
+        "player_name": display_name(request),
         "map_config": page_config(),
     }
     return render(request, "game/home.html", context, status=status if error else 200)
@@ -199,6 +199,6 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
         "results": selectors.challenge_results(game=original),
         "rounds": selectors.round_count(original),
         "error": error,
-        "player_name": request.session.get("player_name", ""),
+        "player_name": display_name(request),
     }
     return render(request, "game/challenge.html", context, status=status if error else 200)
