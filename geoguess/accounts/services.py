@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from geoguess.accounts.models import Profile
+from geoguess.accounts.models import Profile, RatingChange
 from geoguess.game.models import Game
 from geoguess.party.models import Member
 
@@ -55,7 +55,9 @@ def profile_update(*, account: Any, public: bool) -> Profile:
 @transaction.atomic
 def account_delete(*, account: Any) -> None:
     """Deletes the account and its personal data: its games (and so their places on every leaderboard),
-    its profile and rating, by cascade; its party seats are renamed (the parties keep their rounds)."""
+    its profile and rating, by cascade; its party seats are renamed (the parties keep their rounds), and so is
+    it where other accounts' rating histories name it as their opponent (their ratings stay as they are)."""
+    RatingChange.objects.filter(opponent=account.get_username()).exclude(rating__account=account).update(opponent=DELETED_NAME)
     seats = Member.objects.filter(account=account)
     for seat in seats:  # a party's names are unique in it: the seat's id keeps them so
         Member.objects.filter(pk=seat.pk).update(name=f"{DELETED_NAME} {seat.pk}", account=None)

@@ -84,8 +84,8 @@
   }
   if (!cfg.complete && cfg.stateUrl) poll(0);
 
-  const copy = document.getElementById("copy");
-  copy.addEventListener("click", () => {
+  const copy = document.getElementById("copy");  // none on today's daily summary: its link opens tomorrow
+  if (copy) copy.addEventListener("click", () => {
     const input = document.getElementById("challenge-url");
     input.select();
     (navigator.clipboard ? navigator.clipboard.writeText(input.value) : Promise.reject()).then(

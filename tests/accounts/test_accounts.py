@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
-from geoguess.accounts.models import AuthAttempt, Profile
+from geoguess.accounts.models import AuthAttempt, Profile, Rating, RatingChange
 from geoguess.game import selectors as game_selectors
 from geoguess.game.models import Game
 from geoguess.party.models import Member, Party
@@ -325,6 +325,11 @@ def test_deleting_an_account_removes_its_data_and_its_games_leave_the_leaderboar
     assert game in game_selectors.leaderboard(image_set=image_set)
     party = Party.objects.create(image_set=image_set, code="ABCD")
     seat = Member.objects.create(party=party, name="ann", account=game.account)
+    bob = User.objects.create_user("bob", "bob@example.org", PASSWORD)
+    bobs_rating = Rating.objects.create(account=bob, mu=1550.0, sigma=400.0, games=1, wins=1)
+    RatingChange.objects.create(
+        rating=bobs_rating, game_key="party:1:1", opponent="ann", result="win", mu_before=1500, mu_after=1550, sigma_after=400
+    )
     assert client.post("/me/delete/", {"password": "wrong"}).status_code == 400
     assert User.objects.filter(username="ann").exists()
     response = client.post("/me/delete/", {"password": PASSWORD})
@@ -334,6 +339,8 @@ def test_deleting_an_account_removes_its_data_and_its_games_leave_the_leaderboar
     assert game_selectors.leaderboard(image_set=image_set) == []
     seat.refresh_from_db()
     assert seat.account is None and "ann" not in seat.name
+    assert not RatingChange.objects.filter(opponent="ann").exists()  # bob's history no longer names her
+    assert Rating.objects.get(account=bob).mu == 1550.0
     assert signed_in_as(client) is None
     assert Client().get("/players/ann/").status_code == 404
 
@@ -359,7 +366,6 @@ def test_the_profile_shows_the_rating_its_history_and_the_daily_streak(ann_with_
 
     from django.utils import timezone
 
-    from geoguess.accounts.models import Rating, RatingChange
     from geoguess.game.models import DAILY, DailyChallenge
 
     client, game = ann_with_a_game

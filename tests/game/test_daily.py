@@ -313,3 +313,17 @@ def test_nothing_of_a_daily_round_is_exposed_before_its_guess(client, image_set,
                 assert secret not in text, f"round {round.index}: {secret!r} is in the {where}"
         assert guess(client, game, round.index, 0.0, 0.0).status_code == 200
     assert client.get(f"/game/{game.public_id}/summary").status_code == 200
+
+
+def test_todays_summary_sends_friends_to_the_daily_page_not_to_a_replay(client, image_set):
+    """The replay link would be refused today (it would show the answers): the summary offers the daily page instead."""
+    response = client.post("/daily/", {"player_name": "Ann"})
+    game = Game.objects.get(public_id=response["Location"].split("/")[2])
+    for index in range(game.rounds.count()):
+        play_page(client, game)
+        guess(client, game, index, 1.0, 1.0)
+    page = client.get(f"/game/{game.public_id}/summary").content.decode()
+    assert 'id="challenge-url"' not in page and "opens tomorrow" in page
+    DailyChallenge.objects.filter(pk=game.daily_id).update(day=timezone.localdate() - timedelta(days=1))
+    page = client.get(f"/game/{game.public_id}/summary").content.decode()
+    assert f"/challenge/{game.public_id}/" in page

@@ -83,6 +83,8 @@ def summary_context(game: Game) -> dict[str, Any]:
     challenge = game.daily
     return {
         "daily": challenge,
+        # Its challenge link replays it from the day after (``modes/daily.replay``).
+        "daily_over": challenge is not None and challenge.day < timezone.localdate(),
         "daily_leaders": selectors.daily_leaderboard(challenge=challenge) if challenge is not None else [],
         "streak": selectors.daily_streak(account_id=game.account_id, today=timezone.localdate()) if game.account_id else None,
     }
