@@ -94,6 +94,7 @@ def tour(browser: Browser, *, admin_password: str, admin_username: str = "admin"
     game = play_classic_game(visit)
     take_challenge(visit, game)
     play_duel_round(visit)
+    play_as_an_account(visit)
     fetch_maps(visit)
     walk_admin(visit, admin_username, admin_password)
     return visit.visits
@@ -149,6 +150,33 @@ def take_challenge(visit: Tour, game: str) -> None:
 
 def play_duel_round(visit: Tour) -> None:
     play_round(visit, start_game(visit, "duel"), 0, duel=True)
+
+
+def play_as_an_account(visit: Tour) -> None:
+    """Signs up, plays a round of the daily challenge and of a country streak, then reads the account's pages."""
+    page = visit.get("/accounts/sign-up/", "accounts: sign-up page")
+    fields = form_fields(page.body, having="username")
+    password = "Tour-pass-" + secrets.token_urlsafe(8)
+    fields.update(username=["tourist"], email=["tourist@example.org"], password1=[password], password2=[password])
+    visit.post("/accounts/sign-up/", fields, "accounts: sign up", expected=(302,))
+    page = visit.get("/daily/", "daily: page")
+    daily = visit.post("/daily/", form_fields(page.body, having="player_name"), "daily: start", expected=(302,))
+    play_round(visit, daily.location, 0)
+    page = visit.get("/streak/", "streak: page")
+    streak = visit.post("/streak/", form_fields(page.body, having="player_name"), "streak: start", expected=(302,))
+    visit.get(streak.location, "streak: round page")
+    for path, kind in [
+        ("/me/", "accounts: me"),
+        ("/players/tourist/", "accounts: profile"),
+        ("/me/settings/", "accounts: settings"),
+        ("/me/history.csv", "accounts: history CSV"),
+        ("/me/delete/", "accounts: delete page"),
+        ("/accounts/password/", "accounts: password change page"),
+        ("/ratings/", "ratings: leaderboard"),
+    ]:
+        visit.get(path, kind, expected=(302,) if path == "/me/" else (200,))
+    visit.get("/accounts/password-reset/", "accounts: password reset page")
+    visit.get("/accounts/sign-in/", "accounts: sign-in page", expected=(302,))  # signed in: on to the profile
 
 
 def fetch_maps(visit: Tour) -> None:

@@ -84,6 +84,11 @@ def _seed(admin_password: str) -> None:
     ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
     predictions_compute(version_id=version.pk, photo_ids=[p.pk for p in photos])
     training_run_create(image_sets=[image_set], arguments={}, activate=False, name="queued run")
+    # A rated duel, for the ratings' admin pages: a player against the version.
+    from geoguess.accounts.ratings import account_side, rate_duel, version_side
+
+    player = User.objects.create_user("rated-player", "player@example.org", admin_password)
+    rate_duel(game_key="seed:1", first=account_side(player), second=version_side(version), outcome="first")
 
 
 if __name__ == "__main__":
