@@ -184,6 +184,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "worldNET GeoGuessr <noreply@
 # Players' sessions hold one random key: a signed cookie carries it with no database read per request.
 SESSION_ENGINE = env_str("SESSION_ENGINE", "django.contrib.sessions.backends.signed_cookies")
 SESSION_COOKIE_HTTPONLY = True
+# Two weeks (Django's default). With signed-cookie sessions a copied cookie outlives sign-out until then (docs/security.md).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 
 # HTTPS. The embedded default is plain HTTP on loopback; a deployment behind TLS turns these on
 # (README, "Security"), and `manage.py check --deploy` then reports no warnings.

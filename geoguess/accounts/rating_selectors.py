@@ -65,9 +65,11 @@ def rating_history(account_id: int) -> list[tuple[datetime, float]]:
 
 
 def ranked_leaderboard(limit: int = 50) -> list[LeaderboardRow]:
-    """Accounts with at least one rated duel, best first (equal shown ratings share a rank)."""
+    """Accounts with at least one rated duel, best first (equal shown ratings share a rank); not those whose
+    owners hid their profile (its rating and record are part of it)."""
     ratings = (
         Rating.objects.filter(account__isnull=False, games__gt=0)
+        .exclude(account__profile__public=False)
         .select_related("account")
         .order_by("-mu", "sigma", "account_id")[: max(0, limit)]
     )

@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 
 from geoguess.game.models import CLASSIC, DAILY, DUEL, STREAK, Game, Round
+from geoguess.rules import ROUNDS_PER_GAME
+from worldnet_core.land import country_name
 
 #: Modes whose rounds are scored in points (a country streak's rounds are right or wrong).
 POINT_MODES = (CLASSIC, DAILY, DUEL)
@@ -60,7 +62,8 @@ def profile_summary(account: Any) -> dict[str, Any]:
     games = finished_games(account)
     point_rounds = Round.objects.filter(game__account=account, game__mode__in=POINT_MODES, guessed_at__isnull=False)
     figures = point_rounds.aggregate(rounds=Count("id"), mean_points=Avg("points"), mean_km=Avg("distance_km"))
-    best = games.filter(mode__in=(CLASSIC, DAILY)).order_by("-total_points", "finished_at").first()
+    # Among games of the usual length (a daily challenge's too): ten rounds can score twice what five can.
+    best = games.filter(mode__in=(CLASSIC, DAILY), rounds_chosen=ROUNDS_PER_GAME).order_by("-total_points", "finished_at").first()
     return {
         "games": games.filter(mode__in=(CLASSIC, DAILY)).count(),
         "duels": games.filter(mode=DUEL).count(),
@@ -96,7 +99,9 @@ def accuracy_by(account: Any, field: str) -> list[PlaceAccuracy]:
         .annotate(rounds=Count("id"), mean_points=Avg("points"), mean_km=Avg("distance_km"))
         .order_by("-rounds", field)
     )
-    return [PlaceAccuracy(row[field], row["rounds"], float(row["mean_points"] or 0), float(row["mean_km"] or 0)) for row in rows]
+    return [
+        PlaceAccuracy(country_name(row[field]), row["rounds"], float(row["mean_points"] or 0), float(row["mean_km"] or 0)) for row in rows
+    ]
 
 
 def guess_map_points(account: Any, limit: int = 500) -> list[dict[str, float | None]]:
@@ -152,6 +157,10 @@ def history_rows(account: Any) -> Iterator[list[object]]:
             None if played.worldnet_distance_km is None else round(played.worldnet_distance_km, 3),
             played.worldnet_points,
         ]
+
+
+#: The free-text columns: a spreadsheet must not run them (``views.history_csv``).
+HISTORY_TEXT_COLUMNS = frozenset({"image_set", "country", "continent"})
 
 
 def recent_games(account: Any, limit: int = 20) -> list[Game]:

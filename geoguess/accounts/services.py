@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
 from geoguess.accounts.models import Profile, RatingChange
-from geoguess.game.models import Game
+from geoguess.game.models import DUEL, Game
 from geoguess.party.models import Member
 
 User = get_user_model()
@@ -35,14 +35,28 @@ def profile_of(account: Any) -> Profile:
 def games_hand_over(*, account: Any, owner_key: str) -> int:
     """The guest games started in this browser (its session's key) become the account's; returns how many.
 
-    A daily challenge the account has played already (on another device) stays the guest's: an account
-    has one try a day. Hand-over keeps each game as it was ranked (a guest's daily try stays unranked).
+    Not a duel still under way: a duel is rated only when played signed in from its start (handing one over
+    while it is being won, and never one being lost, would pick which duels count). A daily challenge the
+    account has played already (on another device) stays the guest's: an account has one try a day. Hand-over
+    keeps each game as it was ranked (a guest's daily try stays unranked).
     """
     if not owner_key:
         return 0
     already = Game.objects.filter(account=account, daily=OuterRef("daily"))
-    guest_games = Game.objects.filter(owner_key=owner_key, account__isnull=True).annotate(taken=Exists(already)).filter(taken=False)
-    return Game.objects.filter(pk__in=guest_games.values("pk")).update(account=account)
+    guest_games = (
+        Game.objects.filter(owner_key=owner_key, account__isnull=True)
+        .exclude(mode=DUEL, finished_at__isnull=True)
+        .annotate(taken=Exists(already))
+        .filter(taken=False)
+    )
+    handed = 0
+    for pk in guest_games.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():  # a savepoint: one game refused leaves the others (and the sign-in) whole
+                handed += Game.objects.filter(pk=pk, account__isnull=True).update(account=account)
+        except IntegrityError:  # the account's own try of that day, started a moment ago on another device
+            continue
+    return handed
 
 
 def profile_update(*, account: Any, public: bool) -> Profile:

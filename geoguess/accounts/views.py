@@ -8,13 +8,16 @@ that looks like success to a script, never a 500. Every page is ``private, no-st
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -23,7 +26,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from geoguess.accounts import limits, rating_selectors, selectors, services
-from geoguess.accounts.forms import DeleteAccountForm, ProfileSettingsForm, RateLimitedPasswordResetForm, SignInForm, SignUpForm
+from geoguess.accounts.forms import (
+    DeleteAccountForm,
+    LimitedPasswordChangeForm,
+    ProfileSettingsForm,
+    RateLimitedPasswordResetForm,
+    SignInForm,
+    SignUpForm,
+)
 from geoguess.accounts.rating_chart import rating_chart
 from geoguess.game import selectors as game_selectors
 from geoguess.game.views.common import page_config, player_key
@@ -51,6 +61,11 @@ class SignInView(RefusedFormStatus, auth_views.LoginView):
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
 
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        """The page that asked, unless it is this one (signed in already, Django would refuse the loop with a 500)."""
+        url = super().get_redirect_url(request) if request is not None else super().get_redirect_url()
+        return "" if urlsplit(url).path == self.request.path else url
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         guest_key = player_key(self.request)  # the session keeps it through login (its key is cycled, not its data)
         response = super().form_valid(form)
@@ -61,8 +76,12 @@ class SignInView(RefusedFormStatus, auth_views.LoginView):
 
 
 class PasswordChangeView(RefusedFormStatus, auth_views.PasswordChangeView):
+    form_class = LimitedPasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_change_done")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordResetView(RefusedFormStatus, auth_views.PasswordResetView):
@@ -79,6 +98,11 @@ class PasswordResetView(RefusedFormStatus, auth_views.PasswordResetView):
 class PasswordResetConfirmView(RefusedFormStatus, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        limits.clear(limits.SIGN_IN, key=form.user.get_username())  # its owner is back: whoever locked it out
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -108,7 +132,11 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST if request.method == "POST" else None, request=request)
     if request.method == "POST":
         if form.is_valid():
-            account = services.account_create(form=form, owner_key=player_key(request))
+            try:
+                account = services.account_create(form=form, owner_key=player_key(request))
+            except IntegrityError:  # the same username (or e-mail) taken a moment ago by another request
+                form.add_error("username", "This username was just taken: choose another.")
+                return render(request, "accounts/sign_up.html", {"form": form, "next": _next_url(request, "")}, status=400)
             limits.record(limits.SIGN_UP, key="", request=request)
             login(request, account, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {account.get_username()}! Your games are kept in your profile from now on.")
@@ -158,9 +186,10 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> object:
-    """A cell a spreadsheet will not run: text that starts like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+def _cell(column: str, value: object) -> object:
+    """A cell a spreadsheet will not run: free text (an image set's name, a country) that starts like a formula
+    gets a leading apostrophe. Ids and numbers are written as they are (a game id may start with "-")."""
+    if column in selectors.HISTORY_TEXT_COLUMNS and isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
@@ -170,14 +199,15 @@ def _cell(value: object) -> object:
 def history_csv(request: HttpRequest) -> HttpResponseBase:
     """Every scored round of the signed-in account as CSV (distances in km), for a spreadsheet or a class."""
     writer = csv.writer(_Echo())
-    rows = (writer.writerow([_cell(v) for v in row]) for row in _with_header(selectors.history_rows(request.user)))
+    columns = selectors.HISTORY_COLUMNS
+    rows = (writer.writerow([_cell(c, v) for c, v in zip(columns, row)]) for row in _with_header(selectors.history_rows(request.user)))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="worldnet-history-{request.user.get_username()}.csv"'
     return response
 
 
-def _with_header(rows: Any) -> Any:
-    yield selectors.HISTORY_COLUMNS
+def _with_header(rows: Iterator[list[object]]) -> Iterator[list[object]]:
+    yield list(selectors.HISTORY_COLUMNS)
     yield from rows
 
 
@@ -198,7 +228,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST if request.method == "POST" else None, account=request.user)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, account=request.user, request=request)
     if request.method == "POST":
         if form.is_valid():
             account = request.user
@@ -206,5 +236,5 @@ def account_delete(request: HttpRequest) -> HttpResponse:
             services.account_delete(account=account)
             messages.success(request, "Your account, its games and its ratings are deleted.")
             return redirect("game:home")
-        return render(request, "accounts/delete.html", {"form": form}, status=400)
+        return render(request, "accounts/delete.html", {"form": form}, status=429 if _rate_limited(form) else 400)
     return render(request, "accounts/delete.html", {"form": form})

@@ -30,11 +30,15 @@ def game_for_owner(*, public_id: str, owner_key: str, account_id: int | None = N
     game = Game.objects.select_related("image_set", "challenge_of").filter(public_id=public_id).first()
     if game is None:
         raise GameError(Code.GAME_NOT_FOUND, "no such game", status=404)
-    by_key = bool(owner_key) and game.owner_key == owner_key
-    by_account = game.account_id is not None and game.account_id == account_id
-    if not (by_key or by_account):
+    if not is_owner(game, owner_key=owner_key, account_id=account_id):
         raise GameError(Code.NOT_YOUR_GAME, "this game belongs to another player", status=403)
     return game
+
+
+def is_owner(game: Game, *, owner_key: str, account_id: int | None) -> bool:
+    """Whether the game was started in the session holding ``owner_key``, or by the signed-in account ``account_id``."""
+    by_key = bool(owner_key) and game.owner_key == owner_key
+    return by_key or (game.account_id is not None and game.account_id == account_id)
 
 
 def game_by_public_id(*, public_id: str) -> Game | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from geoguess import rules
@@ -101,7 +102,9 @@ def daily_start(*, player_name: str, owner_key: str, account_id: int | None, tod
 
     ``today``: the site's local date (``timezone.localdate()``), a parameter so that tests can name a day.
     """
-    player_name = clean_player_name(player_name)
+    # An account's try is ranked under the account's name: a leaderboard of accounts names who played.
+    account = get_user_model().objects.filter(pk=account_id).first() if account_id is not None else None
+    player_name = clean_player_name(account.get_username()[: rules.PLAYER_NAME_MAX_LENGTH] if account is not None else player_name)
     challenge = daily.daily_challenge_get_or_draw(day=today)
     if daily_try(challenge=challenge, owner_key=owner_key, account_id=account_id) is not None:
         raise GameError(Code.DAILY_PLAYED, DAILY_PLAYED_MESSAGE, status=409)

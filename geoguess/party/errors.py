@@ -23,6 +23,7 @@ class Code(StrEnum):
     PARTY_FULL = "party_full"
     PARTY_STARTED = "party_started"
     NAME_TAKEN = "name_taken"
+    ALREADY_IN_PARTY = "already_in_party"
     NAME_RESERVED = "name_reserved"
     TOO_MANY_JOINS = "too_many_joins"
     # Frames, before the rules see them.

@@ -180,7 +180,7 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "", acc
             raise PartyError(Code.NAME_TAKEN, "someone in this party has that name: choose another")
         _check_join_rate(party, client, address)
         if account_id is not None and any(m.account_id == account_id for m in present):
-            raise PartyError(Code.NAME_TAKEN, "you are in this party already (in another tab?)")
+            raise PartyError(Code.ALREADY_IN_PARTY, "you are in this party already (in another tab?)")
         member = Member.objects.create(
             party=party, name=name, joined_from=_client_digest(client), joined_address=_client_digest(address), account_id=account_id
         )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from geoguess import rules
 from geoguess.game.forms import first_error, is_token
 from geoguess.game.views.api import JpegFileResponse
-from geoguess.game.views.common import account_id, display_name, page_config, player_key
+from geoguess.game.views.common import account_id, client_address, display_name, page_config, player_key
 from geoguess.imagesets.selectors import playable_image_sets
 from geoguess.opponent.selectors import active_version_for
 from geoguess.party import services
@@ -38,6 +38,7 @@ STATUS = {
     Code.PARTY_FULL: 409,
     Code.PARTY_STARTED: 409,
     Code.NAME_TAKEN: 409,
+    Code.ALREADY_IN_PARTY: 409,
     Code.TOO_MANY_JOINS: 429,
 }
 MODE_NAMES = dict(MODES)
@@ -45,12 +46,6 @@ MODE_NAMES = dict(MODES)
 
 def _status(problem: PartyError) -> int:
     return STATUS.get(problem.code, 400)  # type: ignore[call-overload]  # a Code is a str
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address for the join limits: ``REMOTE_ADDR`` (no proxy header is trusted: behind a proxy, pass the
-    client's address on as the server's peer, e.g. Daphne's ``--proxy-headers``; docs/deployment.md)."""
-    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 def _joined(request: HttpRequest, member: Member) -> HttpResponse:

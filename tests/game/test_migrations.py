@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from geoguess import rules
 from geoguess.game import presentation, selectors
 from geoguess.game.models import Game, Round
+from worldnet_core.land import continent_of, country_of
 
 BEFORE = [("game", "0003_duel")]
 
@@ -65,3 +66,11 @@ def test_rounds_played_before_keep_their_answer_and_duels_their_damage_and_end()
     shown = presentation.round_reveal(round=last)
     assert shown["duel"]["ended_by"] == "knockout" and shown["duel"]["damage"] == {"player": 10000, "worldnet": 0}
     assert shown["truth"]["lat"] == photos[5].lat
+    # Every played round has its answer's country and continent (a profile's accuracy by place), at sea none.
+    for index in range(6):
+        round = Round.objects.get(game_id=duel.pk, index=index)
+        assert round.truth_country == (country_of(round.truth_lat, round.truth_lon) or ""), index
+        expected_continent = (continent_of(round.truth_lat, round.truth_lon) or "") if round.truth_country else ""
+        assert round.truth_continent == expected_continent, index
+    assert Round.objects.get(game_id=duel.pk, index=1).truth_country == "Nigeria"
+    assert first.truth_country == ""  # (0, 0): the Gulf of Guinea

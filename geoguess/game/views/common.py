@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from geoguess.game.errors import GameError
 from geoguess.game.models import Game
+from geoguess.game.selectors import is_owner
 from worldnet_core import basemap
 
 PLAYER_KEY = "player_key"
@@ -22,6 +24,20 @@ def player_key(request: HttpRequest, *, create: bool = False) -> str:
     if not key and create:
         key = request.session[PLAYER_KEY] = secrets.token_urlsafe(24)
     return key
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The client's address for rate limits: ``REMOTE_ADDR`` (no proxy header is trusted: behind a proxy, pass the
+    client's address on as the server's peer, e.g. Daphne's ``--proxy-headers``; docs/deployment.md). An IPv6
+    address counts by its /64: one client holds a whole block, and would otherwise be a new address per request."""
+    address = str(request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def account_id(request: HttpRequest) -> int | None:
@@ -39,12 +55,8 @@ def display_name(request: HttpRequest) -> str:
 
 
 def owns(request: HttpRequest, game: Game) -> bool:
-    """Whether the game is the requester's: started in this browser session, or by the signed-in account
-    (on any device: an account's games follow it)."""
-    key = player_key(request)
-    if key and game.owner_key == key:
-        return True
-    return game.account_id is not None and game.account_id == account_id(request)
+    """Whether the game is the requester's (``selectors.is_owner``): an account's games follow it to any device."""
+    return is_owner(game, owner_key=player_key(request), account_id=account_id(request))
 
 
 def page_config() -> dict[str, Any]:
