@@ -8,6 +8,7 @@ that looks like success to a script, never a 500. Every page is ``private, no-st
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,8 +40,8 @@ from geoguess.game import selectors as game_selectors
 from geoguess.game.views.common import page_config, player_key
 
 User = get_user_model()
-#: Django's usernames: letters, digits and @.+-_, at most 150 characters.
-USERNAME_MAX_LENGTH = 150
+#: What a username can be (Django's validator: letters, digits and @.+-_; at most the field's length).
+USERNAME = re.compile(rf"[\w.@+-]{{1,{User._meta.get_field('username').max_length}}}")
 
 
 class RefusedFormStatus:
@@ -155,7 +156,8 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    account = User.objects.filter(username=username).first() if len(username) <= USERNAME_MAX_LENGTH else None
+    # Checked before the database sees it: PostgreSQL refuses a NUL character with an error, not an empty result.
+    account = User.objects.filter(username=username).first() if USERNAME.fullmatch(username) else None
     if account is None or not account.is_active:
         raise Http404("no such player")
     is_owner = request.user.is_authenticated and request.user.pk == account.pk
