@@ -1,4 +1,4 @@
-"""The accounts' forms and pages against the hostile-requests table (``tests/project/test_hostile_requests.py``'s
+"""The accounts' forms and pages against the hostile-requests table (``test_hostile_requests.py``'s
 values and checks): a 4xx with a plain message or a redirect, never a 5xx, never an account made or lost by it;
 and every accounts URL is ``private, no-store`` for every asker."""
 
