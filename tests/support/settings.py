@@ -11,3 +11,8 @@ import secrets
 os.environ.setdefault("SECRET_KEY", "tests-only-" + secrets.token_urlsafe(40))
 
 from geoguess.settings import *  # noqa: F403
+
+# Django's advice for test suites: a fast hasher. The real one (PBKDF2, a million rounds) takes most of a
+# second per password, and the accounts' tests sign up and sign in hundreds of times. The site the browser
+# tests run keeps the real one (its own settings).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
