@@ -289,6 +289,16 @@ def test_a_hidden_profile_shows_others_only_the_name(ann_with_a_game):
     assert 'id="games-played"' in Client().get("/players/ann/").content.decode()
 
 
+def test_no_template_text_shows_on_the_accounts_pages(ann_with_a_game):
+    """A Django comment spread over lines is printed as text: none may reach a page."""
+    client, _ = ann_with_a_game
+    pages = ["/players/ann/", "/me/settings/", "/me/delete/", "/accounts/password/", "/accounts/password-reset/", "/ratings/"]
+    for path in pages + ["/accounts/sign-in/", "/accounts/sign-up/"]:
+        asker = client if path in pages else Client()
+        body = asker.get(path).content.decode()
+        assert "{#" not in body and "{%" not in body and "{{" not in body, path
+
+
 def test_an_unknown_player_is_a_404(db):
     for name in ("nobody", "a" * 151, "%00"):
         assert Client().get(f"/players/{name}/").status_code == 404

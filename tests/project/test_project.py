@@ -56,3 +56,14 @@ def test_it_configures_celery_from_django_settings():
     code = "from geoguess import celery_app; print(celery_app.conf.broker_url, celery_app.conf.task_acks_late)"
     assert run_python(code, CELERY_BROKER_URL="redis://example:6380/3").stdout.split() == ["redis://example:6380/3", "True"]
     assert run_python(code).stdout.split() == ["redis://127.0.0.1:6379/0", "True"]
+
+
+def test_no_template_comment_spans_lines():
+    """Django's ``{# #}`` comments are one line long: one spread over lines is printed on the page as text."""
+    found = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert not found, "use {% comment %} for these: " + ", ".join(found)
