@@ -24,12 +24,10 @@ class RateLimitedSignIn:
 
     request: Any
     cleaned_data: dict[str, Any]
-    rate_limited = False
 
     def clean(self) -> dict[str, Any]:
         username = str(self.cleaned_data.get("username") or "")
         if limits.exceeded(limits.SIGN_IN, key=username, request=self.request):
-            self.rate_limited = True
             raise forms.ValidationError(limits.SIGN_IN.message, code="rate_limited")
         counted = limits.record(limits.SIGN_IN, key=username, request=self.request)  # before the slow check: see ``limits``
         cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]

@@ -49,12 +49,14 @@ class RefusedFormStatus:
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
-        response.status_code = 429 if getattr(form, "rate_limited", False) or _rate_limited(form) else 400
+        response.status_code = refused_status(form)
         return response
 
 
-def _rate_limited(form: Any) -> bool:
-    return any(error.code == "rate_limited" for errors in form.errors.as_data().values() for error in errors)
+def refused_status(form: Any) -> int:
+    """A refused form's status: 429 when a rate limit refused it (its error's code), else 400."""
+    limited = any(error.code == "rate_limited" for errors in form.errors.as_data().values() for error in errors)
+    return 429 if limited else 400
 
 
 class SignInView(RefusedFormStatus, auth_views.LoginView):
@@ -142,7 +144,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             login(request, account, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {account.get_username()}! Your games are kept in your profile from now on.")
             return redirect(_next_url(request, reverse("accounts:me")))
-        status = 429 if _rate_limited(form) else 400
+        status = refused_status(form)
         return render(request, "accounts/sign_up.html", {"form": form, "next": _next_url(request, "")}, status=status)
     return render(request, "accounts/sign_up.html", {"form": form, "next": _next_url(request, "")})
 
@@ -238,5 +240,5 @@ def account_delete(request: HttpRequest) -> HttpResponse:
             services.account_delete(account=account)
             messages.success(request, "Your account, its games and its ratings are deleted.")
             return redirect("game:home")
-        return render(request, "accounts/delete.html", {"form": form}, status=429 if _rate_limited(form) else 400)
+        return render(request, "accounts/delete.html", {"form": form}, status=refused_status(form))
     return render(request, "accounts/delete.html", {"form": form})
