@@ -10,11 +10,21 @@ from typing import Any
 
 from geoguess import rules
 from geoguess.game.mode import mode_of
-from geoguess.game.models import Round
+from geoguess.game.models import Game, Round
+from geoguess.game.selectors import played_rounds
 from geoguess.opponent.models import Prediction
 from geoguess.opponent.selectors import prediction_for
 from worldnet_core.geo import haversine_km
 from worldnet_core.land import country_of
+
+
+def worldnet_attach_played(*, game: Game) -> list[Round]:
+    """The game's played rounds, in order, each with worldNET's guess attached if it has landed since the round
+    was played (what a summary reads)."""
+    rounds = played_rounds(game)
+    for round in rounds:
+        worldnet_attach(round=round)
+    return rounds
 
 
 def prediction_to_attach(round: Round) -> Prediction | None:

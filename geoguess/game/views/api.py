@@ -23,7 +23,7 @@ from geoguess.game.presentation import round_reveal
 from geoguess.game.presentation import summary_state as summary_state_data
 from geoguess.game.round_images import round_attention_open, round_image_open
 from geoguess.game.views.common import account_id, json_error, owns, player_key
-from geoguess.game.worldnet import worldnet_attach
+from geoguess.game.worldnet import worldnet_attach, worldnet_attach_played
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +101,7 @@ def summary_state(request: HttpRequest, public_id: str) -> HttpResponse:
         game = _game(request, public_id)
         if game.finished_at is None:
             raise GameError(Code.ANSWER_AFTER_GUESS, "the summary is shown once the game is over", status=409)
-        for round in selectors.played_rounds(game):  # worldNET's guesses that landed since
-            worldnet_attach(round=round)
+        worldnet_attach_played(game=game)  # worldNET's guesses that landed since
         return JsonResponse(summary_state_data(game=game))
     except GameError as problem:
         return json_error(problem)

@@ -24,7 +24,7 @@ from geoguess.game.models import Game
 from geoguess.game.modes.daily import daily_set
 from geoguess.game.presentation import summary_state
 from geoguess.game.views.common import account_id, display_name, player_key
-from geoguess.game.worldnet import worldnet_attach
+from geoguess.game.worldnet import worldnet_attach_played
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -72,8 +72,7 @@ def _page(request: HttpRequest, today: date, error: str) -> dict[str, Any]:
 
 def _result(game: Game) -> dict[str, Any]:
     """A finished try's totals and verdict, with worldNET's guesses that landed since its rounds were played."""
-    for round in selectors.played_rounds(game):
-        worldnet_attach(round=round)
+    worldnet_attach_played(game=game)
     return summary_state(game=game)
 
 

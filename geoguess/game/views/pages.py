@@ -24,7 +24,7 @@ from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
 from geoguess.game.views import daily, streak
 from geoguess.game.views.common import account_id, display_name, page_config, player_key
-from geoguess.game.worldnet import worldnet_attach
+from geoguess.game.worldnet import worldnet_attach_played
 from geoguess.imagesets.selectors import playable_image_sets
 
 
@@ -145,8 +145,7 @@ def summary(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("game:play", public_id=public_id)
     if game.mode == STREAK:  # both streaks and the set's records, not points and a leaderboard
         return streak.summary(request, game)
-    for round in selectors.played_rounds(game):  # worldNET's guesses that landed since its rounds were played
-        worldnet_attach(round=round)
+    worldnet_attach_played(game=game)  # worldNET's guesses that landed since its rounds were played
     data = game_summary(game=game)
     context: dict[str, Any] = {
         "game": game,

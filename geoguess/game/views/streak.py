@@ -21,7 +21,7 @@ from geoguess.game.models import Game, Round
 from geoguess.game.modes import streak
 from geoguess.game.presentation import game_summary
 from geoguess.game.views.common import account_id, display_name, player_key
-from geoguess.game.worldnet import worldnet_attach
+from geoguess.game.worldnet import worldnet_attach_played
 from geoguess.imagesets.selectors import playable_image_sets
 
 #: Records shown on each set's card of the start page (the summary shows ``selectors.streak_records``' default).
@@ -68,9 +68,7 @@ def round_context(game: Game, round: Round) -> dict[str, Any]:
 
 def summary(request: HttpRequest, game: Game) -> HttpResponse:
     """A finished run: both streaks, every photo with both answers, and the set's records."""
-    rounds = selectors.played_rounds(game)
-    for round in rounds:  # worldNET's guesses that landed since the run's rounds were played
-        worldnet_attach(round=round)
+    rounds = worldnet_attach_played(game=game)  # worldNET's guesses that landed since the run's rounds were played
     context = {
         "game": game,
         "streaks": streak.streaks(rounds),
