@@ -174,7 +174,8 @@ WHY_NO_PIN = """() => {
 
 def pin_at(page, lat: float, lon: float) -> None:
     """The pin exactly at (lat, lon): the map centred there, then Space (the keyboard's way to drop the pin)."""
-    page.evaluate("([lat, lon]) => GeoRound.map.setView([lat, lon], GeoRound.map.getZoom(), { animate: false })", [lat, lon])
+    # A block body: the arrow's value would be the Leaflet map, which Playwright would copy back whole (5 s a call).
+    page.evaluate("([lat, lon]) => { GeoRound.map.setView([lat, lon], GeoRound.map.getZoom(), { animate: false }); }", [lat, lon])
     page.focus("#map")
     page.keyboard.press(" ")
     assert page.locator("#guess").is_enabled(), page.evaluate(WHY_NO_PIN)

@@ -246,7 +246,8 @@ def _overlaps(page) -> list:
 
 
 def _view(page, lat: float, lon: float, zoom: float) -> None:
-    page.evaluate("([lat, lon, zoom]) => GeoMaps.maps[0].setView([lat, lon], zoom, { animate: false })", [lat, lon, zoom])
+    # A block body: the arrow's value would be the Leaflet map, which Playwright would copy back whole (seconds a call).
+    page.evaluate("([lat, lon, zoom]) => { GeoMaps.maps[0].setView([lat, lon], zoom, { animate: false }); }", [lat, lon, zoom])
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
 
