@@ -11,7 +11,7 @@ timer for the next thing due (worldNET's lock-in, the round's close, the reveal'
 ``services.advance_unless_busy`` (as does a client's ``tick``: neither ever waits on a party's lock); every such
 call is idempotent, so the clocks of several servers firing at once do each transition once.
 
-Floods: each connection takes at most ``FRAMES_BURST`` frames at once and ``FRAMES_PER_SECOND`` sustained (a token
+Floods: each connection takes at most ``messages.FRAMES_BURST`` frames at once and ``FRAMES_PER_SECOND`` sustained (a token
 bucket; beyond it a frame is dropped with the error ``rate_limited``), and a member has at most
 ``MAX_CONNECTIONS_PER_MEMBER`` open connections on a server (one more is closed with ``CLOSE_TOO_MANY``). Client messages and
 error codes: docs/parties.md. No exception leaves this class: a bad frame gets an error frame and the room carries on.
@@ -23,7 +23,6 @@ import asyncio
 import json
 import logging
 import random
-import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from django.utils import timezone
 from geoguess.party import services
 from geoguess.party.errors import Code, PartyError
 from geoguess.party.frames import Snapshot, party_snapshot, state_from
+from geoguess.party.messages import FRAMES_BURST, FRAMES_PER_SECOND, TokenBucket, parse, whole_number
 from geoguess.party.models import Member
 from geoguess.party.notify import party_group
 from geoguess.party.selectors import next_wakeup
@@ -50,17 +50,10 @@ CLOSE_LEFT = 4000
 CLOSE_TOO_MANY = 4429
 #: Open connections a member may have at once (tabs, browsers): one more is closed with ``CLOSE_TOO_MANY``.
 MAX_CONNECTIONS_PER_MEMBER = 4
-#: A connection's frames: this many at once, then this many a second (a token bucket); beyond, dropped (``rate_limited``).
-FRAMES_BURST = 20
-FRAMES_PER_SECOND = 5.0
-#: A client frame is a few numbers: anything longer is refused unread.
-FRAME_MAX_BYTES = 4096
 #: The clock fires a little after what is due (never early), spread so that a room's connections do not all queue at once.
 CLOCK_SLACK_S = (0.02, 0.08)
 #: After a timer that found nothing to do (another connection did it), wait at least this long before the next.
 CLOCK_IDLE_S = 0.5
-#: The largest round index or member id a message may name.
-MAX_ID = 2**53
 
 
 @dataclass
@@ -101,66 +94,9 @@ def in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
     return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
 
 
-class TokenBucket:
-    """``burst`` frames at once, then ``rate`` a second: ``take`` says whether one more may pass now."""
-
-    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate, self.burst, self.clock = rate, float(burst), clock
-        self.tokens, self.at = float(burst), clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
-
-
 def _membership(session: Any, code: str) -> tuple[int, int] | None:
     member = services.member_for_session(session, code)
     return None if member is None else (member.pk, member.party_id)
-
-
-def _whole(message: dict[str, Any], field: str) -> int:
-    value = message.get(field)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise PartyError(Code.BAD_FIELD, f"{field} must be a whole number")
-    return value
-
-
-#: Each message type and its fields besides "type" (checked exactly: no field missing, none extra).
-MESSAGES: dict[str, tuple[str, ...]] = {
-    "start": (),
-    "remove": ("member",),
-    "guess": ("round", "lat", "lon"),
-    "next": (),
-    "play_again": (),
-    "leave": (),
-    "sync": (),
-    "tick": (),
-}
-
-
-def parse(text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
-    """A client frame as a message: text, at most ``FRAME_MAX_BYTES``, a JSON object of a known type with exactly its fields."""
-    if text_data is None:
-        raise PartyError(Code.NOT_TEXT, "send messages as JSON text frames")
-    if len(text_data) > FRAME_MAX_BYTES or len(text_data.encode("utf-8", "surrogatepass")) > FRAME_MAX_BYTES:
-        raise PartyError(Code.FRAME_TOO_LARGE, f"a message is at most {FRAME_MAX_BYTES} bytes")
-    try:
-        message = json.loads(text_data)
-    except (ValueError, RecursionError):
-        raise PartyError(Code.NOT_JSON, "a message is a JSON object") from None
-    if not isinstance(message, dict):
-        raise PartyError(Code.NOT_AN_OBJECT, "a message is a JSON object with a type")
-    kind = message.get("type")
-    if not isinstance(kind, str) or kind not in MESSAGES:
-        raise PartyError(Code.UNKNOWN_TYPE, f"type must be one of: {', '.join(MESSAGES)}")
-    if set(message) != {"type", *MESSAGES[kind]}:
-        raise PartyError(Code.BAD_FIELD, f"a {kind} message has the fields: {', '.join(('type', *MESSAGES[kind]))}")
-    return message
 
 
 def _as_member(member_id: int, action: Callable[..., Any], **fields: Any) -> Any:
@@ -259,7 +195,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
         kind = message["type"]
         act = in_thread(_as_member)
         if kind == "guess":
-            round_index = _whole(message, "round")
+            round_index = whole_number(message, "round")
             pin = services.pin_from(message["lat"], message["lon"])
             await act(self.member_id, services.guess_submit, round_index=round_index, lat=pin[0], lon=pin[1])
         elif kind == "start":
@@ -269,7 +205,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
         elif kind == "next":
             await act(self.member_id, services.reveal_skip)
         elif kind == "remove":
-            await act(self.member_id, services.member_remove, removed_id=_whole(message, "member"))
+            await act(self.member_id, services.member_remove, removed_id=whole_number(message, "member"))
         elif kind == "leave":
             await act(self.member_id, services.member_leave)
             await self._send({"type": "left"})

@@ -172,7 +172,7 @@ class PartyGuess(models.Model):
 
 class PartyLookupFailure(models.Model):
     """A party code tried that names no party, by whom (a keyed hash of the session's player key or of the client's
-    address; one row each): counted so that join codes cannot be enumerated (``services.check_lookups``)."""
+    address; one row each): counted so that join codes cannot be enumerated (``join_limits.check_lookups``)."""
 
     source = models.CharField(max_length=64)
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -5,18 +5,18 @@ Views and the WebSocket consumer call these; each runs in one transaction with t
 rounds are the referee's (``referee``), each mode's its own (``modes/``), the numbers ``geoguess.rules``'.
 
 For the pages: ``party_create`` and ``party_join`` make the player a member, ``remember_member`` keeps
-their key in the session, and ``member_for_session`` finds it again (the WebSocket does the same).
+their key in the session, and ``member_for_session`` finds it again (the WebSocket does the same). How often
+a party may be joined, and codes tried, is ``join_limits``'.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from geoguess import rules
 from geoguess.game.engine import photo_pool
@@ -26,6 +26,7 @@ from geoguess.imagesets.models import ImageSet
 from geoguess.opponent.selectors import active_version_for
 from geoguess.party import referee
 from geoguess.party.errors import Code, PartyError
+from geoguess.party.join_limits import check_join_rate, check_lookups, client_digest, lookup_failed
 from geoguess.party.mode import MODES
 from geoguess.party.models import (
     CODE_ALPHABET,
@@ -36,7 +37,6 @@ from geoguess.party.models import (
     ROUND,
     Member,
     Party,
-    PartyLookupFailure,
     PartyRound,
 )
 from geoguess.party.notify import announce
@@ -45,14 +45,6 @@ from geoguess.party.notify import announce
 SESSION_KEY = "party_members"
 #: Memberships a session keeps (the oldest forgotten first): a signed-cookie session stays small.
 SESSION_MAX_PARTIES = 20
-#: Joins (and creations) a minute, at most: into one party; from one client (the session's player key) into any; from
-#: one address into any (more: a household or a school behind one address joins the same party).
-JOINS_PER_MINUTE_PER_PARTY = 30
-JOINS_PER_MINUTE_PER_CLIENT = 10
-JOINS_PER_MINUTE_PER_ADDRESS = 30
-#: Codes tried that name no party, a minute, from one client or one address: beyond it every lookup is refused for a
-#: while (a right code too), so join codes cannot be enumerated.
-FAILED_LOOKUPS_PER_MINUTE = 10
 WORLDNET_NAME = "worldNET"
 
 
@@ -104,14 +96,14 @@ def party_create(
         raise PartyError(Code.TOO_FEW_PHOTOS, f"{image_set.name} has too few photos for {rounds} rounds")
     if worldnet_in and active_version_for(image_set=image_set) is None:
         raise PartyError(Code.WORLDNET_NOT_READY, "worldNET is not ready for this image set yet: no model is active")
-    _check_join_rate(None, client, address)
+    check_join_rate(None, client, address)
     party = Party.objects.create(image_set=image_set, mode=mode, rounds=rounds, time_limit=time_limit, worldnet_in=worldnet_in)
     host = Member.objects.create(
         party=party,
         name=host_name,
         is_host=True,
-        joined_from=_client_digest(client),
-        joined_address=_client_digest(address),
+        joined_from=client_digest(client),
+        joined_address=client_digest(address),
         account_id=account_id,
     )
     if worldnet_in:
@@ -136,26 +128,9 @@ def party_lookup(*, code: str, client: str = "", address: str = "") -> Party:
     code = normalized_code(code)
     party = Party.objects.filter(code=code).first() if is_code(code) else None
     if party is None:
-        _lookup_failed(client, address)
+        lookup_failed(client, address)
         raise PartyError(Code.PARTY_NOT_FOUND, "no party has that code")
     return party
-
-
-def check_lookups(client: str, address: str) -> None:
-    since = timezone.now() - timedelta(minutes=1)
-    for source in {_client_digest(c) for c in (client, address) if c}:
-        if PartyLookupFailure.objects.filter(source=source, at__gte=since).count() >= FAILED_LOOKUPS_PER_MINUTE:
-            raise PartyError(Code.TOO_MANY_JOINS, "too many codes tried from here that name no party: try again in a minute")
-
-
-def _lookup_failed(client: str, address: str) -> None:
-    """Counts a code that named no party against whoever tried it (outside any transaction that the refusal undoes)."""
-    sources = {_client_digest(c) for c in (client, address) if c}
-    if not sources:
-        return
-    with transaction.atomic():
-        PartyLookupFailure.objects.filter(at__lt=timezone.now() - timedelta(hours=1)).delete()  # old ones count no more
-        PartyLookupFailure.objects.bulk_create([PartyLookupFailure(source=source) for source in sources])
 
 
 def party_join(*, code: str, name: str, client: str = "", address: str = "", account_id: int | None = None) -> Member:
@@ -178,29 +153,14 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "", acc
             raise PartyError(Code.PARTY_FULL, f"this party is full ({rules.PARTY_MAX_PLAYERS} players)")
         if any(m.name.casefold() == name.casefold() for m in present):
             raise PartyError(Code.NAME_TAKEN, "someone in this party has that name: choose another")
-        _check_join_rate(party, client, address)
+        check_join_rate(party, client, address)
         if account_id is not None and any(m.account_id == account_id for m in present):
             raise PartyError(Code.ALREADY_IN_PARTY, "you are in this party already (in another tab?)")
         member = Member.objects.create(
-            party=party, name=name, joined_from=_client_digest(client), joined_address=_client_digest(address), account_id=account_id
+            party=party, name=name, joined_from=client_digest(client), joined_address=client_digest(address), account_id=account_id
         )
         announce(party.pk)
         return member
-
-
-def _client_digest(client: str) -> str:
-    return salted_hmac("geoguess.party.client", client, algorithm="sha256").hexdigest()[:32] if client else ""
-
-
-def _check_join_rate(party: Party | None, client: str, address: str) -> None:
-    since = timezone.now() - timedelta(minutes=1)
-    if party is not None and party.members.filter(joined_at__gte=since).count() >= JOINS_PER_MINUTE_PER_PARTY:
-        raise PartyError(Code.TOO_MANY_JOINS, "too many players joined this party in the last minute: try again in a minute")
-    if client and Member.objects.filter(joined_from=_client_digest(client), joined_at__gte=since).count() >= JOINS_PER_MINUTE_PER_CLIENT:
-        raise PartyError(Code.TOO_MANY_JOINS, "too many joins from here in the last minute: try again in a minute")
-    joins = Member.objects.filter(joined_address=_client_digest(address), joined_at__gte=since)
-    if address and joins.count() >= JOINS_PER_MINUTE_PER_ADDRESS:
-        raise PartyError(Code.TOO_MANY_JOINS, "too many joins from this address in the last minute: try again in a minute")
 
 
 # --- the session ---------------------------------------------------------------------------------

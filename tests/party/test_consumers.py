@@ -11,14 +11,8 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from geoguess.party.consumers import (
-    CLOSE_LEFT,
-    CLOSE_NOT_A_MEMBER,
-    CLOSE_TOO_MANY,
-    FRAMES_BURST,
-    MAX_CONNECTIONS_PER_MEMBER,
-    TokenBucket,
-)
+from geoguess.party.consumers import CLOSE_LEFT, CLOSE_NOT_A_MEMBER, CLOSE_TOO_MANY, MAX_CONNECTIONS_PER_MEMBER
+from geoguess.party.messages import FRAMES_BURST, TokenBucket
 from geoguess.party.models import Member, PartyRound
 from tests.party.players import Player, session_cookie
 

@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
-from geoguess.party.consumers import FRAME_MAX_BYTES, MESSAGES
+from geoguess.party.messages import FRAME_MAX_BYTES, MESSAGES
 from geoguess.party.models import PartyRound
 from tests.party.players import Player
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from geoguess import rules
-from geoguess.party import services
+from geoguess.party import join_limits, services
 from geoguess.party.models import Member, Party, PartyRound
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_every_refusal_to_join_is_a_form_error(client, image_set, how):
 
 
 def test_joins_from_one_player_are_limited(client, image_set):
-    parties = [joined(image_set, (f"Host{i}",))[0] for i in range(services.JOINS_PER_MINUTE_PER_CLIENT + 1)]
+    parties = [joined(image_set, (f"Host{i}",))[0] for i in range(join_limits.JOINS_PER_MINUTE_PER_CLIENT + 1)]
     for party in parties[:-1]:
         assert client.post("/party/join", {"code": party.code, "player_name": "Ben"}).status_code == 302
     flood = client.post("/party/join", {"code": parties[-1].code, "player_name": "Ben"})
@@ -236,7 +236,7 @@ def test_party_codes_cannot_be_enumerated_from_one_address(image_set):
     """Codes tried that name no party count against the address (a fresh session each try does not help): past the
     limit a right code is refused too, by the form and by the link; another address is not held up."""
     party, _ = joined(image_set, ("Ana",))
-    for n in range(services.FAILED_LOOKUPS_PER_MINUTE):
+    for n in range(join_limits.FAILED_LOOKUPS_PER_MINUTE):
         fresh = Client(REMOTE_ADDR="203.0.113.7")
         tried = fresh.post("/party/join", {"code": f"ZZZZZ{n % 10 + 2}", "player_name": "Eve"}) if n % 2 else fresh.get(f"/party/ZZZZZ{n}/")
         assert tried.status_code == 404

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from geoguess import rules
-from geoguess.party import services
+from geoguess.party import join_limits, services
 from geoguess.party.errors import PartyError
 from geoguess.party.models import FINISHED, LOBBY, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
 from geoguess.party.selectors import standings
@@ -92,7 +92,7 @@ def test_it_refuses_joins_it_should(make_party, settings):
 
 def test_it_limits_joins_per_client(make_party):
     party, _ = make_party(players=("Ana",))
-    for n in range(services.JOINS_PER_MINUTE_PER_CLIENT):
+    for n in range(join_limits.JOINS_PER_MINUTE_PER_CLIENT):
         services.party_join(code=party.code, name=f"P{n}", client="10.0.0.1")
     refused("too_many_joins", services.party_join, code=party.code, name="Flood", client="10.0.0.1")
     services.party_join(code=party.code, name="Elsewhere", client="10.0.0.2")
@@ -100,9 +100,9 @@ def test_it_limits_joins_per_client(make_party):
 
 def test_it_limits_joins_per_address_whatever_the_session(make_party):
     parties = [make_party(players=(f"Host{i}",))[0] for i in range(3)]
-    for n in range(services.JOINS_PER_MINUTE_PER_ADDRESS):  # a new session each time: the address still counts
+    for n in range(join_limits.JOINS_PER_MINUTE_PER_ADDRESS):  # a new session each time: the address still counts
         services.party_join(
-            code=parties[n * 3 // services.JOINS_PER_MINUTE_PER_ADDRESS].code, name=f"P{n}", client=f"s{n}", address="203.0.113.7"
+            code=parties[n * 3 // join_limits.JOINS_PER_MINUTE_PER_ADDRESS].code, name=f"P{n}", client=f"s{n}", address="203.0.113.7"
         )
     refused("too_many_joins", services.party_join, code=parties[2].code, name="Flood", client="a new session", address="203.0.113.7")
     services.party_join(code=parties[2].code, name="Elsewhere", client="a new session", address="198.51.100.1")
@@ -110,7 +110,7 @@ def test_it_limits_joins_per_address_whatever_the_session(make_party):
 
 def test_unknown_codes_count_against_the_client_and_its_address(make_party):
     party, _ = make_party(players=("Ana",))
-    for n in range(services.FAILED_LOOKUPS_PER_MINUTE):
+    for n in range(join_limits.FAILED_LOOKUPS_PER_MINUTE):
         refused("party_not_found", services.party_join, code=f"ZZZZZ{n % 8 + 2}", name="Eve", client=f"session {n}", address="203.0.113.7")
     refused("too_many_joins", services.party_join, code=party.code, name="Eve", client="a new session", address="203.0.113.7")
     refused("too_many_joins", services.party_lookup, code=party.code, address="203.0.113.7")
