@@ -65,6 +65,24 @@ window.GeoMaps = (function () {
     return L.polyline([from, to], { color: COLORS[kind], weight: 2, dashArray: "6 6", pane: PIN_PANE });
   }
 
+  /* worldNET's candidates on the map: a circle per place, its area in proportion to the probability, on the copy of
+     the world nearest `truth`; each added to `layers`. Returns where they were put (for fitting the view). */
+  function candidateCircles(candidates, truth, layers) {
+    const placed = [];
+    for (const candidate of candidates) {
+      if (candidate.lat === null || candidate.lat === undefined) continue;
+      const at = near(truth, L.latLng(candidate.lat, candidate.lon));
+      const circle = L.circleMarker(at, {
+        radius: 5 + 26 * Math.sqrt(candidate.probability), color: COLORS.worldnet, weight: 1.5, dashArray: "3 3",
+        fillColor: COLORS.worldnet, fillOpacity: 0.18, className: "candidate-circle",
+      });
+      textTooltip(circle, candidate.place + ": " + GeoFormat.percent(candidate.probability));
+      circle.addTo(layers);
+      placed.push(at);
+    }
+    return placed;
+  }
+
   /* No band of nothing above or below the world: a map taller than the world is at its zoom zooms in
      until the world fills its height, and the view stays within the world's edges (±85°, Mercator's). */
   const WORLD_EDGES = L.latLngBounds([[-85.0511, -1e4], [85.0511, 1e4]]);
@@ -83,5 +101,5 @@ window.GeoMaps = (function () {
     return L.latLng(latlng.lat, lng);
   }
 
-  return { config, basemap, fillHeight, pin, line, near, textNode, textTooltip, COLORS, maps };
+  return { config, basemap, fillHeight, pin, line, near, candidateCircles, textNode, textTooltip, COLORS, maps };
 })();

@@ -127,18 +127,9 @@ window.GeoPartyMap = (function () {
       const ai = reveal.worldnet;
       if (ai) {
         const aiAt = GeoMaps.near(truth, L.latLng(ai.lat, ai.lon));
-        for (const candidate of ai.candidates || []) {
-          if (candidate.lat === null || candidate.lat === undefined) continue;
-          const at = GeoMaps.near(truth, L.latLng(candidate.lat, candidate.lon));
-          const circle = L.circleMarker(at, {
-            radius: 5 + 26 * Math.sqrt(candidate.probability), color: GeoMaps.COLORS.worldnet, weight: 1.5, dashArray: "3 3",
-            fillColor: GeoMaps.COLORS.worldnet, fillOpacity: 0.18, className: "candidate-circle",
-          });
-          GeoMaps.textTooltip(circle, candidate.place + ": " + GeoFormat.percent(candidate.probability));
-          circle.addTo(layers);
-          shown.push(at);
-          kinds.add("candidate");
-        }
+        const circles = GeoMaps.candidateCircles(ai.candidates || [], truth, layers);
+        shown.push(...circles);
+        if (circles.length) kinds.add("candidate");
         GeoMaps.line(aiAt, truth, "worldnet").addTo(layers);
         revealPin(aiAt, "worldnet", "worldNET").addTo(layers);
         shown.push(aiAt);

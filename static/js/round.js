@@ -300,18 +300,7 @@
     const ai = data.worldnet;
     const aiAt = GeoMaps.near(truth, L.latLng(ai.lat, ai.lon));
     const shown = [aiAt];
-    // What it believed: a circle per candidate place, its area in proportion to the probability.
-    for (const candidate of ai.top) {
-      if (candidate.lat === null || candidate.lat === undefined) continue;
-      const at = GeoMaps.near(truth, L.latLng(candidate.lat, candidate.lon));
-      const circle = L.circleMarker(at, {
-        radius: 5 + 26 * Math.sqrt(candidate.probability), color: GeoMaps.COLORS.worldnet, weight: 1.5, dashArray: "3 3",
-        fillColor: GeoMaps.COLORS.worldnet, fillOpacity: 0.18, className: "candidate-circle",
-      });
-      GeoMaps.textTooltip(circle, candidate.place + ": " + GeoFormat.percent(candidate.probability));
-      circle.addTo(layers);
-      shown.push(at);
-    }
+    shown.push(...GeoMaps.candidateCircles(ai.top, truth, layers)); // what it believed
     GeoMaps.line(aiAt, truth, "worldnet").addTo(layers);
     revealPin(aiAt, "worldnet", "worldNET").addTo(layers);
     // Its legend entries come with its pin: while it is thinking, none of its marks are on the map.
