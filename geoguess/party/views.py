@@ -55,6 +55,17 @@ def _joined(request: HttpRequest, member: Member) -> HttpResponse:
     return redirect("party:party", code=member.party.code)
 
 
+def _join(request: HttpRequest, code: str, name: str) -> HttpResponse | tuple[str, int]:
+    """This session's player joins the party with ``code`` as ``name``: on to its page, or the refusal's message and status."""
+    try:
+        member = services.party_join(
+            code=code, name=name, client=player_key(request, create=True), address=client_address(request), account_id=account_id(request)
+        )
+    except PartyError as problem:
+        return problem.message, _status(problem)
+    return _joined(request, member)
+
+
 def _set_choices(image_sets: Any) -> list[dict[str, Any]]:
     return [{"set": s, "worldnet": active_version_for(image_set=s) is not None} for s in image_sets]
 
@@ -116,18 +127,10 @@ def join(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             error, status = first_error(form), 400
         else:
-            try:
-                member = services.party_join(
-                    code=form.cleaned_data["code"],
-                    name=form.cleaned_data["player_name"],
-                    client=player_key(request, create=True),
-                    address=client_address(request),
-                    account_id=account_id(request),
-                )
-            except PartyError as problem:
-                error, status = problem.message, _status(problem)
-            else:
-                return _joined(request, member)
+            joined = _join(request, form.cleaned_data["code"], form.cleaned_data["player_name"])
+            if isinstance(joined, HttpResponse):
+                return joined
+            error, status = joined
     context = {
         "error": error,
         "code": request.POST.get("code", request.GET.get("code", ""))[:40],
@@ -158,18 +161,10 @@ def party(request: HttpRequest, code: str) -> HttpResponse:
         if not form.is_valid():
             error, status = first_error(form), 400
         else:
-            try:
-                member = services.party_join(
-                    code=code,
-                    name=form.cleaned_data["player_name"],
-                    client=player_key(request, create=True),
-                    address=client_address(request),
-                    account_id=account_id(request),
-                )
-            except PartyError as problem:
-                error, status = problem.message, _status(problem)
-            else:
-                return _joined(request, member)
+            joined = _join(request, code, form.cleaned_data["player_name"])
+            if isinstance(joined, HttpResponse):
+                return joined
+            error, status = joined
     present = [m for m in found.members.all() if m.present]
     context: dict[str, Any] = {
         "party": found,
