@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import basemap_drawn
 from tests.support.processes import REPO
 
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "var" / "screenshots"))
@@ -26,7 +27,7 @@ def play_the_daily(page, *, phone: bool) -> int:
     page.click("form.daily-start button[type=submit]")
     total = 0
     for index in range(5):
-        page.wait_for_selector("#map .leaflet-overlay-pane path")
+        basemap_drawn(page)
         assert page.locator("#reveal").is_hidden()
         assert page.locator("path.pin-truth").count() == 0 and page.locator("path.pin-worldnet").count() == 0  # nothing before the guess
         box = page.locator("#map").bounding_box()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import basemap_drawn
 from tests.support.processes import REPO
 
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "var" / "screenshots"))
@@ -21,7 +22,7 @@ def test_it_plays_a_whole_game_by_clicking_on_the_map(server, browser):
     page.click("button[type=submit]")
     total = 0
     for index in range(5):
-        page.wait_for_selector("#map .leaflet-overlay-pane path")  # the basemap has drawn
+        basemap_drawn(page)  # the basemap has drawn
         assert page.locator("#guess").is_disabled()
         assert page.locator("#hint").inner_text().startswith("Click the map")  # a mouse and a keyboard
         box = page.locator("#map").bounding_box()
@@ -63,7 +64,7 @@ def test_it_works_on_a_phone_without_the_map_covering_the_guess_button(server, b
     page.goto(server + "/")
     page.fill("input[name=player_name]", "Pho")
     page.click("button[type=submit]")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     page.wait_for_selector("#street", state="visible")  # laid out once it has loaded: slower on a busy machine
     assert page.locator("#hint").inner_text() == "Tap the map to place your pin, then tap Guess."  # no click, no keys
     box = page.locator("#map").bounding_box()
@@ -86,7 +87,7 @@ def test_the_map_takes_a_pin_and_a_guess_from_the_keyboard_alone(server, browser
     page.goto(server + "/")
     page.fill("input[name=player_name]", "Kay")
     page.keyboard.press("Enter")  # submits the start form
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     page.focus("#map")
     page.keyboard.press("ArrowLeft")
     assert page.locator("#map .crosshair").is_visible()  # where Space will drop the pin
@@ -107,7 +108,7 @@ def test_back_and_forward_show_the_game_as_the_server_has_it(server, browser):
     page.fill("input[name=player_name]", "Bea")
     page.select_option("select[name=time_limit]", "30")
     page.click("button[type=submit]")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     round_url = page.url
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
@@ -116,13 +117,13 @@ def test_back_and_forward_show_the_game_as_the_server_has_it(server, browser):
     page.go_back()
     page.wait_for_load_state()
     page.go_forward()
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     assert page.url == round_url
     # Where the server has the player: reading round 1's reveal (not round 1 playable again, its clock running).
     page.wait_for_selector("#reveal:not([hidden])")
     assert page.locator(".status strong").first.inner_text() == "1" and page.locator(".actions").is_hidden()
     assert page.locator("#timer").inner_text() == "30 s"  # no clock runs on a played round
     page.click("#next")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     assert page.locator(".status strong").first.inner_text() == "2" and page.locator("#reveal").is_hidden()
     page.close()

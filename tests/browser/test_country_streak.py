@@ -16,7 +16,16 @@ import re
 import pytest
 from PIL import Image
 
-from tests.support.browser import README_SHOTS, SCREENSHOTS, Helper, assert_header_on_one_line, assert_reveal_fits, new_page, settle
+from tests.support.browser import (
+    README_SHOTS,
+    SCREENSHOTS,
+    Helper,
+    assert_header_on_one_line,
+    assert_reveal_fits,
+    basemap_drawn,
+    new_page,
+    settle,
+)
 from tests.support.images import small_world
 from tests.support.processes import REGISTER, manage, start_site, stop
 
@@ -64,7 +73,7 @@ def start_streak(page, url: str, name: str) -> str:
 
 
 def wait_for_round(page) -> None:
-    page.wait_for_selector("#map .leaflet-overlay-pane path")  # the basemap has drawn
+    basemap_drawn(page)  # the basemap has drawn
     page.wait_for_selector("#viewer.ready")
 
 

@@ -28,6 +28,7 @@ from tests.support.browser import (
     as_int,
     assert_header_on_one_line,
     assert_reveal_fits,
+    basemap_drawn,
     new_page,
     settle,
 )
@@ -91,7 +92,7 @@ def start_duel(page, site: Site, player: str, screenshot: str = "") -> str:
 
 
 def wait_for_round(page) -> None:
-    page.wait_for_selector("#map .leaflet-overlay-pane path")  # the basemap has drawn
+    basemap_drawn(page)  # the basemap has drawn
     page.wait_for_selector("#viewer.ready")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import basemap_drawn
 from tests.support.images import write_jpeg
 from tests.support.processes import REGISTER, manage, start_site, stop
 
@@ -128,7 +129,7 @@ def test_hostile_names_stay_text_through_a_whole_game(hostile_server, browser):
     page.click("button[type=submit]")
     seen: list[str] = []
     for index in range(5):
-        page.wait_for_selector("#map .leaflet-overlay-pane path")
+        basemap_drawn(page)
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * (0.3 + 0.1 * index), box["y"] + box["height"] * 0.4)
         page.click("#guess")

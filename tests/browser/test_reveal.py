@@ -40,6 +40,7 @@ from tests.support.browser import (
     as_int,
     assert_header_on_one_line,
     assert_reveal_fits,
+    basemap_drawn,
     new_page,
     overlaps,
     settle,
@@ -112,7 +113,7 @@ def start_game(page, site: Site, set_name: str, player: str) -> str:
     page.locator(".set-card", has_text=set_name).click()
     page.fill("input[name=player_name]", player)
     page.click("button[type=submit]")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")  # the basemap has drawn
+    basemap_drawn(page)  # the basemap has drawn
     return re.search(r"/game/([^/]+)/", page.url).group(1)
 
 
@@ -121,7 +122,7 @@ def play_game(page, site: Site, label: str, *, bullseye_round: int | None = None
     public_id = start_game(page, site, site.set_name, "Ada")
     total = 0
     for index in range(5):
-        page.wait_for_selector("#map .leaflet-overlay-pane path")
+        basemap_drawn(page)
         page.wait_for_selector("#viewer.ready")
         assert_header_on_one_line(page, f"{label} round {index + 1}")
         settle(page)
@@ -411,7 +412,7 @@ def test_the_summary_gives_no_verdict_until_worldnet_has_played_then_shows_it(si
     for index in range(5):
         site.helper.ask("forget", public_id, index)  # worldNET has not guessed these photos yet
     for _ in range(5):
-        page.wait_for_selector("#map .leaflet-overlay-pane path")
+        basemap_drawn(page)
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4)
         page.click("#guess")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import basemap_drawn
 from tests.support.images import small_world
 from tests.support.processes import manage, redis_server, start_site, start_worker, stop, wait_for
 
@@ -193,7 +194,7 @@ def test_an_admin_trains_watches_and_activates_a_version_that_the_game_then_uses
     page.goto(site.url + "/")
     page.fill("input[name=player_name]", "Ada")
     page.click("form.start button[type=submit]")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
     page.click("#guess")
@@ -311,7 +312,7 @@ def test_an_admin_uploads_a_set_watches_it_import_trains_on_it_activates_and_pla
     page.check(f"input[name=image_set][value='{set_id}']")
     page.fill("input[name=player_name]", "Admin")
     page.click("form.start button[type=submit]")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")
+    basemap_drawn(page)
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.4)
     page.click("#guess")

@@ -68,6 +68,17 @@ def new_page(browser, width: int, height: int):
     return page, errors
 
 
+def basemap_drawn(page, timeout: float = 30_000) -> None:
+    """Waits until the map shows land: some path of its overlay pane with a box on screen. Not the first path's
+    visibility: Leaflet empties the paths of countries and world copies out of view, so on a view fitted to a
+    region (a reveal) the first path may never be visible."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#map .leaflet-overlay-pane path')]"
+        ".some((path) => { const box = path.getBoundingClientRect(); return box.width > 0 && box.height > 0; })",
+        timeout=timeout,
+    )
+
+
 def settle(page) -> None:
     """Two animation frames: ResizeObserver callbacks and Leaflet's redraws have run."""
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
