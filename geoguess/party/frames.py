@@ -20,8 +20,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from geoguess.party.host import host_away_due
 from geoguess.party.models import FINISHED, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
-from geoguess.party.referee import closes_at, current_round, host_away_due
+from geoguess.party.referee import closes_at, current_round
 from geoguess.party.selectors import round_guesses, standings
 
 

@@ -82,7 +82,7 @@ class Member(models.Model):
     #: Open WebSocket connections (a count: a player may have two tabs open).
     connections = models.PositiveSmallIntegerField(default=0)
     #: When the member's last open connection closed (None while one is open, or before the first): a host away
-    #: ``referee.HOST_AWAY_SECONDS`` in the lobby or after a game hands over (``referee.host_handover``).
+    #: ``host.HOST_AWAY_SECONDS`` in the lobby or after a game hands over (``host.host_handover``).
     disconnected_at = models.DateTimeField(null=True, blank=True)
     # The game under way: the mode's running numbers, reset at each start.
     total_points = models.IntegerField(default=0)

@@ -32,6 +32,7 @@ from geoguess.imagesets.models import Photo
 from geoguess.opponent.models import Prediction
 from geoguess.opponent.selectors import active_version_for
 from geoguess.party.errors import Code, PartyError
+from geoguess.party.host import host_handover
 from geoguess.party.mode import GUESS_FIELDS, MEMBER_FIELDS, mode_named
 from geoguess.party.models import FINISHED, LOBBY, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
 from geoguess.party.notify import announce
@@ -39,8 +40,6 @@ from geoguess.party.signals import party_game_finished
 from worldnet_core.geo import haversine_km
 from worldnet_core.land import country_of
 
-#: A host with no open connection this long, in the lobby or after a game, hands the host's role over (``host_handover``).
-HOST_AWAY_SECONDS = 20
 #: A round without a guess adds this to the member's total distance (battle royale's tie-break): half the Earth round.
 NO_GUESS_KM = 20037.5
 _draws = random.SystemRandom()
@@ -299,36 +298,3 @@ def member_out(party: Party, member: Member, now: datetime) -> None:
             game_finish(party, ended_by)
     elif round is not None and round.ended_at is None:
         advance(party, now)  # everyone left in may have guessed already
-
-
-# --- a host who vanished ------------------------------------------------------------------------------
-
-
-def host_away_due(party: Party, members: list[Member]) -> datetime | None:
-    """When the host's role is due to pass on (``host_handover``), from the party's ``members`` (its rows not removed):
-    in the lobby or after a game, the host has had no open connection for ``HOST_AWAY_SECONDS`` (or there is no host
-    at all) while another human present is connected. None when nothing is due."""
-    if party.phase not in (LOBBY, FINISHED):
-        return None
-    host = next((m for m in members if m.is_host and m.present), None)
-    if host is not None and host.connections > 0:
-        return None
-    if not any(m.present and not m.is_worldnet and m.connections > 0 and m is not host for m in members):
-        return None
-    if host is None:
-        return party.created_at
-    return (host.disconnected_at or host.joined_at) + timedelta(seconds=HOST_AWAY_SECONDS)
-
-
-def host_handover(party: Party, now: datetime) -> bool:
-    """The host's role to the longest-present connected human, once ``host_away_due``; whether it passed on."""
-    members = list(party.members.filter(removed=False))
-    due = host_away_due(party, members)
-    if due is None or now < due:
-        return False
-    heirs = [m for m in members if m.present and not m.is_worldnet and m.connections > 0 and not m.is_host]
-    heir = min(heirs, key=lambda m: (m.joined_at, m.pk))
-    Member.objects.filter(party=party, is_host=True).update(is_host=False)
-    Member.objects.filter(pk=heir.pk).update(is_host=True)
-    announce(party.pk)
-    return True

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from geoguess.party.host import host_away_due
 from geoguess.party.mode import mode_named
 from geoguess.party.models import REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
-from geoguess.party.referee import closes_at, current_round, host_away_due
+from geoguess.party.referee import closes_at, current_round
 
 
 def standings(party: Party) -> list[tuple[int, Member]]:

@@ -336,7 +336,7 @@ def worldnet_lock_in(*, party_id: int, round_id: int, now: datetime | None = Non
 @transaction.atomic
 def connection_count(*, member_id: int, delta: int, now: datetime | None = None) -> None:
     """One more (``delta`` 1) or one fewer (-1) open connection of the member's; others see who is connected. When the
-    last one closes, the time is kept (a host away ``referee.HOST_AWAY_SECONDS`` hands over)."""
+    last one closes, the time is kept (a host away ``host.HOST_AWAY_SECONDS`` hands over)."""
     member = Member.objects.select_for_update().filter(pk=member_id).first()
     if member is None:
         return

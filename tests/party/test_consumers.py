@@ -285,9 +285,9 @@ def test_the_token_bucket():
 
 def test_the_clock_hands_a_vanished_hosts_role_over(make_party, monkeypatch):
     """The host's tab closes in the lobby: the party's clock on the others' server hands over, with no message sent."""
-    from geoguess.party import referee
+    from geoguess.party import host
 
-    monkeypatch.setattr(referee, "HOST_AWAY_SECONDS", 0.5)
+    monkeypatch.setattr(host, "HOST_AWAY_SECONDS", 0.5)
     _party, (ana, ben) = make_party()
 
     async def scenario():

@@ -448,7 +448,7 @@ def test_a_removed_player_is_out_of_the_round_under_way(make_party):
 
 
 def test_a_host_gone_quiet_in_the_lobby_hands_over_to_the_longest_present_connected_player(make_party):
-    from geoguess.party.referee import HOST_AWAY_SECONDS
+    from geoguess.party.host import HOST_AWAY_SECONDS
     from geoguess.party.selectors import next_wakeup
 
     party, (ana, ben, cy) = make_party(players=("Ana", "Ben", "Cy"))
