@@ -34,10 +34,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import connection
 from django.utils import timezone
 
-from geoguess.party import services
+from geoguess.party import messages, services
 from geoguess.party.errors import Code, PartyError
 from geoguess.party.frames import Snapshot, party_snapshot, state_from
-from geoguess.party.messages import FRAMES_BURST, FRAMES_PER_SECOND, TokenBucket, parse, whole_number
+from geoguess.party.messages import TokenBucket, parse, whole_number
 from geoguess.party.models import Member
 from geoguess.party.notify import party_group
 from geoguess.party.selectors import next_wakeup
@@ -118,7 +118,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         code = str(self.scope["url_route"]["kwargs"].get("code", ""))
-        self.frames = TokenBucket(rate=FRAMES_PER_SECOND, burst=FRAMES_BURST)
+        self.frames = TokenBucket(rate=messages.FRAMES_PER_SECOND, burst=messages.FRAMES_BURST)
         try:
             found = await in_thread(_membership)(self.scope.get("session"), code)
         except Exception:

@@ -2,7 +2,9 @@
 tried that name no party (beyond a few a minute every lookup is refused for a while, so join codes cannot be enumerated).
 
 Counted in the database (``Member.joined_from`` / ``joined_address``, ``PartyLookupFailure``) by keyed digests, never the
-client's key or address itself. ``services.party_create`` and ``party_join`` call these inside their transactions.
+client's key or address itself. ``services.party_create`` and ``party_join`` call ``check_join_rate`` inside their
+transactions; ``services.party_lookup`` calls ``check_lookups`` and ``lookup_failed`` outside any (a refusal must not undo
+the count).
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def is_code(code: str) -> bool:
 
 def party_lookup(*, code: str, client: str = "", address: str = "") -> Party:
     """The party with join ``code`` (as typed), for someone who is not its member yet: a code that names no party is
-    counted against ``client`` and ``address``, and beyond ``FAILED_LOOKUPS_PER_MINUTE`` of them every lookup from
+    counted against ``client`` and ``address``, and beyond ``join_limits.FAILED_LOOKUPS_PER_MINUTE`` of them every lookup from
     them is refused (``too_many_joins``), so codes cannot be tried one after another."""
     check_lookups(client, address)
     code = normalized_code(code)

@@ -61,9 +61,9 @@ BAD_MEMBERS = ["x", -5, 10**30, None, 1.5, 999_999]
 
 
 def test_bad_frames_get_error_frames_and_the_room_carries_on(make_party, caplog, monkeypatch):
-    from geoguess.party import consumers
+    from geoguess.party import messages
 
-    monkeypatch.setattr(consumers, "FRAMES_BURST", 1000)  # every bad frame answered here (the flood's limit: test_consumers)
+    monkeypatch.setattr(messages, "FRAMES_BURST", 1000)  # every bad frame answered here (the flood's limit: test_consumers)
     party, (ana, ben) = make_party()
 
     async def scenario():

@@ -69,11 +69,12 @@ def new_page(browser, width: int, height: int):
 
 
 def basemap_drawn(page, timeout: float = 30_000) -> None:
-    """Waits until the map shows land: some path of its overlay pane with a box on screen. Not the first path's
-    visibility: Leaflet empties the paths of countries and world copies out of view, so on a view fitted to a
-    region (a reveal) the first path may never be visible."""
+    """Waits until the basemap has drawn: some path of the map's overlay pane with a box of some size (worldNET's
+    candidate circles, in the same pane, do not count). Not the first path's visibility: Leaflet empties the paths
+    of countries and world copies out of view, so on a view fitted to a region (a reveal) the first path may never
+    be visible."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#map .leaflet-overlay-pane path')]"
+        "() => [...document.querySelectorAll('#map .leaflet-overlay-pane path:not(.candidate-circle)')]"
         ".some((path) => { const box = path.getBoundingClientRect(); return box.width > 0 && box.height > 0; })",
         timeout=timeout,
     )
