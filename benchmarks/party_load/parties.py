@@ -21,7 +21,8 @@ def make(*, parties: int, players: int, worldnet_share: float, mode: str, rounds
 
     from geoguess.imagesets.models import ImageSet
     from geoguess.party.models import Member
-    from geoguess.party.services import party_create, party_join, remember_member
+    from geoguess.party.services import party_create, party_join
+    from geoguess.party.sessions import remember_member
 
     image_set = ImageSet.objects.order_by("id").first()
     assert image_set is not None, "seed the site first"

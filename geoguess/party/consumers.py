@@ -1,6 +1,6 @@
 """The party's WebSocket: one connection per member at ``/ws/party/<code>/`` (``routing``).
 
-A connection is the member whose key the session holds for that party (``services.member_for_session``);
+A connection is the member whose key the session holds for that party (``sessions.member_for_session``);
 any other is accepted, closed at once with ``CLOSE_NOT_A_MEMBER`` (4403) and never joins a group. Every
 change to a party sends its group a bare ``party.changed``; each connection then builds its own member's
 snapshot (``frames.state_from``) and sends that: a frame meant for one member can never reach another.
@@ -37,10 +37,11 @@ from django.utils import timezone
 from geoguess.party import messages, services
 from geoguess.party.errors import Code, PartyError
 from geoguess.party.frames import Snapshot, party_snapshot, state_from
-from geoguess.party.messages import TokenBucket, parse, whole_number
+from geoguess.party.messages import TokenBucket, parse, pin_from, whole_number
 from geoguess.party.models import Member
 from geoguess.party.notify import party_group
 from geoguess.party.selectors import next_wakeup
+from geoguess.party.sessions import member_for_session
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _membership(session: Any, code: str) -> tuple[int, int] | None:
-    member = services.member_for_session(session, code)
+    member = member_for_session(session, code)
     return None if member is None else (member.pk, member.party_id)
 
 
@@ -196,7 +197,7 @@ class PartyConsumer(AsyncWebsocketConsumer):
         act = in_thread(_as_member)
         if kind == "guess":
             round_index = whole_number(message, "round")
-            pin = services.pin_from(message["lat"], message["lon"])
+            pin = pin_from(message["lat"], message["lon"])
             await act(self.member_id, services.guess_submit, round_index=round_index, lat=pin[0], lon=pin[1])
         elif kind == "start":
             await act(self.member_id, services.party_start)

@@ -1,10 +1,11 @@
 """What a client may send on the party's WebSocket, and how fast: the message types and their fields, the parse that
-checks a frame against them, and the token bucket that caps a connection's frames. The consumer (``consumers``) reads
-frames through these and acts on them; docs/parties.md has the protocol."""
+checks a frame against them (and a guess's pin: ``pin_from``), and the token bucket that caps a connection's frames.
+The consumer (``consumers``) reads frames through these and acts on them; docs/parties.md has the protocol."""
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -75,3 +76,21 @@ def whole_number(message: dict[str, Any], field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise PartyError(Code.BAD_FIELD, f"{field} must be a whole number")
     return value
+
+
+def pin_from(lat: object, lon: object) -> tuple[float, float]:
+    """A pin as sent: two finite numbers (not booleans, not text), a latitude within ±90; the longitude brought into ±180."""
+    for value in (lat, lon):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PartyError(Code.BAD_FIELD, "lat and lon must be numbers")
+    try:
+        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
+    except OverflowError:  # an integer too large for a float
+        raise PartyError(Code.BAD_NUMBER, "latitude and longitude must be finite numbers") from None
+    if not (math.isfinite(lat_f) and math.isfinite(lon_f)) or abs(lon_f) > 1e6:
+        raise PartyError(Code.BAD_NUMBER, "latitude and longitude must be finite numbers")
+    if not -90.0 <= lat_f <= 90.0:
+        raise PartyError(Code.BAD_LATITUDE, "latitude must be between -90 and 90")
+    if not -180.0 <= lon_f <= 180.0:  # a map scrolled round the world
+        lon_f = (lon_f + 180.0) % 360.0 - 180.0
+    return lat_f, lon_f

@@ -67,7 +67,7 @@ class Party(models.Model):
 class Member(models.Model):
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(max_length=PLAYER_NAME_MAX_LENGTH)
-    #: A secret kept in the player's session (``services.remember_member``): it is how a connection is theirs.
+    #: A secret kept in the player's session (``sessions.remember_member``): it is how a connection is theirs.
     key = models.CharField(max_length=64, unique=True, default=new_token)
     is_host = models.BooleanField(default=False)
     is_worldnet = models.BooleanField(default=False)

@@ -4,16 +4,14 @@ Views and the WebSocket consumer call these; each runs in one transaction with t
 (``referee.locked_party``) and tells the party's connections after it commits (``notify``). The rules of
 rounds are the referee's (``referee``), each mode's its own (``modes/``), the numbers ``geoguess.rules``'.
 
-For the pages: ``party_create`` and ``party_join`` make the player a member, ``remember_member`` keeps
-their key in the session, and ``member_for_session`` finds it again (the WebSocket does the same). How often
-a party may be joined, and codes tried, is ``join_limits``'.
+For the pages: ``party_create`` and ``party_join`` make the player a member; ``sessions`` keeps their key in the
+session and finds it again (the WebSocket does the same). How often a party may be joined, and codes tried, is
+``join_limits``'.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,10 +25,9 @@ from geoguess.opponent.selectors import active_version_for
 from geoguess.party import referee
 from geoguess.party.errors import Code, PartyError
 from geoguess.party.join_limits import check_join_rate, check_lookups, client_digest, lookup_failed
+from geoguess.party.messages import pin_from
 from geoguess.party.mode import MODES
 from geoguess.party.models import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
     FINISHED,
     LOBBY,
     REVEAL,
@@ -40,11 +37,8 @@ from geoguess.party.models import (
     PartyRound,
 )
 from geoguess.party.notify import announce
+from geoguess.party.sessions import is_code, normalized_code
 
-#: The session's key holding the player's memberships: {party code: member key}.
-SESSION_KEY = "party_members"
-#: Memberships a session keeps (the oldest forgotten first): a signed-cookie session stays small.
-SESSION_MAX_PARTIES = 20
 WORLDNET_NAME = "worldNET"
 
 
@@ -111,15 +105,6 @@ def party_create(
     return party, host
 
 
-def normalized_code(code: str) -> str:
-    """A join code as typed: case and spaces do not matter."""
-    return "".join(str(code or "").split()).upper()
-
-
-def is_code(code: str) -> bool:
-    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
-
-
 def party_lookup(*, code: str, client: str = "", address: str = "") -> Party:
     """The party with join ``code`` (as typed), for someone who is not its member yet: a code that names no party is
     counted against ``client`` and ``address``, and beyond ``join_limits.FAILED_LOOKUPS_PER_MINUTE`` of them every lookup from
@@ -161,28 +146,6 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "", acc
         )
         announce(party.pk)
         return member
-
-
-# --- the session ---------------------------------------------------------------------------------
-
-
-def remember_member(session: Any, member: Member) -> None:
-    """Keeps the member's key in the player's session, under the party's code."""
-    memberships = dict(session.get(SESSION_KEY) or {})
-    memberships.pop(member.party.code, None)
-    memberships[member.party.code] = member.key
-    while len(memberships) > SESSION_MAX_PARTIES:
-        memberships.pop(next(iter(memberships)))
-    session[SESSION_KEY] = memberships
-
-
-def member_for_session(session: Any, code: str) -> Member | None:
-    """The session's member of the party with ``code``; None when it has none (or was removed from it)."""
-    memberships = session.get(SESSION_KEY) if session is not None else None
-    key = memberships.get(normalized_code(code)) if isinstance(memberships, dict) else None
-    if not isinstance(key, str) or not key:
-        return None
-    return Member.objects.select_related("party").filter(key=key, party__code=normalized_code(code), removed=False).first()
 
 
 # --- the host's controls ---------------------------------------------------------------------------
@@ -258,24 +221,6 @@ def member_leave(*, member: Member, now: datetime | None = None) -> None:
 
 
 # --- playing ---------------------------------------------------------------------------------------
-
-
-def pin_from(lat: object, lon: object) -> tuple[float, float]:
-    """A pin as sent: two finite numbers (not booleans, not text), a latitude within ±90; the longitude brought into ±180."""
-    for value in (lat, lon):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise PartyError(Code.BAD_FIELD, "lat and lon must be numbers")
-    try:
-        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
-    except OverflowError:  # an integer too large for a float
-        raise PartyError(Code.BAD_NUMBER, "latitude and longitude must be finite numbers") from None
-    if not (math.isfinite(lat_f) and math.isfinite(lon_f)) or abs(lon_f) > 1e6:
-        raise PartyError(Code.BAD_NUMBER, "latitude and longitude must be finite numbers")
-    if not -90.0 <= lat_f <= 90.0:
-        raise PartyError(Code.BAD_LATITUDE, "latitude must be between -90 and 90")
-    if not -180.0 <= lon_f <= 180.0:  # a map scrolled round the world
-        lon_f = (lon_f + 180.0) % 360.0 - 180.0
-    return lat_f, lon_f
 
 
 def guess_submit(*, member: Member, round_index: int, lat: float, lon: float, now: datetime | None = None) -> None:

@@ -28,7 +28,7 @@ from geoguess.party.forms import PartyCreateForm, PartyJoinForm, PartyNameForm
 from geoguess.party.models import DUEL, FINISHED, LOBBY, MODES, Member, Party
 from geoguess.party.round_images import party_image_open
 from geoguess.party.selectors import guess_by_image_token
-from geoguess.party.services import member_for_session
+from geoguess.party.sessions import member_for_session, normalized_code, remember_member
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _status(problem: PartyError) -> int:
 
 def _joined(request: HttpRequest, member: Member) -> HttpResponse:
     """The member is remembered in this session (their name too, for the next form); on to the party's page."""
-    services.remember_member(request.session, member)
+    remember_member(request.session, member)
     request.session["player_name"] = member.name
     return redirect("party:party", code=member.party.code)
 
@@ -143,7 +143,7 @@ def join(request: HttpRequest) -> HttpResponse:
 def party(request: HttpRequest, code: str) -> HttpResponse:
     """The party's page for its members; for anyone else (a link followed), a form asking their name. A code that
     names no party is counted against the client (``services.party_lookup``): codes cannot be tried freely here."""
-    code = services.normalized_code(code)
+    code = normalized_code(code)
     member = member_for_session(request.session, code)
     if member is not None:
         if request.method == "POST":  # a second tab's form, already a member: the page

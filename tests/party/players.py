@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from geoguess.party.models import Member
-from geoguess.party.services import remember_member
+from geoguess.party.sessions import remember_member
 
 ORIGIN = (b"origin", b"http://testserver")
 

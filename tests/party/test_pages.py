@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from geoguess import rules
-from geoguess.party import join_limits, services
+from geoguess.party import join_limits, services, sessions
 from geoguess.party.models import Member, Party, PartyRound
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def error_of(response) -> str:
 
 
 def member_of(client: Client, code: str) -> Member:
-    return Member.objects.get(key=client.session[services.SESSION_KEY][code])
+    return Member.objects.get(key=client.session[sessions.SESSION_KEY][code])
 
 
 def test_the_home_page_offers_play_with_friends_and_a_join_form(client, image_set):

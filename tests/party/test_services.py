@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from geoguess import rules
-from geoguess.party import join_limits, services
+from geoguess.party import join_limits, services, sessions
 from geoguess.party.errors import PartyError
 from geoguess.party.models import FINISHED, LOBBY, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
 from geoguess.party.selectors import standings
@@ -137,11 +137,11 @@ def test_no_player_may_take_worldnets_name(make_party, image_set):
 def test_it_finds_the_member_from_the_session(make_party):
     party, (_ana, ben) = make_party()
     session: dict = {}
-    services.remember_member(session, ben)
-    assert services.member_for_session(session, party.code.lower()) == ben
-    assert services.member_for_session({}, party.code) is None
-    assert services.member_for_session({"party_members": {party.code: "forged"}}, party.code) is None
-    assert services.member_for_session({"party_members": "junk"}, party.code) is None
+    sessions.remember_member(session, ben)
+    assert sessions.member_for_session(session, party.code.lower()) == ben
+    assert sessions.member_for_session({}, party.code) is None
+    assert sessions.member_for_session({"party_members": {party.code: "forged"}}, party.code) is None
+    assert sessions.member_for_session({"party_members": "junk"}, party.code) is None
 
 
 # --- classic: rounds end when all have guessed, at the countdown, at the deadline -----------------
@@ -430,7 +430,7 @@ def test_the_host_hands_over_when_leaving(make_party):
     services.member_remove(member=ben, removed_id=cy.pk)
     cy.refresh_from_db()
     assert cy.removed
-    assert services.member_for_session({"party_members": {party.code: cy.key}}, party.code) is None
+    assert sessions.member_for_session({"party_members": {party.code: cy.key}}, party.code) is None
 
 
 def test_a_removed_player_is_out_of_the_round_under_way(make_party):
