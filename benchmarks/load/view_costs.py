@@ -1,6 +1,7 @@
 """What one request of each kind costs the web tier, with no load: SQL queries, and CPU and wall milliseconds.
 
     python -m benchmarks.load --view-costs     # on the load test's seeded site (PostgreSQL), instead of the load
+    VIEW_COSTS_SQL="guess" VIEW_COSTS_PROFILE="round image" python -m benchmarks.load --view-costs  # with one guess's SQL
 
 Plays whole classic games and duels through Django's test client in this one process (every middleware,
 no gunicorn and no network) against the site that ``DATABASE_URL`` names, and prints, per kind of
@@ -11,8 +12,11 @@ process's alone, so it stays true on a machine that others keep busy: two cores 
 
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import os
+import pstats
 import random
 import re
 import statistics
@@ -23,6 +27,10 @@ from typing import Any
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geoguess.settings")
 
 GAMES = 12
+# VIEW_COSTS_PROFILE="guess,round page" also prints where those kinds' CPU goes (cProfile, by cumulative time)
+# VIEW_COSTS_SQL="guess" prints the SQL of one request of each kind named (the last one made)
+SQL_KINDS = {kind.strip() for kind in os.environ.get("VIEW_COSTS_SQL", "").split(",") if kind.strip()}
+PROFILED_KINDS = {kind.strip() for kind in os.environ.get("VIEW_COSTS_PROFILE", "").split(",") if kind.strip()}
 
 
 def main() -> int:
@@ -34,15 +42,24 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     costs: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    profiles = {kind: cProfile.Profile() for kind in PROFILED_KINDS}
+    last_sql: dict[str, list[str]] = {}
 
     def request(client: Client, kind: str, method: str, path: str, **kwargs: Any) -> Any:
         with CaptureQueriesContext(connection) as queries:
+            profile = profiles.get(kind)
+            if profile is not None:
+                profile.enable()
             cpu, wall = time.process_time(), time.perf_counter()
             response = getattr(client, method)(path, **kwargs)
             if hasattr(response, "streaming_content"):
                 b"".join(response.streaming_content)  # a FileResponse's file is read as gunicorn would
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if profile is not None:
+                profile.disable()
         costs[kind].append((len(queries), cpu * 1000, wall * 1000))
+        if kind in SQL_KINDS:
+            last_sql[kind] = [query["sql"] for query in queries.captured_queries]
         return response
 
     for number in range(GAMES):
@@ -72,6 +89,14 @@ def main() -> int:
             f"{kind:<18} {statistics.median(queries):>7.0f} {statistics.median(cpu):>8.1f} {_p95(cpu):>8.1f} "
             f"{statistics.median(wall):>9.1f} {_p95(wall):>9.1f}"
         )
+    for kind, statements in last_sql.items():
+        print(f"\nthe queries of one {kind!r}:")
+        for number, sql in enumerate(statements, 1):
+            print(f"{number:>3}. {sql}")
+    for kind, profile in profiles.items():
+        report = io.StringIO()
+        pstats.Stats(profile, stream=report).sort_stats("cumulative").print_stats(45)
+        print(f"\nwhere {kind!r} spends its time (cProfile's own overhead included):\n{report.getvalue()}")
     return 0
 
 
