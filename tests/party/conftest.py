@@ -14,7 +14,8 @@ def _in_memory_layer(settings):
 @pytest.fixture(autouse=True)
 def _no_lingering_database_connections():
     """The consumers' database work runs on executor threads (``consumers.in_thread``), each with its own connection:
-    closed after each call here (CONN_MAX_AGE 0), so none outlives its test (PostgreSQL then can drop the test database)."""
+    closed after each call here (CONN_MAX_AGE 0), so none outlives its test (PostgreSQL then can drop the test database).
+    ``players.ServerCommunicator`` keeps the closing that Channels' test communicator turns off."""
     from django.db import connections
 
     database = connections.settings["default"]

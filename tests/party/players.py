@@ -1,5 +1,11 @@
 """Players of a party for the tests: a session holding their membership, and a real WebSocket connection to
-the project's ASGI application (``channels.testing.WebsocketCommunicator``) that records every frame it receives."""
+the project's ASGI application (``channels.testing.WebsocketCommunicator``) that records every frame it receives.
+
+The tests that connect run with ``transaction=True`` (the consumers' threads must see committed rows), so nothing needs
+Channels' test patch that turns ``close_old_connections`` into a no-op while a frame is sent or awaited (it keeps a
+``TestCase``'s one connection open): the consumers' threads close their connections as they do in a server. With the
+patch, every thread that touched the database left its connection open until the garbage collector found it, and
+PostgreSQL could not drop the test database at the end of the run ("being accessed by other users")."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import json
 from importlib import import_module
 from typing import Any
 
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
@@ -25,6 +32,16 @@ def session_cookie(*members: Member) -> bytes:
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}".encode()
 
 
+class ServerCommunicator(WebsocketCommunicator):
+    """``WebsocketCommunicator`` that leaves ``channels.db.close_old_connections`` as a server has it (see above)."""
+
+    async def send_input(self, message: dict[str, Any]) -> None:
+        return await ApplicationCommunicator.send_input(self, message)
+
+    async def receive_output(self, timeout: float = 1) -> dict[str, Any]:
+        return await ApplicationCommunicator.receive_output(self, timeout)
+
+
 class Player:
     """One member's connection; ``frames`` holds every frame it has received, in order."""
 
@@ -38,7 +55,7 @@ class Player:
             cookie = session_cookie(member)
         if cookie is not None:
             headers.append((b"cookie", cookie))
-        self.communicator = WebsocketCommunicator(application, f"/ws/party/{code}/", headers=headers)
+        self.communicator = ServerCommunicator(application, f"/ws/party/{code}/", headers=headers)
         self.frames: list[dict[str, Any]] = []
         self.raw: list[str] = []
         self.state: dict[str, Any] | None = None
