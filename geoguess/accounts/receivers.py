@@ -10,6 +10,9 @@ What is rated (``ratings.rate_duel``), and what is not:
   party duel whose loser was removed by the host (a host would otherwise win by removing), a party duel of
   one account with itself. worldNET's rating does not move for what is not rated.
 
+A duel against worldNET that its player left is played out by its clock (``game/abandoned_duels.py``) and ends, so
+it is rated here as it ended.
+
 Receivers run after the game's commit, in the request that ended it: a failure to rate is logged, never
 raised (the guess has been stored; the player must not see an error for it).
 """
