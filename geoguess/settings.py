@@ -235,6 +235,16 @@ CELERY_TASK_ROUTES = {
     # Light and punctual (worldNET's lock-in in a party): never behind a batch of predictions.
     "geoguess.party.tasks.*": {"queue": "party"},
 }
+# Celery beat: the game's housekeeping on a timer (the default `celery` queue). `manage.py play` runs beat inside its
+# worker (-B); a deployment runs one `celery -A geoguess beat` beside a worker of the `celery` queue, or the same
+# management commands from cron (docs/deployment.md).
+CELERY_BEAT_SCHEDULE = {
+    "settle-abandoned-duels": {
+        "task": "geoguess.game.tasks.settle_abandoned_duels",
+        "schedule": float(env_int("SETTLE_ABANDONED_DUELS_EVERY_S", 300)),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged goes back to the queue after this many seconds

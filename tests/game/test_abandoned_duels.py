@@ -5,6 +5,7 @@ are left as they are."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -123,9 +124,20 @@ def test_the_command_plays_out_what_was_left_and_refuses_a_wait_shorter_than_a_m
     game = start_duel(owner="left")
     long_ago = timezone.now() - 2 * LATER
     Game.objects.filter(pk=game.pk).update(created_at=long_ago)
-    call_command("settle_abandoned_duels", stdout=(out := __import__("io").StringIO()))
+    call_command("settle_abandoned_duels", stdout=(out := io.StringIO()))
     assert out.getvalue().startswith("played out 1 abandoned duel(s)")
     assert Game.objects.get(pk=game.pk).finished_at is not None
     for idle in ("0.5", "nan"):
         with pytest.raises(CommandError, match="at least 1"):
             call_command("settle_abandoned_duels", "--idle-minutes", idle)
+
+
+def test_beat_schedules_the_task_every_five_minutes_by_default(start_duel):
+    from geoguess.celery import app
+    from geoguess.game import tasks
+
+    entry = app.conf.beat_schedule["settle-abandoned-duels"]
+    assert entry["task"] == tasks.settle_abandoned_duels.name and entry["schedule"] == 300.0
+    game = start_duel(owner="left")
+    Game.objects.filter(pk=game.pk).update(created_at=timezone.now() - 2 * LATER)
+    assert tasks.settle_abandoned_duels() == 1 and Game.objects.get(pk=game.pk).finished_at is not None

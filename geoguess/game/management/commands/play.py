@@ -159,6 +159,7 @@ class Command(BaseCommand):
                         LOCAL_QUEUES,
                         "--pool",
                         "solo",
+                        "-B",  # and Celery beat's timer (CELERY_BEAT_SCHEDULE): abandoned duels played out, every 5 minutes
                         "--loglevel",
                         "WARNING",
                     ],
