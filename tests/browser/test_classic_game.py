@@ -67,6 +67,7 @@ def test_it_works_on_a_phone_without_the_map_covering_the_guess_button(server, b
     basemap_drawn(page)
     page.wait_for_selector("#street", state="visible")  # laid out once it has loaded: slower on a busy machine
     assert page.locator("#hint").inner_text() == "Tap the map to place your pin, then tap Guess."  # no click, no keys
+    assert page.locator("#hint").is_visible()  # shown, small, above the button (a rule once hid it under 800 px)
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert page.locator("#hint").inner_text() == "Move the pin as often as you like, then tap Guess."

@@ -307,6 +307,7 @@ def test_party_classic_with_worldnet_three_players_one_on_a_phone(server, browse
     assert host.page.locator("#lobby-members .member .name", has_text=HOSTILE_NAME).count() == 1
     assert host.page.locator("#lobby-members i").count() == 0
     assert ben.page.locator("#waiting").is_visible() and ben.page.locator("#start").is_hidden()
+    assert cleo.page.locator("#waiting").is_visible()  # on the phone too (a rule hid every hint under 800 px)
     assert host.page.locator("#lobby-members .remove").count() == 2  # Ben and Cleo, not the host, not worldNET
     host.page.screenshot(path=str(SCREENSHOTS / "party-lobby.png"))
     host.shots.append("round")
