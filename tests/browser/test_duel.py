@@ -79,6 +79,10 @@ def site(tmp_path_factory):
 rigged = pytest.mark.skipif(bool(SEEDED_SITE), reason="these duels need the rigged tiny worldNET, not a seeded site")
 
 
+#: A display name of the most characters allowed (40), with nowhere to break a line.
+LONG_NAME = "Maximiliana_Wolfeschlegelsteinhausen_III"
+
+
 def start_duel(page, site: Site, player: str, screenshot: str = "") -> str:
     page.goto(site.url + "/")
     page.locator(".set-card", has_text=site.set_name).click()
@@ -224,7 +228,7 @@ def test_a_whole_duel_by_keyboard(site, browser):
 @rigged
 def test_a_duel_on_a_phone_whose_countdown_runs_out(site, browser):
     page, errors = new_page(browser, 390, 844)
-    start_duel(page, site, "Pho")
+    start_duel(page, site, LONG_NAME)  # the longest name, with no space: it wraps on the summary, off no screen
     assert_header_on_one_line(page, "duel on a phone")
     you, ai = track_widths(page)
     assert you == pytest.approx(ai, abs=1)
