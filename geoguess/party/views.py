@@ -28,7 +28,7 @@ from geoguess.party.forms import PartyCreateForm, PartyJoinForm, PartyNameForm
 from geoguess.party.models import DUEL, FINISHED, LOBBY, MODES, Member, Party
 from geoguess.party.round_images import party_image_open
 from geoguess.party.selectors import guess_by_image_token
-from geoguess.party.sessions import member_for_session, normalized_code, remember_member
+from geoguess.party.sessions import is_code, member_for_session, normalized_code, remember_member
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,11 @@ def join(request: HttpRequest) -> HttpResponse:
     """Joining by code (the form on the home page posts here too)."""
     error, status = "", 200
     if request.method == "POST":
+        code = normalized_code(request.POST.get("code", ""))
+        if not request.POST.get("player_name", "").strip() and is_code(code):
+            # The home page's code box, its name field left empty (a friend who only pasted the code): the party's
+            # own page asks for the name, saying whose party it is, rather than a refusal.
+            return redirect("party:party", code=code)
         form = PartyJoinForm(request.POST)
         if not form.is_valid():
             error, status = first_error(form), 400

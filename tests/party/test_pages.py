@@ -131,7 +131,10 @@ def test_every_refusal_to_join_is_a_form_error(client, image_set, how):
     party, _ = joined(image_set, ("Ana", "Ben"))
     taken = join(party.code, "BEN")
     assert taken.status_code == 409 and "has that name" in error_of(taken)
-    assert join(party.code, "").status_code == 400 and "display name" in error_of(join(party.code, ""))
+    if how == "link":
+        assert join(party.code, "").status_code == 400 and "display name" in error_of(join(party.code, ""))
+    else:  # the home page's code box with its name left empty: the party's page asks for one (below)
+        assert join(party.code, "")["Location"] == f"/party/{party.code}/"
     assert join(party.code, "<b>\u0007</b>").status_code == 400
 
     started, (host, _) = joined(image_set, ("Cy", "Di"))
@@ -155,6 +158,19 @@ def test_joins_from_one_player_are_limited(client, image_set):
         assert client.post("/party/join", {"code": party.code, "player_name": "Ben"}).status_code == 302
     flood = client.post("/party/join", {"code": parties[-1].code, "player_name": "Ben"})
     assert flood.status_code == 429 and "too many joins" in error_of(flood)
+
+
+def test_a_code_with_no_name_goes_to_the_partys_page_which_asks_for_one(client, image_set):
+    """A friend pastes the code in the home page's box and leaves "Your name" empty: no refusal, the party's page."""
+    party, _host = services.party_create(image_set=image_set, mode="classic", rounds=3, time_limit=30, worldnet_in=False, host_name="Ana")
+    response = client.post("/party/join", {"code": party.code.lower(), "player_name": "  "})
+    assert response.status_code == 302 and response["Location"] == f"/party/{party.code}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Join the party" in page and "<strong>Ana</strong> hosts" in page and 'class="error"' not in page
+    assert not party.members.filter(name="").exists() and party.members.count() == 1
+    # A code of no party's shape is still the form's error, on the form (no redirect to a page of nothing).
+    wrong = client.post("/party/join", {"code": "??", "player_name": ""})
+    assert wrong.status_code == 400
 
 
 def test_join_by_code_asks_for_the_code(client, image_set):
