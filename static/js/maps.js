@@ -101,5 +101,18 @@ window.GeoMaps = (function () {
     return L.latLng(latlng.lat, lng);
   }
 
-  return { config, basemap, fillHeight, pin, line, near, candidateCircles, textNode, textTooltip, COLORS, maps };
+  /* A reveal's points inside the map, clear of its edges, its legend (at the bottom) and its zoom buttons (top left): a pin's
+     name is drawn centred above it, so the left edge keeps room for half a name beside the buttons. */
+  const HALF_A_LABEL = 28;
+  function fitReveal(map, bounds, legend) {
+    const size = map.getSize();
+    if (!size.x || !size.y) return; // hidden: fitted when it is shown
+    const pad = Math.max(16, Math.min(48, Math.round(Math.min(size.x, size.y) / 7)));
+    const zoom = map.zoomControl ? map.zoomControl.getContainer() : null;
+    const left = zoom && zoom.offsetWidth ? Math.max(pad, zoom.offsetLeft + zoom.offsetWidth + HALF_A_LABEL) : pad;
+    const legendHeight = legend ? legend.getContainer().offsetHeight + 10 : 0;
+    map.fitBounds(bounds, { paddingTopLeft: [left, pad], paddingBottomRight: [pad, pad + legendHeight], maxZoom: 7, animate: false });
+  }
+
+  return { config, basemap, fillHeight, fitReveal, pin, line, near, candidateCircles, textNode, textTooltip, COLORS, maps };
 })();

@@ -29,13 +29,7 @@ window.GeoPartyMap = (function () {
       GeoMaps.fillHeight(map);
     }
 
-    function fitReveal() {
-      const size = map.getSize();
-      if (!size.x || !size.y) return; // hidden: fitted when it is shown (the observer)
-      const pad = Math.max(16, Math.min(48, Math.round(Math.min(size.x, size.y) / 7)));
-      const legendHeight = legend ? legend.getContainer().offsetHeight + 10 : 0;
-      map.fitBounds(revealBounds, { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + legendHeight], maxZoom: 7, animate: false });
-    }
+    const fitReveal = () => GeoMaps.fitReveal(map, revealBounds, legend); // hidden: fitted when it is shown (the observer)
 
     function refit() {
       map.invalidateSize({ animate: false, pan: false });

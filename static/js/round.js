@@ -44,12 +44,7 @@
   }
 
   /* The reveal's points inside the map, clear of its edges, its zoom buttons and its legend. */
-  function fitReveal() {
-    const size = map.getSize();
-    const pad = Math.max(16, Math.min(48, Math.round(Math.min(size.x, size.y) / 7)));
-    const legendHeight = legend ? legend.getContainer().offsetHeight + 10 : 0;
-    map.fitBounds(revealBounds, { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad + legendHeight], maxZoom: 7, animate: false });
-  }
+  const fitReveal = () => GeoMaps.fitReveal(map, revealBounds, legend);
 
   function refit() {
     map.invalidateSize({ animate: false, pan: false });
@@ -103,6 +98,10 @@
     errorBox.textContent = message;
     errorBox.hidden = false;
   }
+  function clearError() {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  }
 
   /* What the page does with each refusal of the round API, by its code (geoguess/game/errors.py; a test
      checks that every code the API can send has an entry): "reveal" the round (it is over: scored, or 0
@@ -132,7 +131,7 @@
     })
       .then((response) => response.json().then((data) => ({ ok: response.ok, data })))
       .then(({ ok, data }) => {
-        if (ok) return reveal(data);
+        if (ok) { clearError(); return reveal(data); } // a refusal before this guess (a click at sea) is over
         const refusal = data.error || {};
         const action = onRefusal(refusal);
         if (action === "reveal") return fetch(cfg.revealUrl).then((r) => r.json()).then(reveal);

@@ -46,7 +46,8 @@
   }
   const fit = () => {
     map.invalidateSize({ animate: false, pan: false });
-    if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [36, 36], maxZoom: 6, animate: false });
+    // The left edge clear of the zoom buttons too (round numbers are drawn beside each ring).
+    if (points.length) map.fitBounds(L.latLngBounds(points), { paddingTopLeft: [64, 36], paddingBottomRight: [36, 36], maxZoom: 6, animate: false });
     else map.fitBounds([[-50, -170], [72, 180]], { animate: false });
     GeoMaps.fillHeight(map);
   };

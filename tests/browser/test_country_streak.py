@@ -122,6 +122,7 @@ def test_a_streak_on_a_desktop_right_twice_then_wrong(site, browser):
         page.click("#guess")
         verdict = reveal(page, f"streak round {index + 1}")
         assert re.fullmatch(r"Right: [^.]+\.", verdict), verdict
+        assert page.locator("#error").is_hidden()  # the refusal at sea is over once a guess is stored
         assert page.locator("#score").inner_text() == str(index + 1) and page.locator("#ai-streak").inner_text() == str(index + 1)
         assert page.locator("#you-km").inner_text() == "✓ " + verdict[len("Right: ") : -1]
         assert (
