@@ -216,6 +216,8 @@ def test_a_guest_who_signs_up_keeps_the_games_of_their_session_and_reaches_them_
     unfinished = start_game(client, image_set)
     stranger_game = start_game(Client(), image_set, name="Eve")
     assert sign_up(client).status_code == 302
+    # The start forms offer the account's name now, not the name the guest played under.
+    assert 'name="player_name" maxlength="40" required value="ann"' in client.get("/").content.decode()
     account = User.objects.get(username="ann")
     assert set(Game.objects.filter(account=account)) == {finished, unfinished}
     assert Game.objects.get(pk=stranger_game.pk).account is None
@@ -234,6 +236,7 @@ def test_signing_in_hands_over_this_browsers_guest_games_too(image_set):
     game = start_game(client, image_set)
     assert sign_in(client).status_code == 302
     assert Game.objects.get(pk=game.pk).account.username == "ann"
+    assert client.session["player_name"] == "ann"  # the guest's name is not offered to the account
 
 
 def test_games_started_signed_in_are_the_accounts(image_set):
