@@ -31,6 +31,7 @@
   let sentGuess = false;
   let ticked = "";
   let errorTimer = null;
+  let removeArmed = null; // the host's first click on a player's remove button: { member: id, timer } (armRemove)
 
   const serverNow = () => Date.now() + offset;
 
@@ -169,10 +170,12 @@
       item.append(el("span", "has-guessed", member.guessed ? "✓ guessed" : "guessing…"));
     }
     if (isHost() && member.id !== state.you && !member.worldnet && member.present) {
-      const remove = el("button", "remove", compact ? "×" : "Remove");
+      const armed = removeArmed && removeArmed.member === member.id;
+      const remove = el("button", armed ? "remove armed" : "remove", armed ? "Remove?" : compact ? "×" : "Remove");
       remove.type = "button";
-      remove.setAttribute("aria-label", "Remove " + member.name);
-      remove.addEventListener("click", () => send({ type: "remove", member: member.id }));
+      remove.dataset.label = compact ? "×" : "Remove"; // what it says again once no longer asking
+      remove.setAttribute("aria-label", armed ? "Click again to remove " + member.name : "Remove " + member.name);
+      remove.addEventListener("click", () => armRemove(member, remove));
       item.append(remove);
     }
     return item;
@@ -399,6 +402,33 @@
   $("start").addEventListener("click", () => send({ type: "start" }));
   $("again").addEventListener("click", () => send({ type: "play_again" }));
   $("next").addEventListener("click", () => send({ type: "next" }));
+
+  // Removing a player takes two clicks, like leaving: the first asks, for a few seconds (the lists are drawn again on
+  // every state, so which member is asked about is kept here, not on the button).
+  const REMOVE_ASKS_MS = 6000;
+  function armRemove(member, button) {
+    if (removeArmed && removeArmed.member === member.id) {
+      clearTimeout(removeArmed.timer);
+      removeArmed = null;
+      send({ type: "remove", member: member.id });
+      return;
+    }
+    if (removeArmed) clearTimeout(removeArmed.timer);
+    removeArmed = {
+      member: member.id,
+      timer: setTimeout(() => {
+        removeArmed = null;
+        document.querySelectorAll("button.remove.armed").forEach((armedButton) => {
+          armedButton.classList.remove("armed");
+          armedButton.textContent = armedButton.dataset.label;
+        });
+      }, REMOVE_ASKS_MS),
+    };
+    document.querySelectorAll("button.remove.armed").forEach((other) => { other.classList.remove("armed"); other.textContent = other.dataset.label; });
+    button.textContent = "Remove?";
+    button.classList.add("armed");
+    button.setAttribute("aria-label", "Click again to remove " + member.name);
+  }
 
   // Leaving takes two clicks: the first asks, for a few seconds.
   const leave = $("leave");

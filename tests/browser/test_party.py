@@ -393,3 +393,31 @@ def test_a_duel_between_two_players(server, browser):
     host.page.screenshot(path=str(SCREENSHOTS / "party-duel-standings.png"), full_page=True)
     no_page_errors(players)
     print(f"duel: {time.monotonic() - began:.1f} s")
+
+
+def test_removing_a_player_takes_two_clicks(server, browser):
+    """One click on a player's × only asks ("Remove?", for a few seconds, through the state frames that draw the lists
+    again); the second removes them, and they are told. One click used to remove a friend mid-game at once."""
+    host, code = create_party(browser, server, mode="classic", worldnet=False, host="Ada")
+    ben = join_party(browser, server, code, "Ben")
+    wait_state(host.page, "s.members.filter((m) => m.connected).length === 2")
+    remove = host.page.locator("#lobby-members .remove")
+    remove.click()
+    assert remove.inner_text() == "Remove?" and remove.get_attribute("aria-label") == "Click again to remove Ben"
+    host.page.evaluate("() => { document.querySelector('#lobby-members .remove').dataset.old = 'yes'; }")
+    ben.page.evaluate("() => GeoParty.drop()")  # Ben's connection drops and comes back: state frames draw the lists again
+    host.page.wait_for_function("() => !document.querySelector('#lobby-members .remove').dataset.old")  # a new button
+    wait_state(host.page, "s.members.filter((m) => m.connected).length === 2")
+    assert [m["name"] for m in state(host.page)["members"] if m["present"]] == ["Ada", "Ben"]  # asked, not removed
+    assert host.page.locator("#lobby-members .remove").inner_text() == "Remove?"  # the question stays
+    host.page.locator("#lobby-members .remove").click()
+    wait_state(host.page, "!s.members.some((m) => m.name === 'Ben' && m.present)")
+    ben.page.wait_for_function("() => document.body.innerText.includes('The host removed you from this party.')")
+    # Unanswered, the question goes away by itself.
+    cy = join_party(browser, server, code, "Cy")
+    wait_state(host.page, "s.members.filter((m) => m.connected && m.present).length === 2")
+    again = host.page.locator("#lobby-members .remove")
+    again.click()
+    host.page.wait_for_function("() => document.querySelector('#lobby-members .remove').textContent === 'Remove'", timeout=12000)
+    assert any(m["name"] == "Cy" and m["present"] for m in state(host.page)["members"])
+    no_page_errors([host, cy])
