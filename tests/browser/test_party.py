@@ -244,6 +244,8 @@ def play_round(players: list[Player], host: Player, game: int, index: int, label
         mine = sum(1 for g in humans if g["member"] == s["you"])
         assert len(fit["pins"]["player"]) == mine and len(fit["pins"]["other"]) == len(humans) - mine, (label, fit["pins"])
         assert p.page.locator("#results tr").count() == len(s["reveal"]["guesses"])
+        # Nothing wider than the screen, a phone's header with its "next in N s" included (it ran 4 px over at 390).
+        assert p.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), f"{label}: {p.name}'s page"
     return ended
 
 
