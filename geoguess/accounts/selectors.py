@@ -146,7 +146,7 @@ def history_rows(account: Any) -> Iterator[list[object]]:
             game.mode,
             game.image_set.name,
             played.index + 1,
-            played.truth_country,
+            country_name(played.truth_country) if played.truth_country else "",  # as the pages name it
             played.truth_continent,
             played.truth_lat,
             played.truth_lon,

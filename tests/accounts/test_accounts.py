@@ -17,6 +17,7 @@ from geoguess.game import selectors as game_selectors
 from geoguess.game.models import Game
 from geoguess.party.models import Member, Party
 from tests.support.games import guess, play_page, start_game
+from worldnet_core.land import country_name
 
 PASSWORD = "a-Long-pass-123"
 
@@ -269,6 +270,11 @@ def test_the_owner_sees_history_accuracy_and_the_map(ann_with_a_game):
     for country in {r.truth_country for r in rounds if r.truth_country}:
         assert country in page
     assert f"{rounds[0].truth_lat}" in page  # the map's points: answers the owner has seen
+    # Distances read as on every other page (numbers.km): one decimal under 10 km, whole and grouped above.
+    from geoguess.game.templatetags.numbers import km
+
+    for r in rounds:
+        assert f"<td>{km(r.distance_km)}</td>" in page
 
 
 def test_others_see_only_the_public_summary(ann_with_a_game):
@@ -320,6 +326,7 @@ def test_the_history_exports_as_csv_with_every_rounds_distance(ann_with_a_game):
         assert row["game"] == game.public_id and row["mode"] == "classic"
         assert float(row["distance_km"]) == pytest.approx(round.distance_km, abs=0.001)
         assert int(row["points"]) == round.points
+        assert row["country"] == (country_name(round.truth_country) if round.truth_country else "")  # as the pages name it
     assert Client().get("/me/history.csv").status_code == 302  # a guest has no history to export: sign in first
 
 
