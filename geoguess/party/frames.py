@@ -24,6 +24,7 @@ from geoguess.party.host import host_away_due
 from geoguess.party.models import FINISHED, REVEAL, ROUND, Member, Party, PartyGuess, PartyRound
 from geoguess.party.referee import closes_at, current_round
 from geoguess.party.selectors import round_guesses, standings
+from worldnet_core.land import country_name
 
 
 def _ms(moment: datetime | None) -> int | None:
@@ -189,6 +190,7 @@ def _reveal(round: PartyRound, guesses: list[PartyGuess]) -> dict[str, Any]:
         "ended": ended,
         "truth": {"lat": truth_lat, "lon": truth_lon},
         "place": photo.place,
+        "country_name": country_name(photo.country) if photo.country else "",  # as a game's reveal names it
         "guesses": [_guess(g) for g in shown],
         "worldnet": {"lat": worldnet.lat, "lon": worldnet.lon, "candidates": round.worldnet_candidates} if worldnet is not None else None,
     }

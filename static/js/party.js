@@ -312,7 +312,8 @@
 
   function renderResults(reveal) {
     const mode = state.party.mode;
-    $("truth-place").textContent = reveal.place || reveal.truth.lat.toFixed(2) + ", " + reveal.truth.lon.toFixed(2);
+    const where = [reveal.place, reveal.country_name].filter(Boolean).join(", "); // "Mumbai, India", as a game's reveal says
+    $("truth-place").textContent = where || reveal.truth.lat.toFixed(2) + ", " + reveal.truth.lon.toFixed(2);
     $("result-head").textContent = mode === "duel" ? "Points · damage" : mode === "battle_royale" ? "Lives" : "Points";
     const rows = $("results");
     rows.replaceChildren();

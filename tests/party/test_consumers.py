@@ -15,6 +15,7 @@ from geoguess.party.consumers import CLOSE_LEFT, CLOSE_NOT_A_MEMBER, CLOSE_TOO_M
 from geoguess.party.messages import FRAMES_BURST, TokenBucket
 from geoguess.party.models import Member, PartyRound
 from tests.party.players import Player, session_cookie
+from worldnet_core.land import country_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +80,8 @@ def test_a_classic_round_over_the_socket(make_party):
         revealed = await b.state_where(lambda s: s["party"]["phase"] == "reveal")
         assert revealed["reveal"]["ended"] and len(revealed["reveal"]["guesses"]) == 2
         assert revealed["reveal"]["truth"] == {"lat": lat, "lon": lon}
+        country = await database_sync_to_async(lambda: PartyRound.objects.get(party=party, index=0).photo.country)()
+        assert country and revealed["reveal"]["country_name"] == country_name(country)  # "It was Mumbai, India", as a game's
         ended = await a.state_where(lambda s: s["party"]["phase"] == "reveal")
         assert ended["your_guess"]["points"] == 5000
         await a.send({"type": "next"})

@@ -88,7 +88,7 @@ def test_no_frame_before_a_rounds_end_holds_the_answer_or_another_pin(make_party
             assert frame["reveal"] is None
             assert not numbers(frame) & forbidden, (player.member.name, frame)
             assert not any(json.dumps(value) in raw for value in forbidden)
-            assert '"truth"' not in raw and '"candidates"' not in raw and '"place"' not in raw
+            assert '"truth"' not in raw and '"candidates"' not in raw and '"place"' not in raw and '"country_name"' not in raw
             mine = frame["your_guess"]
             if mine is not None:  # their own pin, and nothing it scored
                 assert mine["member"] == player.member.pk and mine["lat"] is not None
