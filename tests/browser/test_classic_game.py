@@ -69,6 +69,7 @@ def test_it_works_on_a_phone_without_the_map_covering_the_guess_button(server, b
     assert page.locator("#hint").inner_text() == "Tap the map to place your pin, then tap Guess."  # no click, no keys
     assert page.locator("#hint").is_visible()  # shown, small, above the button (a rule once hid it under 800 px)
     box = page.locator("#map").bounding_box()
+    assert box["width"] / box["height"] == pytest.approx(1.5, abs=0.05), box  # the world's shape, as on a desktop
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert page.locator("#hint").inner_text() == "Move the pin as often as you like, then tap Guess."
     button = page.locator("#guess")
