@@ -204,6 +204,11 @@ def test_todays_daily_cannot_be_replayed_before_the_day_is_over(client, image_se
     response = client.post(f"/challenge/{original.public_id}/", {"player_name": "Bob"})
     assert response.status_code == 409 and "from tomorrow" in response.content.decode()
     assert Game.objects.count() == 1
+    # Said on the link's page, before any name is typed: no form to fill in for a refusal.
+    page = client.get(f"/challenge/{original.public_id}/").content.decode()
+    assert 'id="daily-not-over"' in page and 'href="/daily/"' in page and 'name="player_name"' not in page
+    yesterdays = finish(start("b3", account("bea"), day=timezone.localdate() - timedelta(days=1)))
+    assert 'name="player_name"' in client.get(f"/challenge/{yesterdays.public_id}/").content.decode()
 
 
 # --- the leaderboard and worldNET ----------------------------------------------------------------

@@ -112,11 +112,16 @@ def start(*, image_set: ImageSet, player_name: str, owner_key: str, rounds: int 
     raise GameError(Code.UNKNOWN_MODE, "the daily challenge starts from its own page")
 
 
+def day_not_over(original: Game) -> bool:
+    """Whether ``original`` is a try of today's (or a later day's) challenge: not to be replayed yet (``replay``)."""
+    day = original.daily.day if original.daily is not None else None
+    return day is not None and day >= timezone.localdate()
+
+
 def replay(*, original: Game, player_name: str, owner_key: str) -> Game:
     """Classic's replay of the same photos, once the day is over: the day's replay would show its answers to
     whoever then plays the daily (another account, or the same player in a private window)."""
-    day = original.daily.day if original.daily is not None else None
-    if day is not None and day >= timezone.localdate():
+    if day_not_over(original):
         raise GameError(Code.DAILY_NOT_OVER, "today's daily challenge can be replayed from tomorrow: play it on the daily page", status=409)
     return classic.replay(original=original, player_name=player_name, owner_key=owner_key)
 

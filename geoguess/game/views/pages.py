@@ -20,6 +20,7 @@ from geoguess.game.errors import Code, GameError
 from geoguess.game.forms import ChallengeAcceptForm, GameStartForm, first_error, is_token
 from geoguess.game.health_chart import health_chart
 from geoguess.game.models import DAILY, DUEL, STREAK, Game, Round
+from geoguess.game.modes import daily as daily_mode
 from geoguess.game.modes import duel
 from geoguess.game.presentation import game_summary
 from geoguess.game.views import daily, streak
@@ -195,6 +196,8 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
                 return redirect("game:play", public_id=game.public_id)
     context = {
         "original": original,
+        # Today's daily challenge is replayed from tomorrow (``daily.replay``): said before any name is typed.
+        "daily_not_over": original.mode == DAILY and daily_mode.day_not_over(original),
         "results": selectors.challenge_results(game=original),
         "rounds": selectors.round_count(original),
         "error": error,
