@@ -28,6 +28,7 @@ from geoguess.party.join_limits import check_join_rate, check_lookups, client_di
 from geoguess.party.messages import pin_from
 from geoguess.party.mode import MODES
 from geoguess.party.models import (
+    DUEL,
     FINISHED,
     LOBBY,
     REVEAL,
@@ -122,7 +123,7 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "", acc
     """A new member of the party with join ``code``, in its lobby (or after its game, for the next one).
 
     Refused: no such party (counted against ``client`` and ``address``: ``party_lookup``), a game under way, a full
-    party (``rules.PARTY_MAX_PLAYERS`` humans), a name another member present has (any case) or worldNET's, too many
+    party (``rules.PARTY_MAX_PLAYERS`` humans; a duel's two seats, worldNET's included), a name another member present has (any case) or worldNET's, too many
     joins a minute into the party, from ``client`` (the session's player key) or from ``address`` (the client's).
     """
     name = _name(name)
@@ -136,6 +137,8 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "", acc
         present = [m for m in party.members.all() if m.present]
         if sum(not m.is_worldnet for m in present) >= rules.PARTY_MAX_PLAYERS:
             raise PartyError(Code.PARTY_FULL, f"this party is full ({rules.PARTY_MAX_PLAYERS} players)")
+        if party.mode == DUEL and len(present) >= 2:  # said now, not to the host when the start is refused
+            raise PartyError(Code.PARTY_FULL, "this duel has its two players already (worldNET counts)")
         if any(m.name.casefold() == name.casefold() for m in present):
             raise PartyError(Code.NAME_TAKEN, "someone in this party has that name: choose another")
         check_join_rate(party, client, address)

@@ -293,11 +293,17 @@ def test_a_duel_deals_damage_until_a_knockout(make_party):
     assert standings(party)[0][1] == ana
 
 
-def test_a_duel_seats_exactly_two(make_party):
-    _party, (ana, _ben, cy) = make_party("duel", players=("Ana", "Ben", "Cy"))
-    refused("need_players", services.party_start, member=ana)
-    services.member_remove(member=ana, removed_id=cy.pk)
+def test_a_duel_seats_exactly_two(make_party, model_version):
+    party, (ana,) = make_party("duel", players=("Ana",))
+    refused("need_players", services.party_start, member=ana)  # alone
+    ben = services.party_join(code=party.code, name="Ben")
+    # A third is refused as they join (the host used to learn it only when starting), worldNET counting as a player.
+    refused("party_full", services.party_join, code=party.code, name="Cy")
+    services.member_remove(member=ana, removed_id=ben.pk)
+    services.party_join(code=party.code, name="Cy")  # a seat freed is a seat again
     services.party_start(member=ana)
+    with_worldnet, _ = make_party("duel", players=("Dee",), worldnet_in=True)
+    refused("party_full", services.party_join, code=with_worldnet.code, name="Eve")
 
 
 def test_a_player_who_leaves_a_duel_forfeits(make_party):
