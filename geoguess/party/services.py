@@ -123,8 +123,9 @@ def party_join(*, code: str, name: str, client: str = "", address: str = "", acc
     """A new member of the party with join ``code``, in its lobby (or after its game, for the next one).
 
     Refused: no such party (counted against ``client`` and ``address``: ``party_lookup``), a game under way, a full
-    party (``rules.PARTY_MAX_PLAYERS`` humans; a duel's two seats, worldNET's included), a name another member present has (any case) or worldNET's, too many
-    joins a minute into the party, from ``client`` (the session's player key) or from ``address`` (the client's).
+    party (``rules.PARTY_MAX_PLAYERS`` humans; a duel's two seats, worldNET's included), a name another member present
+    has (any case) or worldNET's, too many joins a minute into the party, from ``client`` (the session's player key) or
+    from ``address`` (the client's).
     """
     name = _name(name)
     code = party_lookup(code=code, client=client, address=address).code
