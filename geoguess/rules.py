@@ -94,6 +94,8 @@ def points(distance_km: float, *, scale_km: float) -> int:
 
 #: worldNET's candidates shown after the guess: the same number the model anchors its guess on.
 REVEAL_CANDIDATES = SHOWN_CANDIDATES
+#: ...of those, the ones it gave at least this probability (the first always): under 1% a bar would read "0%".
+REVEAL_CANDIDATE_MIN_PROBABILITY = 0.01
 #: Within this distance of one of its candidates, worldNET's pin is described as "near" it.
 NEAR_CANDIDATE_KM = 300.0
 

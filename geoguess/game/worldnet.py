@@ -103,7 +103,9 @@ def prediction_candidates(prediction: Prediction) -> list[dict[str, Any]]:
     Public: a party's round keeps worldNET's candidates the same way (``geoguess.party.referee``)."""
     positions = prediction.model_version.centroid_positions()
     candidates = []
-    for name, probability in prediction.top[: rules.REVEAL_CANDIDATES]:
+    for rank, (name, probability) in enumerate(prediction.top[: rules.REVEAL_CANDIDATES]):
+        if rank and probability < rules.REVEAL_CANDIDATE_MIN_PROBABILITY:  # it read "0%" (the top one always shows)
+            continue
         candidate: dict[str, Any] = {"place": name, "probability": probability, "lat": None, "lon": None, "km_from_guess": None}
         if name in positions:
             lat, lon = positions[name]

@@ -44,12 +44,26 @@ def test_worldnets_guess_is_attached_once_and_keeps_its_figures(image_set, model
     assert round.worldnet_heatmap is not None and bytes(round.worldnet_heatmap) == bytes(prediction.heatmap)
     assert round.worldnet_distance_km == float(haversine_km(round.photo.lat, round.photo.lon, prediction.lat, prediction.lon))
     assert round.worldnet_points == rules.points(round.worldnet_distance_km, scale_km=image_set.scale_km)
-    assert [c["place"] for c in round.worldnet_candidates] == [name for name, _ in prediction.top[: rules.REVEAL_CANDIDATES]]
+    top = prediction.top[: rules.REVEAL_CANDIDATES]
+    shown = [name for rank, (name, p) in enumerate(top) if rank == 0 or p >= rules.REVEAL_CANDIDATE_MIN_PROBABILITY]
+    assert [c["place"] for c in round.worldnet_candidates] == shown
     # A later prediction for the photo (its location corrected, a new version) does not rewrite the round.
     Prediction.objects.filter(pk=prediction.pk).update(lat=-33.9, lon=151.2)
     assert worldnet.worldnet_attach(round=selectors.round_of(game=game, index=0))
-    shown = presentation.round_reveal(round=selectors.round_of(game=game, index=0))["worldnet"]
-    assert (shown["lat"], shown["lon"]) == (prediction.lat, prediction.lon)
+    revealed = presentation.round_reveal(round=selectors.round_of(game=game, index=0))["worldnet"]
+    assert (revealed["lat"], revealed["lon"]) == (prediction.lat, prediction.lon)
+
+
+def test_candidates_under_one_percent_are_left_out_but_never_the_first(image_set, model_version):
+    """Under 1% a candidate's bar read "Mexico City 0%" and its circle was a dot: not worth a row of the reveal."""
+    game = start(image_set, seed=6)
+    first = game.rounds.get(index=0)
+    prediction = Prediction.objects.get(photo_id=first.photo_id, model_version=model_version)
+    places = [name for name, _ in prediction.top]
+    Prediction.objects.filter(pk=prediction.pk).update(top=[[places[0], 0.004], [places[1], 0.009], [places[2], 0.01]])
+    round = play_round(game, 0, 10.0, 20.0)
+    round.refresh_from_db()
+    assert [(c["place"], c["probability"]) for c in round.worldnet_candidates] == [(places[0], 0.004), (places[2], 0.01)]
 
 
 def test_a_guess_before_worldnet_has_played_gets_its_guess_when_it_lands(image_set, model_version):
