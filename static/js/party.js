@@ -406,7 +406,7 @@
 
   // Removing a player takes two clicks, like leaving: the first asks, for a few seconds (the lists are drawn again on
   // every state, so which member is asked about is kept here, not on the button).
-  const REMOVE_ASKS_MS = 6000;
+  const REMOVE_ASKS_S = 6;
   function armRemove(member, button) {
     if (removeArmed && removeArmed.member === member.id) {
       clearTimeout(removeArmed.timer);
@@ -423,7 +423,7 @@
           armedButton.classList.remove("armed");
           armedButton.textContent = armedButton.dataset.label;
         });
-      }, REMOVE_ASKS_MS),
+      }, REMOVE_ASKS_S * 1000),
     };
     document.querySelectorAll("button.remove.armed").forEach((other) => { other.classList.remove("armed"); other.textContent = other.dataset.label; });
     button.textContent = "Remove?";

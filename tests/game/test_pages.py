@@ -32,6 +32,14 @@ def test_it_asks_for_a_name(client, image_set):
     assert response.status_code == 400 and "display name" in response.content.decode()
 
 
+def test_a_refused_name_comes_back_as_typed_to_be_shortened(client, image_set):
+    typed = "A name typed far longer than forty characters <b>"
+    response = client.post("/", {"image_set": image_set.pk, "player_name": typed, "time_limit": 0})
+    page = response.content.decode()
+    assert response.status_code == 400 and "at most" in page
+    assert 'value="A name typed far longer than forty characters &lt;b&gt;"' in page  # kept, and escaped
+
+
 def test_it_plays_a_whole_game_over_http(client, image_set, model_version):
     game = start_game(client, image_set)
     total = 0
