@@ -112,6 +112,12 @@ LOCK_IN_MIN_SECONDS = 3.0
 LOCK_IN_MAX_SECONDS = 20.0
 #: How far the random draw stretches or shrinks the confidence's delay (±20%): an opponent, not a metronome.
 LOCK_IN_JITTER = 0.2
+#: The longest a duel's round can be on screen before its clock runs out: the latest lock-in, then the countdown.
+DUEL_ROUND_MAX_SECONDS = LOCK_IN_MAX_SECONDS + COUNTDOWN_SECONDS
+#: A duel with nothing shown or guessed for this long has been left: it is played out by its clock
+#: (``game/abandoned_duels.py``); one left longer than the most, before the sweep existed, is left as it is.
+DUEL_ABANDONED_AFTER_MINUTES = 30
+DUEL_ABANDONED_AT_MOST_DAYS = 2
 
 
 @dataclass(frozen=True)

@@ -238,10 +238,15 @@ CELERY_TASK_ROUTES = {
 # Celery beat: the game's housekeeping on a timer (the default `celery` queue). `manage.py play` runs beat inside its
 # worker (-B); a deployment runs one `celery -A geoguess beat` beside a worker of the `celery` queue, or the same
 # management commands from cron (docs/deployment.md).
+SETTLE_ABANDONED_DUELS_EVERY_S = env_int("SETTLE_ABANDONED_DUELS_EVERY_S", 300)
+if SETTLE_ABANDONED_DUELS_EVERY_S < 1:
+    raise ImproperlyConfigured(f"SETTLE_ABANDONED_DUELS_EVERY_S={SETTLE_ABANDONED_DUELS_EVERY_S}: a number of seconds, at least 1")
 CELERY_BEAT_SCHEDULE = {
     "settle-abandoned-duels": {
         "task": "geoguess.game.tasks.settle_abandoned_duels",
-        "schedule": float(env_int("SETTLE_ABANDONED_DUELS_EVERY_S", 300)),
+        "schedule": float(SETTLE_ABANDONED_DUELS_EVERY_S),
+        # A run not taken before the next is due is dropped: runs do not pile up behind a busy worker.
+        "options": {"expires": float(SETTLE_ABANDONED_DUELS_EVERY_S)},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -41,7 +41,8 @@ class PlaceAccuracy:
     name: str
     rounds: int
     mean_points: float
-    mean_km: float
+    #: None when no round there had a pin (every one timed out): no distance to average, shown "–".
+    mean_km: float | None
 
 
 def finished_games(account: Any) -> QuerySet[Game]:
@@ -100,7 +101,13 @@ def accuracy_by(account: Any, field: str) -> list[PlaceAccuracy]:
         .order_by("-rounds", field)
     )
     return [
-        PlaceAccuracy(country_name(row[field]), row["rounds"], float(row["mean_points"] or 0), float(row["mean_km"] or 0)) for row in rows
+        PlaceAccuracy(
+            country_name(row[field]),
+            row["rounds"],
+            float(row["mean_points"] or 0),
+            None if row["mean_km"] is None else float(row["mean_km"]),
+        )
+        for row in rows
     ]
 
 

@@ -10,9 +10,9 @@ challenge's results alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from geoguess import rules
 from geoguess.game.errors import Code, GameError
@@ -111,6 +111,24 @@ def health_after(*, game: Game, index: int) -> tuple[int, int] | None:
     """(player, worldNET) health after a duel's round ``index``, as it was settled; None before it is."""
     row = game.rounds.filter(index=index).values_list("player_health", "worldnet_health").first()
     return None if row is None or row[0] is None or row[1] is None else (row[0], row[1])
+
+
+def abandoned_duels(*, now: datetime, limit: int) -> list[Game]:
+    """Rated duels left alone: an account's first plays (replays and guests' duels are never rated: they stay as they
+    are), with a round shown (a duel never seen is no duel left), whose last round shown or guessed is older than
+    ``rules.DUEL_ABANDONED_AFTER_MINUTES`` and newer than ``rules.DUEL_ABANDONED_AT_MOST_DAYS``; oldest first."""
+    cutoff = now - timedelta(minutes=rules.DUEL_ABANDONED_AFTER_MINUTES)
+    oldest = now - timedelta(days=rules.DUEL_ABANDONED_AT_MOST_DAYS)
+    duels = Game.objects.filter(mode=DUEL, finished_at__isnull=True, ranked=True, challenge_of__isnull=True, account__isnull=False)
+    duels = duels.annotate(last_shown=Max("rounds__started_at"), last_guessed=Max("rounds__guessed_at"))
+    idle = Q(last_shown__lte=cutoff) & (Q(last_guessed__isnull=True) | Q(last_guessed__lte=cutoff))
+    recent = Q(last_shown__gte=oldest) | Q(last_guessed__gte=oldest)
+    return list(duels.filter(idle & recent, last_shown__isnull=False).select_related("image_set").order_by("last_shown")[:limit])
+
+
+def activity_since(game: Game, moment: datetime) -> bool:
+    """Whether a round of ``game`` was shown or guessed after ``moment``: its player is back."""
+    return game.rounds.filter(Q(started_at__gt=moment) | Q(guessed_at__gt=moment)).exists()
 
 
 def played_rounds(game: Game) -> list[Round]:

@@ -32,6 +32,7 @@
   let ticked = "";
   let errorTimer = null;
   let removeArmed = null; // the host's first click on a player's remove button: { member: id, timer } (armRemove)
+  let confirmMs = 6 * 1000; // how long a first click on Leave or on a player's remove button waits for the second
 
   const serverNow = () => Date.now() + offset;
 
@@ -174,6 +175,7 @@
       const remove = el("button", armed ? "remove armed" : "remove", armed ? "Remove?" : compact ? "×" : "Remove");
       remove.type = "button";
       remove.dataset.label = compact ? "×" : "Remove"; // what it says again once no longer asking
+      remove.dataset.name = member.name;
       remove.setAttribute("aria-label", armed ? "Click again to remove " + member.name : "Remove " + member.name);
       remove.addEventListener("click", () => armRemove(member, remove));
       item.append(remove);
@@ -404,28 +406,29 @@
   $("again").addEventListener("click", () => send({ type: "play_again" }));
   $("next").addEventListener("click", () => send({ type: "next" }));
 
-  // Removing a player takes two clicks, like leaving: the first asks, for a few seconds (the lists are drawn again on
-  // every state, so which member is asked about is kept here, not on the button).
-  const REMOVE_ASKS_S = 6;
+  // Removing a player takes two clicks, as leaving does: the first asks, for a few seconds (the lists are drawn again
+  // on every state, so which member is asked about is kept here, not on the button).
+  function disarm(button) {
+    button.classList.remove("armed");
+    button.textContent = button.dataset.label;
+    button.setAttribute("aria-label", "Remove " + button.dataset.name);
+  }
   function armRemove(member, button) {
     if (removeArmed && removeArmed.member === member.id) {
       clearTimeout(removeArmed.timer);
       removeArmed = null;
-      send({ type: "remove", member: member.id });
+      if (!send({ type: "remove", member: member.id })) disarm(button); // not sent: asked again from the start
       return;
     }
     if (removeArmed) clearTimeout(removeArmed.timer);
+    document.querySelectorAll("button.remove.armed").forEach(disarm);
     removeArmed = {
       member: member.id,
       timer: setTimeout(() => {
         removeArmed = null;
-        document.querySelectorAll("button.remove.armed").forEach((armedButton) => {
-          armedButton.classList.remove("armed");
-          armedButton.textContent = armedButton.dataset.label;
-        });
-      }, REMOVE_ASKS_S * 1000),
+        document.querySelectorAll("button.remove.armed").forEach(disarm);
+      }, confirmMs),
     };
-    document.querySelectorAll("button.remove.armed").forEach((other) => { other.classList.remove("armed"); other.textContent = other.dataset.label; });
     button.textContent = "Remove?";
     button.classList.add("armed");
     button.setAttribute("aria-label", "Click again to remove " + member.name);
@@ -438,7 +441,7 @@
     if (leaveArmed) { clearTimeout(leaveArmed); send({ type: "leave" }); return; }
     leave.textContent = "Click again to leave";
     leave.classList.add("armed");
-    leaveArmed = setTimeout(() => { leaveArmed = null; leave.textContent = "Leave the party"; leave.classList.remove("armed"); }, 4000);
+    leaveArmed = setTimeout(() => { leaveArmed = null; leave.textContent = "Leave the party"; leave.classList.remove("armed"); }, confirmMs);
   });
 
   $("copy").addEventListener("click", () => {
@@ -450,6 +453,12 @@
 
   window.GeoRound = { map: pmap.map, viewer }; // for the browser tests: Leaflet's own idea of the map's size
   // For the browser tests: the last state, the clock's offset, and a dropped connection (as a network would drop it).
-  window.GeoParty = { state: () => state, offset: () => offset, drop: () => socket && socket.close(1000) };
+  window.GeoParty = {
+    state: () => state,
+    offset: () => offset,
+    drop: () => socket && socket.close(1000),
+    // For the browser tests: a two-click confirmation that waits as long as a loaded machine needs, or ends quickly.
+    confirmFor: (seconds) => { confirmMs = seconds * 1000; },
+  };
   connect();
 })();

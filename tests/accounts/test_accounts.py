@@ -510,3 +510,15 @@ def test_the_best_game_is_one_of_the_usual_length(ann_with_a_game, image_set):
     longer = {"rounds_chosen": 10, "total_points": game.total_points + 9999, "finished_at": game.finished_at}
     Game.objects.create(image_set=image_set, player_name="ann", owner_key="x", account=game.account, **longer)
     assert profile_summary(game.account)["best_game"].pk == game.pk
+
+
+def test_a_country_where_every_round_timed_out_has_no_average_distance(ann_with_a_game):
+    """No pin, no distance: the average is none ("–" on the page), not 0 km."""
+    from geoguess.accounts.selectors import accuracy_by
+
+    client, game = ann_with_a_game
+    first = game.rounds.order_by("index").first()
+    game.rounds.filter(truth_country=first.truth_country).update(distance_km=None, guess_lat=None, guess_lon=None, timed_out=True, points=0)
+    row = next(r for r in accuracy_by(game.account, "truth_country") if r.name == country_name(first.truth_country))
+    assert row.mean_km is None and row.mean_points == 0
+    assert f"<td>{row.name}</td><td>{row.rounds}</td><td>0</td><td>–</td>" in client.get("/players/ann/").content.decode()

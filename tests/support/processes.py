@@ -71,15 +71,13 @@ def start_worker(
     log: Path | None = None,
     pool: str = "solo",
     own_process_group: bool = False,
-    beat: bool = False,
 ) -> subprocess.Popen:
     """A real ``celery worker`` process of the project's app, consuming ``queues``, one task at a time.
 
     ``pool="prefork"`` runs tasks in a child process, as deployed workers do; with the solo pool
     the worker's own loop waits while a task runs, so it acknowledges even an early-acknowledged
     task only when the task ends. ``own_process_group`` lets a test kill the worker with its pool
-    children at once (``os.killpg``), as a lost machine would. ``beat`` runs Celery beat's timer inside it (``-B``,
-    as ``manage.py play`` does).
+    children at once (``os.killpg``), as a lost machine would.
     """
     environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
     # The child keeps its own copy of the log's handle: this one closes once it has started.
@@ -103,13 +101,25 @@ def start_worker(
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
-                *(["-B"] if beat else []),
             ],
             cwd=REPO,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=own_process_group,
+        )
+
+
+def start_beat(broker_url: str, *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``celery beat`` of the project's app (its ``CELERY_BEAT_SCHEDULE``), a process of its own as ``manage.py play`` runs it."""
+    environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **env}
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "geoguess", "beat", "--loglevel", "INFO"],
+            cwd=REPO,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
 
 

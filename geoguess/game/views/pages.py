@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "sets": selectors.image_set_cards(image_sets),
         "error": error,
         # After a refusal, the name as typed (a name too long is the player's to shorten, not to type again).
-        "player_name": request.POST.get("player_name", "")[:200] if error else display_name(request),
+        "player_name": request.POST.get("player_name", display_name(request))[:200] if error else display_name(request),
         "map_config": page_config(),
     }
     return render(request, "game/home.html", context, status=status if error else 200)

@@ -2,10 +2,11 @@
 
 Migrates, seeds the demo world when there is no image set, starts Redis when it is
 installed and none is running, one Celery worker for every queue (``inference``,
-``imports``, ``training``: a deployment gives each its own workers, see the README),
-and the web server (Daphne's runserver: HTTP and the parties' WebSockets). Without Redis,
-worldNET's tasks run inside the web process and the parties' channel layer in its memory, and it
-says so.
+``imports``, ``training``, ``party``, ``celery``: a deployment gives each its own workers, see the README)
+and Celery beat (the timer that plays out abandoned duels), and the web server (Daphne's runserver:
+HTTP and the parties' WebSockets). Without Redis, worldNET's tasks run inside the web process and the
+parties' channel layer in its memory, and it says so; no beat runs then (``manage.py
+settle_abandoned_duels`` does its work by hand).
 
 With no model version yet, the demo worldNET trains in the background (``manage.py
 seed_demo`` in a child process, niced, its output in ``VAR_DIR/demo-worldnet.log``)
@@ -145,7 +146,7 @@ class Command(BaseCommand):
         # the drawing and importing that the first page waits for, and it has nothing to do
         # before a model is active.
         if queue_ok and not options["no_worker"]:
-            self.stdout.write(f"starting a Celery worker for the {', '.join(LOCAL_QUEUES.split(','))} queues")
+            self.stdout.write(f"starting a Celery worker for the {', '.join(LOCAL_QUEUES.split(','))} queues, and Celery beat")
             children.append(
                 subprocess.Popen(
                     [
@@ -159,12 +160,16 @@ class Command(BaseCommand):
                         LOCAL_QUEUES,
                         "--pool",
                         "solo",
-                        "-B",  # and Celery beat's timer (CELERY_BEAT_SCHEDULE): abandoned duels played out, every 5 minutes
                         "--loglevel",
                         "WARNING",
                     ],
                     cwd=settings.BASE_DIR,
                 )
+            )
+            # Celery beat's timer (CELERY_BEAT_SCHEDULE: abandoned duels played out every 5 minutes), a child of its
+            # own: stopped with the others, never left behind by a worker killed mid-task (as one inside it, -B, was).
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "celery", "-A", "geoguess", "beat", "--loglevel", "WARNING"], cwd=settings.BASE_DIR)
             )
         newest = ModelVersion.objects.order_by("-created_at").first()
         if newest is not None and not any_version_plays():
