@@ -28,6 +28,7 @@
   let offset = 0; // the server's clock minus this machine's, in ms
   let roundKey = ""; // game and round shown: a new one clears the map
   let revealKey = ""; // what the reveal drawn holds: a change draws it again
+  let scrolledTo = ""; // the round whose ended reveal a phone was scrolled to (once)
   let sentGuess = false;
   let ticked = "";
   let errorTimer = null;
@@ -296,6 +297,10 @@
         roundEl.classList.add("revealed");
         pmap.showReveal(r, state.you, whoIs);
         renderResults(r);
+        if (r.ended && scrolledTo !== key && window.matchMedia("(max-width: 800px)").matches) {
+          scrolledTo = key; // once a round: a player who scrolls away is left there
+          $("map").scrollIntoView({ block: "start" }); // a phone: the answer and everyone's pins, as a game's reveal does
+        }
       }
     }
     $("reveal").hidden = !state.reveal;

@@ -241,6 +241,8 @@ def play_round(players: list[Player], host: Player, game: int, index: int, label
         if worldnet:
             assert s["reveal"]["worldnet"] is not None and s["reveal"]["worldnet"]["candidates"]
         fit = assert_reveal_fits(p.page, f"{label} round {index + 1} on {p.name}'s page", need=need)
+        if p.page.viewport_size["width"] <= 800:  # a phone is brought to the map, whole on its screen, as a game's reveal is
+            assert fit["box"]["top"] >= -1 and fit["box"]["bottom"] <= p.page.viewport_size["height"] + 1, (label, fit["box"])
         mine = sum(1 for g in humans if g["member"] == s["you"])
         assert len(fit["pins"]["player"]) == mine and len(fit["pins"]["other"]) == len(humans) - mine, (label, fit["pins"])
         assert p.page.locator("#results tr").count() == len(s["reveal"]["guesses"])

@@ -132,6 +132,7 @@ def assert_reveal_fits(page, where: str, need: tuple[str, ...] = ("truth", "worl
             )
             assert inside, f"{where}: the {kind} pin {pin} is outside the map {box}"
             assert not overlaps(pin, state["legend"]), f"{where}: the legend covers the {kind} pin"
+    assert state["onTop"] is not None, f"{where}: the answer's pin is off the screen (the page did not bring the map into view)"
     assert "pin-truth" in state["onTop"], f"{where}: the answer is covered by {state['onTop']}"
     return state
 
