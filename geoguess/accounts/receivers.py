@@ -1,4 +1,5 @@
-"""What accounts do when a game or a party game ends (connected in ``AccountsConfig.ready()``): rate the duel.
+"""What accounts do when a game or a party game ends (connected in ``AccountsConfig.ready()``): rate the duel; and,
+on a sign-in, offer the account's name to the start forms.
 
 What is rated (``ratings.rate_duel``), and what is not:
 
@@ -32,6 +33,12 @@ from geoguess.party.selectors import standings
 logger = logging.getLogger(__name__)
 #: A duel's winner (``rules.Health.winner``) as ``rate_duel``'s outcome, the account being the first side.
 DUEL_OUTCOMES: dict[rules.Winner, Outcome] = {"player": "first", "worldnet": "second", "draw": "draw"}
+
+
+def offer_account_name(sender: Any, *, request: Any, user: Any, **kwargs: Any) -> None:
+    """On every sign-in (sign-up signs in too): the name the start forms offer is the account's (``display_name``)."""
+    if request is not None and hasattr(request, "session"):
+        request.session["player_name"] = user.get_username()
 
 
 def rate_finished_game(sender: Any, *, game_id: int, **kwargs: Any) -> None:

@@ -73,7 +73,6 @@ class SignInView(RefusedFormStatus, auth_views.LoginView):
         guest_key = player_key(self.request)  # the session keeps it through login (its key is cycled, not its data)
         response = super().form_valid(form)
         handed = services.games_hand_over(account=form.get_user(), owner_key=guest_key)
-        self.request.session["player_name"] = form.get_user().get_username()  # the start forms offer the account's name now
         if handed:
             messages.info(self.request, f"The {handed} game{'s' if handed > 1 else ''} you played as a guest here are now in your profile.")
         return response
@@ -143,7 +142,6 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 return render(request, "accounts/sign_up.html", {"form": form, "next": _next_url(request, "")}, status=400)
             limits.record(limits.SIGN_UP, key="", request=request)
             login(request, account, backend="django.contrib.auth.backends.ModelBackend")
-            request.session["player_name"] = account.get_username()  # not the name last played under as a guest
             messages.success(request, f"Welcome, {account.get_username()}! Your games are kept in your profile from now on.")
             return redirect(_next_url(request, reverse("accounts:me")))
         status = refused_status(form)

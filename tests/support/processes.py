@@ -79,47 +79,30 @@ def start_worker(
     task only when the task ends. ``own_process_group`` lets a test kill the worker with its pool
     children at once (``os.killpg``), as a lost machine would.
     """
-    environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
-    # The child keeps its own copy of the log's handle: this one closes once it has started.
-    with open(log, "ab") if log else contextlib.nullcontext(subprocess.DEVNULL) as output:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "geoguess",
-                "worker",
-                "--pool",
-                pool,
-                "--concurrency",
-                "1",
-                "-Q",
-                queues,
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=REPO,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=own_process_group,
-        )
+    arguments = ["worker", "--pool", pool, "--concurrency", "1", "-Q", queues, "--loglevel", "INFO"]
+    arguments += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return _celery(arguments, broker_url, env, log, start_new_session=own_process_group)
 
 
 def start_beat(broker_url: str, *, env: dict[str, str], log: Path) -> subprocess.Popen:
     """``celery beat`` of the project's app (its ``CELERY_BEAT_SCHEDULE``), a process of its own as ``manage.py play`` runs it."""
-    environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **env}
-    with open(log, "ab") as output:
+    return _celery(["beat", "--loglevel", "INFO"], broker_url, env, log)
+
+
+def _celery(
+    arguments: list[str], broker_url: str, env: dict[str, str] | None, log: Path | None, *, start_new_session: bool = False
+) -> subprocess.Popen:
+    """``celery -A geoguess <arguments>`` on ``broker_url``, its output to ``log``."""
+    environment = {**os.environ, "CELERY_BROKER_URL": broker_url, "DJANGO_SETTINGS_MODULE": "geoguess.settings", **(env or {})}
+    # The child keeps its own copy of the log's handle: this one closes once it has started.
+    with open(log, "ab") if log else contextlib.nullcontext(subprocess.DEVNULL) as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "geoguess", "beat", "--loglevel", "INFO"],
+            [sys.executable, "-m", "celery", "-A", "geoguess", *arguments],
             cwd=REPO,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=start_new_session,
         )
 
 
