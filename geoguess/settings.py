@@ -239,8 +239,8 @@ CELERY_TASK_ROUTES = {
 # worker (-B); a deployment runs one `celery -A geoguess beat` beside a worker of the `celery` queue, or the same
 # management commands from cron (docs/deployment.md).
 SETTLE_ABANDONED_DUELS_EVERY_S = env_int("SETTLE_ABANDONED_DUELS_EVERY_S", 300)
-if SETTLE_ABANDONED_DUELS_EVERY_S < 1:
-    raise ImproperlyConfigured(f"SETTLE_ABANDONED_DUELS_EVERY_S={SETTLE_ABANDONED_DUELS_EVERY_S}: a number of seconds, at least 1")
+if not 1 <= SETTLE_ABANDONED_DUELS_EVERY_S <= 86400:  # a huge one would overflow the float beat reads
+    raise ImproperlyConfigured(f"SETTLE_ABANDONED_DUELS_EVERY_S={SETTLE_ABANDONED_DUELS_EVERY_S}: seconds, from 1 to 86400 (a day)")
 CELERY_BEAT_SCHEDULE = {
     "settle-abandoned-duels": {
         "task": "geoguess.game.tasks.settle_abandoned_duels",

@@ -67,3 +67,14 @@ def test_no_template_comment_spans_lines():
         if "{#" in line and "#}" not in line.split("{#", 1)[1]
     ]
     assert not found, "use {% comment %} for these: " + ", ".join(found)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "five", "", "9" * 400])
+def test_a_bad_sweep_interval_is_refused_by_name(value):
+    """SETTLE_ABANDONED_DUELS_EVERY_S: Celery beat's interval for abandoned duels, whole seconds from 1 to a day (a huge
+    one was an OverflowError traceback)."""
+    result = run_python("import django; django.setup()", DJANGO_SETTINGS_MODULE="geoguess.settings", SETTLE_ABANDONED_DUELS_EVERY_S=value)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr and "SETTLE_ABANDONED_DUELS_EVERY_S=" in result.stderr
+    assert "OverflowError" not in result.stderr
+    ok = run_python("import django; django.setup()", DJANGO_SETTINGS_MODULE="geoguess.settings", SETTLE_ABANDONED_DUELS_EVERY_S="86400")
+    assert ok.returncode == 0, ok.stderr[-2000:]
